@@ -1,0 +1,33 @@
+package sim
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// AppendText appends the event as one or two lines of plain text: the
+// sequence number, virtual time, host, kind and technical sentence, then
+// the analogy sentence when withAnalogy is set.
+func (e *Event) AppendText(b []byte, withAnalogy bool) []byte {
+	text, analogy := e.Text, e.Analogy
+	if text == "" || analogy == "" {
+		text, analogy = Narrate(e)
+	}
+	b = fmt.Appendf(b, "%5d %12s  %-10s %-17s ", e.Seq, e.T.String(), e.Host, e.Kind)
+	b = append(b, text...)
+	if e.Kind == KindCheckpoint {
+		for i, c := range e.Choices {
+			b = append(b, "\n                                              "...)
+			b = strconv.AppendInt(b, int64(i+1), 10)
+			b = append(b, ". "...)
+			b = append(b, c.Text...)
+		}
+	}
+	b = append(b, '\n')
+	if withAnalogy && analogy != text {
+		b = append(b, "                                              ~ "...)
+		b = append(b, analogy...)
+		b = append(b, '\n')
+	}
+	return b
+}

@@ -1,0 +1,560 @@
+package sim
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Sentence is one event's narration: in technical terms and in the
+// apartment-complex analogy.
+type Sentence struct {
+	Text    string
+	Analogy string
+}
+
+// Catalogue holds every narration sentence, keyed by event kind and, where
+// the words depend on the details, a variant ("port.assign/connect").
+// Placeholders in braces are filled from the event (see fill). Keeping all
+// sentences here, not in the engine, lets a translation replace this one
+// table.
+var Catalogue = map[string]Sentence{
+	"host.up": {
+		"Host {host} is up at {addrs} ({os_title}); it hands out ephemeral ports from {range}.",
+		"The apartment complex {host} stands at street address {addrs}. Its management ({os_title}) issues temporary apartment numbers from {range}.",
+	},
+	"program.install/server": {
+		"The program {path} is installed on {host}; when it runs it serves {services}.",
+		"The blueprint {program} is kept in {host}'s storage room. Households built from it will take apartment {services}.",
+	},
+	"program.install": {
+		"The program {path} is installed on {host}. A program is a file on disk: it does nothing until it runs.",
+		"The blueprint {program} is kept in {host}'s storage room. Nobody lives by a blueprint until a household moves in.",
+	},
+	"process.start/fork": {
+		"{program} (PID {ppid}) forks: the child process PID {pid} runs the same program and inherits its parent's open sockets.",
+		"The {program} household (PID {ppid}) splits off a new household, PID {pid}, that shares the same mail slots.",
+	},
+	"process.start": {
+		"{host} starts {path} as process PID {pid}, running as {user}.",
+		"A new household, PID {pid}, moves into {host}, built from the {program} blueprint.",
+	},
+	"process.exit/error": {
+		"{program} (PID {pid}) exits with status {code}; the OS closes every socket it still had open.",
+		"The {program} household (PID {pid}) gives up and moves out; the building closes its mail slots.",
+	},
+	"process.exit": {
+		"{program} (PID {pid}) exits with status {code}; the OS closes every socket it still had open.",
+		"The {program} household (PID {pid}) moves out; the building closes its mail slots.",
+	},
+	"thread.start/main": {
+		"Process {pid} starts with one thread, its main thread (TID {tid}).",
+		"The {program} household starts with one member at home (TID {tid}).",
+	},
+	"thread.start": {
+		"{program} (PID {pid}) starts thread {tid} to {job}; it shares the process's memory and sockets.",
+		"A member of the {program} household (TID {tid}) starts a job: {job}. Everyone in the household uses the same mail slots.",
+	},
+	"thread.exit": {
+		"Thread {tid} of {program} (PID {pid}) ends ({job}).",
+		"A member of the {program} household (TID {tid}) finishes the job: {job}.",
+	},
+	"socket.open": {
+		"{who} opens a {PROTO} socket: file descriptor {fd}.",
+		"The {program} household puts up a new {PROTO} mail slot (number {fd} on its key ring). It has no apartment number yet.",
+	},
+	"socket.inherit": {
+		"The child process PID {pid} inherits descriptor {fd} from PID {ppid}: both now refer to the same {PROTO} socket {local}.",
+		"Household {pid} gets a copy of the key to mail slot {fd} from household {ppid}: both can use the same slot.",
+	},
+	"socket.option/SO_REUSEPORT": {
+		"{who} sets SO_REUSEPORT on descriptor {fd}: several sockets of the same user may listen on one port, and the kernel spreads connections over them.",
+		"{program} asks the management for a shared apartment number: several households of the same owner may live behind one door.",
+	},
+	"socket.option": {
+		"{who} sets {option} on descriptor {fd}: it may bind a port whose old connections are still in TIME_WAIT.",
+		"{program} asks to move into an apartment number even if the last tenant's forwarding period has not ended.",
+	},
+	"socket.bind/ephemeral": {
+		"{who} binds its {PROTO} socket to {local}, a port the OS picked.",
+		"{program}'s mail slot now has apartment number {port} on {host}.",
+	},
+	"socket.bind/any": {
+		"{who} binds its {PROTO} socket to {local}: port {port_desc} on every address of {host}.",
+		"{program} takes apartment {port_desc} in {host}, at every street address the building has.",
+	},
+	"socket.bind": {
+		"{who} binds its {PROTO} socket to {local}: port {port_desc} on address {local_ip} only.",
+		"{program} takes apartment {port_desc} at street address {local_ip} only.",
+	},
+	"socket.listen": {
+		"{who} listens on {PROTO} {local} (backlog {backlog}): it waits for clients to connect.",
+		"{program} opens apartment {port_desc} to visitors and waits for letters knocking at the door.",
+	},
+	"socket.connect/udp": {
+		"{who} connects its UDP socket to {remote}: no packet is sent, the socket just remembers its peer and now accepts datagrams from it only.",
+		"{program} writes {remote_ip}, apartment {remote_port}, on its mail slot as the only address it will exchange letters with. No letter goes out yet.",
+	},
+	"socket.connect": {
+		"{who} connects from {local} to {remote}: the OS sends a SYN to start the TCP handshake.",
+		"{program} in apartment {local_port} writes to {remote_ip}, apartment {remote_port}, asking to start a conversation.",
+	},
+	"socket.accept": {
+		"{who} accepts a connection from {remote}: a new socket, descriptor {fd}, with the same local port {local_port} as the listener.",
+		"{program} opens the door to the visitor from {remote_ip}, apartment {remote_port}. The conversation happens in the same apartment {local_port}: the door number does not change.",
+	},
+	"socket.state/SYN_RECV": {
+		"A SYN from {remote} reaches the listener on {local}: the kernel creates a connection in SYN_RECV and answers SYN/ACK.",
+		"The doorman of apartment {local_port} notes a visitor from {remote_ip}, apartment {remote_port}, and answers: come in.",
+	},
+	"socket.state/ESTABLISHED": {
+		"The connection {local} <-> {remote} is ESTABLISHED: the handshake is complete.",
+		"Apartment {local_port} and {remote_ip}, apartment {remote_port}, are now in a conversation.",
+	},
+	"socket.state/FIN_WAIT_1": {
+		"The socket {local} closes first: it sends FIN to {remote} and waits in FIN_WAIT_1.",
+		"Apartment {local_port} writes a goodbye letter to {remote_ip}, apartment {remote_port}.",
+	},
+	"socket.state/FIN_WAIT_2": {
+		"{remote} acknowledged the FIN: {local} waits in FIN_WAIT_2 for the peer to close too.",
+		"The goodbye from apartment {local_port} has been received; it waits for the other side's goodbye.",
+	},
+	"socket.state/CLOSE_WAIT": {
+		"{remote} closed its side: {local} is in CLOSE_WAIT until its program closes too.",
+		"Apartment {local_port} received a goodbye letter; it waits for its household to say goodbye back.",
+	},
+	"socket.state/CLOSING": {
+		"Both sides closed at once: {local} is in CLOSING, waiting for the ACK of its FIN.",
+		"Both apartments wrote goodbye letters at the same moment.",
+	},
+	"socket.state/LAST_ACK": {
+		"{local} closes its side too and sends FIN: LAST_ACK until {remote} acknowledges.",
+		"Apartment {local_port} says goodbye back and waits for the final acknowledgement.",
+	},
+	"socket.state/TIME_WAIT": {
+		"{local} closed first, so it enters TIME_WAIT for {until}: the 4-tuple {local} <-> {remote} stays reserved so late packets cannot confuse a new connection.",
+		"The conversation is over, but apartment {local_port} stays reserved for {until} (moving out): a late letter from {remote_ip}, apartment {remote_port}, must not reach a new tenant.",
+	},
+	"socket.state/CLOSED/TIME_WAIT": {
+		"TIME_WAIT for {local} <-> {remote} is over: the connection is gone.",
+		"The moving-out period for apartment {local_port} has ended.",
+	},
+	"socket.state/CLOSED/LISTEN": {
+		"The listener on {local} closes: new connections to port {port_desc} will be refused.",
+		"Apartment {port_desc} closes its door to visitors.",
+	},
+	"socket.state/CLOSED": {
+		"The socket {local} is CLOSED.",
+		"The mail slot of apartment {local_port} is shut.",
+	},
+	"socket.state": {
+		"The socket {local} moves from {from} to {to}.",
+		"Apartment {local_port}'s conversation changes from {from} to {to}.",
+	},
+	"socket.recv/udp": {
+		"{who} reads a {len}-byte datagram from {remote} on {local}: \"{data}\"",
+		"{program} takes a letter from {remote_ip}, apartment {remote_port}, out of its mail slot: \"{data}\"",
+	},
+	"socket.recv": {
+		"{who} reads {len} bytes from {remote}: \"{data}\"",
+		"{program} takes a letter from {remote_ip}, apartment {remote_port}, out of its mail slot: \"{data}\"",
+	},
+	"socket.close/shared": {
+		"{who} closes descriptor {fd}; {shared} other descriptor(s) still refer to the socket, so it stays open.",
+		"The {program} household hands back its key to mail slot {fd}; others still have a key, so the slot stays open.",
+	},
+	"socket.close/listen": {
+		"{who} closes its listening socket {local}.",
+		"The {program} household closes apartment {port_desc} to visitors.",
+	},
+	"socket.close": {
+		"{who} closes descriptor {fd} ({PROTO} {local}).",
+		"The {program} household is done with its mail slot {fd}.",
+	},
+	"port.assign/connect": {
+		"The OS assigns ephemeral port {port} to {who}'s {PROTO} socket for its connection to {remote}.",
+		"The OS gives {program} the temporary apartment number {port} for its letter to {remote_ip}, apartment {remote_port}.",
+	},
+	"port.assign/sendto": {
+		"The OS assigns ephemeral port {port} to {who}'s UDP socket for its first datagram to {remote}.",
+		"The OS gives {program} the temporary apartment number {port} so that replies to its letter can find it.",
+	},
+	"port.assign/listen": {
+		"{who} listens without binding first, so the OS picks port {port} for it.",
+		"{program} opens its door without choosing a number, so the OS hands it apartment {port}.",
+	},
+	"port.assign": {
+		"{who} binds to port 0, so the OS picks ephemeral port {port} from {host}'s range.",
+		"{program} asks for any free apartment, and the OS hands it the temporary number {port}.",
+	},
+	"port.release/ephemeral": {
+		"Ephemeral port {PROTO} {port} on {host} is free again.",
+		"Temporary apartment number {port} in {host} is free to hand out again.",
+	},
+	"port.release": {
+		"Port {PROTO} {port_desc} on {host} is free again.",
+		"Apartment {port_desc} in {host} is empty again.",
+	},
+	"packet.send/SYN": {
+		"{src} -> {dst}: SYN (seq {tcp_seq}), the first step of the TCP three-way handshake.",
+		"A letter from {src_ip}, apartment {src_port}, to {dst_ip}, apartment {dst_port}: \"May we talk?\"",
+	},
+	"packet.send/SYN/ACK": {
+		"{src} -> {dst}: SYN/ACK, the second step of the handshake.",
+		"The reply from apartment {src_port}: \"Yes, let's talk.\"",
+	},
+	"packet.send/RST": {
+		"{src} -> {dst}: RST. {host} has no socket for this connection, so it resets it.",
+		"The building {host} sends the letter back to {dst_ip}, apartment {dst_port}: nobody lives at apartment {src_port}.",
+	},
+	"packet.send/FIN": {
+		"{src} -> {dst}: FIN, no more data from this side.",
+		"A goodbye letter from apartment {src_port} to {dst_ip}, apartment {dst_port}.",
+	},
+	"packet.send/ACK": {
+		"{src} -> {dst}: ACK (ack {tcp_ack}), acknowledging what arrived.",
+		"A short note from apartment {src_port} to {dst_ip}, apartment {dst_port}: \"Got it.\"",
+	},
+	"packet.send/data": {
+		"{src} -> {dst}: {len} bytes of data: \"{data}\"",
+		"A letter from {src_ip}, apartment {src_port}, to {dst_ip}, apartment {dst_port}: \"{data}\"",
+	},
+	"packet.send/udp": {
+		"{src} -> {dst}: a {len}-byte UDP datagram: \"{data}\"",
+		"A postcard from {src_ip}, apartment {src_port}, to {dst_ip}, apartment {dst_port}: \"{data}\" (no conversation is set up first).",
+	},
+	"packet.deliver/established": {
+		"{host} matches the {flags_or_data} from {src} to the connection {dst} <-> {src} (established 4-tuple lookup).",
+		"{host}'s mailroom sorts the letter from {src_ip}, apartment {src_port}, to apartment {dst_port}: it belongs to the conversation with that sender.",
+	},
+	"packet.deliver/listener": {
+		"{host} finds no connection for {src} -> {dst}, so the SYN goes to the socket listening on {dst_port}.",
+		"{host}'s mailroom has no conversation with {src_ip}, apartment {src_port}, yet, so the letter goes to apartment {dst_port}'s front door.",
+	},
+	"packet.deliver/udp-connected": {
+		"{host} delivers the datagram from {src} to the UDP socket connected to that sender.",
+		"{host}'s mailroom puts the postcard from {src_ip}, apartment {src_port}, into the slot that only accepts letters from that sender.",
+	},
+	"packet.deliver/udp": {
+		"{host} delivers the datagram from {src} to the UDP socket bound to port {dst_port}.",
+		"{host}'s mailroom puts the postcard into apartment {dst_port}'s mail slot.",
+	},
+	"packet.drop/no-host": {
+		"No host has address {dst_ip}: the packet from {src} is lost (nobody answers ARP).",
+		"There is no building at street address {dst_ip}: the letter cannot be delivered.",
+	},
+	"packet.drop/backlog-full": {
+		"The listener on {dst} has a full accept queue: {host} drops the SYN from {src}.",
+		"Apartment {dst_port}'s waiting room is full: the doorman ignores the knock from {src_ip}.",
+	},
+	"packet.drop/no-socket/udp": {
+		"No socket on {host} is bound to UDP port {dst_port}: the datagram from {src} is dropped (a real host answers with ICMP port unreachable).",
+		"Nobody lives at apartment {dst_port} in {host}: the postcard is thrown away.",
+	},
+	"packet.drop/no-socket": {
+		"No socket on {host} matches {src} -> {dst}: nothing listens on TCP port {dst_port}.",
+		"Nobody lives at apartment {dst_port} in {host}: the mailroom cannot sort the letter.",
+	},
+	"error/EADDRINUSE/bind": {
+		"{call}() fails for {who}: {errno} ({errtext}): another socket already holds {PROTO} port {port_desc} on an overlapping address.",
+		"{program} cannot take apartment {port_desc}: someone already lives there.",
+	},
+	"error/EADDRINUSE/listen": {
+		"listen() fails for {who}: EADDRINUSE: another socket already listens on {local}.",
+		"{program} cannot open apartment {port_desc} to visitors: another household already receives them there.",
+	},
+	"error/EADDRINUSE": {
+		"{call}() fails for {who}: EADDRINUSE ({errtext}): no free ephemeral port is left in {host}'s range.",
+		"{program} asks for a temporary apartment number, but every number in {host}'s range is taken.",
+	},
+	"error/EAGAIN": {
+		"{call}() fails for {who}: EAGAIN ({errtext}): no free ephemeral UDP port is left in {host}'s range.",
+		"{program} asks for a temporary apartment number, but every number in {host}'s range is taken.",
+	},
+	"error/EADDRNOTAVAIL/bind": {
+		"bind() fails for {who}: EADDRNOTAVAIL ({errtext}): {host} has no address {local_ip}.",
+		"{program} asks for an apartment at street address {local_ip}, but {host} is not at that address.",
+	},
+	"error/EADDRNOTAVAIL": {
+		"{call}() fails for {who}: EADDRNOTAVAIL ({errtext}): every ephemeral port is already in use towards {remote}.",
+		"{host} has run out of temporary apartment numbers for letters to {remote_ip}, apartment {remote_port}.",
+	},
+	"error/ECONNREFUSED": {
+		"connect() fails for {who}: ECONNREFUSED ({errtext}): nothing listens on {remote}, and the peer answered RST.",
+		"{program}'s letter came back: nobody lives at {remote_ip}, apartment {remote_port}.",
+	},
+	"error/ECONNRESET": {
+		"{who}'s connection to {remote} is reset: ECONNRESET ({errtext}).",
+		"The conversation with {remote_ip}, apartment {remote_port}, was cut off.",
+	},
+	"error/EACCES": {
+		"bind() fails for {who}: EACCES ({errtext}): on {host}, ports below {privileged} need root privileges, and the process runs as {user_or_proc}.",
+		"Apartments numbered below {privileged} are reserved for the building's management; {program} is an ordinary tenant.",
+	},
+	"error/ETIMEDOUT": {
+		"connect() fails for {who}: ETIMEDOUT ({errtext}): no answer from {remote} after every SYN retry.",
+		"{program} wrote to {remote_ip}, apartment {remote_port}, again and again; no answer came.",
+	},
+	"error/EHOSTUNREACH": {
+		"connect() fails for {who}: EHOSTUNREACH ({errtext}): no host answers for {remote_ip}.",
+		"There is no building at street address {remote_ip}.",
+	},
+	"error": {
+		"{call}() fails for {who}: {errno} ({errtext}).",
+		"{program}'s request ({call}) is refused: {errtext}.",
+	},
+}
+
+// Narrate returns the technical and analogy sentences for an event, from
+// Catalogue. Notes and checkpoints carry their own words.
+func Narrate(e *Event) (text, analogy string) {
+	if e.Kind == KindNote || e.Kind == KindCheckpoint || e.Kind == KindCheckpointReply {
+		t, a := e.Text, e.Analogy
+		if t == "" {
+			t = e.Question
+		}
+		if a == "" {
+			a = t
+		}
+		return t, a
+	}
+	s, ok := Catalogue[catalogueKey(e)]
+	if !ok {
+		return string(e.Kind), string(e.Kind)
+	}
+	return fill(s.Text, e), fill(s.Analogy, e)
+}
+
+// catalogueKey picks the most specific catalogue entry for e.
+func catalogueKey(e *Event) string {
+	k := string(e.Kind)
+	var variants []string
+	switch e.Kind {
+	case KindProgramInstall:
+		if len(e.Services) > 0 {
+			variants = []string{"server"}
+		}
+	case KindProcessStart:
+		if e.PPID != 0 {
+			variants = []string{"fork"}
+		}
+	case KindProcessExit:
+		if e.Code != 0 {
+			variants = []string{"error"}
+		}
+	case KindThreadStart:
+		if e.TID == e.PID {
+			variants = []string{"main"}
+		}
+	case KindSocketOption:
+		variants = []string{e.Option}
+	case KindSocketBind:
+		switch {
+		case e.Ephemeral != nil && *e.Ephemeral:
+			variants = []string{"ephemeral"}
+		case e.Local.Addr().IsUnspecified():
+			variants = []string{"any"}
+		}
+	case KindSocketConnect, KindSocketRecv:
+		if e.Proto == UDP {
+			variants = []string{"udp"}
+		}
+	case KindSocketState:
+		variants = []string{e.To + "/" + e.From, e.To}
+	case KindSocketClose:
+		if e.Shared > 0 {
+			variants = []string{"shared"}
+		}
+	case KindPortAssign:
+		variants = []string{e.Call}
+	case KindPortRelease:
+		if e.Ephemeral != nil && *e.Ephemeral {
+			variants = []string{"ephemeral"}
+		}
+	case KindPacketSend:
+		switch {
+		case e.Proto == UDP:
+			variants = []string{"udp"}
+		case e.Flags&RST != 0:
+			variants = []string{"RST"}
+		case e.Flags&SYN != 0 && e.Flags&ACK != 0:
+			variants = []string{"SYN/ACK"}
+		case e.Flags&SYN != 0:
+			variants = []string{"SYN"}
+		case e.Flags&FIN != 0:
+			variants = []string{"FIN"}
+		case e.Len > 0:
+			variants = []string{"data"}
+		default:
+			variants = []string{"ACK"}
+		}
+	case KindPacketDeliver:
+		variants = []string{e.Match}
+	case KindPacketDrop:
+		variants = []string{e.Reason + "/" + e.Proto.String(), e.Reason}
+	case KindError:
+		variants = []string{string(e.Errno) + "/" + e.Call, string(e.Errno)}
+	}
+	for _, v := range variants {
+		if _, ok := Catalogue[k+"/"+v]; ok {
+			return k + "/" + v
+		}
+	}
+	return k
+}
+
+// fill replaces each {name} in tmpl with the event's value for it.
+func fill(tmpl string, e *Event) string {
+	if strings.IndexByte(tmpl, '{') < 0 {
+		return tmpl
+	}
+	var b strings.Builder
+	b.Grow(len(tmpl) + 32)
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		if i < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		j := strings.IndexByte(tmpl[i:], '}')
+		if j < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		b.WriteString(tmpl[:i])
+		b.WriteString(field(e, tmpl[i+1:i+j]))
+		tmpl = tmpl[i+j+1:]
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// field returns an event's value for a narration placeholder.
+func field(e *Event, name string) string {
+	switch name {
+	case "host":
+		return e.Host
+	case "to_host":
+		return e.ToHost
+	case "program":
+		if e.Program == "" {
+			return "the kernel"
+		}
+		return e.Program
+	case "path":
+		return e.Path
+	case "user":
+		return e.User
+	case "pid":
+		return itoa(e.PID)
+	case "ppid":
+		return itoa(e.PPID)
+	case "tid":
+		return itoa(e.TID)
+	case "job":
+		return e.Job
+	case "fd":
+		return itoa(e.FD)
+	case "who":
+		if e.PID == 0 {
+			return "the kernel of " + e.Host
+		}
+		return e.Program + " (PID " + itoa(e.PID) + ")"
+	case "PROTO":
+		return strings.ToUpper(e.Proto.String())
+	case "local":
+		return e.Local.String()
+	case "remote":
+		return e.Remote.String()
+	case "src":
+		return e.Src.String()
+	case "dst":
+		return e.Dst.String()
+	case "local_ip":
+		return e.Local.Addr().String()
+	case "local_port":
+		return itoa(int(e.Local.Port()))
+	case "remote_ip":
+		return e.Remote.Addr().String()
+	case "remote_port":
+		return itoa(int(e.Remote.Port()))
+	case "src_ip":
+		return e.Src.Addr().String()
+	case "src_port":
+		return itoa(int(e.Src.Port()))
+	case "dst_ip":
+		return e.Dst.Addr().String()
+	case "dst_port":
+		return itoa(int(e.Dst.Port()))
+	case "port":
+		return itoa(int(e.Port))
+	case "port_desc":
+		p := e.Port
+		if p == 0 {
+			p = e.Local.Port()
+		}
+		if n := ServiceName(e.Proto, p); n != "" {
+			return itoa(int(p)) + " (" + n + ")"
+		}
+		return itoa(int(p))
+	case "services":
+		return strings.Join(e.Services, ", ")
+	case "from":
+		return e.From
+	case "to":
+		return e.To
+	case "until":
+		return (e.Until - e.T).String()
+	case "flags":
+		return e.Flags.String()
+	case "flags_or_data":
+		if e.Len > 0 {
+			return strconv.Itoa(e.Len) + " bytes"
+		}
+		return e.Flags.String()
+	case "tcp_seq":
+		return strconv.FormatUint(uint64(e.TCPSeq), 10)
+	case "tcp_ack":
+		return strconv.FormatUint(uint64(e.TCPAck), 10)
+	case "len":
+		return itoa(e.Len)
+	case "data":
+		return e.Data
+	case "call":
+		return e.Call
+	case "errno":
+		return string(e.Errno)
+	case "errtext":
+		return e.Errno.Error()
+	case "code":
+		return itoa(e.Code)
+	case "option":
+		return e.Option
+	case "shared":
+		return itoa(e.Shared)
+	case "backlog":
+		return itoa(e.Backlog)
+	case "addrs":
+		var parts []string
+		for _, a := range e.Addrs {
+			if !a.IsLoopback() {
+				parts = append(parts, a.String())
+			}
+		}
+		return strings.Join(parts, ", ")
+	case "os_title":
+		if p, err := ProfileByName(e.OS); err == nil {
+			return p.Title
+		}
+		return "the OS"
+	case "range":
+		return itoa(int(e.RangeLo)) + "-" + itoa(int(e.RangeHi))
+	case "privileged":
+		return "1024"
+	case "user_or_proc":
+		if e.User != "" {
+			return e.User
+		}
+		return "an ordinary user"
+	}
+	return "{" + name + "}"
+}

@@ -1,0 +1,668 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"portville/sim"
+)
+
+// DefaultSeed is the seed used when neither the caller nor the file gives
+// one.
+const DefaultSeed = 1
+
+// Options tune one run of a scenario.
+type Options struct {
+	// Seed, when SeedSet, overrides the file's seed.
+	Seed    uint64
+	SeedSet bool
+	// OS, when set, replaces the scenario's default OS profile (hosts that
+	// name their own OS keep it).
+	OS string
+	// OnEvent receives every event (see sim.Config.OnEvent).
+	OnEvent func(*sim.Event)
+	// StopAfter, when non-zero, ends the run right after that event;
+	// OnStop then receives the world in the state that event left it in.
+	StopAfter uint64
+	OnStop    func(*sim.World)
+}
+
+// Result summarises a run.
+type Result struct {
+	Seed        uint64
+	Events      uint64
+	End         sim.Time
+	Checkpoints []CheckpointResult
+}
+
+// CheckpointResult is what a checkpoint measured and which choice that
+// made right.
+type CheckpointResult struct {
+	Line   int
+	Value  string
+	Answer string
+}
+
+var errStopped = errors.New("stopped at the requested event")
+
+// RunError is a problem that shows only when the scenario runs (a step on a
+// process that has exited, a checkpoint no choice answers). It names the
+// step's position.
+type RunError struct {
+	File      string
+	Line, Col int
+	Msg       string
+}
+
+func (e *RunError) Error() string { return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg) }
+
+// SeedFor returns the seed a run with opt uses.
+func (sc *Scenario) SeedFor(opt Options) uint64 {
+	switch {
+	case opt.SeedSet:
+		return opt.Seed
+	case sc.SeedSet:
+		return sc.Seed
+	}
+	return DefaultSeed
+}
+
+// runner is the state of one run.
+type runner struct {
+	sc      *Scenario
+	w       *sim.World
+	procs   map[string]*sim.Process
+	threads map[string]map[string]*sim.Thread
+	socks   map[string]map[string]int // alias -> socket name -> fd
+	objs    map[Ref]*sim.Socket       // last socket known by each name
+	ports   map[Ref]uint16            // last local port of each name
+	window  *window
+	out     func(*sim.Event)
+	stopAt  uint64
+	onStop  func(*sim.World)
+	result  Result
+}
+
+// window collects what happens while a checkpoint waits for its answer.
+type window struct {
+	step    *Step
+	n       int
+	left    int
+	errs    []sim.Event
+	packets []sim.Event
+	accepts []sim.Event
+}
+
+// Run runs the scenario and returns a summary. Events go to opt.OnEvent.
+func (sc *Scenario) Run(opt Options) (*Result, error) {
+	r := &runner{
+		sc: sc, procs: map[string]*sim.Process{}, threads: map[string]map[string]*sim.Thread{},
+		socks: map[string]map[string]int{}, objs: map[Ref]*sim.Socket{}, ports: map[Ref]uint16{},
+		out: opt.OnEvent, stopAt: opt.StopAfter, onStop: opt.OnStop,
+	}
+	r.result.Seed = sc.SeedFor(opt)
+	r.w = sim.NewWorld(sim.Config{
+		Seed: r.result.Seed, MaxEvents: MaxEvents, MaxTime: MaxSimTime,
+		Latency: sc.Latency, OnEvent: r.observe,
+	})
+	err := r.run(opt)
+	r.result.Events = r.w.Seq()
+	r.result.End = r.w.Now()
+	if errors.Is(err, errStopped) {
+		err = nil
+	}
+	return &r.result, err
+}
+
+func (r *runner) observe(e *sim.Event) {
+	if r.out != nil {
+		r.out(e)
+	}
+	if win := r.window; win != nil {
+		switch e.Kind {
+		case sim.KindError:
+			win.errs = append(win.errs, *e)
+		case sim.KindPacketSend:
+			win.packets = append(win.packets, *e)
+		case sim.KindSocketAccept:
+			win.accepts = append(win.accepts, *e)
+		}
+	}
+	if r.stopAt != 0 && e.Seq == r.stopAt {
+		if r.onStop != nil {
+			r.onStop(r.w)
+		}
+		r.w.Stop(errStopped)
+	}
+}
+
+func (r *runner) fail(st *Step, format string, args ...any) error {
+	return &RunError{File: r.sc.File, Line: st.Line, Col: st.Col, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (r *runner) worldErr() error {
+	switch err := r.w.Err(); {
+	case err == nil, errors.Is(err, errStopped):
+		return err
+	case errors.Is(err, sim.ErrTooManyEvents):
+		return &RunError{File: r.sc.File, Line: 1, Col: 1, Msg: fmt.Sprintf("the scenario produced more than %d events, the limit", MaxEvents)}
+	case errors.Is(err, sim.ErrTooLong):
+		return &RunError{File: r.sc.File, Line: 1, Col: 1, Msg: fmt.Sprintf("the scenario ran past %s of simulated time, the limit", MaxSimTime)}
+	default:
+		return err
+	}
+}
+
+func (r *runner) run(opt Options) error {
+	defaultOS := r.sc.OS
+	if opt.OS != "" {
+		if _, err := sim.ProfileByName(opt.OS); err != nil {
+			return err
+		}
+		defaultOS = opt.OS
+	}
+	for _, hd := range r.sc.Hosts {
+		osName := hd.OS
+		if osName == "" {
+			osName = defaultOS
+		}
+		if osName == "" {
+			osName = "linux"
+		}
+		prof, _ := sim.ProfileByName(osName)
+		if _, err := r.w.AddHost(sim.HostSpec{Name: hd.Name, Addrs: hd.Addrs, OS: prof, RangeLo: hd.RangeLo, RangeHi: hd.RangeHi}); err != nil {
+			return &RunError{File: r.sc.File, Line: hd.Line, Col: hd.Col, Msg: err.Error()}
+		}
+	}
+	for _, hd := range r.sc.Hosts {
+		h := r.w.Host(hd.Name)
+		for _, p := range hd.Programs {
+			if _, err := h.Install(p); err != nil {
+				return &RunError{File: r.sc.File, Line: hd.Line, Col: hd.Col, Msg: err.Error()}
+			}
+		}
+	}
+	for _, l := range r.sc.Links {
+		if err := r.w.SetLatency(r.w.Host(l.A), r.w.Host(l.B), l.Latency); err != nil {
+			return &RunError{File: r.sc.File, Line: l.Line, Col: l.Col, Msg: err.Error()}
+		}
+	}
+	ncp := 0
+	for i := range r.sc.Steps {
+		st := &r.sc.Steps[i]
+		if err := r.w.Settle(); err != nil {
+			return r.worldErr()
+		}
+		if st.After > 0 {
+			if err := r.w.Advance(st.After); err != nil {
+				return r.worldErr()
+			}
+		}
+		if st.Say != "" && st.Action != "note" {
+			r.w.Note(r.stepHost(st), st.Say, st.Analogy, st.Breaks)
+		}
+		if st.Action == "checkpoint" {
+			ncp++
+			cp := st.Checkpoint
+			choices := make([]sim.Choice, len(cp.Choices))
+			for k, c := range cp.Choices {
+				choices[k] = sim.Choice{ID: c.ID, Text: c.Text}
+			}
+			r.w.Checkpoint(ncp, cp.Question, choices)
+			r.window = &window{step: st, n: ncp, left: cp.RevealAfter}
+			continue
+		}
+		if err := r.do(st); err != nil {
+			return err
+		}
+		if err := r.worldErr(); err != nil {
+			return err
+		}
+		if win := r.window; win != nil {
+			win.left--
+			if win.left == 0 {
+				if err := r.w.Settle(); err != nil {
+					return r.worldErr()
+				}
+				if err := r.reveal(win); err != nil {
+					return err
+				}
+				r.window = nil
+			}
+		}
+	}
+	if err := r.w.Run(); err != nil {
+		return r.worldErr()
+	}
+	return nil
+}
+
+func (r *runner) stepHost(st *Step) string {
+	if st.Host != "" {
+		return st.Host
+	}
+	if p := r.procs[st.Proc]; p != nil {
+		return p.Host().Name()
+	}
+	return ""
+}
+
+// proc returns the running process with the alias.
+func (r *runner) proc(st *Step, alias string) (*sim.Process, error) {
+	p := r.procs[alias]
+	if p == nil {
+		return nil, r.fail(st, "step %s: process %q was never started", st.Action, alias)
+	}
+	if !p.Alive() {
+		return nil, r.fail(st, "step %s: process %q (PID %d) has exited, so it cannot %s", st.Action, alias, p.PID(), st.Action)
+	}
+	return p, nil
+}
+
+// thread returns the thread that makes the step's call.
+func (r *runner) thread(st *Step, p *sim.Process) (*sim.Thread, error) {
+	if st.By == "" || st.By == "main" {
+		if t := p.Main(); t != nil {
+			return t, nil
+		}
+		return nil, r.fail(st, "step %s: process %q has no main thread", st.Action, st.Proc)
+	}
+	t := r.threads[st.Proc][st.By]
+	if t == nil || !t.Alive() {
+		return nil, r.fail(st, "step %s: thread %q of process %q is not running", st.Action, st.By, st.Proc)
+	}
+	return t, nil
+}
+
+func (r *runner) resolve(st *Step, ep Endpoint) (netip.AddrPort, error) {
+	if ep.Host == "" {
+		return netip.AddrPortFrom(ep.Addr, ep.Port), nil
+	}
+	h := r.w.Host(ep.Host)
+	if h == nil {
+		return netip.AddrPort{}, r.fail(st, "unknown host %q", ep.Host)
+	}
+	return netip.AddrPortFrom(h.Addr(), ep.Port), nil
+}
+
+// fd returns the descriptor of the step's socket, opening one if the name
+// is new (socket() is implicit before bind, connect, sendto, listen).
+func (r *runner) fd(st *Step, p *sim.Process, t *sim.Thread, def sim.Proto, create bool) (int, bool, error) {
+	names := r.socks[st.Proc]
+	if fd, ok := names[st.Sock.Name]; ok && p.Socket(fd) != nil {
+		return fd, true, nil
+	}
+	if !create {
+		return 0, false, r.fail(st, "step %s: %s is not open", st.Action, st.Sock)
+	}
+	proto := st.Proto
+	if proto == sim.NoProto {
+		proto = def
+	}
+	fd, err := t.Socket(proto)
+	if err != nil {
+		return 0, false, nil
+	}
+	r.name(st.Proc, st.Sock.Name, fd, p)
+	return fd, true, nil
+}
+
+func (r *runner) name(alias, name string, fd int, p *sim.Process) {
+	if r.socks[alias] == nil {
+		r.socks[alias] = map[string]int{}
+	}
+	r.socks[alias][name] = fd
+	if s := p.Socket(fd); s != nil {
+		r.objs[Ref{alias, name}] = s
+	}
+}
+
+// do runs one step. Errors the simulated system returns (EADDRINUSE, ...)
+// are part of the story and are not failures of the run.
+func (r *runner) do(st *Step) error {
+	switch st.Action {
+	case "note":
+		r.w.Note(st.Host, st.Say, st.Analogy, st.Breaks)
+		return nil
+	case "wait":
+		if err := r.w.Advance(st.Wait); err != nil {
+			return r.worldErr()
+		}
+		return nil
+	case "start":
+		h := r.w.Host(st.Host)
+		p, err := h.Start(st.Program, sim.StartOptions{User: st.User})
+		if err != nil {
+			return r.fail(st, "step start: %v", err)
+		}
+		r.procs[st.As] = p
+		r.threads[st.As] = map[string]*sim.Thread{}
+		r.socks[st.As] = map[string]int{}
+		// A server's listening sockets are named after their service:
+		// web.tcp80, dns.udp53.
+		if prog := p.Program(); prog.Server != nil {
+			for _, fd := range p.FDs() {
+				s := p.Socket(fd)
+				name := s.Proto().String() + strconv.Itoa(int(s.Local().Port()))
+				r.name(st.As, name, fd, p)
+			}
+		}
+		return nil
+	case "fork":
+		p, err := r.proc(st, st.Proc)
+		if err != nil {
+			return err
+		}
+		c, err := p.Fork()
+		if err != nil {
+			return r.fail(st, "step fork: %v", err)
+		}
+		r.procs[st.As] = c
+		r.threads[st.As] = map[string]*sim.Thread{}
+		r.socks[st.As] = map[string]int{}
+		for n, fd := range r.socks[st.Proc] {
+			if c.Socket(fd) != nil {
+				r.name(st.As, n, fd, c)
+			}
+		}
+		return nil
+	}
+	p, err := r.proc(st, st.Proc)
+	if err != nil {
+		return err
+	}
+	switch st.Action {
+	case "exit":
+		p.Exit(st.Code)
+		return nil
+	case "thread":
+		t, err := p.StartThread(st.Job)
+		if err != nil {
+			return r.fail(st, "step thread: %v", err)
+		}
+		r.threads[st.Proc][st.As] = t
+		return nil
+	case "end_thread":
+		t := r.threads[st.Proc][st.Sock.Name]
+		if t == nil || !t.Alive() {
+			return r.fail(st, "step end_thread: thread %s is not running", st.Sock)
+		}
+		t.Exit()
+		return nil
+	}
+	t, err := r.thread(st, p)
+	if err != nil {
+		return err
+	}
+	switch st.Action {
+	case "socket":
+		if _, ok := r.socks[st.Proc][st.Sock.Name]; ok && p.Socket(r.socks[st.Proc][st.Sock.Name]) != nil {
+			return r.fail(st, "step socket: %s is already open", st.Sock)
+		}
+		_, _, err := r.fd(st, p, t, sim.TCP, true)
+		return err
+	case "setsockopt":
+		fd, ok, err := r.fd(st, p, t, sim.TCP, true)
+		if ok {
+			t.SetOption(fd, st.Option, true)
+		}
+		return err
+	case "bind":
+		fd, ok, err := r.fd(st, p, t, sim.TCP, true)
+		if ok {
+			ap, err := r.resolve(st, st.Addr)
+			if err != nil {
+				return err
+			}
+			t.Bind(fd, ap)
+			r.notePort(st.Sock, p, fd)
+		}
+		return err
+	case "listen":
+		fd, ok, err := r.fd(st, p, t, sim.TCP, true)
+		if ok {
+			t.Listen(fd, st.Backlog)
+			r.notePort(st.Sock, p, fd)
+		}
+		return err
+	case "connect":
+		fd, ok, err := r.fd(st, p, t, sim.TCP, true)
+		if ok {
+			ap, err := r.resolve(st, st.To)
+			if err != nil {
+				return err
+			}
+			t.Connect(fd, ap)
+			r.notePort(st.Sock, p, fd)
+		}
+		return err
+	case "sendto":
+		fd, ok, err := r.fd(st, p, t, sim.UDP, true)
+		if ok {
+			ap, err := r.resolve(st, st.To)
+			if err != nil {
+				return err
+			}
+			t.SendTo(fd, ap, st.Data)
+			r.notePort(st.Sock, p, fd)
+		}
+		return err
+	case "send":
+		fd, _, err := r.fd(st, p, t, sim.TCP, false)
+		if err != nil {
+			return err
+		}
+		t.Send(fd, st.Data)
+		return nil
+	case "close":
+		fd, _, err := r.fd(st, p, t, sim.TCP, false)
+		if err != nil {
+			return err
+		}
+		r.notePort(st.Sock, p, fd)
+		t.Close(fd)
+		delete(r.socks[st.Proc], st.Sock.Name)
+		return nil
+	case "accept":
+		fd, _, err := r.fd(st, p, t, sim.TCP, false)
+		if err != nil {
+			return err
+		}
+		alias, name := st.Proc, st.As
+		t.Accept(fd, func(nfd int, s *sim.Socket) {
+			r.name(alias, name, nfd, p)
+			r.ports[Ref{alias, name}] = s.Local().Port()
+		})
+		return nil
+	}
+	return r.fail(st, "unknown action %q", st.Action)
+}
+
+func (r *runner) notePort(ref Ref, p *sim.Process, fd int) {
+	if s := p.Socket(fd); s != nil {
+		r.objs[ref] = s
+		if port := s.Local().Port(); port != 0 {
+			r.ports[ref] = port
+		}
+	}
+}
+
+// portOf returns the local port a named socket has, or last had.
+func (r *runner) portOf(ref Ref) uint16 {
+	if s := r.objs[ref]; s != nil && s.Local().Port() != 0 {
+		r.ports[ref] = s.Local().Port()
+		return s.Local().Port()
+	}
+	return r.ports[ref]
+}
+
+// reveal measures what the checkpoint asked about, picks the choice the
+// measurement makes right, and emits the answer. A measurement no choice
+// covers is an error: a checkpoint can never claim an answer the
+// simulation did not produce.
+func (r *runner) reveal(win *window) error {
+	st := win.step
+	cp := st.Checkpoint
+	value, err := r.measure(st, win)
+	if err != nil {
+		return err
+	}
+	var answer *ChoiceDef
+	for i := range cp.Choices {
+		if slices.Contains(cp.Choices[i].Values, value) {
+			answer = &cp.Choices[i]
+		}
+	}
+	if answer == nil {
+		var all []string
+		for _, c := range cp.Choices {
+			all = append(all, c.Values...)
+		}
+		return r.fail(st, "checkpoint: the simulation gave %q, which matches no choice (the choices cover: %s); add a choice for it or change the question", value, strings.Join(all, ", "))
+	}
+	text := cp.Explain
+	if text == "" {
+		text = "Answer: " + answer.Text
+	}
+	text = strings.ReplaceAll(text, "{value}", value)
+	analogy := strings.ReplaceAll(cp.Analogy, "{value}", value)
+	r.w.CheckpointAnswer(win.n, answer.ID, value, text, analogy)
+	r.result.Checkpoints = append(r.result.Checkpoints, CheckpointResult{Line: st.Line, Value: value, Answer: answer.ID})
+	return nil
+}
+
+func (r *runner) measure(st *Step, win *window) (string, error) {
+	m := st.Checkpoint.Measure
+	sockOf := func(ref Ref) (*sim.Socket, error) {
+		s := r.objs[ref]
+		if s == nil {
+			return nil, r.fail(st, "checkpoint: socket %s never existed in this run", ref)
+		}
+		return s, nil
+	}
+	pidOf := func(alias string) int {
+		if p := r.procs[alias]; p != nil {
+			return p.PID()
+		}
+		return -1
+	}
+	hostOfProc := func(alias string) string {
+		if p := r.procs[alias]; p != nil {
+			return p.Host().Name()
+		}
+		return ""
+	}
+	switch m.Kind {
+	case "port":
+		if _, err := sockOf(m.Socks[0]); err != nil {
+			return "", err
+		}
+		return strconv.Itoa(int(r.portOf(m.Socks[0]))), nil
+	case "ephemeral":
+		s, err := sockOf(m.Socks[0])
+		if err != nil {
+			return "", err
+		}
+		if s.Ephemeral() {
+			return "yes", nil
+		}
+		return "no", nil
+	case "in_range":
+		if _, err := sockOf(m.Socks[0]); err != nil {
+			return "", err
+		}
+		p := r.procs[m.Socks[0].Proc]
+		lo, hi := p.Host().EphemeralRange()
+		port := r.portOf(m.Socks[0])
+		if port >= lo && port <= hi {
+			return "yes", nil
+		}
+		return "no", nil
+	case "same_port":
+		for _, ref := range m.Socks {
+			if _, err := sockOf(ref); err != nil {
+				return "", err
+			}
+		}
+		if r.portOf(m.Socks[0]) == r.portOf(m.Socks[1]) {
+			return "same", nil
+		}
+		return "different", nil
+	case "state":
+		s, err := sockOf(m.Socks[0])
+		if err != nil {
+			return "", err
+		}
+		if s.Dead() {
+			return "gone", nil
+		}
+		return s.State().String(), nil
+	case "errno":
+		for _, e := range win.errs {
+			if m.Proc == "" || (e.PID == pidOf(m.Proc) && e.Host == hostOfProc(m.Proc)) {
+				return string(e.Errno), nil
+			}
+		}
+		return "none", nil
+	case "processes":
+		n := 0
+		for _, p := range r.w.Host(m.Host).Processes() {
+			if p.Program().Name == m.Prog {
+				n++
+			}
+		}
+		return strconv.Itoa(n), nil
+	case "threads":
+		p := r.procs[m.Proc]
+		if p == nil || !p.Alive() {
+			return "0", nil
+		}
+		return strconv.Itoa(len(p.Threads())), nil
+	case "accepted_port":
+		seen := map[string]bool{}
+		var ports []string
+		for _, e := range win.accepts {
+			if e.PID == pidOf(m.Proc) && e.Host == hostOfProc(m.Proc) {
+				s := strconv.Itoa(int(e.Local.Port()))
+				if !seen[s] {
+					seen[s] = true
+					ports = append(ports, s)
+				}
+			}
+		}
+		if len(ports) == 0 {
+			return "none", nil
+		}
+		slices.Sort(ports)
+		return strings.Join(ports, ","), nil
+	case "packet":
+		for _, e := range win.packets {
+			if m.Proc != "" && !(e.PID == pidOf(m.Proc) && e.Host == hostOfProc(m.Proc)) {
+				continue
+			}
+			switch m.Field {
+			case "to_host":
+				if e.ToHost == "" {
+					return "nowhere", nil
+				}
+				return e.ToHost, nil
+			case "dst_port":
+				return strconv.Itoa(int(e.Dst.Port())), nil
+			case "src_port":
+				return strconv.Itoa(int(e.Src.Port())), nil
+			case "dst":
+				return e.Dst.String(), nil
+			case "src":
+				return e.Src.String(), nil
+			case "flags":
+				return e.Flags.String(), nil
+			}
+		}
+		return "none", nil
+	}
+	return "", r.fail(st, "checkpoint: unknown measure %q", m.Kind)
+}

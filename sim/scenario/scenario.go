@@ -1,0 +1,593 @@
+package scenario
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+
+	"portville/sim"
+)
+
+// Limits on a scenario file. Each has its own error message.
+const (
+	MaxFileBytes       = 256 << 10
+	MaxHosts           = 12
+	MaxAddrsPerHost    = 4
+	MaxProgramsPerHost = 16
+	MaxSteps           = 500
+	MaxChoices         = 6
+	MaxRevealAfter     = 10
+	// MaxWaitTotal bounds the simulated time a script asks for with wait
+	// and after; MaxSimTime bounds the whole run, timers included.
+	MaxWaitTotal = 3600 * sim.Second
+	MaxSimTime   = 2 * 3600 * sim.Second
+	// MaxEvents bounds the events one run may produce.
+	MaxEvents = 100_000
+)
+
+// Scenario is a parsed, validated scenario file.
+type Scenario struct {
+	File      string
+	ID        string
+	Title     string
+	Summary   string
+	Takeaways []string
+	Seed      uint64
+	SeedSet   bool
+	OS        string // default OS profile for hosts that name none
+	Latency   sim.Time
+	Hosts     []HostDef
+	Links     []LinkDef
+	Steps     []Step
+}
+
+// HostDef is a host in a scenario.
+type HostDef struct {
+	Pos
+	Name             string
+	Addrs            []netip.Addr
+	OS               string // "" means the scenario's default
+	RangeLo, RangeHi uint16
+	Programs         []sim.Program
+}
+
+// LinkDef sets the latency between two hosts.
+type LinkDef struct {
+	Pos
+	A, B    string
+	Latency sim.Time
+}
+
+// Endpoint is an address and port as written in a step: a host name or an
+// IPv4 address, and a port.
+type Endpoint struct {
+	Host string // a host name, resolved to its first address when run
+	Addr netip.Addr
+	Port uint16
+}
+
+func (e Endpoint) String() string {
+	if e.Host != "" {
+		return e.Host + ":" + strconv.Itoa(int(e.Port))
+	}
+	return netip.AddrPortFrom(e.Addr, e.Port).String()
+}
+
+// Ref names a socket ("browser.web") or a thread of a process.
+type Ref struct {
+	Proc string
+	Name string
+}
+
+func (r Ref) String() string { return r.Proc + "." + r.Name }
+
+// Step is one line of the script.
+type Step struct {
+	Pos
+	Action  string // the action key: start, connect, ...
+	Say     string // narration shown before the step
+	Analogy string // the same narration in analogy terms
+	Breaks  string // where the analogy breaks, if it does here
+	After   sim.Time
+	By      string // thread alias that makes the call; "" = main thread
+
+	Proc    string // process alias the step acts on (or creates, for start)
+	Sock    Ref    // the socket the step acts on
+	Program string
+	Host    string
+	User    string
+	Job     string
+	As      string // alias the step creates (fork, thread, accept)
+	Proto   sim.Proto
+	Addr    Endpoint
+	To      Endpoint
+	Data    string
+	Code    int
+	Backlog int
+	Option  string
+	Wait    sim.Time
+
+	Checkpoint *Checkpoint
+}
+
+// Checkpoint is a question for the class, answered by what the
+// simulation does in the next RevealAfter steps.
+type Checkpoint struct {
+	Question    string
+	Choices     []ChoiceDef
+	Measure     Measure
+	RevealAfter int
+	Explain     string
+	Analogy     string
+}
+
+// ChoiceDef is one answer, and the measured values that make it right.
+type ChoiceDef struct {
+	ID     string
+	Text   string
+	Values []string
+}
+
+// Measure says what to observe to answer a checkpoint.
+type Measure struct {
+	Kind  string // see measureKinds
+	Socks []Ref
+	Proc  string
+	Host  string
+	Prog  string
+	Field string
+}
+
+var measureKinds = []string{"port", "ephemeral", "in_range", "same_port", "state", "errno", "processes", "threads", "packet", "accepted_port"}
+
+var actions = []string{
+	"note", "start", "fork", "exit", "thread", "end_thread", "socket", "setsockopt",
+	"bind", "listen", "connect", "accept", "send", "sendto", "close", "wait", "checkpoint",
+}
+
+var (
+	aliasRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+	hostRE  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	idRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,47}$`)
+)
+
+// Parse reads and validates a scenario. The error, if any, is an
+// ErrorList: every problem with its FILE:LINE:COL.
+func Parse(file string, data []byte) (*Scenario, error) {
+	if len(data) > MaxFileBytes {
+		return nil, ErrorList{{File: file, Msg: fmt.Sprintf("the file is %d bytes; the limit is %d bytes (256 KiB)", len(data), MaxFileBytes)}}
+	}
+	root, err := parseYAML(file, data)
+	if err != nil {
+		return nil, err
+	}
+	d := &decoder{file: file}
+	sc := &Scenario{File: file, Latency: sim.DefaultLatency}
+	d.top(root, sc)
+	if len(d.errs) == 0 {
+		d.check(sc)
+	}
+	if len(d.errs) > 0 {
+		return nil, d.errs
+	}
+	return sc, nil
+}
+
+func (d *decoder) top(root ast.Node, sc *Scenario) {
+	fields, _ := d.mapping(root, "scenario", "id", "title", "summary", "takeaways", "seed", "os", "latency", "hosts", "links", "steps")
+	if fields == nil {
+		return
+	}
+	have := map[string]bool{}
+	var hostsF, linksF, stepsF *field
+	for i := range fields {
+		f := fields[i]
+		have[f.key] = true
+		switch f.key {
+		case "id":
+			if s, ok := d.nonEmpty(f, "scenario"); ok {
+				if !idRE.MatchString(s) {
+					d.errf(f.val, "scenario: id: %q is not an id (expected lower-case letters, digits and '-')", s)
+				}
+				sc.ID = s
+			}
+		case "title":
+			sc.Title, _ = d.nonEmpty(f, "scenario")
+		case "summary":
+			sc.Summary, _ = d.text(f, "scenario")
+		case "takeaways":
+			sc.Takeaways, _ = d.textList(f, "scenario")
+		case "seed":
+			if n, ok := d.integer(f, "scenario", 0, 1<<53); ok {
+				sc.Seed, sc.SeedSet = uint64(n), true
+			}
+		case "os":
+			sc.OS = d.osName(f, "scenario")
+		case "latency":
+			sc.Latency, _ = d.duration(f, "scenario", 0, 10*sim.Second)
+		case "hosts":
+			hostsF = &fields[i]
+		case "links":
+			linksF = &fields[i]
+		case "steps":
+			stepsF = &fields[i]
+		}
+	}
+	for _, req := range []string{"title", "hosts", "steps"} {
+		if !have[req] {
+			p := posOf(root)
+			d.errAt(p.Line, p.Col, "scenario: missing field %q", req)
+		}
+	}
+	if hostsF != nil {
+		d.hosts(*hostsF, sc)
+	}
+	if linksF != nil {
+		d.links(*linksF, sc)
+	}
+	if stepsF != nil {
+		d.steps(*stepsF, sc)
+	}
+}
+
+func (d *decoder) osName(f field, what string) string {
+	s, ok := d.nonEmpty(f, what)
+	if !ok {
+		return ""
+	}
+	if _, err := sim.ProfileByName(s); err != nil {
+		d.errf(f.val, "%s: os: unknown OS profile %q (expected linux, windows, macos or freebsd)", what, s)
+		return ""
+	}
+	return s
+}
+
+func (d *decoder) hosts(f field, sc *Scenario) {
+	items, ok := d.list(f, "scenario")
+	if !ok {
+		return
+	}
+	if len(items) == 0 {
+		d.errf(f.keyN, "scenario: hosts: expected at least one host, found none")
+		return
+	}
+	if len(items) > MaxHosts {
+		d.errf(items[MaxHosts], "scenario: hosts: %d hosts; the limit is %d", len(items), MaxHosts)
+		return
+	}
+	names := map[string]Pos{}
+	addrs := map[netip.Addr]string{}
+	for _, it := range items {
+		h := HostDef{Pos: posOf(it)}
+		fields, _ := d.mapping(it, "host", "name", "addr", "addrs", "os", "range", "programs")
+		var progsF *field
+		for i := range fields {
+			hf := fields[i]
+			switch hf.key {
+			case "name":
+				s, ok := d.nonEmpty(hf, "host")
+				if !ok {
+					continue
+				}
+				if !hostRE.MatchString(s) {
+					d.errf(hf.val, "host: name: %q is not a host name (expected lower-case letters, digits and '-', starting with a letter, at most 32)", s)
+					continue
+				}
+				if s == "localhost" {
+					d.errf(hf.val, "host: name: \"localhost\" is reserved (it means 127.0.0.1)")
+					continue
+				}
+				if p, dup := names[s]; dup {
+					d.errf(hf.val, "host: name: duplicate host name %q (first defined at line %d)", s, p.Line)
+					continue
+				}
+				names[s] = h.Pos
+				h.Name = s
+			case "addr", "addrs":
+				list, ok := d.textList(hf, "host")
+				if !ok {
+					continue
+				}
+				if len(list) == 0 || len(list) > MaxAddrsPerHost {
+					d.errf(hf.val, "host: %s: expected 1 to %d addresses, found %d", hf.key, MaxAddrsPerHost, len(list))
+					continue
+				}
+				for _, s := range list {
+					a, err := netip.ParseAddr(strings.TrimSpace(s))
+					switch {
+					case err != nil || !a.Is4():
+						d.errf(hf.val, "host: %s: %q is not an IPv4 address (expected four numbers 0-255 such as 10.0.0.2)", hf.key, s)
+					case a.IsLoopback() || a.IsUnspecified() || a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+						d.errf(hf.val, "host: %s: %s cannot be a host's address (loopback, 0.0.0.0, multicast and broadcast are reserved; every host has 127.0.0.1 already)", hf.key, a)
+					case addrs[a] != "":
+						d.errf(hf.val, "host: %s: address %s is used twice (also by host %q)", hf.key, a, addrs[a])
+					default:
+						addrs[a] = h.Name + "?"
+						if h.Name != "" {
+							addrs[a] = h.Name
+						}
+						h.Addrs = append(h.Addrs, a)
+					}
+				}
+			case "os":
+				h.OS = d.osName(hf, "host")
+			case "range":
+				h.RangeLo, h.RangeHi = d.portRange(hf)
+			case "programs":
+				progsF = &fields[i]
+			}
+		}
+		if h.Name == "" && !hasField(fields, "name") {
+			d.errf(it, "host: missing field \"name\"")
+		}
+		if len(h.Addrs) == 0 && !hasField(fields, "addr") && !hasField(fields, "addrs") {
+			d.errf(it, "host %s: missing field \"addr\" (its IPv4 address)", h.Name)
+		}
+		if progsF != nil {
+			d.programs(*progsF, &h)
+		}
+		sc.Hosts = append(sc.Hosts, h)
+	}
+}
+
+func hasField(fields []field, key string) bool {
+	for _, f := range fields {
+		if f.key == key {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *decoder) portRange(f field) (uint16, uint16) {
+	s, ok := scalarText(f.val)
+	if !ok {
+		d.errf(f.val, "host: range: expected a port range such as 32768-60999, found %s", describe(f.val))
+		return 0, 0
+	}
+	lo, hi, found := strings.Cut(s, "-")
+	l, err1 := strconv.Atoi(strings.TrimSpace(lo))
+	h, err2 := strconv.Atoi(strings.TrimSpace(hi))
+	if !found || err1 != nil || err2 != nil {
+		d.errf(f.val, "host: range: %q is not a port range (expected LOW-HIGH such as 32768-60999)", s)
+		return 0, 0
+	}
+	if l < 1 || h > 65535 || l > h {
+		d.errf(f.val, "host: range: %d-%d is out of range (expected 1 <= LOW <= HIGH <= 65535)", l, h)
+		return 0, 0
+	}
+	return uint16(l), uint16(h)
+}
+
+func (d *decoder) programs(f field, h *HostDef) {
+	items, ok := d.list(f, "host "+h.Name)
+	if !ok {
+		return
+	}
+	if len(items) > MaxProgramsPerHost {
+		d.errf(items[MaxProgramsPerHost], "host %s: programs: %d programs; the limit is %d", h.Name, len(items), MaxProgramsPerHost)
+		return
+	}
+	names := map[string]int{}
+	for _, it := range items {
+		var p sim.Program
+		what := "program"
+		fields, _ := d.mapping(it, what, "name", "path", "user", "server", "client")
+		for _, pf := range fields {
+			switch pf.key {
+			case "name":
+				s, ok := d.nonEmpty(pf, what)
+				if !ok {
+					continue
+				}
+				if !aliasRE.MatchString(s) {
+					d.errf(pf.val, "program: name: %q is not a program name (expected lower-case letters, digits, '-' or '_', starting with a letter, at most 32)", s)
+					continue
+				}
+				if line, dup := names[s]; dup {
+					d.errf(pf.val, "program: name: host %s already has a program %q (line %d)", h.Name, s, line)
+					continue
+				}
+				names[s] = posOf(pf.val).Line
+				p.Name = s
+			case "path":
+				if s, ok := d.nonEmpty(pf, what); ok {
+					if !strings.HasPrefix(s, "/") && !strings.Contains(s, `:\`) {
+						d.errf(pf.val, "program: path: %q is not an absolute path (expected /usr/bin/name or C:\\...)", s)
+					}
+					p.Path = s
+				}
+			case "user":
+				if s, ok := d.nonEmpty(pf, what); ok {
+					if !aliasRE.MatchString(s) {
+						d.errf(pf.val, "program: user: %q is not a user name", s)
+					}
+					p.User = s
+				}
+			case "client":
+				if s, ok := d.nonEmpty(pf, what); ok {
+					if s != "ftp" && s != "tftp" && s != "none" {
+						d.errf(pf.val, "program: client: unknown client protocol %q (expected ftp, tftp or none)", s)
+					}
+					p.Client = s
+				}
+			case "server":
+				p.Server = d.server(pf, h)
+			}
+		}
+		if p.Name == "" && !hasField(fields, "name") {
+			d.errf(it, "program: missing field \"name\"")
+		}
+		h.Programs = append(h.Programs, p)
+	}
+}
+
+func (d *decoder) server(f field, h *HostDef) *sim.ServerSpec {
+	what := "server"
+	fields, _ := d.mapping(f.val, what, "listen", "protocol", "threads", "close", "reuseaddr", "reuseport", "workers", "addr")
+	spec := &sim.ServerSpec{ReuseAddr: true, Protocol: "none"}
+	for _, sf := range fields {
+		switch sf.key {
+		case "listen":
+			list, ok := d.textList(sf, what)
+			if !ok {
+				continue
+			}
+			if len(list) == 0 || len(list) > 8 {
+				d.errf(sf.val, "server: listen: expected 1 to 8 services such as tcp/80, found %d", len(list))
+				continue
+			}
+			seen := map[sim.Service]bool{}
+			for _, s := range list {
+				svc, err := parseService(s)
+				if err != nil {
+					d.errf(sf.val, "server: listen: %v", err)
+					continue
+				}
+				if seen[svc] {
+					d.errf(sf.val, "server: listen: %s is listed twice", svc)
+					continue
+				}
+				seen[svc] = true
+				spec.Listen = append(spec.Listen, svc)
+			}
+		case "protocol":
+			if s, ok := d.nonEmpty(sf, what); ok {
+				if !contains(sim.Protocols, s) {
+					d.errf(sf.val, "server: protocol: unknown protocol %q (expected one of: %s)", s, strings.Join(sim.Protocols, ", "))
+				}
+				spec.Protocol = s
+			}
+		case "threads":
+			if s, ok := d.nonEmpty(sf, what); ok {
+				if s != "per-connection" && s != "single" {
+					d.errf(sf.val, "server: threads: %q (expected per-connection or single)", s)
+				}
+				spec.Threads = s
+			}
+		case "close":
+			if s, ok := d.nonEmpty(sf, what); ok {
+				switch s {
+				case "client-first":
+				case "server-first":
+					spec.CloseFirst = true
+				default:
+					d.errf(sf.val, "server: close: %q (expected client-first or server-first)", s)
+				}
+			}
+		case "reuseaddr":
+			spec.ReuseAddr, _ = d.boolean(sf, what)
+		case "reuseport":
+			spec.ReusePort, _ = d.boolean(sf, what)
+		case "workers":
+			spec.Workers, _ = d.integer(sf, what, 0, 16)
+		case "addr":
+			if s, ok := d.nonEmpty(sf, what); ok {
+				a, err := netip.ParseAddr(s)
+				if err != nil || !a.Is4() {
+					d.errf(sf.val, "server: addr: %q is not an IPv4 address", s)
+					continue
+				}
+				spec.BindAddr = a
+			}
+		}
+	}
+	if len(spec.Listen) == 0 && !hasField(fields, "listen") {
+		d.errf(f.val, "server: missing field \"listen\" (for example [tcp/80])")
+	}
+	return spec
+}
+
+func parseService(s string) (sim.Service, error) {
+	proto, port, ok := strings.Cut(strings.TrimSpace(s), "/")
+	p, okp := sim.ParseProto(proto)
+	if !ok || !okp {
+		return sim.Service{}, fmt.Errorf("%q is not a service (expected tcp/PORT or udp/PORT, such as tcp/80)", s)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return sim.Service{}, fmt.Errorf("%q: port %s is out of range (expected 1 to 65535)", s, port)
+	}
+	return sim.Service{Proto: p, Port: uint16(n)}, nil
+}
+
+func (d *decoder) links(f field, sc *Scenario) {
+	items, ok := d.list(f, "scenario")
+	if !ok {
+		return
+	}
+	for _, it := range items {
+		l := LinkDef{Pos: posOf(it)}
+		fields, _ := d.mapping(it, "link", "between", "latency")
+		for _, lf := range fields {
+			switch lf.key {
+			case "between":
+				list, ok := d.textList(lf, "link")
+				if ok && len(list) != 2 {
+					d.errf(lf.val, "link: between: expected two host names, found %d", len(list))
+				} else if ok {
+					l.A, l.B = list[0], list[1]
+				}
+			case "latency":
+				l.Latency, _ = d.duration(lf, "link", 0, 10*sim.Second)
+			}
+		}
+		if l.A == "" && !hasField(fields, "between") {
+			d.errf(it, "link: missing field \"between\"")
+		}
+		sc.Links = append(sc.Links, l)
+	}
+}
+
+// parseEndpoint reads "host:port", "10.0.0.2:80", "localhost:8080",
+// ":80" or "*:80". allowAny permits 0.0.0.0 (bind), minPort is 0 for bind
+// and 1 for connect.
+func parseEndpoint(s string, allowAny bool, minPort int) (Endpoint, error) {
+	s = strings.TrimSpace(s)
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return Endpoint{}, fmt.Errorf("%q has no port (expected HOST:PORT, such as web:80 or 10.0.0.2:80)", s)
+	}
+	hostPart, portPart := s[:i], s[i+1:]
+	n, err := strconv.Atoi(portPart)
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("%q: port %q is not a number", s, portPart)
+	}
+	if n < minPort || n > 65535 {
+		return Endpoint{}, fmt.Errorf("%q: port %d is out of range (expected %d to 65535)", s, n, minPort)
+	}
+	ep := Endpoint{Port: uint16(n)}
+	switch {
+	case hostPart == "" || hostPart == "*" || hostPart == "0.0.0.0":
+		if !allowAny {
+			return Endpoint{}, fmt.Errorf("%q: expected a host name or address to send to", s)
+		}
+		ep.Addr = netip.IPv4Unspecified()
+	case hostPart == "localhost":
+		ep.Addr = sim.Loopback
+	default:
+		if a, err := netip.ParseAddr(hostPart); err == nil {
+			if !a.Is4() {
+				return Endpoint{}, fmt.Errorf("%q: only IPv4 addresses are simulated", s)
+			}
+			ep.Addr = a
+		} else if hostRE.MatchString(hostPart) {
+			ep.Host = hostPart
+		} else {
+			return Endpoint{}, fmt.Errorf("%q: %q is neither a host name nor an IPv4 address", s, hostPart)
+		}
+	}
+	return ep, nil
+}
+
+func parseRef(s string) (Ref, bool) {
+	p, n, ok := strings.Cut(strings.TrimSpace(s), ".")
+	if !ok || !aliasRE.MatchString(p) || !aliasRE.MatchString(n) {
+		return Ref{}, false
+	}
+	return Ref{p, n}, true
+}

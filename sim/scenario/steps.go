@@ -1,0 +1,660 @@
+package scenario
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+
+	"portville/sim"
+)
+
+// commonKeys may appear on any step.
+var commonKeys = []string{"say", "analogy", "breaks", "after", "by"}
+
+// actionKeys lists, per action, the keys it takes besides its own.
+var actionKeys = map[string][]string{
+	"note":       {"host"},
+	"start":      {"on", "as", "user"},
+	"fork":       {"as"},
+	"exit":       {"code"},
+	"thread":     {"job", "as"},
+	"end_thread": {},
+	"socket":     {"proto"},
+	"setsockopt": {"option", "proto"},
+	"bind":       {"addr", "proto"},
+	"listen":     {"backlog"},
+	"connect":    {"to", "proto"},
+	"accept":     {"as"},
+	"send":       {"data"},
+	"sendto":     {"to", "data", "proto"},
+	"close":      {},
+	"wait":       {},
+	"checkpoint": {},
+}
+
+// requiredKeys lists the keys an action cannot do without.
+var requiredKeys = map[string][]string{
+	"start":      {"on"},
+	"fork":       {"as"},
+	"thread":     {"job", "as"},
+	"bind":       {"addr"},
+	"connect":    {"to"},
+	"accept":     {"as"},
+	"send":       {"data"},
+	"sendto":     {"to", "data"},
+	"setsockopt": {"option"},
+}
+
+func (d *decoder) steps(f field, sc *Scenario) {
+	items, ok := d.list(f, "scenario")
+	if !ok {
+		return
+	}
+	if len(items) == 0 {
+		d.errf(f.keyN, "scenario: steps: expected at least one step, found none")
+		return
+	}
+	if len(items) > MaxSteps {
+		d.errf(items[MaxSteps], "scenario: steps: %d steps; the limit is %d", len(items), MaxSteps)
+		return
+	}
+	for _, it := range items {
+		if st, ok := d.step(it); ok {
+			sc.Steps = append(sc.Steps, st)
+		}
+	}
+}
+
+func (d *decoder) step(n ast.Node) (Step, bool) {
+	st := Step{Pos: posOf(n)}
+	fields, _ := d.mapping(n, "step")
+	if fields == nil {
+		return st, false
+	}
+	var act *field
+	for i := range fields {
+		if contains(actions, fields[i].key) {
+			if act != nil {
+				d.errf(fields[i].keyN, "step: has two actions, %q and %q (expected one action per step)", act.key, fields[i].key)
+				return st, false
+			}
+			act = &fields[i]
+		}
+	}
+	if act == nil {
+		d.errf(n, "step: no action (expected one of: %s)", strings.Join(actions, ", "))
+		return st, false
+	}
+	st.Action = act.key
+	st.Pos = posOf(act.keyN)
+	allowed := append(append([]string{act.key}, commonKeys...), actionKeys[act.key]...)
+	what := "step " + act.key
+	ok := true
+	for _, f := range fields {
+		if !contains(allowed, f.key) {
+			d.errf(f.keyN, "%s: unknown field %q (expected one of: %s)", what, f.key, strings.Join(allowed, ", "))
+			ok = false
+		}
+	}
+	for _, req := range requiredKeys[act.key] {
+		if !hasField(fields, req) {
+			d.errf(act.keyN, "%s: missing field %q", what, req)
+			ok = false
+		}
+	}
+	if !ok {
+		return st, false
+	}
+	for _, f := range fields {
+		switch f.key {
+		case "say":
+			st.Say, _ = d.nonEmpty(f, what)
+		case "analogy":
+			st.Analogy, _ = d.nonEmpty(f, what)
+		case "breaks":
+			st.Breaks, _ = d.nonEmpty(f, what)
+		case "after":
+			st.After, _ = d.duration(f, what, 0, MaxWaitTotal)
+		case "by":
+			st.By = d.alias(f, what, "thread name")
+		case "on", "host":
+			st.Host = d.hostName(f, what)
+		case "as":
+			st.As = d.alias(f, what, "name")
+		case "user":
+			st.User = d.alias(f, what, "user name")
+		case "job":
+			st.Job, _ = d.nonEmpty(f, what)
+		case "code":
+			st.Code, _ = d.integer(f, what, 0, 255)
+		case "proto":
+			if s, ok := d.nonEmpty(f, what); ok {
+				p, okp := sim.ParseProto(s)
+				if !okp {
+					d.errf(f.val, "%s: proto: %q (expected tcp or udp)", what, s)
+				}
+				st.Proto = p
+			}
+		case "option":
+			if s, ok := d.nonEmpty(f, what); ok {
+				if s != sim.SO_REUSEADDR && s != sim.SO_REUSEPORT {
+					d.errf(f.val, "%s: option: %q (expected SO_REUSEADDR or SO_REUSEPORT)", what, s)
+				}
+				st.Option = s
+			}
+		case "addr":
+			st.Addr, _ = d.endpoint(f, what, true, 0)
+		case "to":
+			st.To, _ = d.endpoint(f, what, false, 1)
+		case "data":
+			st.Data, _ = d.nonEmpty(f, what)
+		case "backlog":
+			st.Backlog, _ = d.integer(f, what, 0, 4096)
+		}
+	}
+	if !hasField(fields, "backlog") {
+		st.Backlog = 128
+	}
+	d.actionValue(*act, &st, what)
+	return st, true
+}
+
+func (d *decoder) alias(f field, what, kind string) string {
+	s, ok := d.nonEmpty(f, what)
+	if !ok {
+		return ""
+	}
+	if !aliasRE.MatchString(s) {
+		d.errf(f.val, "%s: %s: %q is not a valid %s (expected lower-case letters, digits, '-' or '_', starting with a letter)", what, f.key, s, kind)
+		return ""
+	}
+	return s
+}
+
+func (d *decoder) hostName(f field, what string) string {
+	s, ok := d.nonEmpty(f, what)
+	if !ok {
+		return ""
+	}
+	if !hostRE.MatchString(s) {
+		d.errf(f.val, "%s: %s: %q is not a host name", what, f.key, s)
+		return ""
+	}
+	return s
+}
+
+func (d *decoder) endpoint(f field, what string, allowAny bool, minPort int) (Endpoint, bool) {
+	s, ok := scalarText(f.val)
+	if !ok {
+		d.errf(f.val, "%s: %s: expected HOST:PORT, found %s", what, f.key, describe(f.val))
+		return Endpoint{}, false
+	}
+	ep, err := parseEndpoint(s, allowAny, minPort)
+	if err != nil {
+		d.errf(f.val, "%s: %s: %v", what, f.key, err)
+		return Endpoint{}, false
+	}
+	return ep, true
+}
+
+func (d *decoder) ref(f field, what string) Ref {
+	s, ok := d.nonEmpty(f, what)
+	if !ok {
+		return Ref{}
+	}
+	r, ok := parseRef(s)
+	if !ok {
+		d.errf(f.val, "%s: %q is not a socket name (expected PROCESS.SOCKET, such as browser.web)", what, s)
+	}
+	return r
+}
+
+// actionValue reads the value of the action key itself.
+func (d *decoder) actionValue(f field, st *Step, what string) {
+	switch st.Action {
+	case "note":
+		st.Say, _ = d.nonEmpty(f, what)
+	case "start":
+		st.Program = d.alias(f, what, "program name")
+		if st.As == "" {
+			st.As = st.Program
+		}
+	case "fork", "exit", "thread":
+		st.Proc = d.alias(f, what, "process name")
+	case "end_thread":
+		st.Sock = d.ref(f, what)
+		st.Proc = st.Sock.Proc
+	case "socket", "setsockopt", "bind", "listen", "connect", "accept", "send", "sendto", "close":
+		st.Sock = d.ref(f, what)
+		st.Proc = st.Sock.Proc
+	case "wait":
+		st.Wait, _ = d.duration(f, what, sim.Microsecond, MaxWaitTotal)
+	case "checkpoint":
+		st.Checkpoint = d.checkpoint(f)
+	}
+}
+
+func (d *decoder) checkpoint(f field) *Checkpoint {
+	what := "checkpoint"
+	fields, _ := d.mapping(f.val, what, "question", "choices", "measure", "reveal_after", "explain", "analogy")
+	if fields == nil {
+		return nil
+	}
+	cp := &Checkpoint{RevealAfter: 1}
+	for _, req := range []string{"question", "choices", "measure"} {
+		if !hasField(fields, req) {
+			d.errf(f.val, "checkpoint: missing field %q", req)
+		}
+	}
+	for _, cf := range fields {
+		switch cf.key {
+		case "question":
+			cp.Question, _ = d.nonEmpty(cf, what)
+		case "explain":
+			cp.Explain, _ = d.nonEmpty(cf, what)
+		case "analogy":
+			cp.Analogy, _ = d.nonEmpty(cf, what)
+		case "reveal_after":
+			cp.RevealAfter, _ = d.integer(cf, what, 1, MaxRevealAfter)
+		case "choices":
+			d.choices(cf, cp)
+		case "measure":
+			d.measure(cf, cp)
+		}
+	}
+	return cp
+}
+
+func (d *decoder) choices(f field, cp *Checkpoint) {
+	items, ok := d.list(f, "checkpoint")
+	if !ok {
+		return
+	}
+	if len(items) < 2 || len(items) > MaxChoices {
+		d.errf(f.keyN, "checkpoint: choices: expected 2 to %d choices, found %d", MaxChoices, len(items))
+		return
+	}
+	ids := map[string]bool{}
+	values := map[string]bool{}
+	for i, it := range items {
+		c := ChoiceDef{ID: string(rune('a' + i))}
+		fields, _ := d.mapping(it, "choice", "id", "text", "value")
+		for _, cf := range fields {
+			switch cf.key {
+			case "id":
+				c.ID = d.alias(cf, "choice", "choice id")
+			case "text":
+				c.Text, _ = d.nonEmpty(cf, "choice")
+			case "value":
+				vals, ok := d.textList(cf, "choice")
+				if ok && len(vals) == 0 {
+					d.errf(cf.val, "choice: value: expected at least one value")
+				}
+				for _, v := range vals {
+					if values[v] {
+						d.errf(cf.val, "choice: value: %q belongs to two choices; each value must pick one choice", v)
+					}
+					values[v] = true
+				}
+				c.Values = vals
+			}
+		}
+		for _, req := range []string{"text", "value"} {
+			if !hasField(fields, req) {
+				d.errf(it, "choice: missing field %q", req)
+			}
+		}
+		if ids[c.ID] {
+			d.errf(it, "choice: id %q is used twice", c.ID)
+		}
+		ids[c.ID] = true
+		cp.Choices = append(cp.Choices, c)
+	}
+}
+
+func (d *decoder) measure(f field, cp *Checkpoint) {
+	what := "measure"
+	fields, _ := d.mapping(f.val, what, append(append([]string(nil), measureKinds...), "from")...)
+	if fields == nil {
+		return
+	}
+	m := &cp.Measure
+	for _, mf := range fields {
+		if mf.key == "from" {
+			m.Proc = d.alias(mf, what, "process name")
+			continue
+		}
+		if m.Kind != "" {
+			d.errf(mf.keyN, "measure: has two kinds, %q and %q (expected one)", m.Kind, mf.key)
+			return
+		}
+		m.Kind = mf.key
+		switch mf.key {
+		case "port", "ephemeral", "in_range", "state":
+			if r := d.ref(mf, what+" "+mf.key); r.Proc != "" {
+				m.Socks = []Ref{r}
+			}
+		case "same_port":
+			list, ok := d.textList(mf, what)
+			if ok && len(list) != 2 {
+				d.errf(mf.val, "measure: same_port: expected two socket names, found %d", len(list))
+				continue
+			}
+			for _, s := range list {
+				r, ok := parseRef(s)
+				if !ok {
+					d.errf(mf.val, "measure: same_port: %q is not a socket name (expected PROCESS.SOCKET)", s)
+					continue
+				}
+				m.Socks = append(m.Socks, r)
+			}
+		case "errno":
+			if b, ok := mf.val.(*ast.BoolNode); ok {
+				if !b.Value {
+					d.errf(mf.val, "measure: errno: expected true (any process) or a process name")
+				}
+				continue
+			}
+			m.Proc = d.alias(mf, what, "process name")
+		case "threads", "accepted_port":
+			m.Proc = d.alias(mf, what, "process name")
+		case "processes":
+			s, ok := d.nonEmpty(mf, what)
+			if !ok {
+				continue
+			}
+			prog, host, found := strings.Cut(s, "@")
+			if !found || !aliasRE.MatchString(prog) || !hostRE.MatchString(host) {
+				d.errf(mf.val, "measure: processes: %q (expected PROGRAM@HOST, such as writer@laptop)", s)
+				continue
+			}
+			m.Prog, m.Host = prog, host
+		case "packet":
+			s, ok := d.nonEmpty(mf, what)
+			if !ok {
+				continue
+			}
+			if !contains(packetFields, s) {
+				d.errf(mf.val, "measure: packet: %q (expected one of: %s)", s, strings.Join(packetFields, ", "))
+				continue
+			}
+			m.Field = s
+		}
+	}
+	if m.Kind == "" {
+		d.errf(f.val, "measure: expected one of: %s", strings.Join(measureKinds, ", "))
+	}
+	if m.Proc != "" && hasField(fields, "from") && m.Kind != "packet" {
+		d.errf(f.val, "measure: from: only a packet measure takes from")
+	}
+}
+
+var packetFields = []string{"to_host", "dst_port", "src_port", "dst", "src", "flags"}
+
+// check validates what the syntax alone cannot: references between hosts,
+// programs, processes, threads and sockets, in script order.
+func (d *decoder) check(sc *Scenario) {
+	hosts := map[string]*HostDef{}
+	for i := range sc.Hosts {
+		hosts[sc.Hosts[i].Name] = &sc.Hosts[i]
+	}
+	hostList := func() string {
+		var names []string
+		for _, h := range sc.Hosts {
+			names = append(names, h.Name)
+		}
+		return strings.Join(names, ", ")
+	}
+	for _, l := range sc.Links {
+		for _, n := range []string{l.A, l.B} {
+			if hosts[n] == nil {
+				d.errAt(l.Line, l.Col, "link: between: unknown host %q (hosts: %s)", n, hostList())
+			}
+		}
+		if l.A == l.B && l.A != "" {
+			d.errAt(l.Line, l.Col, "link: between: a link joins two different hosts, found %q twice", l.A)
+		}
+	}
+	type sockInfo struct {
+		proto  sim.Proto
+		open   bool
+		line   int
+		closed int
+	}
+	type procInfo struct {
+		host    string
+		alive   bool
+		line    int
+		socks   map[string]*sockInfo
+		threads map[string]bool
+	}
+	procs := map[string]*procInfo{}
+	var waits sim.Time
+	type pending struct {
+		at int
+		st *Step
+	}
+	var checks []pending
+
+	live := func(st *Step, alias string) *procInfo {
+		p := procs[alias]
+		switch {
+		case p == nil:
+			d.errAt(st.Line, st.Col, "step %s: unknown process %q (no earlier step starts it)", st.Action, alias)
+		case !p.alive:
+			d.errAt(st.Line, st.Col, "step %s: process %q has already exited", st.Action, alias)
+			return nil
+		}
+		return p
+	}
+	checkEndpoint := func(st *Step, ep Endpoint, key string) {
+		if ep.Host != "" && hosts[ep.Host] == nil {
+			d.errAt(st.Line, st.Col, "step %s: %s: unknown host %q (hosts: %s)", st.Action, key, ep.Host, hostList())
+		}
+	}
+	declare := func(p *procInfo, name string, proto sim.Proto, line int) {
+		p.socks[name] = &sockInfo{proto: proto, open: true, line: line}
+	}
+	measureRefs := func(st *Step) {
+		m := st.Checkpoint.Measure
+		for _, r := range m.Socks {
+			p := procs[r.Proc]
+			if p == nil {
+				d.errAt(st.Line, st.Col, "checkpoint: measure: unknown process %q", r.Proc)
+				continue
+			}
+			if p.socks[r.Name] == nil {
+				d.errAt(st.Line, st.Col, "checkpoint: measure: process %q has no socket %q by the time the answer is revealed", r.Proc, r.Name)
+			}
+		}
+		if m.Proc != "" && procs[m.Proc] == nil {
+			d.errAt(st.Line, st.Col, "checkpoint: measure: unknown process %q", m.Proc)
+		}
+		if m.Kind == "processes" {
+			h := hosts[m.Host]
+			if h == nil {
+				d.errAt(st.Line, st.Col, "checkpoint: measure: unknown host %q", m.Host)
+			} else if !hasProgram(h, m.Prog) {
+				d.errAt(st.Line, st.Col, "checkpoint: measure: host %s has no program %q", m.Host, m.Prog)
+			}
+		}
+	}
+
+	for i := range sc.Steps {
+		st := &sc.Steps[i]
+		waits += st.After + st.Wait
+		var p *procInfo
+		if st.Proc != "" && st.Action != "fork" && st.Action != "exit" && st.Action != "thread" {
+			p = live(st, st.Proc)
+		}
+		if st.By != "" && st.Proc != "" {
+			if q := procs[st.Proc]; q != nil && !q.threads[st.By] {
+				d.errAt(st.Line, st.Col, "step %s: by: process %q has no running thread %q", st.Action, st.Proc, st.By)
+			}
+		}
+		sock := func() *sockInfo {
+			if p == nil {
+				return nil
+			}
+			s := p.socks[st.Sock.Name]
+			if s == nil || !s.open {
+				if s != nil {
+					d.errAt(st.Line, st.Col, "step %s: socket %s was closed at line %d", st.Action, st.Sock, s.closed)
+				} else {
+					d.errAt(st.Line, st.Col, "step %s: socket %s was never opened (open it with socket, connect, bind or accept first)", st.Action, st.Sock)
+				}
+				return nil
+			}
+			return s
+		}
+		implicit := func(def sim.Proto) {
+			if p == nil {
+				return
+			}
+			s := p.socks[st.Sock.Name]
+			if s == nil || !s.open {
+				proto := st.Proto
+				if proto == sim.NoProto {
+					proto = def
+				}
+				declare(p, st.Sock.Name, proto, st.Line)
+				return
+			}
+			if st.Proto != sim.NoProto && st.Proto != s.proto {
+				d.errAt(st.Line, st.Col, "step %s: socket %s is %s (opened at line %d), not %s", st.Action, st.Sock, strings.ToUpper(s.proto.String()), s.line, strings.ToUpper(st.Proto.String()))
+			}
+		}
+		switch st.Action {
+		case "note":
+			if st.Host != "" && hosts[st.Host] == nil {
+				d.errAt(st.Line, st.Col, "step note: host: unknown host %q (hosts: %s)", st.Host, hostList())
+			}
+		case "start":
+			h := hosts[st.Host]
+			if h == nil {
+				d.errAt(st.Line, st.Col, "step start: on: unknown host %q (hosts: %s)", st.Host, hostList())
+				break
+			}
+			prog := findProgram(h, st.Program)
+			if prog == nil {
+				d.errAt(st.Line, st.Col, "step start: host %s has no program %q (install it under the host's programs)", st.Host, st.Program)
+				break
+			}
+			if q := procs[st.As]; q != nil {
+				d.errAt(st.Line, st.Col, "step start: the name %q is already used by the process started at line %d (give this one another name with as:)", st.As, q.line)
+				break
+			}
+			np := &procInfo{host: st.Host, alive: true, line: st.Line, socks: map[string]*sockInfo{}, threads: map[string]bool{"main": true}}
+			if prog.Server != nil {
+				for _, l := range prog.Server.Listen {
+					declare(np, l.Proto.String()+strconv.Itoa(int(l.Port)), l.Proto, st.Line)
+				}
+			}
+			procs[st.As] = np
+		case "fork":
+			parent := live(st, st.Proc)
+			if parent == nil {
+				break
+			}
+			if q := procs[st.As]; q != nil {
+				d.errAt(st.Line, st.Col, "step fork: the name %q is already used by the process started at line %d", st.As, q.line)
+				break
+			}
+			np := &procInfo{host: parent.host, alive: true, line: st.Line, socks: map[string]*sockInfo{}, threads: map[string]bool{"main": true}}
+			for n, s := range parent.socks {
+				cp := *s
+				np.socks[n] = &cp
+			}
+			procs[st.As] = np
+		case "exit":
+			if q := live(st, st.Proc); q != nil {
+				q.alive = false
+			}
+		case "thread":
+			q := live(st, st.Proc)
+			if q == nil {
+				break
+			}
+			if q.threads[st.As] {
+				d.errAt(st.Line, st.Col, "step thread: process %q already has a running thread %q", st.Proc, st.As)
+			}
+			q.threads[st.As] = true
+		case "end_thread":
+			if p != nil {
+				if !p.threads[st.Sock.Name] {
+					d.errAt(st.Line, st.Col, "step end_thread: process %q has no running thread %q", st.Proc, st.Sock.Name)
+				} else if st.Sock.Name == "main" {
+					d.errAt(st.Line, st.Col, "step end_thread: the main thread ends with the process (use exit)")
+				} else {
+					delete(p.threads, st.Sock.Name)
+				}
+			}
+		case "socket":
+			if p != nil {
+				if s := p.socks[st.Sock.Name]; s != nil && s.open {
+					d.errAt(st.Line, st.Col, "step socket: %s is already open (since line %d)", st.Sock, s.line)
+				} else {
+					implicit(sim.TCP)
+				}
+			}
+		case "setsockopt", "bind", "connect", "listen":
+			implicit(sim.TCP)
+			checkEndpoint(st, st.Addr, "addr")
+			checkEndpoint(st, st.To, "to")
+		case "sendto":
+			implicit(sim.UDP)
+			checkEndpoint(st, st.To, "to")
+		case "accept":
+			if sock() != nil {
+				if s := p.socks[st.As]; s != nil && s.open {
+					d.errAt(st.Line, st.Col, "step accept: as: %s.%s is already open (since line %d)", st.Proc, st.As, s.line)
+				} else {
+					declare(p, st.As, sim.TCP, st.Line)
+				}
+			}
+		case "send":
+			sock()
+		case "close":
+			if s := sock(); s != nil {
+				// A forked copy shares the socket: closing one
+				// process's descriptor leaves the other's open.
+				s.open = false
+				s.closed = st.Line
+			}
+		case "checkpoint":
+			if st.Checkpoint == nil {
+				break
+			}
+			at := i + st.Checkpoint.RevealAfter
+			if at >= len(sc.Steps) {
+				d.errAt(st.Line, st.Col, "checkpoint: reveal_after: %d, but only %d step(s) follow", st.Checkpoint.RevealAfter, len(sc.Steps)-1-i)
+				break
+			}
+			for k := i + 1; k <= at; k++ {
+				if sc.Steps[k].Action == "checkpoint" {
+					d.errAt(st.Line, st.Col, "checkpoint: the next checkpoint (line %d) comes before this one's answer is revealed", sc.Steps[k].Line)
+				}
+			}
+			checks = append(checks, pending{at, st})
+		}
+		for len(checks) > 0 && checks[0].at == i {
+			measureRefs(checks[0].st)
+			checks = checks[1:]
+		}
+	}
+	if waits > MaxWaitTotal {
+		d.errAt(1, 1, "scenario: the waits add up to %s of simulated time; the limit is %s", waits, MaxWaitTotal)
+	}
+}
+
+func findProgram(h *HostDef, name string) *sim.Program {
+	for i := range h.Programs {
+		if h.Programs[i].Name == name {
+			return &h.Programs[i]
+		}
+	}
+	return nil
+}
+
+func hasProgram(h *HostDef, name string) bool { return findProgram(h, name) != nil }
