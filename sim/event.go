@@ -36,6 +36,8 @@ const (
 	KindPacketSend      Kind = "packet.send"
 	KindPacketDeliver   Kind = "packet.deliver"
 	KindPacketDrop      Kind = "packet.drop"
+	KindPipeWrite       Kind = "pipe.write"
+	KindPipeRead        Kind = "pipe.read"
 	KindError           Kind = "error"
 	KindNote            Kind = "note"
 	KindCheckpoint      Kind = "checkpoint"
@@ -49,6 +51,7 @@ var Kinds = []Kind{
 	KindSocketBind, KindSocketListen, KindSocketConnect, KindSocketAccept,
 	KindSocketState, KindSocketRecv, KindSocketClose, KindPortAssign,
 	KindPortRelease, KindPacketSend, KindPacketDeliver, KindPacketDrop,
+	KindPipeWrite, KindPipeRead,
 	KindError, KindNote, KindCheckpoint, KindCheckpointReply,
 }
 

@@ -254,6 +254,14 @@ var Catalogue = map[string]Sentence{
 		"No socket on {host} matches {src} -> {dst}: nothing listens on TCP port {dst_port}.",
 		"Nobody lives at apartment {dst_port} in {host}: the mailroom cannot sort the letter.",
 	},
+	"pipe.write": {
+		"{program} (PID {pid}) writes {len} bytes into a pipe to PID {ppid}: \"{data}\". A pipe is an OS channel between processes on one host: no socket, no address, no port.",
+		"The {program} household slips a note under the door of household {ppid}, inside the building: \"{data}\". It never goes through the post.",
+	},
+	"pipe.read": {
+		"{program} (PID {pid}) reads {len} bytes from the pipe written by PID {ppid}.",
+		"Household {pid} picks up the note from household {ppid}. No street address or apartment number was needed.",
+	},
 	"error/EADDRINUSE/bind": {
 		"{call}() fails for {who}: {errno} ({errtext}): another socket already holds {PROTO} port {port_desc} on an overlapping address.",
 		"{program} cannot take apartment {port_desc}: someone already lives there.",

@@ -33,7 +33,11 @@ type Options struct {
 
 // Result summarises a run.
 type Result struct {
-	Seed        uint64
+	Seed uint64
+	// Start is the sequence number of the last event that builds the
+	// world (hosts up, programs installed), before the first step: where
+	// a viewer opens the lesson.
+	Start       uint64
 	Events      uint64
 	End         sim.Time
 	Checkpoints []CheckpointResult
@@ -191,6 +195,7 @@ func (r *runner) run(opt Options) error {
 			return &RunError{File: r.sc.File, Line: l.Line, Col: l.Col, Msg: err.Error()}
 		}
 	}
+	r.result.Start = r.w.Seq()
 	ncp := 0
 	for i := range r.sc.Steps {
 		st := &r.sc.Steps[i]
@@ -386,6 +391,19 @@ func (r *runner) do(st *Step) error {
 		}
 		r.threads[st.Proc][st.As] = t
 		return nil
+	case "pipe":
+		q, err := r.proc(st, st.Into)
+		if err != nil {
+			return err
+		}
+		t, err := r.thread(st, p)
+		if err != nil {
+			return err
+		}
+		if err := t.Pipe(q, st.Data); err != nil && !isCallError(err) {
+			return r.fail(st, "step pipe: %v", err)
+		}
+		return nil
 	case "end_thread":
 		t := r.threads[st.Proc][st.Sock.Name]
 		if t == nil || !t.Alive() {
@@ -480,6 +498,11 @@ func (r *runner) do(st *Step) error {
 		return nil
 	}
 	return r.fail(st, "unknown action %q", st.Action)
+}
+
+func isCallError(err error) bool {
+	var ce *sim.CallError
+	return errors.As(err, &ce)
 }
 
 func (r *runner) notePort(ref Ref, p *sim.Process, fd int) {

@@ -102,6 +102,7 @@ type Step struct {
 	User    string
 	Job     string
 	As      string // alias the step creates (fork, thread, accept)
+	Into    string // pipe: the reading process
 	Proto   sim.Proto
 	Addr    Endpoint
 	To      Endpoint
@@ -147,6 +148,7 @@ var measureKinds = []string{"port", "ephemeral", "in_range", "same_port", "state
 var actions = []string{
 	"note", "start", "fork", "exit", "thread", "end_thread", "socket", "setsockopt",
 	"bind", "listen", "connect", "accept", "send", "sendto", "close", "wait", "checkpoint",
+	"pipe",
 }
 
 var (

@@ -31,6 +31,7 @@ var actionKeys = map[string][]string{
 	"close":      {},
 	"wait":       {},
 	"checkpoint": {},
+	"pipe":       {"into", "data"},
 }
 
 // requiredKeys lists the keys an action cannot do without.
@@ -44,6 +45,7 @@ var requiredKeys = map[string][]string{
 	"send":       {"data"},
 	"sendto":     {"to", "data"},
 	"setsockopt": {"option"},
+	"pipe":       {"into", "data"},
 }
 
 func (d *decoder) steps(f field, sc *Scenario) {
@@ -122,6 +124,8 @@ func (d *decoder) step(n ast.Node) (Step, bool) {
 			st.Host = d.hostName(f, what)
 		case "as":
 			st.As = d.alias(f, what, "name")
+		case "into":
+			st.Into = d.alias(f, what, "process name")
 		case "user":
 			st.User = d.alias(f, what, "user name")
 		case "job":
@@ -220,7 +224,7 @@ func (d *decoder) actionValue(f field, st *Step, what string) {
 		if st.As == "" {
 			st.As = st.Program
 		}
-	case "fork", "exit", "thread":
+	case "fork", "exit", "thread", "pipe":
 		st.Proc = d.alias(f, what, "process name")
 	case "end_thread":
 		st.Sock = d.ref(f, what)
@@ -615,6 +619,10 @@ func (d *decoder) check(sc *Scenario) {
 			}
 		case "send":
 			sock()
+		case "pipe":
+			if q := live(st, st.Into); q != nil && p != nil && q.host != p.host {
+				d.errAt(st.Line, st.Col, "step pipe: %q and %q run on different hosts; a pipe joins processes on one host", st.Proc, st.Into)
+			}
 		case "close":
 			if s := sock(); s != nil {
 				// A forked copy shares the socket: closing one
