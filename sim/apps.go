@@ -295,12 +295,23 @@ func firstLine(s string) string {
 // TFTP answers a read request from a new socket on a new port (the
 // server's transfer ID, RFC 1350).
 func (p *Process) udpServe(t *Thread, c *appConn, s *Socket, from netip.AddrPort, data string) {
+	if from == s.local || (from.Port() == s.local.Port() && s.host.HasAddr(from.Addr())) {
+		// A datagram the socket sent to itself is never answered: replying
+		// would loop forever.
+		return
+	}
 	switch p.prog.Server.Protocol {
 	case "dns":
+		if strings.HasPrefix(data, "answer:") {
+			return // a response, not a query
+		}
 		t.SendTo(c.fd, from, "answer: "+firstLine(data))
 	case "echo":
 		t.SendTo(c.fd, from, data)
 	case "tftp":
+		if strings.HasPrefix(data, "ERROR") {
+			return // RFC 1350 section 7: an ERROR is not acknowledged
+		}
 		if c.xfer {
 			if strings.HasPrefix(data, "ACK") {
 				// The last block was short: the transfer is complete.

@@ -65,7 +65,7 @@ type CallError struct {
 }
 
 func (e *CallError) Error() string {
-	return fmt.Sprintf("%s: %s (%s)", e.Call, e.Errno.Error(), e.Errno)
+	return fmt.Sprintf("%s: %s (%s)", e.Call, e.Errno.Error(), string(e.Errno))
 }
 
 // Unwrap returns the Errno.

@@ -521,9 +521,10 @@ func appendAddrPort(b []byte, key string, ap netip.AddrPort) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendQuoted appends s as a JSON string. It escapes what JSON requires
-// plus <, > and & (as encoding/json does), so an event can be embedded in an
-// HTML page safely; invalid UTF-8 becomes U+FFFD.
+// appendQuoted appends s as a JSON string, escaping what JSON requires
+// (and U+2028, U+2029 for JavaScript); invalid UTF-8 becomes U+FFFD. It does
+// not escape <, > and & as encoding/json does: events are never inlined in
+// HTML, and "->" reads better in a transcript than "-\u003e".
 func appendQuoted(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
@@ -538,7 +539,7 @@ func appendQuoted(b []byte, s string) []byte {
 				b = append(b, '\\', 'r')
 			case c == '\t':
 				b = append(b, '\\', 't')
-			case c < 0x20 || c == '<' || c == '>' || c == '&':
+			case c < 0x20:
 				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			default:
 				b = append(b, c)

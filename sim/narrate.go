@@ -24,7 +24,7 @@ var Catalogue = map[string]Sentence{
 	},
 	"program.install/server": {
 		"The program {path} is installed on {host}; when it runs it serves {services}.",
-		"The blueprint {program} is kept in {host}'s storage room. Households built from it will take apartment {services}.",
+		"The blueprint {program} is kept in {host}'s storage room. Households built from it will live in apartment {service_ports}.",
 	},
 	"program.install": {
 		"The program {path} is installed on {host}. A program is a file on disk: it does nothing until it runs.",
@@ -138,13 +138,25 @@ var Catalogue = map[string]Sentence{
 		"TIME_WAIT for {local} <-> {remote} is over: the connection is gone.",
 		"The moving-out period for apartment {local_port} has ended.",
 	},
+	"socket.state/CLOSED/LAST_ACK": {
+		"The connection {local} <-> {remote} is closed: both sides have said goodbye, and {local}'s side needs no TIME_WAIT because it closed second.",
+		"The conversation between apartment {local_port} and {remote_ip}, apartment {remote_port}, is over.",
+	},
+	"socket.state/CLOSED/SYN_SENT": {
+		"The connection attempt from {local} to {remote} has failed; the socket is CLOSED.",
+		"Apartment {local_port}'s attempt to reach {remote_ip}, apartment {remote_port}, has failed.",
+	},
+	"socket.state/CLOSED/SYN_RECV": {
+		"The half-open connection {local} <-> {remote} is dropped.",
+		"The visitor from {remote_ip}, apartment {remote_port}, is turned away.",
+	},
 	"socket.state/CLOSED/LISTEN": {
 		"The listener on {local} closes: new connections to port {port_desc} will be refused.",
 		"Apartment {port_desc} closes its door to visitors.",
 	},
 	"socket.state/CLOSED": {
-		"The socket {local} is CLOSED.",
-		"The mail slot of apartment {local_port} is shut.",
+		"The connection {local} <-> {remote} is CLOSED.",
+		"The conversation between apartment {local_port} and {remote_ip}, apartment {remote_port}, is over.",
 	},
 	"socket.state": {
 		"The socket {local} moves from {from} to {to}.",
@@ -193,6 +205,18 @@ var Catalogue = map[string]Sentence{
 	"port.release": {
 		"Port {PROTO} {port_desc} on {host} is free again.",
 		"Apartment {port_desc} in {host} is empty again.",
+	},
+	"packet.send": {
+		"{src} -> {dst}: a {PROTO} segment ({flags}).",
+		"A letter from {src_ip}, apartment {src_port}, to {dst_ip}, apartment {dst_port}.",
+	},
+	"packet.deliver": {
+		"{host} delivers the packet from {src} to the socket for {dst}.",
+		"{host}'s mailroom sorts the letter from {src_ip}, apartment {src_port}, to apartment {dst_port}.",
+	},
+	"packet.drop": {
+		"{host} drops the packet from {src} to {dst}.",
+		"The letter from {src_ip}, apartment {src_port}, to {dst_ip}, apartment {dst_port}, is not delivered.",
 	},
 	"packet.send/SYN": {
 		"{src} -> {dst}: SYN (seq {tcp_seq}), the first step of the TCP three-way handshake.",
@@ -505,7 +529,19 @@ func field(e *Event, name string) string {
 		}
 		return itoa(int(p))
 	case "services":
-		return strings.Join(e.Services, ", ")
+		var parts []string
+		for _, s := range e.Services {
+			proto, port, _ := strings.Cut(s, "/")
+			parts = append(parts, strings.ToUpper(proto)+" port "+port)
+		}
+		return strings.Join(parts, " and ")
+	case "service_ports":
+		var parts []string
+		for _, s := range e.Services {
+			proto, port, _ := strings.Cut(s, "/")
+			parts = append(parts, port+" ("+strings.ToUpper(proto)+")")
+		}
+		return strings.Join(parts, " and ")
 	case "from":
 		return e.From
 	case "to":
