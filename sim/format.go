@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // AppendText appends the event as one or two lines of plain text: the
@@ -14,20 +15,29 @@ func (e *Event) AppendText(b []byte, withAnalogy bool) []byte {
 		text, analogy = Narrate(e)
 	}
 	b = fmt.Appendf(b, "%5d %12s  %-10s %-17s ", e.Seq, e.T.String(), e.Host, e.Kind)
-	b = append(b, text...)
+	b = append(b, oneLine(text)...)
 	if e.Kind == KindCheckpoint {
 		for i, c := range e.Choices {
 			b = append(b, "\n                                              "...)
 			b = strconv.AppendInt(b, int64(i+1), 10)
 			b = append(b, ". "...)
-			b = append(b, c.Text...)
+			b = append(b, oneLine(c.Text)...)
 		}
 	}
 	b = append(b, '\n')
 	if withAnalogy && analogy != text {
 		b = append(b, "                                              ~ "...)
-		b = append(b, analogy...)
+		b = append(b, oneLine(analogy)...)
 		b = append(b, '\n')
 	}
 	return b
+}
+
+// oneLine keeps an event on its own lines: a payload's line breaks are
+// shown as \n.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
 }

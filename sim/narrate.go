@@ -24,11 +24,11 @@ var Catalogue = map[string]Sentence{
 	},
 	"program.install/server": {
 		"The program {path} is installed on {host}; when it runs it serves {services}.",
-		"The blueprint {program} is kept in {host}'s storage room. Households built from it will live in apartment {service_ports}.",
+		"The blueprint {program} is kept in {host_s} storage room. Households built from it will live in apartment {service_ports}.",
 	},
 	"program.install": {
 		"The program {path} is installed on {host}. A program is a file on disk: it does nothing until it runs.",
-		"The blueprint {program} is kept in {host}'s storage room. Nobody lives by a blueprint until a household moves in.",
+		"The blueprint {program} is kept in {host_s} storage room. Nobody lives by a blueprint until a household moves in.",
 	},
 	"process.start/fork": {
 		"{program} (PID {ppid}) forks: the child process PID {pid} runs the same program and inherits its parent's open sockets.",
@@ -163,7 +163,7 @@ var Catalogue = map[string]Sentence{
 		"Apartment {local_port}'s conversation changes from {from} to {to}.",
 	},
 	"socket.recv/udp": {
-		"{who} reads a {len}-byte datagram from {remote} on {local}: \"{data}\"",
+		"{who} reads a UDP datagram of {len} bytes from {remote} on {local}: \"{data}\"",
 		"{program} takes a letter from {remote_ip}, apartment {remote_port}, out of its mail slot: \"{data}\"",
 	},
 	"socket.recv": {
@@ -177,6 +177,10 @@ var Catalogue = map[string]Sentence{
 	"socket.close/listen": {
 		"{who} closes its listening socket {local}.",
 		"The {program} household closes apartment {port_desc} to visitors.",
+	},
+	"socket.close/unbound": {
+		"{who} closes descriptor {fd}, a {PROTO} socket that never got a port.",
+		"The {program} household takes down mail slot {fd}; it never had an apartment number.",
 	},
 	"socket.close": {
 		"{who} closes descriptor {fd} ({PROTO} {local}).",
@@ -195,7 +199,7 @@ var Catalogue = map[string]Sentence{
 		"{program} opens its door without choosing a number, so the OS hands it apartment {port}.",
 	},
 	"port.assign": {
-		"{who} binds to port 0, so the OS picks ephemeral port {port} from {host}'s range.",
+		"{who} binds to port 0, so the OS picks ephemeral port {port} from {host_s} range.",
 		"{program} asks for any free apartment, and the OS hands it the temporary number {port}.",
 	},
 	"port.release/ephemeral": {
@@ -212,7 +216,7 @@ var Catalogue = map[string]Sentence{
 	},
 	"packet.deliver": {
 		"{host} delivers the packet from {src} to the socket for {dst}.",
-		"{host}'s mailroom sorts the letter from {src_ip}, apartment {src_port}, to apartment {dst_port}.",
+		"{host_s} mailroom sorts the letter from {src_ip}, apartment {src_port}, to apartment {dst_port}.",
 	},
 	"packet.drop": {
 		"{host} drops the packet from {src} to {dst}.",
@@ -243,24 +247,24 @@ var Catalogue = map[string]Sentence{
 		"A letter from {src_ip}, apartment {src_port}, to {dst_ip}, apartment {dst_port}: \"{data}\"",
 	},
 	"packet.send/udp": {
-		"{src} -> {dst}: a {len}-byte UDP datagram: \"{data}\"",
+		"{src} -> {dst}: a UDP datagram of {len} bytes: \"{data}\"",
 		"A postcard from {src_ip}, apartment {src_port}, to {dst_ip}, apartment {dst_port}: \"{data}\" (no conversation is set up first).",
 	},
 	"packet.deliver/established": {
 		"{host} matches the {flags_or_data} from {src} to the connection {dst} <-> {src} (established 4-tuple lookup).",
-		"{host}'s mailroom sorts the letter from {src_ip}, apartment {src_port}, to apartment {dst_port}: it belongs to the conversation with that sender.",
+		"{host_s} mailroom sorts the letter from {src_ip}, apartment {src_port}, to apartment {dst_port}: it belongs to the conversation with that sender.",
 	},
 	"packet.deliver/listener": {
 		"{host} finds no connection for {src} -> {dst}, so the SYN goes to the socket listening on {dst_port}.",
-		"{host}'s mailroom has no conversation with {src_ip}, apartment {src_port}, yet, so the letter goes to apartment {dst_port}'s front door.",
+		"{host_s} mailroom has no conversation with {src_ip}, apartment {src_port}, yet, so the letter goes to apartment {dst_port}'s front door.",
 	},
 	"packet.deliver/udp-connected": {
 		"{host} delivers the datagram from {src} to the UDP socket connected to that sender.",
-		"{host}'s mailroom puts the postcard from {src_ip}, apartment {src_port}, into the slot that only accepts letters from that sender.",
+		"{host_s} mailroom puts the postcard from {src_ip}, apartment {src_port}, into the slot that only accepts letters from that sender.",
 	},
 	"packet.deliver/udp": {
 		"{host} delivers the datagram from {src} to the UDP socket bound to port {dst_port}.",
-		"{host}'s mailroom puts the postcard into apartment {dst_port}'s mail slot.",
+		"{host_s} mailroom puts the postcard into apartment {dst_port}'s mail slot.",
 	},
 	"packet.drop/no-host": {
 		"No host has address {dst_ip}: the packet from {src} is lost (nobody answers ARP).",
@@ -295,12 +299,12 @@ var Catalogue = map[string]Sentence{
 		"{program} cannot open apartment {port_desc} to visitors: another household already receives them there.",
 	},
 	"error/EADDRINUSE": {
-		"{call}() fails for {who}: EADDRINUSE ({errtext}): no free ephemeral port is left in {host}'s range.",
-		"{program} asks for a temporary apartment number, but every number in {host}'s range is taken.",
+		"{call}() fails for {who}: EADDRINUSE ({errtext}): no free ephemeral port is left in {host_s} range.",
+		"{program} asks for a temporary apartment number, but every number in {host_s} range is taken.",
 	},
 	"error/EAGAIN": {
-		"{call}() fails for {who}: EAGAIN ({errtext}): no free ephemeral UDP port is left in {host}'s range.",
-		"{program} asks for a temporary apartment number, but every number in {host}'s range is taken.",
+		"{call}() fails for {who}: EAGAIN ({errtext}): no free ephemeral UDP port is left in {host_s} range.",
+		"{program} asks for a temporary apartment number, but every number in {host_s} range is taken.",
 	},
 	"error/EADDRNOTAVAIL/bind": {
 		"bind() fails for {who}: EADDRNOTAVAIL ({errtext}): {host} has no address {local_ip}.",
@@ -393,8 +397,11 @@ func catalogueKey(e *Event) string {
 	case KindSocketState:
 		variants = []string{e.To + "/" + e.From, e.To}
 	case KindSocketClose:
-		if e.Shared > 0 {
+		switch {
+		case e.Shared > 0:
 			variants = []string{"shared"}
+		case !e.Local.IsValid():
+			variants = []string{"unbound"}
 		}
 	case KindPortAssign:
 		variants = []string{e.Call}
@@ -465,6 +472,12 @@ func field(e *Event, name string) string {
 	switch name {
 	case "host":
 		return e.Host
+	case "host_s":
+		// The possessive: "web's", but "files'".
+		if strings.HasSuffix(e.Host, "s") {
+			return e.Host + "'"
+		}
+		return e.Host + "'s"
 	case "to_host":
 		return e.ToHost
 	case "program":

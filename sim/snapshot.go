@@ -185,7 +185,7 @@ func (s *Socket) state0() SocketState {
 	ss := SocketState{
 		Sock: s.id, Proto: s.proto.String(), State: s.state.String(),
 		Local: apString(s.local), Remote: apString(s.remote), Until: s.until,
-		Ephemeral: s.bnd != nil && s.bnd.ephemeral,
+		Ephemeral: s.bnd != nil && s.bnd.ephemeral && s.local.IsValid(),
 	}
 	if s.proto == UDP {
 		ss.State = "UNCONN"

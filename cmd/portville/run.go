@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, usage)
 		return nil
 	}
-	return usagef("unknown command %q\n%s", cmd, usage)
+	return usagef("unknown command %q (commands: serve, run, check, lessons, help)", cmd)
 }
 
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
@@ -108,11 +108,21 @@ func loadScenario(lesson, file string) (*scenario.Scenario, error) {
 		}
 		sc, err := scenario.Parse(file, data)
 		if err != nil {
-			return nil, &usageError{err}
+			return nil, &usageError{firstProblem(err, file)}
 		}
 		return sc, nil
 	}
-	return nil, usagef("run needs --lesson ID or --file FILE\n%s", usage)
+	return nil, usagef("run needs --lesson ID or --file FILE (portville lessons lists the IDs)")
+}
+
+// firstProblem keeps run's error to one line: the first problem, and how
+// many more there are (portville check lists them all).
+func firstProblem(err error, file string) error {
+	var list scenario.ErrorList
+	if errors.As(err, &list) && len(list) > 1 {
+		return fmt.Errorf("%s (and %d more problems: portville check %s lists them)", list[0], len(list)-1, file)
+	}
+	return err
 }
 
 // readLimited reads a file, refusing one larger than limit bytes without

@@ -2,6 +2,8 @@ package scenario
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 
 	"portville/sim"
 )
@@ -12,8 +14,11 @@ var CheckSeeds = []uint64{1, 2, 3, 42}
 
 // Check runs the scenario the ways a viewer can: with its own seed and a
 // few others, on its own OS and on every OS profile. It returns the
-// problems that only show when it runs (a checkpoint no choice answers for
-// some seed or OS, a step on a process that has exited), each once.
+// problems that only show when it runs, each once, in file order: a step on
+// a process that has exited, a checkpoint no choice answers, and a
+// checkpoint whose right answer changes with the seed or the OS (the class
+// would be told different things on different machines; pin the hosts' os:
+// or ask another question).
 func (sc *Scenario) Check() error {
 	seeds := append([]uint64{sc.SeedFor(Options{})}, CheckSeeds...)
 	oses := []string{""}
@@ -21,10 +26,30 @@ func (sc *Scenario) Check() error {
 		oses = append(oses, p.Name)
 	}
 	var errs ErrorList
-	seen := map[string]bool{}
+	reported := map[string]bool{} // run errors, by message, whatever the OS
+	type answer struct{ id, value, how string }
+	first := map[int]answer{} // each checkpoint's answer in the first run, by line
+	unsteady := map[int]bool{}
 	for _, os := range oses {
 		for _, seed := range seeds {
-			_, err := sc.Run(Options{Seed: seed, SeedSet: true, OS: os})
+			how := fmt.Sprintf("seed %d", seed)
+			if os != "" {
+				how += ", --os " + os
+			}
+			res, err := sc.Run(Options{Seed: seed, SeedSet: true, OS: os})
+			for _, cp := range res.Checkpoints {
+				a, ok := first[cp.Line]
+				if !ok {
+					first[cp.Line] = answer{cp.Answer, cp.Value, how}
+					continue
+				}
+				if a.id != cp.Answer && !unsteady[cp.Line] {
+					unsteady[cp.Line] = true
+					errs = append(errs, &Error{File: sc.File, Line: cp.Line, Col: sc.stepCol(cp.Line), Msg: fmt.Sprintf(
+						"checkpoint: the right answer changes with the seed or OS: choice %s (%q) with %s, but choice %s (%q) with %s; pin the hosts' os: or ask a question whose answer does not depend on them",
+						a.id, a.value, a.how, cp.Answer, cp.Value, how)})
+				}
+			}
 			if err == nil {
 				continue
 			}
@@ -32,19 +57,31 @@ func (sc *Scenario) Check() error {
 			if !errors.As(err, &re) {
 				return err
 			}
+			if reported[re.Msg] {
+				continue
+			}
+			reported[re.Msg] = true
 			msg := re.Msg
 			if os != "" {
 				msg += " (with --os " + os + ")"
 			}
-			if seen[re.Msg] {
-				continue
-			}
-			seen[re.Msg] = true
 			errs = append(errs, &Error{File: re.File, Line: re.Line, Col: re.Col, Msg: msg})
 		}
 	}
 	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b *Error) int { return a.Line - b.Line })
 		return errs
 	}
 	return nil
+}
+
+// stepCol returns the column of the step that starts on line, for errors
+// reported by line.
+func (sc *Scenario) stepCol(line int) int {
+	for _, st := range sc.Steps {
+		if st.Line == line {
+			return st.Col
+		}
+	}
+	return 1
 }

@@ -85,6 +85,7 @@ type runner struct {
 	objs    map[Ref]*sim.Socket       // last socket known by each name
 	ports   map[Ref]uint16            // last local port of each name
 	window  *window
+	cur     *Step // the step being run, or the last one run
 	out     func(*sim.Event)
 	stopAt  uint64
 	onStop  func(*sim.World)
@@ -148,14 +149,26 @@ func (r *runner) fail(st *Step, format string, args ...any) error {
 	return &RunError{File: r.sc.File, Line: st.Line, Col: st.Col, Msg: fmt.Sprintf(format, args...)}
 }
 
+// worldErr turns the error that stopped the world into a RunError at the
+// step that was running (or whose aftermath was), so that an author can
+// find the step that set off a runaway exchange.
 func (r *runner) worldErr() error {
+	st := r.cur
+	line, col := 1, 1
+	if st != nil {
+		line, col = st.Line, st.Col
+	}
+	where := ""
+	if st != nil {
+		where = fmt.Sprintf(" during or after this %s step", st.Action)
+	}
 	switch err := r.w.Err(); {
 	case err == nil, errors.Is(err, errStopped):
 		return err
 	case errors.Is(err, sim.ErrTooManyEvents):
-		return &RunError{File: r.sc.File, Line: 1, Col: 1, Msg: fmt.Sprintf("the scenario produced more than %d events, the limit", MaxEvents)}
+		return &RunError{File: r.sc.File, Line: line, Col: col, Msg: fmt.Sprintf("the scenario produced more than %d events, the limit,%s (do two programs keep answering each other?)", MaxEvents, where)}
 	case errors.Is(err, sim.ErrTooLong):
-		return &RunError{File: r.sc.File, Line: 1, Col: 1, Msg: fmt.Sprintf("the scenario ran past %s of simulated time, the limit", MaxSimTime)}
+		return &RunError{File: r.sc.File, Line: line, Col: col, Msg: fmt.Sprintf("the scenario ran past %s of simulated time, the limit,%s", humanDuration(MaxSimTime), where)}
 	default:
 		return err
 	}
@@ -202,6 +215,7 @@ func (r *runner) run(opt Options) error {
 		if err := r.w.Settle(); err != nil {
 			return r.worldErr()
 		}
+		r.cur = st
 		if st.After > 0 {
 			if err := r.w.Advance(st.After); err != nil {
 				return r.worldErr()
@@ -213,6 +227,9 @@ func (r *runner) run(opt Options) error {
 		if st.Action == "checkpoint" {
 			ncp++
 			cp := st.Checkpoint
+			if cp == nil {
+				return r.fail(st, "checkpoint: it has no question (Parse reports this; was the scenario built by hand?)")
+			}
 			choices := make([]sim.Choice, len(cp.Choices))
 			for k, c := range cp.Choices {
 				choices[k] = sim.Choice{ID: c.ID, Text: c.Text}
@@ -615,6 +632,13 @@ func (r *runner) measure(st *Step, win *window) (string, error) {
 			return "same", nil
 		}
 		return "different", nil
+	case "port_step":
+		for _, ref := range m.Socks {
+			if _, err := sockOf(ref); err != nil {
+				return "", err
+			}
+		}
+		return strconv.Itoa(int(r.portOf(m.Socks[1])) - int(r.portOf(m.Socks[0]))), nil
 	case "state":
 		s, err := sockOf(m.Socks[0])
 		if err != nil {
@@ -645,12 +669,15 @@ func (r *runner) measure(st *Step, win *window) (string, error) {
 			return "0", nil
 		}
 		return strconv.Itoa(len(p.Threads())), nil
-	case "accepted_port":
+	case "accepted_port", "accepted_port_kind":
 		seen := map[string]bool{}
 		var ports []string
 		for _, e := range win.accepts {
 			if e.PID == pidOf(m.Proc) && e.Host == hostOfProc(m.Proc) {
 				s := strconv.Itoa(int(e.Local.Port()))
+				if m.Kind == "accepted_port_kind" {
+					s = portKind(r.w.Host(e.Host), e.Local.Port())
+				}
 				if !seen[s] {
 					seen[s] = true
 					ports = append(ports, s)
@@ -683,9 +710,31 @@ func (r *runner) measure(st *Step, win *window) (string, error) {
 				return e.Src.String(), nil
 			case "flags":
 				return e.Flags.String(), nil
+			case "src_port_kind":
+				return portKind(r.w.Host(e.Host), e.Src.Port()), nil
+			case "dst_port_kind":
+				return portKind(r.w.Host(e.ToHost), e.Dst.Port()), nil
 			}
 		}
 		return "none", nil
 	}
 	return "", r.fail(st, "checkpoint: unknown measure %q", m.Kind)
+}
+
+// portKind names what a port is on host h, for the *_kind measures:
+// "ephemeral" when it lies in the host's ephemeral range (the OS lends such
+// ports), "well-known" below 1024, "registered" otherwise. Ephemeral is
+// judged by the host's own range, not by IANA's 49152-65535, because that
+// is what the OS hands out (DOMAIN.md section 7). h may be nil (a packet to
+// an address no host has): then only the number decides.
+func portKind(h *sim.Host, port uint16) string {
+	if h != nil {
+		if lo, hi := h.EphemeralRange(); port >= lo && port <= hi {
+			return "ephemeral"
+		}
+	}
+	if port < 1024 {
+		return "well-known"
+	}
+	return "registered"
 }

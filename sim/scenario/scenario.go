@@ -1,9 +1,11 @@
 package scenario
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -143,7 +145,10 @@ type Measure struct {
 	Field string
 }
 
-var measureKinds = []string{"port", "ephemeral", "in_range", "same_port", "state", "errno", "processes", "threads", "packet", "accepted_port"}
+var measureKinds = []string{
+	"port", "ephemeral", "in_range", "same_port", "port_step", "state", "errno",
+	"processes", "threads", "packet", "accepted_port", "accepted_port_kind",
+}
 
 var actions = []string{
 	"note", "start", "fork", "exit", "thread", "end_thread", "socket", "setsockopt",
@@ -161,7 +166,7 @@ var (
 // ErrorList: every problem with its FILE:LINE:COL.
 func Parse(file string, data []byte) (*Scenario, error) {
 	if len(data) > MaxFileBytes {
-		return nil, ErrorList{{File: file, Msg: fmt.Sprintf("the file is %d bytes; the limit is %d bytes (256 KiB)", len(data), MaxFileBytes)}}
+		return nil, ErrorList{{File: file, Line: 1, Col: 1, Msg: fmt.Sprintf("the file is %d bytes; the limit is %d bytes (256 KiB)", len(data), MaxFileBytes)}}
 	}
 	root, err := parseYAML(file, data)
 	if err != nil {
@@ -174,14 +179,19 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		d.check(sc)
 	}
 	if len(d.errs) > 0 {
+		// Fields are not always decoded in file order (a host's name
+		// first); the list reads best in file order.
+		slices.SortStableFunc(d.errs, func(a, b *Error) int {
+			return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+		})
 		return nil, d.errs
 	}
 	return sc, nil
 }
 
 func (d *decoder) top(root ast.Node, sc *Scenario) {
-	fields, _ := d.mapping(root, "scenario", "id", "title", "summary", "takeaways", "seed", "os", "latency", "hosts", "links", "steps")
-	if fields == nil {
+	fields, isMap := d.mapping(root, "scenario", "id", "title", "summary", "takeaways", "seed", "os", "latency", "hosts", "links", "steps")
+	if !isMap {
 		return
 	}
 	have := map[string]bool{}
@@ -262,11 +272,19 @@ func (d *decoder) hosts(f field, sc *Scenario) {
 		return
 	}
 	names := map[string]Pos{}
-	addrs := map[netip.Addr]string{}
 	for _, it := range items {
 		h := HostDef{Pos: posOf(it)}
-		fields, _ := d.mapping(it, "host", "name", "addr", "addrs", "os", "range", "programs")
+		fields, isMap := d.mapping(it, "host", "name", "addr", "addrs", "os", "range", "programs")
+		if !isMap {
+			continue
+		}
+		// The name comes first, wherever it is written, so that messages
+		// about the host's other fields can name it.
+		slices.SortStableFunc(fields, func(a, b field) int {
+			return cmp.Compare(boolInt(a.key != "name"), boolInt(b.key != "name"))
+		})
 		var progsF *field
+		what := "host" // "host NAME" once the name is known
 		for i := range fields {
 			hf := fields[i]
 			switch hf.key {
@@ -289,36 +307,36 @@ func (d *decoder) hosts(f field, sc *Scenario) {
 				}
 				names[s] = h.Pos
 				h.Name = s
+				what = "host " + s
 			case "addr", "addrs":
-				list, ok := d.textList(hf, "host")
+				list, ok := d.textList(hf, what)
 				if !ok {
 					continue
 				}
 				if len(list) == 0 || len(list) > MaxAddrsPerHost {
-					d.errf(hf.val, "host: %s: expected 1 to %d addresses, found %d", hf.key, MaxAddrsPerHost, len(list))
+					d.errf(hf.val, "%s: %s: expected 1 to %d addresses, found %d", what, hf.key, MaxAddrsPerHost, len(list))
 					continue
 				}
 				for _, s := range list {
 					a, err := netip.ParseAddr(strings.TrimSpace(s))
+					owner := addrOwner(sc.Hosts, a)
 					switch {
 					case err != nil || !a.Is4():
-						d.errf(hf.val, "host: %s: %q is not an IPv4 address (expected four numbers 0-255 such as 10.0.0.2)", hf.key, s)
+						d.errf(hf.val, "%s: %s: %q is not an IPv4 address (expected four numbers 0-255 such as 10.0.0.2)", what, hf.key, s)
 					case a.IsLoopback() || a.IsUnspecified() || a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
-						d.errf(hf.val, "host: %s: %s cannot be a host's address (loopback, 0.0.0.0, multicast and broadcast are reserved; every host has 127.0.0.1 already)", hf.key, a)
-					case addrs[a] != "":
-						d.errf(hf.val, "host: %s: address %s is used twice (also by host %q)", hf.key, a, addrs[a])
+						d.errf(hf.val, "%s: %s: %s cannot be a host's address (loopback, 0.0.0.0, multicast and broadcast are reserved; every host has 127.0.0.1 already)", what, hf.key, a)
+					case slices.Contains(h.Addrs, a):
+						d.errf(hf.val, "%s: %s: address %s is listed twice", what, hf.key, a)
+					case owner != nil:
+						d.errf(hf.val, "%s: %s: address %s already belongs to host %s (line %d)", what, hf.key, a, owner.Name, owner.Line)
 					default:
-						addrs[a] = h.Name + "?"
-						if h.Name != "" {
-							addrs[a] = h.Name
-						}
 						h.Addrs = append(h.Addrs, a)
 					}
 				}
 			case "os":
-				h.OS = d.osName(hf, "host")
+				h.OS = d.osName(hf, what)
 			case "range":
-				h.RangeLo, h.RangeHi = d.portRange(hf)
+				h.RangeLo, h.RangeHi = d.portRange(hf, what)
 			case "programs":
 				progsF = &fields[i]
 			}
@@ -327,13 +345,31 @@ func (d *decoder) hosts(f field, sc *Scenario) {
 			d.errf(it, "host: missing field \"name\"")
 		}
 		if len(h.Addrs) == 0 && !hasField(fields, "addr") && !hasField(fields, "addrs") {
-			d.errf(it, "host %s: missing field \"addr\" (its IPv4 address)", h.Name)
+			d.errf(it, "%s: missing field \"addr\" (its IPv4 address, such as 10.0.0.2)", what)
 		}
 		if progsF != nil {
 			d.programs(*progsF, &h)
 		}
 		sc.Hosts = append(sc.Hosts, h)
 	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// addrOwner returns the host, among those decoded so far, that has
+// address a, or nil.
+func addrOwner(hosts []HostDef, a netip.Addr) *HostDef {
+	for i := range hosts {
+		if slices.Contains(hosts[i].Addrs, a) {
+			return &hosts[i]
+		}
+	}
+	return nil
 }
 
 func hasField(fields []field, key string) bool {
@@ -345,21 +381,25 @@ func hasField(fields []field, key string) bool {
 	return false
 }
 
-func (d *decoder) portRange(f field) (uint16, uint16) {
+func (d *decoder) portRange(f field, what string) (uint16, uint16) {
 	s, ok := scalarText(f.val)
 	if !ok {
-		d.errf(f.val, "host: range: expected a port range such as 32768-60999, found %s", describe(f.val))
+		d.errf(f.val, "%s: range: expected a port range such as 32768-60999, found %s", what, describe(f.val))
 		return 0, 0
 	}
 	lo, hi, found := strings.Cut(s, "-")
 	l, err1 := strconv.Atoi(strings.TrimSpace(lo))
 	h, err2 := strconv.Atoi(strings.TrimSpace(hi))
 	if !found || err1 != nil || err2 != nil {
-		d.errf(f.val, "host: range: %q is not a port range (expected LOW-HIGH such as 32768-60999)", s)
+		d.errf(f.val, "%s: range: %q is not a port range (expected LOW-HIGH such as 32768-60999)", what, s)
 		return 0, 0
 	}
-	if l < 1 || h > 65535 || l > h {
-		d.errf(f.val, "host: range: %d-%d is out of range (expected 1 <= LOW <= HIGH <= 65535)", l, h)
+	if l < 1 || h > 65535 {
+		d.errf(f.val, "%s: range: %d-%d is out of range (expected ports from 1 to 65535)", what, l, h)
+		return 0, 0
+	}
+	if l > h {
+		d.errf(f.val, "%s: range: %d-%d is backwards (expected LOW-HIGH with LOW <= HIGH)", what, l, h)
 		return 0, 0
 	}
 	return uint16(l), uint16(h)
@@ -378,7 +418,10 @@ func (d *decoder) programs(f field, h *HostDef) {
 	for _, it := range items {
 		var p sim.Program
 		what := "program"
-		fields, _ := d.mapping(it, what, "name", "path", "user", "server", "client")
+		fields, isMap := d.mapping(it, what, "name", "path", "user", "server", "client")
+		if !isMap {
+			continue
+		}
 		for _, pf := range fields {
 			switch pf.key {
 			case "name":
@@ -430,8 +473,11 @@ func (d *decoder) programs(f field, h *HostDef) {
 
 func (d *decoder) server(f field, h *HostDef) *sim.ServerSpec {
 	what := "server"
-	fields, _ := d.mapping(f.val, what, "listen", "protocol", "threads", "close", "reuseaddr", "reuseport", "workers", "addr")
 	spec := &sim.ServerSpec{ReuseAddr: true, Protocol: "none"}
+	fields, isMap := d.mapping(f.val, what, "listen", "protocol", "threads", "close", "reuseaddr", "reuseport", "workers", "addr")
+	if !isMap {
+		return spec
+	}
 	for _, sf := range fields {
 		switch sf.key {
 		case "listen":
@@ -524,7 +570,10 @@ func (d *decoder) links(f field, sc *Scenario) {
 	}
 	for _, it := range items {
 		l := LinkDef{Pos: posOf(it)}
-		fields, _ := d.mapping(it, "link", "between", "latency")
+		fields, isMap := d.mapping(it, "link", "between", "latency")
+		if !isMap {
+			continue
+		}
 		for _, lf := range fields {
 			switch lf.key {
 			case "between":

@@ -70,8 +70,8 @@ func (d *decoder) steps(f field, sc *Scenario) {
 
 func (d *decoder) step(n ast.Node) (Step, bool) {
 	st := Step{Pos: posOf(n)}
-	fields, _ := d.mapping(n, "step")
-	if fields == nil {
+	fields, isMap := d.mapping(n, "step")
+	if !isMap {
 		return st, false
 	}
 	var act *field
@@ -241,8 +241,8 @@ func (d *decoder) actionValue(f field, st *Step, what string) {
 
 func (d *decoder) checkpoint(f field) *Checkpoint {
 	what := "checkpoint"
-	fields, _ := d.mapping(f.val, what, "question", "choices", "measure", "reveal_after", "explain", "analogy")
-	if fields == nil {
+	fields, isMap := d.mapping(f.val, what, "question", "choices", "measure", "reveal_after", "explain", "analogy")
+	if !isMap {
 		return nil
 	}
 	cp := &Checkpoint{RevealAfter: 1}
@@ -283,7 +283,10 @@ func (d *decoder) choices(f field, cp *Checkpoint) {
 	values := map[string]bool{}
 	for i, it := range items {
 		c := ChoiceDef{ID: string(rune('a' + i))}
-		fields, _ := d.mapping(it, "choice", "id", "text", "value")
+		fields, isMap := d.mapping(it, "choice", "id", "text", "value")
+		if !isMap {
+			continue
+		}
 		for _, cf := range fields {
 			switch cf.key {
 			case "id":
@@ -319,8 +322,9 @@ func (d *decoder) choices(f field, cp *Checkpoint) {
 
 func (d *decoder) measure(f field, cp *Checkpoint) {
 	what := "measure"
-	fields, _ := d.mapping(f.val, what, append(append([]string(nil), measureKinds...), "from")...)
-	if fields == nil {
+	errsBefore := len(d.errs)
+	fields, isMap := d.mapping(f.val, what, append(append([]string(nil), measureKinds...), "from")...)
+	if !isMap {
 		return
 	}
 	m := &cp.Measure
@@ -339,16 +343,16 @@ func (d *decoder) measure(f field, cp *Checkpoint) {
 			if r := d.ref(mf, what+" "+mf.key); r.Proc != "" {
 				m.Socks = []Ref{r}
 			}
-		case "same_port":
+		case "same_port", "port_step":
 			list, ok := d.textList(mf, what)
 			if ok && len(list) != 2 {
-				d.errf(mf.val, "measure: same_port: expected two socket names, found %d", len(list))
+				d.errf(mf.val, "measure: %s: expected two socket names, found %d", mf.key, len(list))
 				continue
 			}
 			for _, s := range list {
 				r, ok := parseRef(s)
 				if !ok {
-					d.errf(mf.val, "measure: same_port: %q is not a socket name (expected PROCESS.SOCKET)", s)
+					d.errf(mf.val, "measure: %s: %q is not a socket name (expected PROCESS.SOCKET)", mf.key, s)
 					continue
 				}
 				m.Socks = append(m.Socks, r)
@@ -361,7 +365,7 @@ func (d *decoder) measure(f field, cp *Checkpoint) {
 				continue
 			}
 			m.Proc = d.alias(mf, what, "process name")
-		case "threads", "accepted_port":
+		case "threads", "accepted_port", "accepted_port_kind":
 			m.Proc = d.alias(mf, what, "process name")
 		case "processes":
 			s, ok := d.nonEmpty(mf, what)
@@ -387,14 +391,17 @@ func (d *decoder) measure(f field, cp *Checkpoint) {
 		}
 	}
 	if m.Kind == "" {
-		d.errf(f.val, "measure: expected one of: %s", strings.Join(measureKinds, ", "))
+		if len(d.errs) == errsBefore { // an unknown key has listed the kinds already
+			d.errf(f.val, "measure: expected one of: %s", strings.Join(measureKinds, ", "))
+		}
+		return
 	}
-	if m.Proc != "" && hasField(fields, "from") && m.Kind != "packet" {
-		d.errf(f.val, "measure: from: only a packet measure takes from")
+	if hasField(fields, "from") && m.Kind != "packet" {
+		d.errf(f.val, "measure: from: only a packet measure takes from (this one is %s)", m.Kind)
 	}
 }
 
-var packetFields = []string{"to_host", "dst_port", "src_port", "dst", "src", "flags"}
+var packetFields = []string{"to_host", "dst_port", "src_port", "dst", "src", "flags", "src_port_kind", "dst_port_kind"}
 
 // check validates what the syntax alone cannot: references between hosts,
 // programs, processes, threads and sockets, in script order.
@@ -435,6 +442,7 @@ func (d *decoder) check(sc *Scenario) {
 	}
 	procs := map[string]*procInfo{}
 	var waits sim.Time
+	var overWait *Step // the step whose wait or after passes MaxWaitTotal
 	type pending struct {
 		at int
 		st *Step
@@ -488,6 +496,9 @@ func (d *decoder) check(sc *Scenario) {
 	for i := range sc.Steps {
 		st := &sc.Steps[i]
 		waits += st.After + st.Wait
+		if waits > MaxWaitTotal && overWait == nil {
+			overWait = st
+		}
 		var p *procInfo
 		if st.Proc != "" && st.Action != "fork" && st.Action != "exit" && st.Action != "thread" {
 			p = live(st, st.Proc)
@@ -651,8 +662,8 @@ func (d *decoder) check(sc *Scenario) {
 			checks = checks[1:]
 		}
 	}
-	if waits > MaxWaitTotal {
-		d.errAt(1, 1, "scenario: the waits add up to %s of simulated time; the limit is %s", waits, MaxWaitTotal)
+	if overWait != nil {
+		d.errAt(overWait.Line, overWait.Col, "step %s: the waits up to here add up to more than %s of simulated time, the limit for a scenario (in all: %s)", overWait.Action, humanDuration(MaxWaitTotal), humanDuration(waits))
 	}
 }
 

@@ -1,9 +1,11 @@
 package scenario
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,15 +66,21 @@ func parseYAML(file string, data []byte) (ast.Node, error) {
 	if err != nil {
 		var se *yaml.SyntaxError
 		if errors.As(err, &se) && se.Token != nil && se.Token.Position != nil {
-			return nil, ErrorList{{File: file, Line: se.Token.Position.Line, Col: se.Token.Position.Column, Msg: "YAML syntax: " + se.Message}}
+			line, col := se.Token.Position.Line, se.Token.Position.Column
+			return nil, ErrorList{{File: file, Line: line, Col: col, Msg: "YAML syntax: " + syntaxMessage(se.Message, data, line, col)}}
 		}
 		return nil, ErrorList{{File: file, Line: 1, Col: 1, Msg: "YAML syntax: " + firstLine(err.Error())}}
 	}
 	var docs []ast.Node
 	for _, doc := range f.Docs {
-		if doc != nil && doc.Body != nil {
-			docs = append(docs, doc.Body)
+		if doc == nil || doc.Body == nil {
+			continue
 		}
+		if _, ok := doc.Body.(*ast.DirectiveNode); ok {
+			p := posOf(doc.Body)
+			return nil, ErrorList{{File: file, Line: p.Line, Col: p.Col, Msg: "YAML directives (%YAML, %TAG) are not supported in scenario files"}}
+		}
+		docs = append(docs, doc.Body)
 	}
 	if len(docs) == 0 {
 		return nil, ErrorList{{File: file, Line: 1, Col: 1, Msg: "the file is empty: expected a scenario (a mapping with title, hosts and steps)"}}
@@ -128,6 +136,51 @@ func (d *decoder) refuseFancy(n ast.Node, depth int) {
 	}
 }
 
+// duplicateKeyRE matches the parser's message for a key given twice.
+var duplicateKeyRE = regexp.MustCompile(`^mapping key "(.*)" already defined at \[(\d+):(\d+)\]$`)
+
+// syntaxMessage rewords the YAML parser's terse messages and adds what a
+// course author most likely got wrong: an unquoted ": " inside a sentence,
+// a key that does not line up with its neighbours, a tab, a field given
+// twice.
+func syntaxMessage(msg string, data []byte, line, col int) string {
+	const indent = " (check the indentation: a key must line up with the keys above it)"
+	if m := duplicateKeyRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("the field %q appears twice (first at line %s)", m[1], m[2])
+	}
+	switch {
+	case strings.Contains(msg, "cannot start any token") && strings.Contains(msg, "\t"):
+		return "found a tab; indent with spaces (YAML does not allow tabs)"
+	case strings.Contains(msg, "mapping value is not allowed"):
+		rest := sourceLine(data, line)
+		if col >= 1 && col-1 < len(rest) {
+			rest = rest[col-1:]
+		}
+		if strings.Contains(rest, ": ") || strings.HasSuffix(strings.TrimSpace(rest), ":") {
+			return msg + ` (a text that contains ": " must be put in quotes, such as say: "Note: ...")`
+		}
+		return msg + indent
+	case strings.Contains(msg, "value is not allowed in this context"):
+		return msg + indent
+	}
+	return msg
+}
+
+// sourceLine returns line n (1-based) of data, without its newline.
+func sourceLine(data []byte, n int) string {
+	for i := 1; i < n; i++ {
+		j := bytes.IndexByte(data, '\n')
+		if j < 0 {
+			return ""
+		}
+		data = data[j+1:]
+	}
+	if j := bytes.IndexByte(data, '\n'); j >= 0 {
+		data = data[:j]
+	}
+	return string(data)
+}
+
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]
@@ -163,8 +216,11 @@ type field struct {
 
 // mapping returns the fields of a mapping node in file order, reporting
 // keys not in allowed (listed in the error so the author sees the
-// choices). what names the mapping in errors ("host", "step").
-func (d *decoder) mapping(n ast.Node, what string, allowed ...string) ([]field, bool) {
+// choices). what names the mapping in errors ("host", "step"). isMap is
+// false, after an error, when n is not a mapping at all; an empty mapping
+// has no fields but is a mapping, and its missing fields are worth
+// reporting.
+func (d *decoder) mapping(n ast.Node, what string, allowed ...string) (fields []field, isMap bool) {
 	var values []*ast.MappingValueNode
 	switch v := n.(type) {
 	case *ast.MappingNode:
@@ -175,23 +231,20 @@ func (d *decoder) mapping(n ast.Node, what string, allowed ...string) ([]field, 
 		d.errf(n, "%s: expected a mapping (key: value lines), found %s", what, describe(n))
 		return nil, false
 	}
-	ok := true
 	var out []field
 	for _, mv := range values {
 		key, isStr := scalarText(mv.Key)
 		if !isStr {
 			d.errf(mv.Key, "%s: expected a field name, found %s", what, describe(mv.Key))
-			ok = false
 			continue
 		}
 		if len(allowed) > 0 && !contains(allowed, key) {
 			d.errf(mv.Key, "%s: unknown field %q (expected one of: %s)", what, key, strings.Join(allowed, ", "))
-			ok = false
 			continue
 		}
 		out = append(out, field{key: key, keyN: mv.Key, val: mv.Value})
 	}
-	return out, ok
+	return out, true
 }
 
 func contains(list []string, s string) bool {
@@ -317,7 +370,7 @@ func (d *decoder) duration(f field, what string, lo, hi sim.Time) (sim.Time, boo
 		return 0, false
 	}
 	if t < lo || t > hi {
-		d.errf(f.val, "%s: %s: %s is out of range (expected %s to %s)", what, f.key, s, lo, hi)
+		d.errf(f.val, "%s: %s: %s is out of range (expected %s to %s)", what, f.key, s, humanDuration(lo), humanDuration(hi))
 		return 0, false
 	}
 	return t, true
@@ -342,4 +395,22 @@ func parseDuration(s string) (sim.Time, error) {
 		}
 	}
 	return 0, fmt.Errorf("%q is not a duration (expected a number and a unit: us, ms, s, m or h, such as 10ms or 61s)", s)
+}
+
+// humanDuration writes a duration in the largest unit that divides it, in
+// the same units a scenario file uses: 1us, 10ms, 61s, 2m, 1h.
+func humanDuration(t sim.Time) string {
+	units := []struct {
+		suffix string
+		unit   sim.Time
+	}{{"h", 3600 * sim.Second}, {"m", 60 * sim.Second}, {"s", sim.Second}, {"ms", sim.Millisecond}}
+	if t == 0 {
+		return "0s"
+	}
+	for _, u := range units {
+		if t%u.unit == 0 {
+			return strconv.FormatInt(int64(t/u.unit), 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(int64(t), 10) + "us"
 }

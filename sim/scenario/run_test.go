@@ -1,0 +1,250 @@
+package scenario_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"portville/sim"
+	"portville/sim/scenario"
+)
+
+func mustParse(t *testing.T, in string) *scenario.Scenario {
+	t.Helper()
+	sc, err := scenario.Parse("t.yaml", []byte(in))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return sc
+}
+
+// echoPair is two hosts each running a UDP echo server, so a datagram
+// from one echo server to the other bounces for ever.
+const echoPair = `title: Ping-pong
+hosts:
+  - name: a
+    addr: 10.0.0.1
+    programs: [{name: echo, server: {listen: udp/7, protocol: echo}}]
+  - name: b
+    addr: 10.0.0.2
+    programs: [{name: echo, server: {listen: udp/7, protocol: echo}}]
+%s
+steps:
+  - start: echo
+    on: a
+    as: ea
+  - start: echo
+    on: b
+    as: eb
+  - sendto: ea.udp7
+    to: b:7
+    data: ping
+`
+
+// TestRunErrors lists the problems that show only when a scenario runs,
+// each at the step that causes it.
+func TestRunErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"a server that exited on its own", withSteps("  - start: srv\n    on: a\n  - start: srv\n    on: a\n    as: again\n  - thread: again\n    job: x\n    as: t\n"),
+			`t.yaml:19:5: step thread: process "again" (PID 4515) has exited, so it cannot thread`},
+		{"a connection that was never accepted", withSteps("  - start: srv\n    on: a\n  - accept: srv.tcp80\n    as: conn\n  - send: srv.conn\n    data: hi\n"),
+			`t.yaml:18:5: step send: srv.conn is not open`},
+		{"a measured socket that never existed", withSteps("  - start: srv\n    on: a\n  - accept: srv.tcp80\n    as: conn\n" +
+			checkpoint("[{text: a, value: '80'}, {text: b, value: x}]", "{port: srv.conn}", "") + "  - wait: 1s\n"),
+			`t.yaml:18:5: checkpoint: socket srv.conn never existed in this run`},
+		{"too many threads", withSteps("  - start: cli\n    on: a\n" + repeat(256, "  - thread: cli\n    job: j\n    as: t%d\n")),
+			`t.yaml:781:5: step thread: process 4514: too many threads (the limit is 256)`},
+		{"no choice matches the measurement", withSteps("  - start: srv\n    on: a\n  - start: cli\n    on: b\n" +
+			checkpoint("[{text: a, value: ECONNREFUSED}, {text: b, value: EADDRINUSE}]", "{errno: cli}", "") +
+			"  - connect: cli.s\n    to: a:80\n"),
+			`t.yaml:18:5: checkpoint: the simulation gave "none", which matches no choice (the choices cover: ECONNREFUSED, EADDRINUSE); add a choice for it or change the question`},
+		{"too many events", strings.Replace(echoPair, "%s\n", "", 1),
+			`t.yaml:16:5: the scenario produced more than 100000 events, the limit, during or after this sendto step (do two programs keep answering each other?)`},
+		{"too much simulated time", strings.Replace(echoPair, "%s", "links: [{between: [a, b], latency: 10s}]", 1),
+			`t.yaml:17:5: the scenario ran past 2h of simulated time, the limit, during or after this sendto step`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := mustParse(t, tt.in).Run(scenario.Options{})
+			var re *scenario.RunError
+			if !errors.As(err, &re) {
+				t.Fatalf("Run error = %v, want a *RunError", err)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("Run error:\n%s\nwant:\n%s", err, tt.want)
+			}
+		})
+	}
+}
+
+// timeWaitQuestion asks whether a connection is still in TIME_WAIT 45 s
+// after it closed: yes on Linux (60 s), no on macOS (30 s). os pins the
+// client host's OS when set.
+func timeWaitQuestion(os string) string {
+	pin := ""
+	if os != "" {
+		pin = "    os: " + os + "\n"
+	}
+	return `title: Test
+hosts:
+  - name: a
+    addr: 10.0.0.1
+    programs: [{name: srv, server: {listen: tcp/80}}]
+  - name: b
+    addr: 10.0.0.2
+` + pin + `    programs: [{name: cli}]
+steps:
+  - start: srv
+    on: a
+  - start: cli
+    on: b
+  - connect: cli.s
+    to: a:80
+  - close: cli.s
+  - checkpoint:
+      question: Still in TIME_WAIT?
+      choices: [{text: "no", value: gone}, {text: "yes", value: TIME_WAIT}]
+      measure: {state: cli.s}
+  - wait: 45s
+`
+}
+
+// TestCheck: a checkpoint must give the same answer for every seed and OS
+// profile; Check names the first run that disagrees, and pinning the OS
+// settles it.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"answer depends on the OS", timeWaitQuestion(""),
+			`t.yaml:17:5: checkpoint: the right answer changes with the seed or OS: choice b ("TIME_WAIT") with seed 1, but choice a ("gone") with seed 1, --os macos; pin the hosts' os: or ask a question whose answer does not depend on them`},
+		{"OS pinned", timeWaitQuestion("linux"), ""},
+		{"no choice for one OS", strings.Replace(timeWaitQuestion(""), `{text: "no", value: gone}, `, "{text: \"no\", value: CLOSED}, ", 1),
+			`t.yaml:17:5: checkpoint: the simulation gave "gone", which matches no choice (the choices cover: CLOSED, TIME_WAIT); add a choice for it or change the question (with --os macos)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := mustParse(t, tt.in).Check()
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("Check() =\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMeasures runs each measure on a small network and checks the value
+// it reports and the choice that value selects.
+func TestMeasures(t *testing.T) {
+	t.Parallel()
+	const net = `title: Measures
+seed: 3
+hosts:
+  - name: client
+    addr: 10.0.0.10
+    os: linux
+    range: 7000-7099
+    programs: [{name: cli}, {name: tftp, client: tftp}, {name: ftp, client: ftp}]
+  - name: server
+    addr: 10.0.0.2
+    os: linux
+    programs:
+      - {name: web, server: {listen: tcp/80, protocol: http}}
+      - {name: tftpd, server: {listen: udp/69, protocol: tftp}}
+      - {name: ftpd, server: {listen: tcp/21, protocol: ftp}}
+steps:
+  - start: web
+    on: server
+  - start: tftpd
+    on: server
+  - start: ftpd
+    on: server
+  - start: cli
+    on: client
+  - start: tftp
+    on: client
+  - start: ftp
+    on: client
+  - connect: ftp.control
+    to: server:21
+  - send: ftp.control
+    data: USER anonymous
+`
+	tests := []struct {
+		name    string
+		measure string
+		steps   string // steps the answer waits for
+		reveal  int
+		want    string
+	}{
+		{"port of a server socket", "{port: web.tcp80}", "  - wait: 1ms\n", 1, "80"},
+		{"ephemeral yes", "{ephemeral: cli.a}", "  - connect: cli.a\n    to: server:80\n", 1, "yes"},
+		{"ephemeral no", "{ephemeral: cli.a}", "  - bind: cli.a\n    addr: :8000\n", 1, "no"},
+		{"in_range", "{in_range: cli.a}", "  - connect: cli.a\n    to: server:80\n", 1, "yes"},
+		{"in_range no", "{in_range: cli.a}", "  - bind: cli.a\n    addr: :8000\n", 1, "no"},
+		{"same_port", "{same_port: [cli.a, cli.b]}", "  - connect: cli.a\n    to: server:80\n  - connect: cli.b\n    to: server:80\n", 2, "different"},
+		{"port_step", "{port_step: [cli.a, cli.b]}", "  - bind: cli.a\n    addr: :8000\n  - bind: cli.b\n    addr: :8003\n", 2, "3"},
+		{"port_step down", "{port_step: [cli.a, cli.b]}", "  - bind: cli.a\n    addr: :8003\n  - bind: cli.b\n    addr: :8000\n", 2, "-3"},
+		{"state", "{state: cli.a}", "  - connect: cli.a\n    to: server:80\n", 1, "ESTABLISHED"},
+		{"state after a refusal", "{state: cli.a}", "  - connect: cli.a\n    to: server:81\n", 1, "CLOSED"},
+		{"state gone", "{state: cli.a}", "  - connect: cli.a\n    to: server:81\n  - close: cli.a\n", 2, "gone"},
+		{"errno of a process", "{errno: cli}", "  - connect: cli.a\n    to: server:81\n", 1, "ECONNREFUSED"},
+		{"errno of anyone", "{errno: true}", "  - bind: cli.a\n    addr: :80\n", 1, "EACCES"},
+		{"errno none", "{errno: cli}", "  - connect: cli.a\n    to: server:80\n", 1, "none"},
+		{"processes", "{processes: cli@client}", "  - start: cli\n    on: client\n    as: cli2\n", 1, "2"},
+		{"threads", "{threads: cli}", "  - thread: cli\n    job: x\n    as: x\n", 1, "2"},
+		{"packet to_host", "{packet: to_host, from: cli}", "  - connect: cli.a\n    to: server:80\n", 1, "server"},
+		{"packet to nowhere", "{packet: to_host, from: cli}", "  - connect: cli.a\n    to: 10.9.9.9:80\n", 1, "nowhere"},
+		{"packet none", "{packet: to_host, from: cli}", "  - socket: cli.a\n", 1, "none"},
+		{"packet dst_port", "{packet: dst_port, from: cli}", "  - connect: cli.a\n    to: server:80\n", 1, "80"},
+		{"packet dst", "{packet: dst, from: cli}", "  - connect: cli.a\n    to: server:80\n", 1, "10.0.0.2:80"},
+		{"packet src", "{packet: src, from: web}", "  - bind: cli.a\n    addr: :9000\n  - connect: cli.a\n    to: server:80\n  - send: cli.a\n    data: GET /\n", 3, "10.0.0.2:80"},
+		{"packet src_port", "{packet: src_port, from: cli}", "  - bind: cli.a\n    addr: :9000\n  - connect: cli.a\n    to: server:80\n", 2, "9000"},
+		{"packet flags", "{packet: flags}", "  - connect: cli.a\n    to: server:80\n", 1, "SYN"},
+		{"packet src_port_kind well-known", "{packet: src_port_kind, from: web}", "  - connect: cli.a\n    to: server:80\n  - send: cli.a\n    data: GET /\n", 2, "well-known"},
+		{"packet src_port_kind ephemeral", "{packet: src_port_kind, from: tftpd}", "  - sendto: tftp.r\n    to: server:69\n    data: RRQ f\n", 1, "ephemeral"},
+		{"packet src_port_kind registered", "{packet: src_port_kind, from: cli}", "  - bind: cli.a\n    addr: :9000\n  - connect: cli.a\n    to: server:80\n", 2, "registered"},
+		{"packet dst_port_kind", "{packet: dst_port_kind, from: tftp}", "  - sendto: tftp.r\n    to: server:69\n    data: RRQ f\n", 1, "well-known"},
+		{"packet dst_port_kind nowhere", "{packet: dst_port_kind, from: cli}", "  - connect: cli.a\n    to: 10.9.9.9:5000\n", 1, "registered"},
+		{"accepted_port", "{accepted_port: web}", "  - connect: cli.a\n    to: server:80\n  - connect: cli.b\n    to: server:80\n", 2, "80"},
+		{"accepted_port none", "{accepted_port: web}", "  - socket: cli.a\n", 1, "none"},
+		{"accepted_port_kind well-known", "{accepted_port_kind: web}", "  - connect: cli.a\n    to: server:80\n", 1, "well-known"},
+		{"accepted_port_kind ephemeral", "{accepted_port_kind: ftpd}", "  - send: ftp.control\n    data: PASV\n", 1, "ephemeral"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := net + "  - checkpoint:\n      question: q\n      choices:\n        - {text: the answer, value: \"" + tt.want + "\"}\n" +
+				"        - {text: a wrong answer, value: \"wrong\"}\n      measure: " + tt.measure + "\n" +
+				"      reveal_after: " + string(rune('0'+tt.reveal)) + "\n      explain: \"measured {value}\"\n" + tt.steps
+			var answers []sim.Event
+			res, err := mustParse(t, in).Run(scenario.Options{OnEvent: func(e *sim.Event) {
+				if e.Kind == sim.KindCheckpointReply {
+					answers = append(answers, *e)
+				}
+			}})
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if len(res.Checkpoints) != 1 || res.Checkpoints[0].Value != tt.want || res.Checkpoints[0].Answer != "a" {
+				t.Fatalf("checkpoints = %+v, want value %q selecting choice a", res.Checkpoints, tt.want)
+			}
+			if len(answers) != 1 || answers[0].Answer != "a" || answers[0].Value != tt.want || answers[0].Text != "measured "+tt.want || answers[0].Checkpt != 1 {
+				t.Errorf("checkpoint.answer events = %+v", answers)
+			}
+		})
+	}
+}
