@@ -5,39 +5,129 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
+
+	"portville/web"
 )
 
-// serve starts a minimal server until the web app lands: it says what
-// works today (the headless runner) on every route.
+// HTTP server bounds.
+const (
+	shutdownTimeout   = 2 * time.Second // SIGINT/SIGTERM to exit, websockets included
+	readHeaderTimeout = 5 * time.Second
+	idleConnTimeout   = 2 * time.Minute // keep-alive connections between requests
+	maxHeaderBytes    = 64 << 10
+)
+
+// serve runs the web app until ctx is done, then shuts it down within
+// shutdownTimeout: websockets are closed with 1001 (going away).
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	frameAncestors := fs.String("frame-ancestors", web.DefaultFrameAncestors,
+		"origins that may show /embed/* pages in a frame, separated by spaces or commas (* means any)")
+	var origins listFlag
+	fs.Var(&origins, "allow-origin", "an origin (scheme://host[:port]) besides this server's own that may open websockets; repeat or separate with commas")
+	maxSessions := fs.Int("max-sessions", web.DefaultMaxSessions, "most sessions at once")
+	maxViewers := fs.Int("max-viewers", web.DefaultMaxViewers, "most viewers of one session")
+	idleTimeout := fs.Duration("idle-timeout", web.DefaultIdleTimeout, "a session with no viewer for this long ends")
+	maxMessage := fs.Int64("max-message-bytes", web.DefaultMaxMessageBytes, "largest websocket message a browser may send, in bytes")
+	controlRate := fs.Float64("control-rate", web.DefaultControlRate, "control messages per second a viewer may send")
+	controlBurst := fs.Int("control-burst", web.DefaultControlBurst, "control messages a viewer may send at once")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("serve: unexpected argument %q", fs.Arg(0))
+	}
+	for _, f := range []struct {
+		name string
+		ok   bool
+	}{
+		{"--max-sessions", *maxSessions > 0},
+		{"--max-viewers", *maxViewers > 0},
+		{"--idle-timeout", *idleTimeout > 0},
+		{"--max-message-bytes", *maxMessage > 0},
+		{"--control-rate", *controlRate > 0},
+		{"--control-burst", *controlBurst > 0},
+	} {
+		if !f.ok {
+			return usagef("%s must be greater than zero", f.name)
+		}
+	}
+
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	h, err := web.New(web.Config{
+		Logger:          logger,
+		FrameAncestors:  *frameAncestors,
+		AllowOrigins:    origins,
+		MaxSessions:     *maxSessions,
+		MaxViewers:      *maxViewers,
+		IdleTimeout:     *idleTimeout,
+		MaxMessageBytes: *maxMessage,
+		ControlRate:     *controlRate,
+		ControlBurst:    *controlBurst,
+	})
+	if err != nil {
+		return &usageError{err}
+	}
+	if _, err := (web.BuiltinLessons{}).Lessons(); err != nil {
+		// Serve anyway: /healthz and the error pages still work, and
+		// the log says what to fix.
+		logger.Error("the built-in lessons do not load", "err", err)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		ReadHeaderTimeout: 5 * time.Second,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			fmt.Fprintln(w, "Portville: the web view is not built yet. Try: portville lessons; portville run --lesson ephemeral-ports")
-		}),
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleConnTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "Portville listening on http://%s\n", ln.Addr())
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
 		return err
+	case <-ctx.Done():
+	}
+
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	webDone := make(chan error, 1)
+	go func() { webDone <- h.Shutdown(sctx) }()
+	httpErr := srv.Shutdown(sctx)
+	webErr := <-webDone
+	if httpErr != nil {
+		srv.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	if err := errors.Join(httpErr, webErr); err != nil {
+		logger.Warn("shutdown cut short", "err", err)
+	}
+	return nil
+}
+
+// listFlag collects a flag given several times, or once with commas.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
 	}
 	return nil
 }

@@ -41,6 +41,9 @@ type Result struct {
 	Events      uint64
 	End         sim.Time
 	Checkpoints []CheckpointResult
+	// Capacity is, per host, the most ports held at once during the run:
+	// how many apartments its building needs, so a view can size it once.
+	Capacity map[string]int
 }
 
 // CheckpointResult is what a checkpoint measured and which choice that
@@ -85,7 +88,8 @@ type runner struct {
 	objs    map[Ref]*sim.Socket       // last socket known by each name
 	ports   map[Ref]uint16            // last local port of each name
 	window  *window
-	cur     *Step // the step being run, or the last one run
+	cur     *Step          // the step being run, or the last one run
+	bound   map[string]int // ports held now, per host
 	out     func(*sim.Event)
 	stopAt  uint64
 	onStop  func(*sim.World)
@@ -108,7 +112,9 @@ func (sc *Scenario) Run(opt Options) (*Result, error) {
 		sc: sc, procs: map[string]*sim.Process{}, threads: map[string]map[string]*sim.Thread{},
 		socks: map[string]map[string]int{}, objs: map[Ref]*sim.Socket{}, ports: map[Ref]uint16{},
 		out: opt.OnEvent, stopAt: opt.StopAfter, onStop: opt.OnStop,
+		bound: map[string]int{},
 	}
+	r.result.Capacity = map[string]int{}
 	r.result.Seed = sc.SeedFor(opt)
 	r.w = sim.NewWorld(sim.Config{
 		Seed: r.result.Seed, MaxEvents: MaxEvents, MaxTime: MaxSimTime,
@@ -126,6 +132,15 @@ func (sc *Scenario) Run(opt Options) (*Result, error) {
 func (r *runner) observe(e *sim.Event) {
 	if r.out != nil {
 		r.out(e)
+	}
+	switch {
+	case e.Kind == sim.KindPortAssign, e.Kind == sim.KindSocketBind && e.Ephemeral != nil && !*e.Ephemeral:
+		r.bound[e.Host]++
+		if r.bound[e.Host] > r.result.Capacity[e.Host] {
+			r.result.Capacity[e.Host] = r.bound[e.Host]
+		}
+	case e.Kind == sim.KindPortRelease:
+		r.bound[e.Host]--
 	}
 	if win := r.window; win != nil {
 		switch e.Kind {

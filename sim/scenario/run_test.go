@@ -248,3 +248,47 @@ steps:
 		})
 	}
 }
+
+// TestCapacity: the result reports the most ports each host held at once.
+func TestCapacity(t *testing.T) {
+	t.Parallel()
+	src := `title: capacity
+hosts:
+  - name: c
+    addr: 10.0.0.1
+    programs: [{name: curl}]
+  - name: s
+    addr: 10.0.0.2
+    programs:
+      - name: web
+        server: {listen: [tcp/80, tcp/443], protocol: http}
+steps:
+  - start: web
+    on: s
+  - start: curl
+    on: c
+  - connect: curl.a
+    to: s:80
+  - connect: curl.b
+    to: s:443
+  - close: curl.a
+  - close: curl.b
+  - connect: curl.c
+    to: s:80
+`
+	sc, err := scenario.Parse("capacity.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sc.Run(scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// c: a and b held at once, then c while a and b sit in TIME_WAIT: 3.
+	want := map[string]int{"c": 3, "s": 2}
+	for h, n := range want {
+		if res.Capacity[h] != n {
+			t.Errorf("capacity of %s = %d, want %d (all: %v)", h, res.Capacity[h], n, res.Capacity)
+		}
+	}
+}

@@ -30,3 +30,18 @@ export const C = Object.freeze({
 /** Playback speeds the server accepts. */
 export const MIN_SPEED = 0.25;
 export const MAX_SPEED = 8;
+
+/** Error codes the server sends (web/protocol.go). */
+export const E = Object.freeze({
+  BAD_JSON: "bad_json",
+  UNKNOWN_TYPE: "unknown_type",
+  BAD_VALUE: "bad_value",
+  RATE_LIMITED: "rate_limited",
+  UNKNOWN_LESSON: "unknown_lesson",
+  UNKNOWN_SESSION: "unknown_session",
+  SCENARIO: "scenario",
+  SESSION_LIMIT: "session_limit",
+  VIEWER_LIMIT: "viewer_limit",
+  FORBIDDEN: "forbidden",
+  INTERNAL: "internal",
+});

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gorilla/websocket"
+)
+
+// Errors the web package reports. Wrap them with context
+// (fmt.Errorf("lesson %q: %w", id, errUnknownLesson)); errorTable maps each
+// to what the user sees.
+var (
+	errNotFound       = errors.New("not found")
+	errUnknownLesson  = errors.New("unknown lesson")
+	errUnknownSession = errors.New("unknown session")
+	errSessionLimit   = errors.New("the server has as many sessions as it allows")
+	errViewerLimit    = errors.New("the session has as many viewers as it allows")
+	errShuttingDown   = errors.New("the server is shutting down")
+	errRateLimited    = errors.New("too many control messages")
+	errForbidden      = errors.New("this viewer may not control the session")
+)
+
+// errorInfo is how one kind of error is shown: as an HTTP response, as a
+// websocket error message, and as the close code when the error ends a
+// connection that has just opened.
+type errorInfo struct {
+	status  int    // HTTP status
+	code    string // websocket error code (protocol.go)
+	close   int    // websocket close code when the error refuses a connection
+	title   string // page heading
+	message string // one clear sentence, safe to show to anyone
+}
+
+// errorTable maps every error the package knows to what the user sees. The
+// detail (wrapped context, file names) goes to the log only.
+var errorTable = []struct {
+	err  error
+	info errorInfo
+}{
+	{errNotFound, errorInfo{http.StatusNotFound, CodeBadValue, websocket.ClosePolicyViolation,
+		"Page not found", "There is no page at this address. The lessons are listed on the home page."}},
+	{errUnknownLesson, errorInfo{http.StatusNotFound, CodeUnknownLesson, websocket.ClosePolicyViolation,
+		"Lesson not found", "There is no lesson with that name. The lessons are listed on the home page."}},
+	{errUnknownSession, errorInfo{http.StatusNotFound, CodeUnknownSession, websocket.ClosePolicyViolation,
+		"Session not found", "That session has ended; open the lesson again to start a new one."}},
+	{errSessionLimit, errorInfo{http.StatusServiceUnavailable, CodeSessionLimit, websocket.CloseTryAgainLater,
+		"Server busy", "The server is running as many sessions as it allows. Try again in a few minutes."}},
+	{errViewerLimit, errorInfo{http.StatusServiceUnavailable, CodeViewerLimit, websocket.CloseTryAgainLater,
+		"Session full", "This session has as many viewers as it allows."}},
+	{errShuttingDown, errorInfo{http.StatusServiceUnavailable, CodeInternal, websocket.CloseGoingAway,
+		"Server stopping", "The server is shutting down. Try again when it is back."}},
+	{errRateLimited, errorInfo{http.StatusTooManyRequests, CodeRateLimited, websocket.ClosePolicyViolation,
+		"Too many requests", "Too many control messages in a short time; this one was ignored."}},
+	{errForbidden, errorInfo{http.StatusForbidden, CodeForbidden, websocket.ClosePolicyViolation,
+		"Not allowed", "Only the presenter can control this session."}},
+}
+
+// internalError is what any error not in the table shows.
+var internalError = errorInfo{http.StatusInternalServerError, CodeInternal, websocket.CloseInternalServerErr,
+	"Something went wrong", "The server could not do that. The details are in its log."}
+
+// userError is a problem with what the user sent. Its message names the
+// problem in the user's own terms and is safe to show.
+type userError struct {
+	code     string
+	msg      string
+	problems []ScenarioProblem
+}
+
+func (e *userError) Error() string { return e.msg }
+
+func userErrorf(code, format string, args ...any) *userError {
+	return &userError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// describe returns how err is shown to the user.
+func describe(err error) errorInfo {
+	var ue *userError
+	if errors.As(err, &ue) {
+		return errorInfo{http.StatusBadRequest, ue.code, websocket.ClosePolicyViolation, "Bad request", ue.msg}
+	}
+	for _, row := range errorTable {
+		if errors.Is(err, row.err) {
+			return row.info
+		}
+	}
+	return internalError
+}
+
+// errorMessage is the websocket error message for err.
+func errorMessage(err error) *ErrorMsg {
+	info := describe(err)
+	m := &ErrorMsg{Type: TypeError, Code: info.code, Message: info.message}
+	var ue *userError
+	if errors.As(err, &ue) {
+		m.Errors = ue.problems
+	}
+	return m
+}

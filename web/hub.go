@@ -1,0 +1,332 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// run is the session's hub goroutine. It alone touches the session's
+// timeline, cursor, player and viewers, so none of them needs a lock.
+func (sess *session) run() {
+	reason := sess.loop()
+	sess.srv.removeSession(sess)
+	code, text := websocket.CloseGoingAway, "the session ended"
+	if reason == "shutdown" {
+		text = "the server is shutting down"
+	}
+	for len(sess.viewers) > 0 {
+		sess.drop(sess.viewers[len(sess.viewers)-1], code, text, false)
+	}
+	sess.player.disarm()
+	sess.stopIdle()
+	close(sess.done)
+	sess.srv.log.Info("session closed", "session", sess.id, "reason", reason)
+}
+
+// loop serves the session until it ends, and says why.
+func (sess *session) loop() string {
+	sess.startIdle()
+	for {
+		select {
+		case j := <-sess.join:
+			j.reply <- sess.onJoin(j)
+		case in := <-sess.inbox:
+			sess.onInbound(in)
+		case <-sess.player.C():
+			sess.onTick()
+		case <-sess.idleC():
+			if len(sess.viewers) == 0 {
+				return "idle"
+			}
+		case <-sess.stop:
+			return "shutdown"
+		}
+		sess.cursorSeen.Store(sess.cursor)
+	}
+}
+
+func (sess *session) onJoin(j joinReq) error {
+	if len(sess.viewers) >= sess.srv.cfg.MaxViewers {
+		return fmt.Errorf("session %s has %d viewers: %w", sess.id, len(sess.viewers), errViewerLimit)
+	}
+	hello := Hello{
+		Type: TypeHello, V: ProtocolVersion, Session: sess.id, Timeline: sess.tlID,
+		Lesson: &sess.tl.info, State: sess.state(""),
+	}
+	resume := j.resume && j.timeline == sess.tlID && sess.canCatchUp(j.after)
+	if resume {
+		hello.Resumed = true
+	} else {
+		snap, err := sess.snapshotJSON(sess.cursor)
+		if err != nil {
+			return err
+		}
+		hello.Snapshot = snap
+	}
+	v := j.v
+	v.idx = len(sess.viewers)
+	sess.viewers = append(sess.viewers, v)
+	sess.viewerCount.Store(int64(len(sess.viewers)))
+	sess.stopIdle()
+	sess.sendTo(v, mustJSON(hello))
+	if resume {
+		sess.catchUp(v, j.after)
+	}
+	return nil
+}
+
+func (sess *session) onInbound(in inbound) {
+	v := in.v
+	if in.leave {
+		if sess.has(v) {
+			sess.drop(v, websocket.CloseNormalClosure, "", false)
+		}
+		return
+	}
+	if !sess.has(v) {
+		return // dropped while its message was on the way
+	}
+	if in.err != nil {
+		sess.reply(v, in.err)
+		return
+	}
+	cmd := in.cmd
+	if cmd.isControl() && !v.canControl {
+		sess.reply(v, errForbidden)
+		return
+	}
+	now := sess.srv.clock.Now()
+	total := sess.tl.total()
+	switch cmd.Type {
+	case TypePlay:
+		sess.player.play(now)
+		sess.advance(now)
+	case TypePause:
+		sess.player.pause()
+	case TypeStep:
+		sess.player.pause()
+		if sess.cursor < total {
+			sess.cursor++
+			sess.publish(sess.cursor, sess.cursor)
+		}
+	case TypeBack:
+		sess.player.pause()
+		if sess.cursor > 0 {
+			sess.cursor--
+			sess.broadcastSnapshot(ReasonBack, false)
+		}
+	case TypeSeek:
+		if cmd.Seq > total {
+			sess.reply(v, userErrorf(CodeBadValue, "seq: %d is past the end of the timeline (0 to %d)", cmd.Seq, total))
+			return
+		}
+		sess.player.pause()
+		sess.cursor = cmd.Seq
+		sess.broadcastSnapshot(ReasonSeek, false)
+	case TypeSpeed:
+		sess.player.setSpeed(cmd.X)
+		sess.player.arm(now)
+	case TypeRestart:
+		sess.player.pause()
+		sess.cursor = sess.tl.info.Start
+		sess.broadcastSnapshot(ReasonRestart, false)
+	case TypeLoad:
+		sess.player.pause()
+		sess.tl, sess.tlID = in.tl, sess.tlID+1
+		sess.current.Store(in.tl)
+		sess.cursor = in.tl.info.Start
+		sess.broadcastSnapshot(ReasonLoad, true)
+	case TypeResume:
+		sess.catchUp(v, cmd.After)
+		sess.sendTo(v, mustJSON(sess.state(TypeState)))
+		return
+	}
+	sess.broadcast(mustJSON(sess.state(TypeState)))
+}
+
+// onTick sends the events the player says are due.
+func (sess *session) onTick() {
+	sess.advance(sess.srv.clock.Now())
+	if !sess.player.playing {
+		// A checkpoint or the end paused playback.
+		sess.broadcast(mustJSON(sess.state(TypeState)))
+	}
+}
+
+// advance moves the cursor over the events due at now, re-arms the timer
+// and sends the events. The timer is armed before anything goes out, so a
+// test that has seen the frame can move its fake clock on at once.
+func (sess *session) advance(now time.Time) {
+	n := sess.player.due(now, sess.tl, sess.cursor)
+	from := sess.cursor + 1
+	sess.cursor += n
+	sess.player.arm(now)
+	if n > 0 {
+		sess.publish(from, sess.cursor)
+	}
+}
+
+// publish sends events from..to to every viewer in one frame.
+func (sess *session) publish(from, to uint64) {
+	if hook := sess.srv.cfg.onPublish; hook != nil {
+		hook(sess.id, from, to)
+	}
+	sess.broadcast(appendEventsFrame(nil, sess.tl, from, to))
+}
+
+// canCatchUp reports whether a viewer that has seen events up to after
+// can be brought to the cursor with events rather than a snapshot.
+func (sess *session) canCatchUp(after uint64) bool {
+	return after <= sess.cursor && sess.cursor-after <= maxResumeEvents
+}
+
+// catchUp sends v what it missed after event after: the events, or a
+// snapshot when it is ahead of the cursor (the cursor went back) or too
+// far behind.
+func (sess *session) catchUp(v *viewer, after uint64) {
+	if !sess.canCatchUp(after) {
+		snap, err := sess.snapshotJSON(sess.cursor)
+		if err != nil {
+			sess.reply(v, err)
+			return
+		}
+		sess.sendTo(v, mustJSON(SnapshotMsg{Type: TypeSnapshot, Reason: ReasonResume, Timeline: sess.tlID, Snapshot: snap}))
+		return
+	}
+	for from := after + 1; from <= sess.cursor; from += maxBatchEvents {
+		to := min(from+maxBatchEvents-1, sess.cursor)
+		sess.sendTo(v, appendEventsFrame(nil, sess.tl, from, to))
+	}
+}
+
+func (sess *session) state(typ string) State {
+	return State{Type: typ, Playing: sess.player.playing, Speed: sess.player.speed, Seq: sess.cursor, Total: sess.tl.total()}
+}
+
+// broadcastSnapshot sends every viewer the world at the cursor; after a
+// load, with the new timeline's lesson.
+func (sess *session) broadcastSnapshot(reason string, withLesson bool) {
+	snap, err := sess.snapshotJSON(sess.cursor)
+	if err != nil {
+		sess.srv.log.Error("snapshot", "session", sess.id, "err", err)
+		sess.broadcast(mustJSON(errorMessage(err)))
+		return
+	}
+	m := SnapshotMsg{Type: TypeSnapshot, Reason: reason, Timeline: sess.tlID, Snapshot: snap}
+	if withLesson {
+		m.Lesson = &sess.tl.info
+	}
+	sess.broadcast(mustJSON(m))
+}
+
+// snapshotJSON returns the encoded world after event seq of the current
+// timeline. The last one is kept: viewers joining a paused session, and
+// a class joining at once, share it.
+func (sess *session) snapshotJSON(seq uint64) (json.RawMessage, error) {
+	if sess.snap.data != nil && sess.snap.tlID == sess.tlID && sess.snap.seq == seq {
+		return sess.snap.data, nil
+	}
+	snap, err := sess.tl.snapshot(seq)
+	if err != nil {
+		return nil, fmt.Errorf("session %s: %w", sess.id, err)
+	}
+	data := mustJSON(snap)
+	sess.snap.tlID, sess.snap.seq, sess.snap.data = sess.tlID, seq, data
+	return data, nil
+}
+
+// reply sends v the error message for err, and logs err when it is the
+// server's fault.
+func (sess *session) reply(v *viewer, err error) {
+	m := errorMessage(err)
+	if m.Code == CodeInternal {
+		sess.srv.log.Error("session", "session", sess.id, "err", err)
+	}
+	sess.sendTo(v, mustJSON(m))
+}
+
+// Fan-out. A message is encoded and framed once (a PreparedMessage) and
+// the same bytes go to every viewer. Queuing never blocks: a viewer whose
+// queue is full is dropped (see doc.go).
+
+func (sess *session) broadcast(data []byte) {
+	if len(sess.viewers) == 0 {
+		return
+	}
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, data)
+	if err != nil {
+		sess.srv.log.Error("prepare message", "session", sess.id, "err", err)
+		return
+	}
+	m := &outMsg{pm: pm}
+	var slow []*viewer
+	for _, v := range sess.viewers {
+		if !v.enqueue(m) {
+			slow = append(slow, v)
+		}
+	}
+	for _, v := range slow {
+		sess.dropSlow(v)
+	}
+}
+
+func (sess *session) sendTo(v *viewer, data []byte) {
+	if !v.enqueue(&outMsg{data: data}) {
+		sess.dropSlow(v)
+	}
+}
+
+func (sess *session) dropSlow(v *viewer) {
+	sess.srv.log.Warn("viewer dropped: too slow", "session", sess.id, "queued", len(v.send))
+	sess.drop(v, websocket.ClosePolicyViolation, "too slow", true)
+}
+
+func (sess *session) has(v *viewer) bool {
+	return v.idx >= 0 && v.idx < len(sess.viewers) && sess.viewers[v.idx] == v
+}
+
+// drop removes v and closes its queue; its writer then sends the close
+// frame. With abort, the connection is closed at once instead: a viewer
+// too slow for its queue would not read a close frame either.
+func (sess *session) drop(v *viewer, code int, text string, abort bool) {
+	if !sess.has(v) {
+		return
+	}
+	last := len(sess.viewers) - 1
+	sess.viewers[v.idx] = sess.viewers[last]
+	sess.viewers[v.idx].idx = v.idx
+	sess.viewers[last] = nil
+	sess.viewers = sess.viewers[:last]
+	v.idx = -1
+	sess.viewerCount.Store(int64(len(sess.viewers)))
+	v.closeCode, v.closeText = code, text
+	close(v.send)
+	if abort {
+		v.conn.NetConn().Close()
+	}
+	if len(sess.viewers) == 0 {
+		sess.startIdle()
+	}
+}
+
+func (sess *session) startIdle() {
+	sess.stopIdle()
+	sess.idle = sess.srv.clock.NewTimer(sess.srv.cfg.IdleTimeout)
+}
+
+func (sess *session) stopIdle() {
+	if sess.idle != nil {
+		sess.idle.Stop()
+		sess.idle = nil
+	}
+}
+
+func (sess *session) idleC() <-chan time.Time {
+	if sess.idle == nil {
+		return nil
+	}
+	return sess.idle.C()
+}

@@ -1,0 +1,211 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
+)
+
+// View models: the pages' templ components (pages.templ, view.templ) take
+// these, shaped like the page, never the domain types.
+
+// Viewer modes, the data-mode of a lesson page.
+const (
+	modeFull  = "full"  // /lesson/{id}: header, lesson picker
+	modeEmbed = "embed" // /embed/{id}: minimal chrome for an iframe
+)
+
+// pageHead is what every page's <head> needs.
+type pageHead struct {
+	Title string
+	CSS   string // URL of app.css
+	JS    string // URL of app.js, a module
+}
+
+// lessonCard is one lesson on the picker.
+type lessonCard struct {
+	Number  int // from 1, in teaching order
+	ID      string
+	Title   string
+	Summary string
+	URL     string
+}
+
+type pickerView struct {
+	Head    pageHead
+	Lessons []lessonCard
+}
+
+// lessonOption is one entry of the viewer's lesson <select>.
+type lessonOption struct {
+	ID       string
+	Title    string
+	Selected bool
+}
+
+type viewerView struct {
+	Head      pageHead
+	Mode      string // modeFull or modeEmbed
+	ID        string
+	Title     string
+	Summary   string
+	Takeaways []string
+	Options   []lessonOption // full mode only
+	WS        string         // websocket path
+	Query     string         // the page's query string, for the script (os, seed, speed, ...)
+}
+
+type errorView struct {
+	Head    pageHead
+	Status  int
+	Title   string
+	Message string
+}
+
+// lessonJSON is one entry of /api/lessons.
+type lessonJSON struct {
+	ID        string   `json:"id"`
+	Title     string   `json:"title"`
+	Summary   string   `json:"summary"`
+	Takeaways []string `json:"takeaways"`
+	URL       string   `json:"url"`
+}
+
+func (s *Server) head(title string) pageHead {
+	return pageHead{Title: title, CSS: s.assets.url("css/app.css"), JS: s.assets.url("js/app.js")}
+}
+
+func lessonURL(id string) string { return "/lesson/" + id }
+
+// handlePicker serves the lesson picker.
+func (s *Server) handlePicker(w http.ResponseWriter, r *http.Request) {
+	all, err := s.catalog.Lessons()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := pickerView{Head: s.head("Portville: lessons")}
+	for i, l := range all {
+		v.Lessons = append(v.Lessons, lessonCard{
+			Number: i + 1, ID: l.ID, Title: l.Title(), Summary: l.Scenario.Summary, URL: lessonURL(l.ID),
+		})
+	}
+	s.render(w, r, http.StatusOK, pickerPage(v))
+}
+
+// handleViewer serves a lesson's view in the mode.
+func (s *Server) handleViewer(mode string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := chi.URLParam(r, "id")
+		l, err := s.lesson(id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v := viewerView{
+			Head: s.head(l.Title() + " · Portville"), Mode: mode,
+			ID: l.ID, Title: l.Title(), Summary: l.Scenario.Summary, Takeaways: l.Scenario.Takeaways,
+			WS: "/ws", Query: r.URL.RawQuery,
+		}
+		if mode == modeFull {
+			all, err := s.catalog.Lessons()
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			for _, o := range all {
+				v.Options = append(v.Options, lessonOption{ID: o.ID, Title: o.Title(), Selected: o.ID == l.ID})
+			}
+		}
+		s.render(w, r, http.StatusOK, viewerPage(v))
+	}
+}
+
+// handleAPILessons lists the lessons as JSON.
+func (s *Server) handleAPILessons(w http.ResponseWriter, r *http.Request) {
+	all, err := s.catalog.Lessons()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]lessonJSON, 0, len(all))
+	for _, l := range all {
+		out = append(out, lessonJSON{ID: l.ID, Title: l.Title(), Summary: l.Scenario.Summary,
+			Takeaways: nonNil(l.Scenario.Takeaways), URL: lessonURL(l.ID)})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// handleHealth says the server is up.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write([]byte("ok\n"))
+}
+
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, errNotFound)
+}
+
+func (s *Server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusMethodNotAllowed)
+	w.Write([]byte("Method not allowed.\n"))
+}
+
+// fail answers a request that failed: errorTable picks the status and the
+// sentence the user sees; the log gets the detail.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	info := describe(err)
+	level := slog.LevelInfo
+	if info.status >= 500 {
+		level = slog.LevelError
+	}
+	s.log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "status", info.status, "err", err)
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		writeJSON(w, info.status, map[string]string{"error": info.message})
+		return
+	}
+	s.render(w, r, info.status, errorPage(errorView{
+		Head: s.head(info.title + " · Portville"), Status: info.status, Title: info.title, Message: info.message,
+	}))
+}
+
+// render writes a page. It renders into a buffer first, so a failing
+// component gives a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return
+		}
+		s.log.Error("render", "path", r.URL.Path, "err", err)
+		http.Error(w, internalError.message, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

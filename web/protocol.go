@@ -1,0 +1,296 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+
+	"portville/sim"
+)
+
+// This file is the Go side of the browser contract, docs/protocol.md. The
+// JavaScript side is static/js/protocol.js; keep the three in step.
+
+// ProtocolVersion is `v` in hello. A change that breaks a client bumps it.
+const ProtocolVersion = 1
+
+// Message types the server sends.
+const (
+	TypeHello    = "hello"
+	TypeEvent    = "event"
+	TypeEvents   = "events"
+	TypeSnapshot = "snapshot"
+	TypeState    = "state"
+	TypeError    = "error"
+)
+
+// Message types the browser sends.
+const (
+	TypePlay    = "play"
+	TypePause   = "pause"
+	TypeStep    = "step"
+	TypeBack    = "back"
+	TypeSeek    = "seek"
+	TypeSpeed   = "speed"
+	TypeRestart = "restart"
+	TypeLoad    = "load"
+	TypeResume  = "resume"
+)
+
+// Error codes, the `code` of an error message.
+const (
+	CodeBadJSON        = "bad_json"
+	CodeUnknownType    = "unknown_type"
+	CodeBadValue       = "bad_value"
+	CodeRateLimited    = "rate_limited"
+	CodeUnknownLesson  = "unknown_lesson"
+	CodeUnknownSession = "unknown_session"
+	CodeScenario       = "scenario"
+	CodeSessionLimit   = "session_limit"
+	CodeViewerLimit    = "viewer_limit"
+	CodeForbidden      = "forbidden"
+	CodeInternal       = "internal"
+)
+
+// Snapshot reasons, the `reason` of a snapshot message.
+const (
+	ReasonSeek    = "seek"
+	ReasonBack    = "back"
+	ReasonRestart = "restart"
+	ReasonLoad    = "load"
+	ReasonResume  = "resume"
+)
+
+// Playback speeds the server accepts.
+const (
+	MinSpeed = 0.25
+	MaxSpeed = 8
+)
+
+// LessonInfo describes the timeline a session plays: hello carries it, and
+// so does the snapshot after a load.
+type LessonInfo struct {
+	ID          string   `json:"id"` // "" for an inline scenario
+	Title       string   `json:"title"`
+	Summary     string   `json:"summary"`
+	Takeaways   []string `json:"takeaways"`
+	OS          string   `json:"os"`
+	Seed        uint64   `json:"seed"`
+	Start       uint64   `json:"start"`
+	Total       uint64   `json:"total"`
+	Checkpoints []uint64 `json:"checkpoints"`
+	// Capacity is, per host, the most ports it holds at once in this
+	// timeline, so the view sizes each building once and nothing moves
+	// when an apartment appears.
+	Capacity map[string]int `json:"capacity"`
+}
+
+// State is the playback state: the state message, and the state inside
+// hello (where Type is empty and left out).
+type State struct {
+	Type    string  `json:"type,omitempty"`
+	Playing bool    `json:"playing"`
+	Speed   float64 `json:"speed"`
+	Seq     uint64  `json:"seq"`
+	Total   uint64  `json:"total"`
+}
+
+// Hello is the first message on every connection.
+type Hello struct {
+	Type     string          `json:"type"`
+	V        int             `json:"v"`
+	Session  string          `json:"session"`
+	Timeline uint64          `json:"timeline"`
+	Resumed  bool            `json:"resumed"`
+	Lesson   *LessonInfo     `json:"lesson"`
+	Snapshot json.RawMessage `json:"snapshot,omitempty"` // left out when resumed
+	State    State           `json:"state"`
+}
+
+// SnapshotMsg replaces the browser's state with the world at snapshot.seq.
+type SnapshotMsg struct {
+	Type     string          `json:"type"`
+	Reason   string          `json:"reason"`
+	Timeline uint64          `json:"timeline"`
+	Snapshot json.RawMessage `json:"snapshot"`
+	Lesson   *LessonInfo     `json:"lesson,omitempty"` // only after a load
+}
+
+// ErrorMsg says that something the browser sent could not be done.
+type ErrorMsg struct {
+	Type    string            `json:"type"`
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Errors  []ScenarioProblem `json:"errors,omitempty"`
+}
+
+// ScenarioProblem is one problem in an inline scenario, with its position.
+type ScenarioProblem struct {
+	Line    int    `json:"line"`
+	Col     int    `json:"col"`
+	Message string `json:"message"`
+}
+
+// Command is a message from the browser, decoded and checked for shape
+// and range where that needs no session state (a seek past the end is
+// checked by the session, which knows the end).
+type Command struct {
+	Type     string
+	Seq      uint64  // seek
+	X        float64 // speed
+	After    uint64  // resume
+	Lesson   string  // load
+	Scenario string  // load
+	OS       string  // load
+	Seed     uint64  // load, when SeedSet
+	SeedSet  bool
+}
+
+// isControl reports whether the command changes what every viewer of the
+// session sees; classroom followers may not send those.
+func (c *Command) isControl() bool { return c.Type != TypeResume }
+
+// parseCommand decodes one message from the browser. The error, if any,
+// is a *userError with a protocol code and a sentence that is safe to show.
+func parseCommand(data []byte) (Command, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil || raw == nil {
+		return Command{}, userErrorf(CodeBadJSON, "the message is not a JSON object")
+	}
+	var c Command
+	t, ok := raw["type"]
+	if !ok {
+		return c, userErrorf(CodeUnknownType, "the message has no type")
+	}
+	if err := json.Unmarshal(t, &c.Type); err != nil {
+		return c, userErrorf(CodeUnknownType, "type must be a string")
+	}
+	var err error
+	switch c.Type {
+	case TypePlay, TypePause, TypeStep, TypeBack, TypeRestart:
+	case TypeSeek:
+		c.Seq, err = uintField(raw, "seq")
+	case TypeResume:
+		c.After, err = uintField(raw, "after")
+	case TypeSpeed:
+		c.X, err = floatField(raw, "x")
+		if err == nil && (c.X < MinSpeed || c.X > MaxSpeed) {
+			err = userErrorf(CodeBadValue, "x: speed %g is out of range (%g to %g)", c.X, float64(MinSpeed), float64(MaxSpeed))
+		}
+	case TypeLoad:
+		err = parseLoad(raw, &c)
+	default:
+		if len(c.Type) > maxTypeEchoBytes {
+			return c, userErrorf(CodeUnknownType, "unknown message type")
+		}
+		return c, userErrorf(CodeUnknownType, "unknown message type %q", c.Type)
+	}
+	return c, err
+}
+
+// maxTypeEchoBytes bounds how much of an unknown type an error message repeats.
+const maxTypeEchoBytes = 32
+
+func parseLoad(raw map[string]json.RawMessage, c *Command) error {
+	var err error
+	if _, ok := raw["lesson"]; ok {
+		if c.Lesson, err = stringField(raw, "lesson"); err != nil {
+			return err
+		}
+	}
+	if _, ok := raw["scenario"]; ok {
+		if c.Scenario, err = stringField(raw, "scenario"); err != nil {
+			return err
+		}
+	}
+	if _, ok := raw["os"]; ok {
+		if c.OS, err = stringField(raw, "os"); err != nil {
+			return err
+		}
+		if _, perr := sim.ProfileByName(c.OS); perr != nil {
+			return userErrorf(CodeBadValue, "os: %v", perr)
+		}
+	}
+	if _, ok := raw["seed"]; ok {
+		if c.Seed, err = uintField(raw, "seed"); err != nil {
+			return err
+		}
+		c.SeedSet = true
+	}
+	switch {
+	case c.Lesson != "" && c.Scenario != "":
+		return userErrorf(CodeBadValue, "load: give lesson or scenario, not both")
+	case c.Lesson == "" && c.Scenario == "" && c.OS == "" && !c.SeedSet:
+		return userErrorf(CodeBadValue, "load: give lesson, scenario, os or seed")
+	}
+	return nil
+}
+
+func stringField(raw map[string]json.RawMessage, name string) (string, error) {
+	v := bytes.TrimSpace(raw[name])
+	var s string
+	if len(v) == 0 || v[0] != '"' || json.Unmarshal(v, &s) != nil {
+		return "", userErrorf(CodeBadValue, "%s: expected a string", name)
+	}
+	return s, nil
+}
+
+// uintField reads a whole number from 0 to 2^64-1. It parses the literal
+// itself, so 1.5, 1e3 and "7" are refused rather than rounded.
+func uintField(raw map[string]json.RawMessage, name string) (uint64, error) {
+	v, ok := raw[name]
+	if !ok {
+		return 0, userErrorf(CodeBadValue, "%s: missing", name)
+	}
+	n, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 10, 64)
+	if err != nil {
+		return 0, userErrorf(CodeBadValue, "%s: expected a whole number from 0 to 18446744073709551615", name)
+	}
+	return n, nil
+}
+
+func floatField(raw map[string]json.RawMessage, name string) (float64, error) {
+	v, ok := raw[name]
+	if !ok {
+		return 0, userErrorf(CodeBadValue, "%s: missing", name)
+	}
+	var x float64
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) || json.Unmarshal(v, &x) != nil || math.IsInf(x, 0) {
+		return 0, userErrorf(CodeBadValue, "%s: expected a number", name)
+	}
+	return x, nil
+}
+
+// Encoding. Every outgoing message is encoded once, whatever the number of
+// viewers it goes to.
+
+// mustJSON encodes a message type of this file; they cannot fail to encode.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("web: encode %T: %v", v, err))
+	}
+	return b
+}
+
+// appendEventsFrame appends an event message (one event) or an events
+// message (several) carrying events from..to of the timeline, inclusive.
+// The events' JSON was encoded once when the timeline was built.
+func appendEventsFrame(b []byte, tl *timeline, from, to uint64) []byte {
+	if from == to {
+		b = append(b, `{"type":"event","event":`...)
+		b = append(b, tl.event(from)...)
+		return append(b, '}')
+	}
+	b = append(b, `{"type":"events","events":[`...)
+	for seq := from; seq <= to; seq++ {
+		if seq > from {
+			b = append(b, ',')
+		}
+		b = append(b, tl.event(seq)...)
+	}
+	return append(b, ']', '}')
+}

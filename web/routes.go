@@ -1,0 +1,25 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+// routes lists every route of the app.
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.logRequests, s.recoverPanics, s.securityHeaders, middleware.GetHead)
+
+	r.Get("/", s.handlePicker)                      // the lesson picker
+	r.Get("/lesson/{id}", s.handleViewer(modeFull)) // a lesson's view, with header and lesson menu
+	r.Get("/embed/{id}", s.handleViewer(modeEmbed)) // the same view with minimal chrome, for iframes
+	r.Get("/ws", s.handleWS)                        // the websocket of a session (docs/protocol.md)
+	r.Get("/api/lessons", s.handleAPILessons)       // the lessons as JSON: id, title, summary, takeaways, url
+	r.Get("/healthz", s.handleHealth)               // "ok" while the server runs
+	r.Get("/static/{version}/*", s.serveAsset)      // the front end, cached forever under a content hash
+	r.NotFound(s.handleNotFound)                    // everything else: the 404 page
+	r.MethodNotAllowed(s.handleMethodNotAllowed)    // a known path with another method
+	return r
+}

@@ -1,0 +1,299 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"portville/sim"
+	"portville/static"
+)
+
+// Defaults of the limits in Config; docs/protocol.md lists them with the
+// flags of `portville serve` that change them.
+const (
+	DefaultMaxSessions     = 500
+	DefaultMaxViewers      = 2500
+	DefaultIdleTimeout     = 10 * time.Minute
+	DefaultMaxMessageBytes = 320 << 10
+	DefaultControlRate     = 20 // messages per second
+	DefaultControlBurst    = 40 // messages
+	DefaultFrameAncestors  = "*"
+)
+
+// Connection timing (gorilla/websocket examples/chat).
+const (
+	writeWait        = 10 * time.Second       // time allowed to write one message
+	pongWait         = 60 * time.Second       // time allowed between two messages or pongs from the browser
+	pingPeriod       = pongWait * 9 / 10      // pings go out this often; less than pongWait
+	closeGracePeriod = 500 * time.Millisecond // time a closing browser gets to answer our close frame
+	handshakeTimeout = 10 * time.Second       // time allowed for the websocket handshake
+)
+
+// Bounds of the connection machinery.
+const (
+	sendQueueLen     = 64      // messages queued for one viewer before it counts as too slow
+	inboxLen         = 64      // messages queued for a session's hub from its viewers' readers
+	maxResumeEvents  = 1000    // more events missed than this are replaced by a snapshot
+	maxParallelLoads = 4       // scenario runs (loads, new sessions) at the same time
+	maxDrainBytes    = 4 << 20 // bytes read and dropped after an oversize message, so the 1009 close arrives
+	readBufferBytes  = 1024    // per-connection read buffer
+	writeBufferBytes = 4096    // write buffers, pooled: idle viewers hold none
+)
+
+// Config configures a Server. The zero value of every field means its
+// default.
+type Config struct {
+	// Catalog is where lessons come from; nil means the built-in ones.
+	Catalog Catalog
+	// Static is the front end (js/, css/); nil means static.FS.
+	Static fs.FS
+	// Logger receives request and error logs; nil discards them.
+	Logger *slog.Logger
+	// Clock paces playback and expires idle sessions; nil is the
+	// system clock.
+	Clock Clock
+	// FrameAncestors is the CSP frame-ancestors source list for
+	// /embed/* pages ("*", or origins separated by spaces); other pages
+	// may be framed only by their own origin.
+	FrameAncestors string
+	// AllowOrigins are origins (scheme://host[:port]) besides the app's
+	// own from which a browser may open a websocket.
+	AllowOrigins []string
+
+	MaxSessions     int           // sessions on the server
+	MaxViewers      int           // viewers of one session
+	IdleTimeout     time.Duration // a session without viewers for this long ends
+	MaxMessageBytes int64         // largest message a browser may send
+	ControlRate     float64       // control messages per second per viewer
+	ControlBurst    int           // control messages a viewer may send at once
+
+	// Tuning for tests; zero means the constants above.
+	sendQueueLen int
+	writeWait    time.Duration
+	hold         func(sim.Kind) time.Duration          // pacing per kind at speed 1
+	onPublish    func(session string, from, to uint64) // events from..to of a session are about to go out
+}
+
+// Server is the Portville web app: an http.Handler, and the sessions
+// behind its websockets. Shutdown ends them.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	clock    Clock
+	catalog  Catalog
+	assets   *assets
+	handler  http.Handler
+	upgrader websocket.Upgrader
+	origins  map[string]bool
+	csp      string // for every page but /embed/*
+	cspEmbed string
+	loads    chan struct{} // semaphore of maxParallelLoads
+
+	mu       sync.Mutex
+	closed   bool
+	sessions map[string]*session
+	conns    map[*viewer]struct{}
+	wg       sync.WaitGroup
+	live     atomic.Int64 // goroutines started by spawn and still running
+}
+
+// New returns a server with the configuration; it checks the settings.
+func New(cfg Config) (*Server, error) {
+	if cfg.Catalog == nil {
+		cfg.Catalog = BuiltinLessons{}
+	}
+	if cfg.Static == nil {
+		cfg.Static = static.FS
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = systemClock{}
+	}
+	if cfg.FrameAncestors == "" {
+		cfg.FrameAncestors = DefaultFrameAncestors
+	}
+	setDefault(&cfg.MaxSessions, DefaultMaxSessions)
+	setDefault(&cfg.MaxViewers, DefaultMaxViewers)
+	setDefault(&cfg.IdleTimeout, DefaultIdleTimeout)
+	setDefault(&cfg.MaxMessageBytes, DefaultMaxMessageBytes)
+	setDefault(&cfg.ControlRate, DefaultControlRate)
+	setDefault(&cfg.ControlBurst, DefaultControlBurst)
+	setDefault(&cfg.sendQueueLen, sendQueueLen)
+	setDefault(&cfg.writeWait, writeWait)
+	if cfg.MaxSessions < 0 || cfg.MaxViewers < 0 || cfg.IdleTimeout < 0 || cfg.MaxMessageBytes < 0 || cfg.ControlRate < 0 || cfg.ControlBurst < 0 {
+		return nil, errors.New("limits must not be negative")
+	}
+	ancestors, err := checkFrameAncestors(cfg.FrameAncestors)
+	if err != nil {
+		return nil, err
+	}
+	origins := map[string]bool{}
+	for _, o := range cfg.AllowOrigins {
+		n, err := normalizeOrigin(o)
+		if err != nil {
+			return nil, err
+		}
+		origins[n] = true
+	}
+	a, err := newAssets(cfg.Static)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: cfg, log: cfg.Logger, clock: cfg.Clock, catalog: cfg.Catalog, assets: a,
+		origins:  origins,
+		csp:      contentSecurityPolicy("'self'"),
+		cspEmbed: contentSecurityPolicy(ancestors),
+		loads:    make(chan struct{}, maxParallelLoads),
+		sessions: map[string]*session{},
+		conns:    map[*viewer]struct{}{},
+	}
+	s.upgrader = websocket.Upgrader{
+		HandshakeTimeout: handshakeTimeout,
+		ReadBufferSize:   readBufferBytes,
+		WriteBufferSize:  writeBufferBytes,
+		WriteBufferPool:  &sync.Pool{},
+		CheckOrigin:      s.checkOrigin,
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// ServeHTTP serves the app.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Shutdown ends every session: each viewer's websocket is closed with 1001
+// (going away). It returns when every goroutine of the server has ended,
+// or when ctx is done; then it closes the connections that are left and
+// returns ctx's error. It does not stop the http.Server that serves s.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	for _, sess := range s.sessions {
+		sess.shutdown()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	for v := range s.conns {
+		v.conn.NetConn().Close()
+	}
+	s.mu.Unlock()
+	return fmt.Errorf("web: shutdown: %w", ctx.Err())
+}
+
+// spawn runs f on a new goroutine that Shutdown waits for. It refuses,
+// returning false, once Shutdown has begun.
+func (s *Server) spawn(f func()) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.spawnLocked(f)
+	return true
+}
+
+func (s *Server) spawnLocked(f func()) {
+	s.wg.Add(1)
+	s.live.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.live.Add(-1)
+		f()
+	}()
+}
+
+// checkOrigin accepts a websocket from the app's own origin, from the
+// configured origins, and from clients that send no Origin (not a
+// browser, so not a cross-site page).
+func (s *Server) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err == nil && strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	n, err := normalizeOrigin(origin)
+	if err == nil && s.origins[n] {
+		return true
+	}
+	s.log.Warn("websocket origin refused", "origin", origin, "host", r.Host)
+	return false
+}
+
+// normalizeOrigin checks that o is an origin, scheme://host[:port], and
+// returns it in lower case.
+func normalizeOrigin(o string) (string, error) {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("allowed origin %q: want scheme://host[:port], for example https://course.example.org", o)
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host), nil
+}
+
+// checkFrameAncestors checks a CSP source list for frame-ancestors and
+// returns it with single spaces. Commas separate sources too.
+func checkFrameAncestors(list string) (string, error) {
+	fields := strings.Fields(strings.ReplaceAll(list, ",", " "))
+	if len(fields) == 0 {
+		return "", errors.New("frame ancestors: the list is empty")
+	}
+	for _, f := range fields {
+		if strings.ContainsAny(f, ";\"\\") || !isPrintableASCII(f) {
+			return "", fmt.Errorf("frame ancestors: %q is not a CSP source (want *, 'self', or an origin such as https://lms.example.edu)", f)
+		}
+	}
+	return strings.Join(fields, " "), nil
+}
+
+func isPrintableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// contentSecurityPolicy is the policy of every response. Pages have no
+// inline script or style, so none is allowed; 'wasm-unsafe-eval' lets the
+// static build compile the simulator's WebAssembly.
+func contentSecurityPolicy(frameAncestors string) string {
+	return "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+		"img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; " +
+		"form-action 'self'; frame-ancestors " + frameAncestors
+}

@@ -1,0 +1,217 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"portville/sim/scenario"
+)
+
+// session is one timeline played for a set of viewers. Its hub goroutine
+// (hub.go) owns every field below the line; other goroutines talk to it
+// through the channels.
+type session struct {
+	id    string
+	srv   *Server
+	join  chan joinReq  // a viewer asks to join
+	inbox chan inbound  // messages from viewers' readers, and their leaving
+	stop  chan struct{} // closed by Server.Shutdown
+	done  chan struct{} // closed when the hub goroutine has ended
+	// current is the timeline the session plays, for readers that build
+	// the next one (a load that changes only the OS or the seed).
+	current atomic.Pointer[timeline]
+	// viewerCount and cursorSeen mirror len(viewers) and cursor, for
+	// tests and logs.
+	viewerCount atomic.Int64
+	cursorSeen  atomic.Uint64
+	stopOnce    sync.Once
+
+	// Owned by the hub goroutine.
+	tl      *timeline
+	tlID    uint64 // increases on every load; 1 is the first timeline
+	cursor  uint64 // events the viewers have been shown
+	player  player
+	viewers []*viewer
+	idle    Timer // runs while the session has no viewer
+	snap    struct {
+		tlID, seq uint64
+		data      json.RawMessage
+	}
+}
+
+// joinReq asks the hub to add a viewer. With resume, a viewer that had
+// timeline up to event after gets the events it missed instead of a
+// snapshot, when it can.
+type joinReq struct {
+	v        *viewer
+	resume   bool
+	after    uint64
+	timeline uint64
+	reply    chan error
+}
+
+// inbound is what a viewer's reader hands its hub: a command (a load comes
+// with its timeline, built by the reader), an error to send back, or the
+// viewer's leaving.
+type inbound struct {
+	v     *viewer
+	leave bool
+	cmd   Command
+	tl    *timeline
+	err   error
+}
+
+// errSessionGone reports a session that ended while a viewer tried to join
+// it; the viewer then opens a new one.
+var errSessionGone = errors.New("session ended")
+
+// openSession starts a session on tl, or refuses when the server has as
+// many as it allows.
+func (s *Server) openSession(tl *timeline) (*session, error) {
+	sess := &session{
+		id:     rand.Text(),
+		srv:    s,
+		join:   make(chan joinReq),
+		inbox:  make(chan inbound, inboxLen),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+		tl:     tl,
+		tlID:   1,
+		cursor: tl.info.Start,
+		player: newPlayer(s.clock, s.cfg.hold),
+	}
+	sess.current.Store(tl)
+	sess.cursorSeen.Store(tl.info.Start)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return nil, errShuttingDown
+	case len(s.sessions) >= s.cfg.MaxSessions:
+		return nil, fmt.Errorf("open session (%d open): %w", len(s.sessions), errSessionLimit)
+	}
+	s.sessions[sess.id] = sess
+	s.spawnLocked(sess.run)
+	s.log.Info("session opened", "session", sess.id, "lesson", tl.lesson, "os", tl.info.OS, "seed", tl.info.Seed)
+	return sess, nil
+}
+
+// session returns the open session with the ID, or nil.
+func (s *Server) session(id string) *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[id]
+}
+
+func (s *Server) removeSession(sess *session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.sessions, sess.id)
+}
+
+// sessionCount returns how many sessions are open.
+func (s *Server) sessionCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// shutdown asks the hub to end; it may be called more than once.
+func (sess *session) shutdown() {
+	sess.stopOnce.Do(func() { close(sess.stop) })
+}
+
+// addViewer asks the hub to add v, which then receives hello first.
+func (sess *session) addViewer(j joinReq) error {
+	j.reply = make(chan error, 1)
+	select {
+	case sess.join <- j:
+	case <-sess.done:
+		return errSessionGone
+	}
+	select {
+	case err := <-j.reply:
+		return err
+	case <-sess.done:
+		select {
+		case err := <-j.reply:
+			return err
+		default:
+			return errSessionGone
+		}
+	}
+}
+
+// post hands the hub a message from a viewer's reader. It returns false
+// when the session has ended.
+func (sess *session) post(in inbound) bool {
+	select {
+	case sess.inbox <- in:
+		return true
+	case <-sess.done:
+		return false
+	}
+}
+
+// load builds the timeline a load command asks for: another lesson, an
+// inline scenario, or the current scenario with another OS or seed. It
+// runs on the viewer's reader goroutine, so the hub keeps pacing while a
+// big scenario runs.
+func (s *Server) load(cmd Command, cur *timeline) (*timeline, error) {
+	var (
+		sc       *scenario.Scenario
+		lessonID string
+		opt      scenario.Options
+		limit    int
+	)
+	switch {
+	case cmd.Lesson != "":
+		l, err := s.lesson(cmd.Lesson)
+		if errors.Is(err, errUnknownLesson) {
+			return nil, userErrorf(CodeUnknownLesson, "there is no lesson %q", cmd.Lesson)
+		}
+		if err != nil {
+			return nil, err
+		}
+		sc, lessonID = l.Scenario, l.ID
+	case cmd.Scenario != "":
+		parsed, err := scenario.Parse("scenario", []byte(cmd.Scenario))
+		if err != nil {
+			return nil, scenarioError(err)
+		}
+		sc, limit = parsed, maxInlineTimelineBytes
+	default:
+		if cur.sc == nil {
+			return nil, userErrorf(CodeBadValue, "load: this timeline cannot be re-run")
+		}
+		sc, lessonID, opt = cur.sc, cur.lesson, cur.opt
+		if lessonID == "" {
+			limit = maxInlineTimelineBytes
+		}
+	}
+	if cmd.OS != "" {
+		opt.OS = cmd.OS
+	}
+	if cmd.SeedSet {
+		opt.Seed, opt.SeedSet = cmd.Seed, true
+	}
+	return s.buildTimeline(lessonID, sc, opt, limit)
+}
+
+// buildTimeline runs a scenario, at most maxParallelLoads at a time.
+func (s *Server) buildTimeline(lessonID string, sc *scenario.Scenario, opt scenario.Options, limit int) (*timeline, error) {
+	s.loads <- struct{}{}
+	defer func() { <-s.loads }()
+	tl, err := buildTimeline(lessonID, sc, opt, limit)
+	if err != nil && lessonID != "" {
+		// A lesson passes scenario.Check with its own seed and a few
+		// others; another seed can still fail, and the viewer sees
+		// the positions in the lesson's file.
+		return nil, fmt.Errorf("lesson %q: %w", lessonID, err)
+	}
+	return tl, err
+}

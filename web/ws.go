@@ -1,0 +1,316 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"portville/sim"
+	"portville/sim/scenario"
+)
+
+// viewer is one websocket connection watching a session. Its reader
+// goroutine reads commands and hands them to the hub; its writer goroutine
+// writes what the hub queued in send. Only the hub sends on send and
+// closes it.
+type viewer struct {
+	conn *websocket.Conn
+	send chan *outMsg
+	// canControl is whether the viewer may play, pause, seek and load.
+	// Every viewer may today; classroom followers will not.
+	canControl bool
+	// closeCode and closeText are the close frame the writer sends; the
+	// hub sets them before it closes send.
+	closeCode int
+	closeText string
+	idx       int           // position in the hub's viewers; -1 when not in it
+	readDone  chan struct{} // closed when the reader has returned
+	limiter   rateLimiter   // the reader's
+}
+
+// outMsg is one queued message: prepared once for all viewers
+// (broadcast), or plain bytes for one.
+type outMsg struct {
+	pm   *websocket.PreparedMessage
+	data []byte
+}
+
+// enqueue queues m without waiting; false means the queue is full.
+func (v *viewer) enqueue(m *outMsg) bool {
+	select {
+	case v.send <- m:
+		return true
+	default:
+		return false
+	}
+}
+
+// rateLimiter is a token bucket: rate tokens a second, at most burst.
+type rateLimiter struct {
+	rate, burst float64
+	tokens      float64
+	last        time.Time
+}
+
+func (l *rateLimiter) allow(now time.Time) bool {
+	if l.last.IsZero() {
+		l.tokens = l.burst
+	} else if d := now.Sub(l.last); d > 0 {
+		l.tokens = min(l.burst, l.tokens+d.Seconds()*l.rate)
+	}
+	l.last = now
+	if l.tokens < 1 {
+		return false
+	}
+	l.tokens--
+	return true
+}
+
+// handleWS opens a websocket and attaches it to a session: a new one on
+// ?lesson=ID[&os=..][&seed=..], or an existing one on
+// ?session=SID[&after=N&timeline=T] (docs/protocol.md).
+func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		// The upgrader has answered with an HTTP error.
+		s.log.Info("websocket refused", "err", err, "remote", r.RemoteAddr)
+		return
+	}
+	v := &viewer{
+		conn:       conn,
+		send:       make(chan *outMsg, s.cfg.sendQueueLen),
+		canControl: true,
+		idx:        -1,
+		readDone:   make(chan struct{}),
+		limiter:    rateLimiter{rate: s.cfg.ControlRate, burst: float64(s.cfg.ControlBurst)},
+	}
+	if !s.track(v, true) {
+		s.refuse(conn, errShuttingDown)
+		return
+	}
+	sess, err := s.attach(v, r.URL.Query())
+	if err != nil {
+		s.refuse(conn, err)
+		s.track(v, false)
+		return
+	}
+	// Two goroutines per viewer; the last to end untracks it.
+	var running atomic.Int32
+	running.Store(2)
+	finish := func() {
+		if running.Add(-1) == 0 {
+			s.track(v, false)
+		}
+	}
+	if !s.spawn(func() { defer finish(); s.writeLoop(v) }) {
+		conn.Close()
+		s.track(v, false)
+		return
+	}
+	if !s.spawn(func() { defer finish(); s.readLoop(sess, v) }) {
+		// Shutting down: the hub closes send, and the writer ends.
+		close(v.readDone)
+		finish()
+	}
+}
+
+// track adds v to (or removes it from) the connections Shutdown closes if
+// they outlive its deadline. Adding fails once Shutdown has begun.
+func (s *Server) track(v *viewer, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !add {
+		delete(s.conns, v)
+		return true
+	}
+	if s.closed {
+		return false
+	}
+	s.conns[v] = struct{}{}
+	return true
+}
+
+// attach joins v to the session its URL names, opening one if needed.
+func (s *Server) attach(v *viewer, q url.Values) (*session, error) {
+	if id := q.Get("session"); id != "" {
+		j := joinReq{v: v}
+		if a := q.Get("after"); a != "" {
+			after, err := strconv.ParseUint(a, 10, 64)
+			if err != nil {
+				return nil, userErrorf(CodeBadValue, "after: expected a whole number")
+			}
+			j.resume, j.after = true, after
+			if t := q.Get("timeline"); t != "" {
+				if j.timeline, err = strconv.ParseUint(t, 10, 64); err != nil {
+					return nil, userErrorf(CodeBadValue, "timeline: expected a whole number")
+				}
+			}
+		}
+		if sess := s.session(id); sess != nil {
+			err := sess.addViewer(j)
+			if !errors.Is(err, errSessionGone) {
+				return sess, err
+			}
+		}
+		if q.Get("lesson") == "" {
+			return nil, fmt.Errorf("session %q: %w", id, errUnknownSession)
+		}
+		// The session is gone: open a new one on the lesson the
+		// browser was showing.
+	}
+	id := q.Get("lesson")
+	if id == "" {
+		return nil, userErrorf(CodeBadValue, "the websocket URL needs ?lesson=ID or ?session=ID")
+	}
+	var opt scenario.Options
+	if o := q.Get("os"); o != "" {
+		if _, err := sim.ProfileByName(o); err != nil {
+			return nil, userErrorf(CodeBadValue, "os: %v", err)
+		}
+		opt.OS = o
+	}
+	if sd := q.Get("seed"); sd != "" {
+		seed, err := strconv.ParseUint(sd, 10, 64)
+		if err != nil {
+			return nil, userErrorf(CodeBadValue, "seed: expected a whole number from 0 to 18446744073709551615")
+		}
+		opt.Seed, opt.SeedSet = seed, true
+	}
+	l, err := s.lesson(id)
+	if err != nil {
+		return nil, err
+	}
+	tl, err := s.buildTimeline(l.ID, l.Scenario, opt, 0)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := s.openSession(tl)
+	if err != nil {
+		return nil, err
+	}
+	if err := sess.addViewer(joinReq{v: v}); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// refuse answers a websocket that cannot join with an error message and a
+// close frame, and closes it.
+func (s *Server) refuse(conn *websocket.Conn, err error) {
+	info := describe(err)
+	if info.code == CodeInternal && !errors.Is(err, errShuttingDown) {
+		s.log.Error("websocket", "err", err)
+	} else {
+		s.log.Info("websocket refused", "err", err)
+	}
+	deadline := time.Now().Add(s.cfg.writeWait)
+	conn.SetWriteDeadline(deadline)
+	if conn.WriteMessage(websocket.TextMessage, mustJSON(errorMessage(err))) == nil {
+		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(info.close, info.message), deadline)
+		// Wait for the browser's close frame, so that closing does not
+		// reset the connection before ours is read.
+		conn.SetReadDeadline(time.Now().Add(closeGracePeriod))
+		for {
+			if _, _, err := conn.NextReader(); err != nil {
+				break
+			}
+		}
+	}
+	conn.Close()
+}
+
+// readLoop reads the viewer's messages until the connection fails or
+// closes, then tells the hub the viewer has left.
+func (s *Server) readLoop(sess *session, v *viewer) {
+	defer close(v.readDone)
+	defer sess.post(inbound{v: v, leave: true})
+	c := v.conn
+	c.SetReadLimit(s.cfg.MaxMessageBytes)
+	c.SetReadDeadline(time.Now().Add(pongWait))
+	c.SetPongHandler(func(string) error { return c.SetReadDeadline(time.Now().Add(pongWait)) })
+	for {
+		_, data, err := c.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				// The reader sent a 1009 close. Read what is left of
+				// the message, so the close frame is not lost to a
+				// reset.
+				s.log.Info("websocket message too big", "session", sess.id, "limit", s.cfg.MaxMessageBytes)
+				nc := c.NetConn()
+				nc.SetReadDeadline(time.Now().Add(closeGracePeriod))
+				io.Copy(io.Discard, io.LimitReader(nc, maxDrainBytes))
+			}
+			return
+		}
+		c.SetReadDeadline(time.Now().Add(pongWait))
+		in := inbound{v: v}
+		if !v.limiter.allow(s.clock.Now()) {
+			in.err = errRateLimited
+		} else if in.cmd, in.err = parseCommand(data); in.err == nil && in.cmd.Type == TypeLoad {
+			in.tl, in.err = s.load(in.cmd, sess.current.Load())
+		}
+		if !sess.post(in) {
+			return
+		}
+	}
+}
+
+// writeLoop writes the viewer's queue and pings it, until the hub closes
+// the queue or a write fails. Every write has a deadline, so a browser
+// that stops reading costs at most writeWait.
+func (s *Server) writeLoop(v *viewer) {
+	ping := time.NewTicker(pingPeriod)
+	defer ping.Stop()
+	c := v.conn
+	for {
+		select {
+		case m, ok := <-v.send:
+			if !ok {
+				s.closeConn(v)
+				return
+			}
+			c.SetWriteDeadline(time.Now().Add(s.cfg.writeWait))
+			var err error
+			if m.pm != nil {
+				err = c.WritePreparedMessage(m.pm)
+			} else {
+				err = c.WriteMessage(websocket.TextMessage, m.data)
+			}
+			if err != nil {
+				// The reader fails next, and the viewer leaves.
+				s.log.Info("viewer dropped: write failed", "err", err)
+				c.Close()
+				return
+			}
+		case <-ping.C:
+			if err := c.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.cfg.writeWait)); err != nil {
+				c.Close()
+				return
+			}
+		}
+	}
+}
+
+// closeConn sends the close frame the hub chose, gives the browser
+// closeGracePeriod to answer, and closes the connection.
+func (s *Server) closeConn(v *viewer) {
+	code := v.closeCode
+	if code == 0 {
+		code = websocket.CloseNormalClosure
+	}
+	v.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, v.closeText), time.Now().Add(closeGracePeriod))
+	t := time.NewTimer(closeGracePeriod)
+	select {
+	case <-v.readDone:
+	case <-t.C:
+	}
+	t.Stop()
+	v.conn.Close()
+}
