@@ -1,0 +1,331 @@
+// app.js: the lesson viewer. It connects a transport to a session and keeps
+// the model, the scene, the captions, the log, the inspector and the
+// controls in step with what the session sends. Data flows one way: session
+// messages -> model (pure reducer) -> render; user actions become requests
+// to the session, never direct changes to the world.
+
+import { S, C, VERSION } from "./protocol.js";
+import { empty, fromSnapshot, apply } from "./model.js";
+import { Scene } from "./render.js";
+import { Captions } from "./captions.js";
+import { Log } from "./log.js";
+import { Inspector } from "./inspector.js";
+import { Controls, keyboard, THEMES } from "./controls.js";
+import { SocketTransport } from "./transport.js";
+import { h } from "./dom.js";
+
+/** Pacing of one event at speed 1, in ms, as the server paces them (docs/protocol.md). */
+function paceMs(kind) {
+  if (kind === "packet.send" || kind === "note") return 1600;
+  if (kind === "packet.deliver") return 1000;
+  return 600;
+}
+
+/** Params reads the page's settings: URL parameters, then the data attributes. */
+function readParams(app) {
+  const q = new URLSearchParams(app.dataset.query || location.search);
+  const get = (k) => q.get(k) ?? undefined;
+  return {
+    lesson: app.dataset.lesson || get("lesson") || "",
+    os: get("os"),
+    seed: get("seed"),
+    speed: get("speed") ? Number(get("speed")) : undefined,
+    theme: get("theme"),
+    autoplay: get("autoplay") === "1" || get("autoplay") === "true",
+    start: get("start") !== undefined ? Number(get("start")) : undefined,
+    controls: get("controls"),
+    caption: get("caption"),
+  };
+}
+
+const store = {
+  get(k) {
+    try {
+      return localStorage.getItem("portville." + k);
+    } catch {
+      return null;
+    }
+  },
+  set(k, v) {
+    try {
+      localStorage.setItem("portville." + k, v);
+    } catch {
+      /* private mode: settings just do not persist */
+    }
+  },
+};
+
+export class Viewer {
+  constructor(app, { transport, lessons = [] } = {}) {
+    this.app = app;
+    this.params = readParams(app);
+    this.mode = app.dataset.mode || "full";
+    this.state = empty();
+    this.meta = null;
+    this.session = "";
+    this.timeline = 0;
+    this.events = new Map(); // seq -> event, for the current timeline
+    this.playback = { playing: false, speed: 1, seq: 0, total: 0 };
+    this.answers = new Map();
+    this.applied = 0;
+    this.build(lessons);
+    this.transport = transport || new SocketTransport({
+      url: app.dataset.ws || "/ws",
+      onMessage: (m) => this.receive(m),
+      onStatus: (s, code) => this.status(s, code),
+      resumeInfo: () => (this.session ? { session: this.session, timeline: this.timeline, after: this.state.seq } : null),
+    });
+    if (transport) {
+      transport.onMessage = (m) => this.receive(m);
+      transport.onStatus = (s, code) => this.status(s, code);
+    }
+    this.transport.open({ lesson: this.params.lesson, os: this.params.os, seed: this.params.seed });
+  }
+
+  build(lessons) {
+    const app = this.app;
+    const info = document.getElementById("lesson-info");
+    this.svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    this.svg.setAttribute("id", "scene");
+    this.svg.setAttribute("role", "img");
+    this.svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+    this.card = h("section", { id: "checkpoint", class: "checkpoint", hidden: true, "aria-live": "assertive", "aria-label": "Question for the class" });
+    this.toast = h("div", { id: "toast", class: "toast", role: "status", "aria-live": "polite", hidden: true });
+    this.conn = h("div", { id: "connection", class: "connection", role: "status", hidden: true });
+    this.stage = h("section", { id: "stage", "aria-label": "The town" }, this.svg, this.card, this.conn, this.toast);
+    this.captionsEl = h("section", { id: "captions", class: "captions", "aria-label": "What is happening" });
+    this.toolbar = h("div", { id: "controls", class: "controls", role: "toolbar", "aria-label": "Playback" });
+    this.logEl = h("section", { id: "log", class: "log", "aria-label": "Event log" });
+    this.inspectorEl = h("section", { id: "inspector", class: "inspector", hidden: true, "aria-label": "Inspector" });
+    const side = h("aside", { id: "sidebar", class: "sidebar" }, info, this.inspectorEl, h("h2", { class: "side-title", text: "Event log" }), this.logEl);
+    const main = h("div", { class: "viewer-main" }, this.stage, this.captionsEl, this.toolbar);
+    app.replaceChildren(main, side);
+    if (info) info.hidden = false;
+
+    const reduced = matchMedia("(prefers-reduced-motion: reduce)");
+    this.scene = new Scene(this.svg, {
+      reducedMotion: reduced.matches,
+      onSelect: (kind, id) => {
+        this.inspector.select(kind, id);
+        this.inspector.draw(this.state);
+      },
+    });
+    reduced.addEventListener?.("change", () => (this.scene.reducedMotion = reduced.matches));
+    this.captions = new Captions(this.captionsEl, this.card, { onAnswer: (n, id) => this.answers.set(n, id) });
+    this.log = new Log(this.logEl, { onSeek: (seq) => this.send({ type: C.SEEK, seq }) });
+    this.inspector = new Inspector(this.inspectorEl, {});
+    const level = this.params.controls || (this.mode === "embed" ? "minimal" : "full");
+    const cb = {
+      play: () => this.send({ type: C.PLAY }),
+      pause: () => this.send({ type: C.PAUSE }),
+      step: () => {
+        this.captions.hideCard();
+        this.send({ type: C.STEP });
+      },
+      back: () => this.send({ type: C.BACK }),
+      restart: () => this.send({ type: C.RESTART }),
+      seek: (seq) => this.send({ type: C.SEEK, seq }),
+      speed: (x) => this.send({ type: C.SPEED, x }),
+      os: (os) => this.send({ type: C.LOAD, os: os || "default" }),
+      seed: (seed) => this.send({ type: C.LOAD, seed }),
+      caption: (m) => this.setCaption(m, true),
+      theme: (t) => this.setTheme(t, true),
+      fullscreen: () => this.fullscreen(),
+      dismiss: () => this.captions.hideCard(true),
+      lesson: (id) => {
+        location.href = `/lesson/${encodeURIComponent(id)}`;
+      },
+    };
+    this.controls = new Controls(this.toolbar, cb, { level, lessons, lesson: this.params.lesson });
+    keyboard(document, this.controls, cb);
+    this.setTheme(this.params.theme || store.get("theme") || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"), false);
+    this.setCaption(this.params.caption || store.get("caption") || "both", false);
+    const ro = new ResizeObserver(() => this.resize());
+    ro.observe(this.stage);
+    this.resize();
+    document.body.classList.add("ready");
+  }
+
+  resize() {
+    const r = this.stage.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0) this.scene.resize(r.width / r.height);
+  }
+
+  setTheme(t, save) {
+    if (t === "toggle-projector") t = document.documentElement.dataset.theme === "projector" ? (store.get("theme-before") || "light") : "projector";
+    if (!THEMES.includes(t)) t = "light";
+    if (t !== "projector") store.set("theme-before", t);
+    document.documentElement.dataset.theme = t;
+    this.controls.setTheme(t);
+    this.scene.setBig(t === "projector");
+    if (save) store.set("theme", t);
+  }
+
+  setCaption(m, save) {
+    this.captions.setMode(m);
+    this.controls.setCaption(this.captions.mode);
+    if (save) store.set("caption", this.captions.mode);
+  }
+
+  fullscreen() {
+    if (document.fullscreenElement) document.exitFullscreen?.();
+    else (this.mode === "embed" ? this.app : document.documentElement).requestFullscreen?.().catch(() => {});
+  }
+
+  send(msg) {
+    this.transport.send(msg);
+  }
+
+  status(s, code) {
+    if (s === "open") {
+      this.conn.hidden = true;
+      return;
+    }
+    if (s === "connecting") return;
+    this.conn.hidden = false;
+    this.conn.textContent = s === "reconnecting"
+      ? "Connection lost: reconnecting…"
+      : code === 1013 ? "The server is busy (too many sessions). Reload in a moment." : "Disconnected from the server. Reload the page to continue.";
+  }
+
+  receive(m) {
+    switch (m.type) {
+      case S.HELLO:
+        if (m.v !== VERSION) {
+          this.notice(`This page speaks protocol ${VERSION}, the server ${m.v}: reload the page.`);
+        }
+        this.session = m.session;
+        if (m.resumed && m.timeline === this.timeline) {
+          this.playbackState(m.state);
+          return;
+        }
+        this.newTimeline(m.timeline, m.lesson, m.snapshot);
+        this.playbackState(m.state);
+        this.applyStartParams();
+        return;
+      case S.EVENT:
+        this.take([m.event], !!m.replay);
+        return;
+      case S.EVENTS:
+        this.take(m.events, !!m.replay);
+        return;
+      case S.SNAPSHOT:
+        if (m.lesson) this.newTimeline(m.timeline, m.lesson, m.snapshot);
+        else this.jump(m.snapshot);
+        return;
+      case S.STATE:
+        this.playbackState(m);
+        return;
+      case S.ERROR:
+        this.notice(m.message + (m.errors ? "\n" + m.errors.map((e) => `line ${e.line}:${e.col}: ${e.message}`).join("\n") : ""));
+        return;
+    }
+  }
+
+  applyStartParams() {
+    if (this.startApplied) return;
+    this.startApplied = true;
+    const p = this.params;
+    if (p.speed) this.send({ type: C.SPEED, x: p.speed });
+    if (p.start !== undefined && !Number.isNaN(p.start)) this.send({ type: C.SEEK, seq: p.start });
+    if (p.autoplay) this.send({ type: C.PLAY });
+  }
+
+  newTimeline(timeline, lesson, snap) {
+    this.timeline = timeline;
+    this.meta = lesson;
+    this.events.clear();
+    this.state = snap ? fromSnapshot(snap) : empty();
+    this.scene.settle();
+    this.scene.setCapacity(lesson.capacity);
+    this.scene.show(this.state, { jump: true });
+    this.captions.reset();
+    this.log.set([]);
+    this.inspector.draw(this.state);
+    this.controls.lessonMeta({ ...lesson, osOverride: lesson.os_override || "" });
+    if (lesson.title) document.title = `${lesson.title} · Portville`;
+    this.emitChange();
+  }
+
+  /** jump replaces the state with a snapshot (seek, step back, restart). */
+  jump(snap) {
+    this.state = fromSnapshot(snap);
+    for (const seq of [...this.events.keys()]) if (seq > this.state.seq) this.events.delete(seq);
+    const known = [...this.events.values()].sort((a, b) => a.seq - b.seq);
+    this.scene.settle();
+    this.scene.show(this.state, { jump: true });
+    this.log.set(known);
+    this.captions.restore(known.slice(-60));
+    this.inspector.draw(this.state);
+    this.emitChange();
+  }
+
+  /** take applies events that follow the current state, animating them. */
+  take(events, replay) {
+    const fresh = [];
+    for (const e of events) {
+      if (e.seq <= this.state.seq) continue; // already applied (a resend)
+      if (e.seq !== this.state.seq + 1) {
+        // A gap: ask the session for what is missing.
+        this.send({ type: C.RESUME, after: this.state.seq });
+        break;
+      }
+      fresh.push(e);
+      const prev = this.state;
+      this.state = apply(prev, e);
+      this.events.set(e.seq, e);
+      this.inspector.remember(e);
+      this.captions.show(e);
+      const speed = this.playback.playing ? this.playback.speed : 1;
+      const dur = replay ? 0 : Math.min(1400, (0.75 * paceMs(e.kind)) / speed / Math.max(1, events.length));
+      this.scene.show(this.state, { prev, event: e, duration: dur });
+    }
+    if (fresh.length) {
+      this.applied += fresh.length;
+      this.log.add(fresh);
+      this.inspector.draw(this.state);
+      this.emitChange();
+    }
+  }
+
+  playbackState(st) {
+    if (!st) return;
+    this.playback = { ...this.playback, ...st };
+    this.controls.show(this.playback);
+    document.body.classList.toggle("playing", !!this.playback.playing);
+  }
+
+  notice(text) {
+    this.toast.textContent = text;
+    this.toast.hidden = false;
+    clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => (this.toast.hidden = true), 7000);
+  }
+
+  emitChange() {
+    this.app.dispatchEvent(new CustomEvent("portville:change", { detail: { seq: this.state.seq } }));
+  }
+}
+
+/** start runs the viewer on the page's #app element. */
+export async function start() {
+  const app = document.getElementById("app");
+  if (!app) return null;
+  let lessons = [];
+  const sel = document.getElementById("lesson-select");
+  if (sel) {
+    sel.addEventListener("change", () => (location.href = `/lesson/${encodeURIComponent(sel.value)}`));
+  }
+  const viewer = new Viewer(app, { lessons });
+  // For tests and the host page: a read-only look at the viewer.
+  window.portville = {
+    viewer,
+    state: () => viewer.state,
+    seq: () => viewer.state.seq,
+    playback: () => viewer.playback,
+    frames: () => viewer.scene.frames,
+  };
+  return viewer;
+}
+
+start();

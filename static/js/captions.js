@@ -1,0 +1,151 @@
+// captions.js: what is happening, in words: the lesson's narration and the
+// current event, in analogy terms, technical terms, or both; and the
+// checkpoint card that asks the class a question and reveals the answer.
+
+import { h } from "./dom.js";
+
+/** Caption modes. */
+export const MODES = ["both", "analogy", "technical"];
+
+export class Captions {
+  /** root is the caption container; onAnswer(checkpoint, choiceID) reports a pick. */
+  constructor(root, card, { onAnswer } = {}) {
+    this.root = root;
+    this.card = card;
+    this.onAnswer = onAnswer || (() => {});
+    this.mode = "both";
+    this.note = null;
+    this.event = null;
+    this.checkpoint = null; // {e, picked, answer}
+    this.root.setAttribute("aria-live", "polite");
+  }
+
+  setMode(m) {
+    this.mode = MODES.includes(m) ? m : "both";
+    this.root.dataset.mode = this.mode;
+    this.draw();
+    this.drawCard();
+  }
+
+  /** reset forgets everything (new lesson or a jump). */
+  reset() {
+    this.note = null;
+    this.event = null;
+    this.checkpoint = null;
+    this.draw();
+    this.drawCard();
+  }
+
+  /** show takes the newest event. */
+  show(e) {
+    if (e.kind === "note") this.note = e;
+    else if (e.kind === "checkpoint") {
+      this.checkpoint = { e, picked: null, answer: null };
+      this.drawCard();
+    } else if (e.kind === "checkpoint.answer") {
+      if (this.checkpoint && this.checkpoint.e.checkpoint === e.checkpoint) {
+        this.checkpoint.answer = e;
+        this.drawCard();
+      }
+    } else this.event = e;
+    this.draw();
+  }
+
+  /** restore sets the captions from the events before a jump (latest last). */
+  restore(events) {
+    this.note = null;
+    this.event = null;
+    this.checkpoint = null;
+    for (const e of events) {
+      if (e.kind === "note") this.note = e;
+      else if (e.kind === "checkpoint") this.checkpoint = { e, picked: null, answer: null };
+      else if (e.kind === "checkpoint.answer") {
+        if (this.checkpoint && this.checkpoint.e.checkpoint === e.checkpoint) this.checkpoint.answer = e;
+      } else this.event = e;
+    }
+    if (this.checkpoint && this.checkpoint.answer && events.length && events[events.length - 1] !== this.checkpoint.answer) {
+      // An answered question stays on screen only right after its answer.
+      this.checkpoint = null;
+    }
+    this.draw();
+    this.drawCard();
+  }
+
+  lines(e, cls) {
+    const out = [];
+    if (this.mode !== "technical") out.push(h("p", { class: cls + " analogy", text: e.analogy || e.text }));
+    if (this.mode !== "analogy") out.push(h("p", { class: cls + " technical", text: e.text }));
+    return out;
+  }
+
+  draw() {
+    const parts = [];
+    if (this.note) {
+      parts.push(h("div", { class: "cap-note" }, this.lines(this.note, "cap-main")));
+      if (this.note.breaks) {
+        parts.push(h("p", { class: "cap-breaks" }, h("strong", { text: "Where the analogy breaks: " }), this.note.breaks));
+      }
+    }
+    if (this.event) {
+      parts.push(h("div", { class: "cap-event" },
+        h("span", { class: "cap-kind", text: `#${this.event.seq} ${this.event.kind}` }),
+        this.lines(this.event, "cap-detail")));
+    }
+    if (!parts.length) parts.push(h("p", { class: "cap-main", text: "Press play (Space) or step (→) to begin." }));
+    this.root.replaceChildren(...parts);
+  }
+
+  drawCard() {
+    const cp = this.checkpoint;
+    if (!cp) {
+      this.card.hidden = true;
+      this.card.replaceChildren();
+      return;
+    }
+    const e = cp.e;
+    const a = cp.answer;
+    const choices = h("ol", { class: "cp-choices" }, e.choices.map((c, i) => {
+      const right = a && a.answer === c.id;
+      const wrongPick = a && cp.picked === c.id && !right;
+      const cls = ["cp-choice", cp.picked === c.id ? "picked" : "", right ? "right" : "", wrongPick ? "wrong" : ""].join(" ");
+      const mark = right ? "✓ right" : wrongPick ? "✗ your pick" : cp.picked === c.id ? "your pick" : "";
+      return h("li", {},
+        h("button", {
+          class: cls, type: "button", disabled: a ? true : null, "aria-pressed": cp.picked === c.id ? "true" : "false",
+          onclick: () => {
+            cp.picked = c.id;
+            this.onAnswer(e.checkpoint, c.id);
+            this.drawCard();
+          },
+        }, h("span", { class: "cp-letter", text: String.fromCharCode(65 + i) }), h("span", { class: "cp-text", text: c.text }),
+        mark ? h("span", { class: "cp-mark", text: mark }) : null));
+    }));
+    const parts = [
+      h("button", { class: "cp-close", type: "button", "aria-label": "Hide the question (Esc)", title: "Hide (Esc)", text: "×", onclick: () => this.hideCard(true) }),
+      h("p", { class: "cp-label", text: a ? "Answer" : `Question ${e.checkpoint}: what will happen?` }),
+      h("h2", { class: "cp-question", text: e.question }),
+      choices,
+    ];
+    if (a) {
+      parts.push(h("div", { class: "cp-explain" },
+        this.mode !== "technical" && a.analogy ? h("p", { class: "analogy", text: a.analogy }) : null,
+        this.mode !== "analogy" || !a.analogy ? h("p", { class: "technical", text: a.text }) : null,
+        h("p", { class: "cp-value", text: `The simulation measured: ${a.value}` })));
+    } else {
+      parts.push(h("p", { class: "cp-hint", text: "Discuss, pick an answer, then press play or step to see what the simulation does." }));
+    }
+    this.card.replaceChildren(...parts);
+    this.card.hidden = false;
+  }
+
+  /**
+   * hideCard closes an answered question; with force, it hides an open
+   * question too (the teacher wants to see the town behind it).
+   */
+  hideCard(force = false) {
+    if (this.checkpoint && (force || this.checkpoint.answer)) {
+      this.checkpoint = null;
+      this.drawCard();
+    }
+  }
+}

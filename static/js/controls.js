@@ -1,0 +1,161 @@
+// controls.js: the playback toolbar and the keyboard. It only sends
+// requests (through the callbacks) and shows the state the session reports;
+// it never changes the world itself.
+
+import { h, icon, ICONS } from "./dom.js";
+import { MIN_SPEED, MAX_SPEED } from "./protocol.js";
+
+export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+export const THEMES = ["light", "dark", "projector"];
+export const OSES = [["", "OS: as the lesson says"], ["linux", "Linux"], ["windows", "Windows"], ["macos", "macOS"], ["freebsd", "FreeBSD"]];
+
+/**
+ * Controls builds the toolbar into root. cb holds the actions: play, pause,
+ * step, back, restart, seek(seq), speed(x), os(name), seed(n),
+ * caption(mode), theme(name), fullscreen(), share(). level is "full",
+ * "minimal" or "none".
+ */
+export class Controls {
+  constructor(root, cb, { level = "full", lessons = [], lesson = "" } = {}) {
+    this.cb = cb;
+    this.state = { playing: false, speed: 1, seq: 0, total: 0 };
+    this.meta = { start: 0, checkpoints: [] };
+    const btn = (name, label, key, fn) => h("button", { type: "button", class: "ctl ctl-" + name, title: `${label} (${key})`, "aria-label": label, onclick: fn }, icon(ICONS[name]));
+    this.playBtn = btn("play", "Play", "Space", () => (this.state.playing ? cb.pause() : cb.play()));
+    this.backBtn = btn("back", "Step back", "←", () => cb.back());
+    this.stepBtn = btn("step", "Step forward", "→", () => cb.step());
+    this.restartBtn = btn("restart", "Restart", "Home", () => cb.restart());
+    this.speedSel = h("select", { class: "ctl-speed", "aria-label": "Speed", title: "Speed (+ / -)", onchange: () => cb.speed(Number(this.speedSel.value)) },
+      SPEEDS.map((s) => h("option", { value: s, text: `${s}×` })));
+    this.scrub = h("input", { type: "range", class: "ctl-scrub", min: 0, max: 0, value: 0, step: 1, "aria-label": "Timeline: event number" });
+    this.scrub.addEventListener("change", () => cb.seek(Number(this.scrub.value)));
+    this.marks = h("div", { class: "scrub-marks", "aria-hidden": "true" });
+    this.counter = h("span", { class: "ctl-counter", "aria-live": "off" });
+    this.osSel = h("select", { class: "ctl-os", "aria-label": "OS profile", onchange: () => cb.os(this.osSel.value) },
+      OSES.map(([v, t]) => h("option", { value: v, text: t })));
+    this.seedIn = h("input", { type: "number", class: "ctl-seed", min: 0, step: 1, "aria-label": "Seed", title: "Seed: the same seed replays the same ports", placeholder: "seed" });
+    this.seedIn.addEventListener("change", () => {
+      if (this.seedIn.value !== "") cb.seed(Number(this.seedIn.value));
+    });
+    this.capSel = h("select", { class: "ctl-caption", "aria-label": "Captions", onchange: () => cb.caption(this.capSel.value) },
+      [["both", "Captions: both"], ["analogy", "Analogy only"], ["technical", "Technical only"]].map(([v, t]) => h("option", { value: v, text: t })));
+    this.themeSel = h("select", { class: "ctl-theme", "aria-label": "Theme", title: "Theme (P: projector)", onchange: () => cb.theme(this.themeSel.value) },
+      THEMES.map((t) => h("option", { value: t, text: t[0].toUpperCase() + t.slice(1) })));
+    this.fullBtn = btn("full", "Full screen", "F", () => cb.fullscreen());
+    this.shareBtn = cb.share ? btn("share", "Share or embed", "S", () => cb.share()) : null;
+    this.lessonSel = null;
+    if (lessons.length) {
+      this.lessonSel = h("select", { class: "ctl-lesson", "aria-label": "Lesson", onchange: () => cb.lesson(this.lessonSel.value) },
+        lessons.map((l) => h("option", { value: l.id, text: l.title, selected: l.id === lesson ? true : null })));
+    }
+    const transport = h("div", { class: "ctl-group transport" }, this.restartBtn, this.backBtn, this.playBtn, this.stepBtn, this.speedSel);
+    const timeline = h("div", { class: "ctl-group timeline" }, h("div", { class: "scrub-wrap" }, this.scrub, this.marks), this.counter);
+    const settings = h("div", { class: "ctl-group settings" }, this.osSel, this.seedIn, this.capSel, this.themeSel, this.shareBtn, this.fullBtn);
+    root.classList.add("level-" + level);
+    if (level === "none") root.hidden = true;
+    else if (level === "minimal") root.replaceChildren(transport, timeline);
+    else root.replaceChildren(transport, timeline, settings);
+  }
+
+  /** lessonMeta updates the scrubber range and checkpoint marks. */
+  lessonMeta(meta) {
+    this.meta = meta;
+    this.scrub.max = String(meta.total || 0);
+    this.scrub.min = "0";
+    this.marks.replaceChildren(...(meta.checkpoints || []).map((seq) => {
+      const m = h("span", { class: "scrub-mark", title: `Question at event ${seq}` });
+      m.style.left = `${(100 * seq) / Math.max(1, meta.total)}%`;
+      return m;
+    }));
+    if (meta.os !== undefined) this.osSel.value = meta.osOverride || "";
+    if (meta.seed !== undefined) this.seedIn.value = String(meta.seed);
+  }
+
+  /** show reflects the session's playback state. */
+  show(st) {
+    this.state = { ...this.state, ...st };
+    const playing = this.state.playing;
+    this.playBtn.replaceChildren(icon(playing ? ICONS.pause : ICONS.play));
+    this.playBtn.setAttribute("aria-label", playing ? "Pause" : "Play");
+    this.playBtn.title = (playing ? "Pause" : "Play") + " (Space)";
+    this.playBtn.classList.toggle("playing", playing);
+    this.speedSel.value = String(this.state.speed);
+    if (document.activeElement !== this.scrub) this.scrub.value = String(this.state.seq);
+    this.scrub.max = String(this.state.total || this.meta.total || 0);
+    this.counter.textContent = `${this.state.seq} / ${this.state.total || this.meta.total || 0}`;
+    this.backBtn.disabled = this.state.seq <= 0;
+    this.stepBtn.disabled = this.state.total > 0 && this.state.seq >= this.state.total;
+  }
+
+  setCaption(m) {
+    this.capSel.value = m;
+  }
+
+  setTheme(t) {
+    this.themeSel.value = t;
+  }
+
+  /** faster returns the next speed up or down from the current one. */
+  faster(dir) {
+    const i = SPEEDS.indexOf(this.state.speed);
+    const j = Math.max(0, Math.min(SPEEDS.length - 1, (i < 0 ? 2 : i) + dir));
+    return Math.max(MIN_SPEED, Math.min(MAX_SPEED, SPEEDS[j]));
+  }
+}
+
+/**
+ * keyboard wires the shortcuts: Space play/pause, Right/Left and
+ * PageDown/PageUp (presenter clickers) step, +/- speed, Home restart,
+ * F full screen, P projector theme. Keys typed into a form field are left
+ * alone.
+ */
+export function keyboard(target, controls, cb) {
+  target.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const t = ev.target;
+    if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
+    if (t && t.tagName === "BUTTON" && (ev.key === " " || ev.key === "Enter")) return;
+    if (t && t.closest && t.closest("[data-select], li[data-seq]") && (ev.key === " " || ev.key === "Enter")) return;
+    let handled = true;
+    switch (ev.key) {
+      case " ":
+      case "k":
+        controls.state.playing ? cb.pause() : cb.play();
+        break;
+      case "ArrowRight":
+      case "PageDown":
+        cb.step();
+        break;
+      case "ArrowLeft":
+      case "PageUp":
+        cb.back();
+        break;
+      case "+":
+      case "=":
+        cb.speed(controls.faster(1));
+        break;
+      case "-":
+      case "_":
+        cb.speed(controls.faster(-1));
+        break;
+      case "Home":
+        cb.restart();
+        break;
+      case "Escape":
+        if (cb.dismiss) cb.dismiss();
+        else handled = false;
+        break;
+      case "f":
+      case "F":
+        cb.fullscreen();
+        break;
+      case "p":
+      case "P":
+        cb.theme("toggle-projector");
+        break;
+      default:
+        handled = false;
+    }
+    if (handled) ev.preventDefault();
+  });
+}

@@ -1,0 +1,104 @@
+// inspector.js: a closer look at one building or one letter. A building
+// shows its socket table in the columns of `ss -tanp` (State, Local
+// Address:Port, Peer Address:Port, Process) and its processes with their
+// threads; a letter shows its header fields.
+
+import { h } from "./dom.js";
+import { ssState, osTitle, service } from "./words.js";
+import { holders } from "./model.js";
+
+export class Inspector {
+  constructor(root, { onClose }) {
+    this.root = root;
+    this.onClose = onClose || (() => {});
+    this.sel = null; // {kind: "host"|"packet", id}
+    this.packets = new Map(); // packet id -> last packet.send event
+  }
+
+  select(kind, id) {
+    this.sel = { kind, id };
+  }
+
+  close() {
+    this.sel = null;
+    this.root.hidden = true;
+    this.onClose();
+  }
+
+  /** remember keeps packet.send events, so a letter can be inspected after it left. */
+  remember(e) {
+    if (e.kind === "packet.send") {
+      this.packets.set(e.packet, e);
+      if (this.packets.size > 2000) this.packets.delete(this.packets.keys().next().value);
+    }
+  }
+
+  draw(state) {
+    if (!this.sel) {
+      this.root.hidden = true;
+      return;
+    }
+    this.root.hidden = false;
+    const close = h("button", { class: "insp-close", type: "button", "aria-label": "Close the inspector", onclick: () => this.close(), text: "×" });
+    if (this.sel.kind === "host") {
+      const host = state.hosts.find((x) => x.name === this.sel.id);
+      if (!host) return this.close();
+      this.root.replaceChildren(close, ...this.hostView(host, state));
+    } else {
+      const p = state.packets.find((x) => x.packet === this.sel.id);
+      const e = this.packets.get(this.sel.id);
+      this.root.replaceChildren(close, ...this.packetView(p, e));
+    }
+  }
+
+  hostView(host, state) {
+    const rows = host.sockets.map((s) => {
+      const who = holders(host, s.sock).map((x) => `("${x.program}",pid=${x.pid},fd=${x.fd})`).join(",");
+      const local = s.local || "0.0.0.0:*";
+      const peer = s.remote || (s.state === "LISTEN" || s.proto === "udp" ? "*:*" : "");
+      return h("tr", { class: "st-" + s.state },
+        h("td", { text: s.proto }),
+        h("td", { text: ssState(s.state) }),
+        h("td", { class: "mono", text: local }),
+        h("td", { class: "mono", text: peer }),
+        h("td", { class: "mono", text: who ? `users:(${who})` : (s.state === "TIME_WAIT" ? `timer:(timewait,${Math.max(0, Math.round((s.until_us - state.t_us) / 1e6))}sec,0)` : "") }));
+    });
+    const table = h("table", { class: "ss" },
+      h("caption", { text: `$ ss -tuanp   (on ${host.name})` }),
+      h("thead", {}, h("tr", {}, ["Netid", "State", "Local Address:Port", "Peer Address:Port", "Process"].map((c) => h("th", { scope: "col", text: c })))),
+      h("tbody", {}, rows.length ? rows : [h("tr", {}, h("td", { colspan: 5, text: "No sockets." }))]));
+    const procs = h("ul", { class: "procs" }, host.processes.map((p) => h("li", {},
+      h("strong", { text: `${p.program}` }), ` PID ${p.pid}` + (p.ppid ? ` (child of ${p.ppid})` : "") + `, user ${p.user}, fds ${p.fds.map((f) => f.fd).join(",") || "none"}`,
+      h("ul", { class: "threads" }, p.threads.map((t) => h("li", { text: `thread ${t.tid}: ${t.job}` }))))));
+    const bindings = host.bindings.map((b) => `${b.proto}/${b.port}${service(b.proto, b.port) ? " " + service(b.proto, b.port) : ""}${b.ephemeral ? " (ephemeral)" : ""}`).join(", ") || "none";
+    return [
+      h("h2", { class: "insp-title", text: host.name }),
+      h("p", { class: "insp-sub", text: `${host.addrs.join(", ")} · ${osTitle(host.os)} · ephemeral ports ${host.range[0]}-${host.range[1]}` }),
+      h("p", { class: "insp-sub", text: `Ports in use: ${bindings}` }),
+      table,
+      h("h3", { text: "Processes and their threads" }),
+      host.processes.length ? procs : h("p", { text: "No processes." }),
+      h("h3", { text: "Programs installed" }),
+      h("p", { text: host.programs.map((p) => p.path).join(", ") || "none" }),
+    ];
+  }
+
+  packetView(p, e) {
+    const src = p || e;
+    if (!src) return [h("p", { text: "This letter has left the scene." })];
+    const fields = [
+      ["Protocol", (src.proto || "").toUpperCase()],
+      ["From (source)", src.src],
+      ["To (destination)", src.dst],
+      ["TCP flags", (src.flags || []).join(", ") || "none"],
+    ];
+    if (e && e.proto === "tcp") fields.push(["Sequence number", String(e.tcp_seq)], ["Acknowledgement", String(e.tcp_ack)]);
+    fields.push(["Payload", src.len ? `${src.len} bytes: "${src.data}"` : "none"]);
+    if (e) fields.push(["Sent by", e.pid ? `${e.program} (PID ${e.pid}) on ${e.host}` : `the kernel of ${e.host}`]);
+    return [
+      h("h2", { class: "insp-title", text: `Letter #${src.packet}` }),
+      h("p", { class: "insp-sub", text: p ? "On its way." : "Delivered or dropped." }),
+      h("dl", { class: "headers" }, fields.map(([k, v]) => [h("dt", { text: k }), h("dd", { class: "mono", text: v })])),
+    ];
+  }
+}

@@ -1,0 +1,116 @@
+// log.js: the event log, every event so far, newest at the bottom,
+// filterable by host, process and kind. Clicking an entry seeks there.
+
+import { h } from "./dom.js";
+import { kindNames } from "./words.js";
+
+/** maxShown bounds the entries in the DOM; older ones stay in memory. */
+const maxShown = 400;
+
+export class Log {
+  constructor(root, { onSeek }) {
+    this.onSeek = onSeek;
+    this.events = []; // in seq order, seq <= cursor
+    this.filter = { host: "", pid: "", kind: "" };
+    this.hostSel = h("select", { "aria-label": "Filter by host", onchange: () => this.setFilter("host", this.hostSel.value) });
+    this.pidSel = h("select", { "aria-label": "Filter by process", onchange: () => this.setFilter("pid", this.pidSel.value) });
+    this.kindSel = h("select", { "aria-label": "Filter by kind", onchange: () => this.setFilter("kind", this.kindSel.value) });
+    this.list = h("ol", { class: "log-list", role: "log", "aria-label": "Event log", "aria-live": "off" });
+    this.list.addEventListener("click", (ev) => {
+      const li = ev.target.closest("li[data-seq]");
+      if (li) this.onSeek(Number(li.dataset.seq));
+    });
+    this.list.addEventListener("keydown", (ev) => {
+      const li = ev.target.closest("li[data-seq]");
+      if (li && (ev.key === "Enter" || ev.key === " ")) {
+        ev.preventDefault();
+        this.onSeek(Number(li.dataset.seq));
+      }
+    });
+    root.replaceChildren(
+      h("div", { class: "log-filters" }, this.hostSel, this.pidSel, this.kindSel),
+      this.list,
+    );
+    this.refreshFilters();
+  }
+
+  setFilter(k, v) {
+    this.filter[k] = v;
+    this.redraw();
+  }
+
+  /** set replaces the events (after a jump). */
+  set(events) {
+    this.events = events.slice();
+    this.refreshFilters();
+    this.redraw();
+  }
+
+  /** add appends new events. */
+  add(events) {
+    let newOptions = false;
+    for (const e of events) {
+      this.events.push(e);
+      if ((e.host && !this.hosts?.has(e.host)) || (e.pid && !this.pids?.has(`${e.host}/${e.pid}`))) newOptions = true;
+    }
+    if (newOptions) this.refreshFilters();
+    const items = events.filter((e) => this.match(e)).map((e) => this.item(e));
+    this.list.append(...items);
+    while (this.list.childElementCount > maxShown) this.list.firstElementChild.remove();
+    if (items.length) this.current(events[events.length - 1].seq);
+  }
+
+  match(e) {
+    const f = this.filter;
+    if (f.host && e.host !== f.host) return false;
+    if (f.pid && `${e.host}/${e.pid}` !== f.pid) return false;
+    if (f.kind && e.kind !== f.kind && !(f.kind === "socket" && e.kind.startsWith("socket.")) && !(f.kind === "packet" && e.kind.startsWith("packet."))) return false;
+    return true;
+  }
+
+  item(e) {
+    return h("li", {
+      "data-seq": e.seq, "data-kind": e.kind, tabindex: 0,
+      class: "log-item k-" + e.kind.replace(".", "-"), title: "Go to this event",
+    },
+    h("span", { class: "log-seq", text: String(e.seq) }),
+    h("span", { class: "log-host", text: e.host || "" }),
+    h("span", { class: "log-kind", text: kindNames[e.kind] || e.kind }),
+    h("span", { class: "log-text", text: e.text }));
+  }
+
+  current(seq) {
+    for (const n of this.list.querySelectorAll(".current")) n.classList.remove("current");
+    const li = this.list.querySelector(`li[data-seq="${seq}"]`);
+    if (li) {
+      li.classList.add("current");
+      const box = this.list;
+      if (li.offsetTop < box.scrollTop || li.offsetTop > box.scrollTop + box.clientHeight - li.offsetHeight) {
+        box.scrollTop = li.offsetTop - box.clientHeight + li.offsetHeight + 8;
+      }
+    }
+  }
+
+  redraw() {
+    const shown = this.events.filter((e) => this.match(e)).slice(-maxShown);
+    this.list.replaceChildren(...shown.map((e) => this.item(e)));
+    if (this.events.length) this.current(this.events[this.events.length - 1].seq);
+  }
+
+  refreshFilters() {
+    this.hosts = new Set();
+    this.pids = new Map();
+    const kinds = new Set();
+    for (const e of this.events) {
+      if (e.host) this.hosts.add(e.host);
+      if (e.pid && e.host) this.pids.set(`${e.host}/${e.pid}`, `${e.program || "?"} ${e.pid} (${e.host})`);
+      kinds.add(e.kind);
+    }
+    const opts = (sel, all, entries, cur) => {
+      sel.replaceChildren(h("option", { value: "", text: all }), ...entries.map(([v, t]) => h("option", { value: v, text: t, selected: v === cur ? true : null })));
+    };
+    opts(this.hostSel, "All hosts", [...this.hosts].map((x) => [x, x]), this.filter.host);
+    opts(this.pidSel, "All processes", [...this.pids.entries()], this.filter.pid);
+    opts(this.kindSel, "All kinds", [["socket", "socket calls"], ["packet", "letters"], ...[...kinds].map((k) => [k, kindNames[k] || k])], this.filter.kind);
+  }
+}

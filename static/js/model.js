@@ -1,0 +1,265 @@
+// model.js: the world as the view knows it, and the pure reducer that
+// moves it forward one event at a time.
+//
+// The state has exactly the shape of the server's snapshot (sim.Snapshot in
+// sim/snapshot.go): a browser that starts from a snapshot and applies the
+// events after it holds the same state the simulator had. A browser test
+// checks this for every lesson. apply() never mutates its input: it copies
+// what changes (the host an event touches, the packet list), so an older
+// state stays valid for animation and for comparison.
+
+/** An empty world, as before the first event. */
+export function empty() {
+  return { seq: 0, t_us: 0, hosts: [], packets: [] };
+}
+
+/** Returns a deep copy of a snapshot, to use as a state. */
+export function fromSnapshot(snap) {
+  return structuredClone(snap);
+}
+
+const bySock = (a, b) => a.sock - b.sock || (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : 0);
+const byFD = (a, b) => a.fd - b.fd;
+
+function cloneHost(h) {
+  return {
+    ...h,
+    programs: h.programs.slice(),
+    processes: h.processes.map((p) => ({ ...p, threads: p.threads.slice(), fds: p.fds.slice() })),
+    bindings: h.bindings.slice(),
+    sockets: h.sockets.map((s) => ({ ...s })),
+  };
+}
+
+function held(host, sock) {
+  return host.processes.some((p) => p.fds.some((f) => f.sock === sock));
+}
+
+/**
+ * apply returns the state after event e. Events that change nothing the
+ * view draws (notes, errors, pipe traffic, options) only move seq and time.
+ */
+export function apply(state, e) {
+  const next = { ...state, seq: e.seq, t_us: e.t_us };
+  if (e.kind === "host.up") {
+    next.hosts = state.hosts.concat([{
+      name: e.host, addrs: e.addrs.slice(), os: e.os, range: e.range.slice(),
+      programs: [], processes: [], bindings: [], sockets: [],
+    }]);
+    return next;
+  }
+  if (e.kind === "packet.send") {
+    next.packets = state.packets.concat([{
+      packet: e.packet, from: e.host, to: e.to_host || "", proto: e.proto,
+      src: e.src, dst: e.dst, flags: e.flags ? e.flags.slice() : [],
+      len: e.len || 0, data: e.data || "", sent_us: e.t_us, arrive_us: e.arrive_us,
+    }]);
+    return next;
+  }
+  if (e.kind === "packet.deliver" || e.kind === "packet.drop") {
+    next.packets = state.packets.filter((p) => p.packet !== e.packet);
+    if (!touchesHost(e)) return next;
+  }
+  if (!touchesHost(e)) return next;
+  const hi = state.hosts.findIndex((h) => h.name === e.host);
+  if (hi < 0) return next;
+  const h = cloneHost(state.hosts[hi]);
+  next.hosts = state.hosts.slice();
+  next.hosts[hi] = h;
+  const proc = (pid) => h.processes.find((p) => p.pid === pid);
+  const sock = (id) => h.sockets.find((s) => s.sock === id);
+  switch (e.kind) {
+    case "program.install":
+      h.programs.push({ name: e.program, path: e.path, services: e.services ? e.services.slice() : [] });
+      break;
+    case "process.start":
+      h.processes.push({ pid: e.pid, ppid: e.ppid || 0, program: e.program, user: e.user, threads: [], fds: [] });
+      break;
+    case "process.exit":
+      h.processes = h.processes.filter((p) => p.pid !== e.pid);
+      break;
+    case "thread.start": {
+      const p = proc(e.pid);
+      if (p) p.threads.push({ tid: e.tid, job: e.job });
+      break;
+    }
+    case "thread.exit": {
+      const p = proc(e.pid);
+      if (p) p.threads = p.threads.filter((t) => t.tid !== e.tid);
+      break;
+    }
+    case "socket.open": {
+      const p = proc(e.pid);
+      if (p) p.fds = p.fds.concat([{ fd: e.fd, sock: e.sock }]).sort(byFD);
+      h.sockets.push({
+        sock: e.sock, proto: e.proto, state: e.proto === "udp" ? "UNCONN" : "CLOSED",
+        local: "", remote: "", parent: 0, ephemeral: false, until_us: 0,
+      });
+      break;
+    }
+    case "socket.inherit": {
+      const p = proc(e.pid);
+      if (p) p.fds = p.fds.concat([{ fd: e.fd, sock: e.sock }]).sort(byFD);
+      break;
+    }
+    case "port.assign": {
+      const s = sock(e.sock);
+      if (s) {
+        s.local = e.local;
+        s.ephemeral = true;
+      }
+      h.bindings = h.bindings.concat([{ proto: e.proto, local: e.local, port: e.port, ephemeral: true, sock: e.sock }]).sort(bySock);
+      break;
+    }
+    case "socket.bind": {
+      const s = sock(e.sock);
+      if (s) s.local = e.local;
+      if (!e.ephemeral) {
+        h.bindings = h.bindings.concat([{ proto: e.proto, local: e.local, port: e.port, ephemeral: false, sock: e.sock }]).sort(bySock);
+      }
+      break;
+    }
+    case "socket.listen": {
+      const s = sock(e.sock);
+      if (s) {
+        s.state = "LISTEN";
+        s.local = e.local;
+      }
+      break;
+    }
+    case "socket.connect": {
+      const s = sock(e.sock);
+      if (s) {
+        s.local = e.local;
+        s.remote = e.remote;
+        s.state = e.proto === "udp" ? "ESTABLISHED" : "SYN_SENT";
+      }
+      break;
+    }
+    case "socket.state":
+      socketState(h, e);
+      break;
+    case "socket.accept": {
+      const s = sock(e.sock);
+      if (s) s.parent = 0;
+      const p = proc(e.pid);
+      if (p) p.fds = p.fds.concat([{ fd: e.fd, sock: e.sock }]).sort(byFD);
+      break;
+    }
+    case "socket.close": {
+      const p = proc(e.pid);
+      if (p) p.fds = p.fds.filter((f) => f.fd !== e.fd);
+      const s = sock(e.sock);
+      if (s && !e.shared && !held(h, e.sock) && (s.proto === "udp" || s.state === "CLOSED")) {
+        h.sockets = h.sockets.filter((x) => x.sock !== e.sock);
+      }
+      break;
+    }
+    case "port.release":
+      h.bindings = h.bindings.filter((b) => !(b.sock === e.sock && b.proto === e.proto));
+      break;
+  }
+  return next;
+}
+
+const hostKinds = new Set([
+  "program.install", "process.start", "process.exit", "thread.start", "thread.exit",
+  "socket.open", "socket.inherit", "port.assign", "socket.bind", "socket.listen",
+  "socket.connect", "socket.state", "socket.accept", "socket.close", "port.release",
+]);
+
+function touchesHost(e) {
+  return hostKinds.has(e.kind);
+}
+
+function socketState(h, e) {
+  let s = h.sockets.find((x) => x.sock === e.sock);
+  if (!s && e.from === "LISTEN" && e.to === "SYN_RECV") {
+    // A connection the listener's kernel creates for an arriving SYN: it
+    // shares the listener's port (and whether the OS chose it).
+    const l = h.sockets.find((x) => x.sock === e.parent);
+    s = {
+      sock: e.sock, proto: "tcp", state: "SYN_RECV", local: e.local, remote: e.remote,
+      parent: e.parent || 0, ephemeral: l ? l.ephemeral : false, until_us: 0,
+    };
+    h.sockets.push(s);
+    h.sockets.sort(bySock);
+    return;
+  }
+  if (!s) return;
+  s.state = e.to;
+  s.until_us = e.until_us || 0;
+  if (e.to !== "CLOSED") return;
+  s.parent = 0;
+  if (!held(h, e.sock)) {
+    h.sockets = h.sockets.filter((x) => x.sock !== e.sock);
+    return;
+  }
+  // A program still holds the socket: it keeps a port it bound itself but
+  // gives back one the OS lent it (the port.release follows).
+  s.remote = "";
+  if (s.ephemeral) {
+    s.local = "";
+    s.ephemeral = false;
+  }
+}
+
+/** Applies a list of events in order. */
+export function applyAll(state, events) {
+  let s = state;
+  for (const e of events) s = apply(s, e);
+  return s;
+}
+
+// ---- Queries the view uses. They read a state and never change it. ----
+
+/** Finds a host by name. */
+export function host(state, name) {
+  return state.hosts.find((h) => h.name === name);
+}
+
+/** Splits "ip:port" into [ip, port]. */
+export function splitAddr(ap) {
+  const i = ap.lastIndexOf(":");
+  return i < 0 ? [ap, 0] : [ap.slice(0, i), Number(ap.slice(i + 1))];
+}
+
+/** The processes of a host holding a socket, with their descriptors. */
+export function holders(h, sockID) {
+  const out = [];
+  for (const p of h.processes) {
+    for (const f of p.fds) if (f.sock === sockID) out.push({ pid: p.pid, program: p.program, fd: f.fd });
+  }
+  return out;
+}
+
+/**
+ * The binding (apartment) a socket lives in: its own, or its listener's
+ * for an accepted connection. Matched by protocol and port, preferring the
+ * socket's own binding.
+ */
+export function bindingOf(h, s) {
+  if (!s || !s.local) return undefined;
+  const own = h.bindings.find((b) => b.sock === s.sock && b.proto === s.proto);
+  if (own) return own;
+  const port = splitAddr(s.local)[1];
+  const [ip] = splitAddr(s.local);
+  return h.bindings.find((b) => b.proto === s.proto && b.port === port && (splitAddr(b.local)[0] === ip || splitAddr(b.local)[0] === "0.0.0.0"))
+    || h.bindings.find((b) => b.proto === s.proto && b.port === port);
+}
+
+/**
+ * The binding a packet addressed to ip:port reaches on host h: a bound
+ * socket on that exact address first, then one on 0.0.0.0.
+ */
+export function bindingFor(h, proto, ap) {
+  const [ip, port] = splitAddr(ap);
+  return h.bindings.find((b) => b.proto === proto && b.port === port && splitAddr(b.local)[0] === ip)
+    || h.bindings.find((b) => b.proto === proto && b.port === port && splitAddr(b.local)[0] === "0.0.0.0")
+    || h.bindings.find((b) => b.proto === proto && b.port === port);
+}
+
+/** The part of a snapshot the simulator defines, for comparing states. */
+export function canonical(state) {
+  return JSON.stringify(state, (k, v) => (k === "view" ? undefined : v));
+}

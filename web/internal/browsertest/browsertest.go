@@ -1,0 +1,222 @@
+// Package browsertest runs the view in a real headless Chromium for tests.
+//
+// One browser is started per test binary (Main), each test gets its own
+// tab (New). When no browser is installed the tests skip with a message,
+// unless PORTVILLE_REQUIRE_BROWSER=1 (as in CI), which makes them fail.
+// A failing test saves a screenshot of its tab in its artifact directory
+// (go test -artifacts keeps it; the path is logged).
+package browsertest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// RequireEnv names the variable that makes a missing browser a failure.
+const RequireEnv = "PORTVILLE_REQUIRE_BROWSER"
+
+var (
+	once      sync.Once
+	allocCtx  context.Context
+	allocStop context.CancelFunc
+	execPath  string
+)
+
+// candidates are the browser executables looked for, in order.
+var candidates = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"}
+
+// Find returns the path of a Chromium-like browser, or "".
+func Find() string {
+	if p := os.Getenv("PORTVILLE_BROWSER"); p != "" {
+		return p
+	}
+	for _, c := range candidates {
+		if p, err := exec.LookPath(c); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// Main runs the tests and then stops the shared browser. Call it from
+// TestMain: os.Exit(browsertest.Main(m)).
+func Main(m *testing.M) int {
+	code := m.Run()
+	if allocStop != nil {
+		allocStop()
+	}
+	return code
+}
+
+func start() {
+	execPath = Find()
+	if execPath == "" {
+		return
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(execPath),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		// Tabs in the background must keep animating: the frame counter
+		// and the animations are what some tests measure.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+	)
+	allocCtx, allocStop = chromedp.NewExecAllocator(context.Background(), opts...)
+}
+
+// Options tune a tab.
+type Options struct {
+	Width, Height int64 // viewport, default 1280 x 720
+	ReducedMotion bool  // emulate prefers-reduced-motion: reduce
+	Timeout       time.Duration
+}
+
+// Tab is a browser tab for one test.
+type Tab struct {
+	Ctx     context.Context
+	t       testing.TB
+	mu      sync.Mutex
+	console []chromedp.ConsoleMessage
+}
+
+// New opens a tab, or skips the test when no browser is installed (fails
+// when RequireEnv is set). The tab closes when the test ends; if the test
+// failed, a screenshot is saved first.
+func New(t testing.TB, o Options) *Tab {
+	t.Helper()
+	once.Do(start)
+	if execPath == "" {
+		if os.Getenv(RequireEnv) == "1" {
+			t.Fatalf("no Chromium found (looked for %s) and %s=1: install Debian's chromium (see .ci/install-browser)", strings.Join(candidates, ", "), RequireEnv)
+		}
+		t.Skipf("skipping browser test: no Chromium found (looked for %s); install Debian's chromium or run make test, which installs it", strings.Join(candidates, ", "))
+	}
+	if o.Width == 0 {
+		o.Width, o.Height = 1280, 720
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 90 * time.Second
+	}
+	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, o.Timeout)
+	tab := &Tab{Ctx: ctx, t: t}
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			tab.mu.Lock()
+			tab.console = append(tab.console, m)
+			tab.mu.Unlock()
+		}
+	}()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(o.Width, o.Height)); err != nil {
+		cancelTimeout()
+		cancelTab()
+		t.Fatalf("start the browser tab: %v", err)
+	}
+	if o.ReducedMotion {
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}},
+		})
+		if err != nil {
+			t.Fatalf("emulate reduced motion: %v", err)
+		}
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			tab.SaveScreenshot("failure")
+		}
+		cancelTimeout()
+		cancelTab()
+	})
+	return tab
+}
+
+// SaveScreenshot writes a PNG of the tab to the test's artifact directory
+// and logs where.
+func (tab *Tab) SaveScreenshot(name string) string {
+	buf, err := chromedp.Run(tab.Ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		tab.t.Logf("screenshot %s: %v", name, err)
+		return ""
+	}
+	dir := os.TempDir()
+	if at, ok := tab.t.(interface{ ArtifactDir() string }); ok {
+		dir = at.ArtifactDir()
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		tab.t.Logf("screenshot %s: %v", name, err)
+		return ""
+	}
+	tab.t.Logf("screenshot saved: %s", path)
+	return path
+}
+
+// ConsoleErrors returns the errors and uncaught exceptions the page logged.
+func (tab *Tab) ConsoleErrors() []string {
+	tab.mu.Lock()
+	defer tab.mu.Unlock()
+	var out []string
+	for _, m := range tab.console {
+		if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException {
+			out = append(out, fmt.Sprintf("%s: %s", m.Type, m.Text))
+		}
+	}
+	return out
+}
+
+// Do runs actions in the tab, failing the test on error.
+func (tab *Tab) Do(steps ...chromedp.Action[chromedp.Void]) {
+	tab.t.Helper()
+	if err := chromedp.Do(tab.Ctx, steps...); err != nil {
+		tab.t.Fatalf("browser: %v", err)
+	}
+}
+
+// Eval evaluates JavaScript in the page (awaiting a promise) and decodes
+// the result into T, failing the test on error.
+func Eval[T any](tab *Tab, js string) T {
+	tab.t.Helper()
+	v, err := chromedp.Run(tab.Ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tab.t.Fatalf("evaluate %s: %v", short(js), err)
+	}
+	return v
+}
+
+// Wait polls a JavaScript condition until it is true, failing after d.
+func Wait(tab *Tab, cond string, d time.Duration) {
+	tab.t.Helper()
+	ctx, cancel := context.WithTimeout(tab.Ctx, d)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+		tab.t.Fatalf("waiting for %s: %v", short(cond), err)
+	}
+}
+
+func short(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 120 {
+		return s[:117] + "..."
+	}
+	return s
+}
