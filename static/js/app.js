@@ -12,13 +12,27 @@ import { Log } from "./log.js";
 import { Inspector } from "./inspector.js";
 import { Controls, keyboard, THEMES } from "./controls.js";
 import { SocketTransport } from "./transport.js";
+import { WasmTransport } from "./wasm.js";
 import { h } from "./dom.js";
+import { EmbedBridge } from "./embed.js";
+import { ShareDialog } from "./share.js";
+import { osTitle } from "./words.js";
+import { Classroom } from "./classroom.js";
 
 /** Pacing of one event at speed 1, in ms, as the server paces them (docs/protocol.md). */
 function paceMs(kind) {
   if (kind === "packet.send" || kind === "note") return 1600;
   if (kind === "packet.deliver") return 1000;
   return 600;
+}
+
+/**
+ * lessonURL returns the address of another lesson's page: /lesson/ID on a
+ * server, ID.html next to this page in the static build.
+ */
+function lessonURL(id) {
+  const page = location.pathname.endsWith(".html") ? `${encodeURIComponent(id)}.html` : `/lesson/${encodeURIComponent(id)}`;
+  return new URL(page, location.href).href;
 }
 
 /** Params reads the page's settings: URL parameters, then the data attributes. */
@@ -35,6 +49,8 @@ function readParams(app) {
     start: get("start") !== undefined ? Number(get("start")) : undefined,
     controls: get("controls"),
     caption: get("caption"),
+    transport: get("transport"),
+    origin: get("origin"),
   };
 }
 
@@ -68,18 +84,77 @@ export class Viewer {
     this.playback = { playing: false, speed: 1, seq: 0, total: 0 };
     this.answers = new Map();
     this.applied = 0;
+    this.ui = []; // events not yet shown in captions and log
+    this.offline = !transport && this.params.transport === "none";
     this.build(lessons);
+    if (this.offline) {
+      // An offline viewer: no session; whoever drives the page calls
+      // receive() with messages (a recorded stream, a benchmark).
+      transport = { open() {}, send() {}, close() {} };
+    }
+    if (!transport && app.dataset.transport === "wasm") {
+      // The static build: the session runs in the page (wasm.js).
+      transport = new WasmTransport({ url: app.dataset.wasm });
+    }
     this.transport = transport || new SocketTransport({
       url: app.dataset.ws || "/ws",
       onMessage: (m) => this.receive(m),
       onStatus: (s, code) => this.status(s, code),
-      resumeInfo: () => (this.session ? { session: this.session, timeline: this.timeline, after: this.state.seq } : null),
+      resumeInfo: () => this.reconnectParams(),
     });
     if (transport) {
       transport.onMessage = (m) => this.receive(m);
       transport.onStatus = (s, code) => this.status(s, code);
     }
-    this.transport.open({ lesson: this.params.lesson, os: this.params.os, seed: this.params.seed });
+    this.transport.open(this.openParams());
+  }
+
+  /**
+   * openParams says how to open the session: a follower joins its class; a
+   * page reloaded in the same tab goes back to its session (and, for a
+   * presenter, its class); otherwise a new session on the lesson.
+   */
+  openParams() {
+    const base = Classroom.connectParams(this.app, this.params);
+    if (base.class) return base;
+    const sid = this.remembered();
+    if (sid) return { ...base, session: sid, token: Classroom.tokenFor(sid) || undefined };
+    return base;
+  }
+
+  /** reconnectParams: where to resume after a dropped connection. */
+  reconnectParams() {
+    const after = this.classroom && this.classroom.private ? this.classSeq : this.state.seq;
+    if (this.app.dataset.class) {
+      const p = Classroom.connectParams(this.app, this.params);
+      return { ...p, after, timeline: this.classTimeline || undefined };
+    }
+    if (!this.session) return null;
+    return {
+      lesson: this.params.lesson, os: this.params.os, seed: this.params.seed,
+      session: this.session, timeline: this.timeline, after,
+      token: Classroom.tokenFor(this.session) || undefined,
+    };
+  }
+
+  sessionKey() {
+    return `portville.session.${this.mode}.${this.params.lesson}`;
+  }
+
+  remembered() {
+    try {
+      return sessionStorage.getItem(this.sessionKey());
+    } catch {
+      return null;
+    }
+  }
+
+  remember(sid) {
+    try {
+      if (sid) sessionStorage.setItem(this.sessionKey(), sid);
+    } catch {
+      /* no storage: a reload starts a new session */
+    }
   }
 
   build(lessons) {
@@ -98,6 +173,8 @@ export class Viewer {
     this.logEl = h("section", { id: "log", class: "log", "aria-label": "Event log" });
     this.inspectorEl = h("section", { id: "inspector", class: "inspector", hidden: true, "aria-label": "Inspector" });
     const side = h("aside", { id: "sidebar", class: "sidebar" }, info, this.inspectorEl, h("h2", { class: "side-title", text: "Event log" }), this.logEl);
+    this.classBar = h("div", { id: "class-bar", class: "class-bar", hidden: true, role: "status" });
+    this.stage.prepend(this.classBar);
     const main = h("div", { class: "viewer-main" }, this.stage, this.captionsEl, this.toolbar);
     app.replaceChildren(main, side);
     if (info) info.hidden = false;
@@ -111,7 +188,23 @@ export class Viewer {
       },
     });
     reduced.addEventListener?.("change", () => (this.scene.reducedMotion = reduced.matches));
-    this.captions = new Captions(this.captionsEl, this.card, { onAnswer: (n, id) => this.answers.set(n, id) });
+    this.captions = new Captions(this.captionsEl, this.card, {
+      onAnswer: (n, id) => {
+        this.answers.set(n, id);
+        this.bridge.answer(n, id);
+        this.classroom.answer(n, id);
+      },
+    });
+    // The host page of an embed (a course page) can drive the view and
+    // hear its events through postMessage (docs/embedding.md).
+    this.bridge = new EmbedBridge(this, (this.params.origin || "").split(",").map((o) => o.trim()).filter(Boolean));
+    this.shareDialog = new ShareDialog(() => ({
+      title: this.meta ? this.meta.title : "",
+      os: this.meta ? this.meta.os : "", osTitle: osTitle(this.meta ? this.meta.os : ""),
+      seed: this.meta ? this.meta.seed : undefined, seq: this.state.seq, startSeq: this.meta ? this.meta.start : 0,
+      total: this.meta ? this.meta.total : 0, speed: this.playback.speed,
+      theme: document.documentElement.dataset.theme, caption: this.captions.mode,
+    }));
     this.log = new Log(this.logEl, { onSeek: (seq) => this.send({ type: C.SEEK, seq }) });
     this.inspector = new Inspector(this.inspectorEl, {});
     const level = this.params.controls || (this.mode === "embed" ? "minimal" : "full");
@@ -126,18 +219,25 @@ export class Viewer {
       restart: () => this.send({ type: C.RESTART }),
       seek: (seq) => this.send({ type: C.SEEK, seq }),
       speed: (x) => this.send({ type: C.SPEED, x }),
-      os: (os) => this.send({ type: C.LOAD, os: os || "default" }),
+      os: (os) => this.send({ type: C.LOAD, os }),
       seed: (seed) => this.send({ type: C.LOAD, seed }),
       caption: (m) => this.setCaption(m, true),
       theme: (t) => this.setTheme(t, true),
       fullscreen: () => this.fullscreen(),
+      share: () => this.shareDialog.open(),
       dismiss: () => this.captions.hideCard(true),
       lesson: (id) => {
-        location.href = `/lesson/${encodeURIComponent(id)}`;
+        location.href = lessonURL(id);
       },
     };
     this.controls = new Controls(this.toolbar, cb, { level, lessons, lesson: this.params.lesson });
-    keyboard(document, this.controls, cb);
+    // A follower of a class watches; the keys do nothing until the
+    // teacher hands control over.
+    keyboard(document, this.controls, new Proxy(cb, {
+      get: (target, k) => (this.classroom && this.classroom.following && !["caption", "theme", "fullscreen", "dismiss"].includes(k) ? () => {} : target[k]),
+    }));
+    this.classroom = new Classroom(this, this.classBar);
+    this.classroom.draw();
     this.setTheme(this.params.theme || store.get("theme") || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"), false);
     this.setCaption(this.params.caption || store.get("caption") || "both", false);
     const ro = new ResizeObserver(() => this.resize());
@@ -172,8 +272,32 @@ export class Viewer {
     else (this.mode === "embed" ? this.app : document.documentElement).requestFullscreen?.().catch(() => {});
   }
 
+  /** send sends a request to the session the viewer shows: a follower's private copy when it explores, else its session. */
   send(msg) {
+    if (this.classroom && this.classroom.private) this.classroom.private.transport.send(msg);
+    else this.transport.send(msg);
+  }
+
+  /** sendClass sends a class message on the class's connection. */
+  sendClass(msg) {
     this.transport.send(msg);
+  }
+
+  /** classChanged updates what depends on the viewer's role in a class. */
+  classChanged() {
+    const following = this.classroom.following && !this.classroom.private;
+    document.body.classList.toggle("following", !!following);
+    this.toolbar.inert = !!following;
+  }
+
+  /** receivePrivate handles the messages of a follower's private copy. */
+  receivePrivate(m) {
+    if (m.type === S.HELLO) {
+      this.newTimeline(m.timeline, m.lesson, m.snapshot);
+      this.playbackState(m.state);
+      return;
+    }
+    this.receive(m, true);
   }
 
   status(s, code) {
@@ -188,20 +312,32 @@ export class Viewer {
       : code === 1013 ? "The server is busy (too many sessions). Reload in a moment." : "Disconnected from the server. Reload the page to continue.";
   }
 
-  receive(m) {
+  receive(m, fromPrivate = false) {
+    if (this.classroom.receive(m)) return;
+    if (!fromPrivate && this.classroom.private) {
+      // While a follower explores its private copy, the class goes on;
+      // remember where, and show it again when the teacher calls back.
+      if (m.type === S.EVENT) this.classSeq = Math.max(this.classSeq || 0, m.event.seq);
+      if (m.type === S.EVENTS && m.events.length) this.classSeq = Math.max(this.classSeq || 0, m.events[m.events.length - 1].seq);
+      if (m.type === S.STATE) this.classSeq = m.seq;
+      if (m.type !== S.ERROR) return;
+    }
     switch (m.type) {
       case S.HELLO:
         if (m.v !== VERSION) {
           this.notice(`This page speaks protocol ${VERSION}, the server ${m.v}: reload the page.`);
         }
         this.session = m.session;
+        this.remember(m.session);
+        this.classroom.hello(m.class);
+        if (m.class && m.class.role === "follower") this.classTimeline = m.timeline;
         if (m.resumed && m.timeline === this.timeline) {
           this.playbackState(m.state);
           return;
         }
         this.newTimeline(m.timeline, m.lesson, m.snapshot);
         this.playbackState(m.state);
-        this.applyStartParams();
+        if (!m.class) this.applyStartParams();
         return;
       case S.EVENT:
         this.take([m.event], !!m.replay);
@@ -217,6 +353,7 @@ export class Viewer {
         this.playbackState(m);
         return;
       case S.ERROR:
+        if (m.code === "replaced" || m.code === "unknown_class") this.transport.close();
         this.notice(m.message + (m.errors ? "\n" + m.errors.map((e) => `line ${e.line}:${e.col}: ${e.message}`).join("\n") : ""));
         return;
     }
@@ -235,6 +372,7 @@ export class Viewer {
     this.timeline = timeline;
     this.meta = lesson;
     this.events.clear();
+    this.ui.length = 0;
     this.state = snap ? fromSnapshot(snap) : empty();
     this.scene.settle();
     this.scene.setCapacity(lesson.capacity);
@@ -242,13 +380,15 @@ export class Viewer {
     this.captions.reset();
     this.log.set([]);
     this.inspector.draw(this.state);
-    this.controls.lessonMeta({ ...lesson, osOverride: lesson.os_override || "" });
+    this.controls.lessonMeta(lesson);
     if (lesson.title) document.title = `${lesson.title} · Portville`;
+    this.bridge.ready(lesson);
     this.emitChange();
   }
 
   /** jump replaces the state with a snapshot (seek, step back, restart). */
   jump(snap) {
+    this.ui.length = 0;
     this.state = fromSnapshot(snap);
     for (const seq of [...this.events.keys()]) if (seq > this.state.seq) this.events.delete(seq);
     const known = [...this.events.values()].sort((a, b) => a.seq - b.seq);
@@ -262,7 +402,7 @@ export class Viewer {
 
   /** take applies events that follow the current state, animating them. */
   take(events, replay) {
-    const fresh = [];
+    let applied = 0;
     for (const e of events) {
       if (e.seq <= this.state.seq) continue; // already applied (a resend)
       if (e.seq !== this.state.seq + 1) {
@@ -270,36 +410,59 @@ export class Viewer {
         this.send({ type: C.RESUME, after: this.state.seq });
         break;
       }
-      fresh.push(e);
       const prev = this.state;
       this.state = apply(prev, e);
       this.events.set(e.seq, e);
       this.inspector.remember(e);
-      this.captions.show(e);
+      this.ui.push(e);
+      applied++;
       const speed = this.playback.playing ? this.playback.speed : 1;
       const dur = replay ? 0 : Math.min(1400, (0.75 * paceMs(e.kind)) / speed / Math.max(1, events.length));
       this.scene.show(this.state, { prev, event: e, duration: dur });
     }
-    if (fresh.length) {
-      this.applied += fresh.length;
-      this.log.add(fresh);
-      this.inspector.draw(this.state);
-      this.emitChange();
+    if (applied) {
+      this.applied += applied;
+      this.scheduleUI();
     }
+  }
+
+  /**
+   * scheduleUI updates the captions, the log and the inspector once per
+   * animation frame, however many events arrived: a burst of events must
+   * not make the page lay itself out for each one.
+   */
+  scheduleUI() {
+    if (this.uiQueued) return;
+    this.uiQueued = true;
+    requestAnimationFrame(() => this.flushUI());
+  }
+
+  flushUI() {
+    this.uiQueued = false;
+    const batch = this.ui.splice(0);
+    if (!batch.length) return;
+    for (const e of batch) this.captions.show(e, false);
+    this.captions.draw();
+    this.log.add(batch);
+    this.inspector.draw(this.state);
+    this.bridge.events(batch);
+    this.emitChange();
   }
 
   playbackState(st) {
     if (!st) return;
     this.playback = { ...this.playback, ...st };
     this.controls.show(this.playback);
+    this.bridge.state(this.playback);
     document.body.classList.toggle("playing", !!this.playback.playing);
   }
 
-  notice(text) {
+  /** notice shows a message over the stage; sticky ones stay. */
+  notice(text, sticky = false) {
     this.toast.textContent = text;
     this.toast.hidden = false;
     clearTimeout(this.toastTimer);
-    this.toastTimer = setTimeout(() => (this.toast.hidden = true), 7000);
+    if (!sticky) this.toastTimer = setTimeout(() => (this.toast.hidden = true), 7000);
   }
 
   emitChange() {
@@ -314,7 +477,7 @@ export async function start() {
   let lessons = [];
   const sel = document.getElementById("lesson-select");
   if (sel) {
-    sel.addEventListener("change", () => (location.href = `/lesson/${encodeURIComponent(sel.value)}`));
+    sel.addEventListener("change", () => (location.href = lessonURL(sel.value)));
   }
   const viewer = new Viewer(app, { lessons });
   // For tests and the host page: a read-only look at the viewer.

@@ -17,6 +17,8 @@ export class Captions {
     this.note = null;
     this.event = null;
     this.checkpoint = null; // {e, picked, answer}
+    this.stats = null; // a presenter's class answers: {followers, answers}
+    this.mine = {}; // a follower's answers by checkpoint number
     this.root.setAttribute("aria-live", "polite");
   }
 
@@ -24,6 +26,19 @@ export class Captions {
     this.mode = MODES.includes(m) ? m : "both";
     this.root.dataset.mode = this.mode;
     this.draw();
+    this.drawCard();
+  }
+
+  /** setStats shows the class's answers on the card (presenter), or not (null). */
+  setStats(stats) {
+    this.stats = stats;
+    this.drawCard();
+  }
+
+  /** setMine marks a follower's own answers, as the server recorded them. */
+  setMine(mine) {
+    this.mine = mine || {};
+    if (this.checkpoint && this.mine[this.checkpoint.e.checkpoint]) this.checkpoint.picked = this.mine[this.checkpoint.e.checkpoint];
     this.drawCard();
   }
 
@@ -36,8 +51,8 @@ export class Captions {
     this.drawCard();
   }
 
-  /** show takes the newest event. */
-  show(e) {
+  /** show takes the newest event; with draw false the caller draws later. */
+  show(e, draw = true) {
     if (e.kind === "note") this.note = e;
     else if (e.kind === "checkpoint") {
       this.checkpoint = { e, picked: null, answer: null };
@@ -48,7 +63,7 @@ export class Captions {
         this.drawCard();
       }
     } else this.event = e;
-    this.draw();
+    if (draw) this.draw();
   }
 
   /** restore sets the captions from the events before a jump (latest last). */
@@ -104,6 +119,9 @@ export class Captions {
     }
     const e = cp.e;
     const a = cp.answer;
+    if (!cp.picked && this.mine[e.checkpoint]) cp.picked = this.mine[e.checkpoint];
+    const counts = this.stats && this.stats.answers ? (this.stats.answers[String(e.checkpoint)] || {}) : null;
+    const answered = counts ? Object.values(counts).reduce((x, y) => x + y, 0) : 0;
     const choices = h("ol", { class: "cp-choices" }, e.choices.map((c, i) => {
       const right = a && a.answer === c.id;
       const wrongPick = a && cp.picked === c.id && !right;
@@ -118,9 +136,11 @@ export class Captions {
             this.drawCard();
           },
         }, h("span", { class: "cp-letter", text: String.fromCharCode(65 + i) }), h("span", { class: "cp-text", text: c.text }),
-        mark ? h("span", { class: "cp-mark", text: mark }) : null));
+        mark ? h("span", { class: "cp-mark", text: mark }) : null,
+        counts ? this.bar(counts[c.id] || 0, answered) : null));
     }));
     const parts = [
+      counts ? h("p", { class: "cp-count", text: `${answered} of ${this.stats.followers} answered` }) : null,
       h("button", { class: "cp-close", type: "button", "aria-label": "Hide the question (Esc)", title: "Hide (Esc)", text: "×", onclick: () => this.hideCard(true) }),
       h("p", { class: "cp-label", text: a ? "Answer" : `Question ${e.checkpoint}: what will happen?` }),
       h("h2", { class: "cp-question", text: e.question }),
@@ -136,6 +156,14 @@ export class Captions {
     }
     this.card.replaceChildren(...parts);
     this.card.hidden = false;
+  }
+
+  /** bar draws how many followers picked a choice. */
+  bar(n, total) {
+    const pct = total ? Math.round((100 * n) / total) : 0;
+    const meter = h("span", { class: "cp-meter", "aria-hidden": "true" }, h("span", { class: "cp-meter-fill" }));
+    meter.firstChild.style.width = pct + "%";
+    return h("span", { class: "cp-tally" }, meter, h("span", { class: "cp-tally-text", text: `${n} (${pct}%)` }));
   }
 
   /**

@@ -7,7 +7,7 @@ import { MIN_SPEED, MAX_SPEED } from "./protocol.js";
 
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
 export const THEMES = ["light", "dark", "projector"];
-export const OSES = [["", "OS: as the lesson says"], ["linux", "Linux"], ["windows", "Windows"], ["macos", "macOS"], ["freebsd", "FreeBSD"]];
+export const OSES = [["linux", "OS: Linux"], ["windows", "OS: Windows"], ["macos", "OS: macOS"], ["freebsd", "OS: FreeBSD"]];
 
 /**
  * Controls builds the toolbar into root. cb holds the actions: play, pause,
@@ -31,7 +31,7 @@ export class Controls {
     this.scrub.addEventListener("change", () => cb.seek(Number(this.scrub.value)));
     this.marks = h("div", { class: "scrub-marks", "aria-hidden": "true" });
     this.counter = h("span", { class: "ctl-counter", "aria-live": "off" });
-    this.osSel = h("select", { class: "ctl-os", "aria-label": "OS profile", onchange: () => cb.os(this.osSel.value) },
+    this.osSel = h("select", { class: "ctl-os", "aria-label": "OS profile of hosts the lesson does not pin", title: "OS profile (hosts the lesson pins keep theirs)", onchange: () => cb.os(this.osSel.value) },
       OSES.map(([v, t]) => h("option", { value: v, text: t })));
     this.seedIn = h("input", { type: "number", class: "ctl-seed", min: 0, step: 1, "aria-label": "Seed", title: "Seed: the same seed replays the same ports", placeholder: "seed" });
     this.seedIn.addEventListener("change", () => {
@@ -67,7 +67,7 @@ export class Controls {
       m.style.left = `${(100 * seq) / Math.max(1, meta.total)}%`;
       return m;
     }));
-    if (meta.os !== undefined) this.osSel.value = meta.osOverride || "";
+    if (meta.os) this.osSel.value = meta.os;
     if (meta.seed !== undefined) this.seedIn.value = String(meta.seed);
   }
 

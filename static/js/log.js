@@ -5,7 +5,7 @@ import { h } from "./dom.js";
 import { kindNames } from "./words.js";
 
 /** maxShown bounds the entries in the DOM; older ones stay in memory. */
-const maxShown = 400;
+const maxShown = 200;
 
 export class Log {
   constructor(root, { onSeek }) {

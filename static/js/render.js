@@ -17,6 +17,12 @@ import { service, stateWords, osTitle, errno as errnoWords, matchWords, dropWord
 
 const bindingKey = (b) => `${b.proto}:${b.sock}`;
 
+/** crowdedLetters: above this many letters in flight they drop their address tags. */
+const crowdedLetters = 24;
+
+/** maxSlotHistory bounds the remembered slot assignments (events). */
+const maxSlotHistory = 20000;
+
 /** homeOf returns the binding a process lives in: that of its lowest descriptor that has one. */
 function homeOf(h, p) {
   for (const f of p.fds) {
@@ -40,6 +46,10 @@ export class Scene {
     this.aspect = 16 / 9;
     this.capacity = new Map(); // host -> apartments the lesson needs
     this.slots = new Map(); // host -> Map(binding key -> slot)
+    // slotHistory remembers the slots after each event, so that stepping
+    // back puts every apartment where it was (a jump alone would pack
+    // them). Bounded: older entries are dropped first.
+    this.slotHistory = new Map();
     this.layout = null;
     this.layoutKey = "";
     this.state = null;
@@ -54,8 +64,26 @@ export class Scene {
     this.buildingsG = el("g", { class: "buildings" });
     this.lettersG = el("g", { class: "letters" });
     this.calloutsG = el("g", { class: "callouts" });
-    svg.replaceChildren(this.defs, this.sky, this.streetsG, this.buildingsG, this.lettersG, this.calloutsG);
-    svg.addEventListener("click", (ev) => this.click(ev));
+    svg.replaceChildren(this.defs, this.sky, this.streetsG, this.buildingsG);
+    // Letters and callouts live in a second SVG stacked on the town, with
+    // the same viewBox, on its own compositing layer: moving letters then
+    // repaint only themselves, not the buildings under them.
+    this.overlay = el("svg", { class: "scene-overlay", preserveAspectRatio: "xMidYMid meet", "aria-hidden": "false" },
+      el("defs", {}, this.symbols("ov-")), this.lettersG, this.calloutsG);
+    svg.after(this.overlay);
+    for (const target of [svg, this.overlay]) {
+      target.addEventListener("click", (ev) => this.click(ev));
+    }
+    this.overlay.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" || ev.key === " ") {
+        const t = ev.target.closest("[data-select]");
+        if (t) {
+          ev.preventDefault();
+          ev.stopPropagation();
+          this.click(ev);
+        }
+      }
+    });
     svg.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" || ev.key === " ") {
         const t = ev.target.closest("[data-select]");
@@ -68,14 +96,14 @@ export class Scene {
     });
   }
 
-  symbols() {
+  symbols(prefix = "") {
     return [
       // A household member: head and body, 16 x 26 units, origin at the feet.
-      el("symbol", { id: "sym-person", viewBox: "0 0 16 26", overflow: "visible" },
+      el("symbol", { id: prefix + "sym-person", viewBox: "0 0 16 26", overflow: "visible" },
         el("circle", { cx: 8, cy: 5, r: 5 }),
         el("path", { d: "M1 26 v-9 a7 7 0 0 1 14 0 v9 z" })),
       // An envelope, 84 x 54 units.
-      el("symbol", { id: "sym-envelope", viewBox: "0 0 84 54", overflow: "visible" },
+      el("symbol", { id: prefix + "sym-envelope", viewBox: "0 0 84 54", overflow: "visible" },
         el("rect", { x: 1, y: 1, width: 82, height: 52, rx: 5, class: "env-body" }),
         el("path", { d: "M3 4 L42 32 L81 4", class: "env-flap" })),
     ];
@@ -101,6 +129,7 @@ export class Scene {
   setCapacity(cap) {
     this.capacity = new Map(Object.entries(cap || {}));
     this.layoutKey = "";
+    this.slotHistory.clear();
   }
 
   /** resize sets the stage's aspect ratio (width / height). */
@@ -118,24 +147,56 @@ export class Scene {
    * draws the end state at once (after a seek).
    */
   show(state, opts = {}) {
-    const prev = opts.jump ? null : (opts.prev || this.state);
-    this.state = state;
-    const dur = this.reducedMotion ? 0 : Math.max(0, opts.duration ?? 600);
-    // Slots: apartments keep theirs as long as they exist.
+    // Slots follow every event (so stepping back restores them exactly),
+    // even when several events are drawn in one frame.
+    const remembered = opts.jump ? this.slotHistory.get(state.seq) : null;
     for (const h of state.hosts) {
       const keys = h.bindings.map(bindingKey);
-      this.slots.set(h.name, assignSlots(opts.jump ? new Map() : (this.slots.get(h.name) || new Map()), keys));
+      const base = remembered ? (remembered.get(h.name) || new Map()) : opts.jump ? new Map() : (this.slots.get(h.name) || new Map());
+      this.slots.set(h.name, assignSlots(base, keys));
     }
+    this.slotHistory.set(state.seq, new Map(this.slots));
+    if (this.slotHistory.size > maxSlotHistory) this.slotHistory.delete(this.slotHistory.keys().next().value);
+    if (opts.jump) {
+      this.pending = null;
+      this.render(state, { jump: true, prev: null, events: [], duration: 0 });
+      return;
+    }
+    // Redraws collapse into one animation frame: a burst of events costs
+    // one render.
+    if (!this.pending) this.pending = { prev: opts.prev || this.state, events: [] };
+    this.pending.state = state;
+    if (opts.event) this.pending.events.push(opts.event);
+    this.pending.duration = opts.duration;
+    if (!this.renderQueued) {
+      this.renderQueued = true;
+      requestAnimationFrame(() => {
+        this.renderQueued = false;
+        const p = this.pending;
+        this.pending = null;
+        if (p) this.render(p.state, p);
+      });
+    }
+  }
+
+  /** flush draws what show() has queued, at once (tests, before a jump). */
+  flush() {
+    const p = this.pending;
+    this.pending = null;
+    if (p) this.render(p.state, p);
+  }
+
+  render(state, { prev, events, duration, jump }) {
+    prev = jump ? null : prev;
+    this.state = state;
+    const dur = this.reducedMotion ? 0 : Math.max(0, duration ?? 600);
     const caps = state.hosts.map((h) => {
       const used = Math.max(-1, ...this.slots.get(h.name).values()) + 1;
-      const want = Math.max(Number(this.capacity.get(h.name) || 0), used, 2);
-      return want;
+      return Math.max(Number(this.capacity.get(h.name) || 0), used, 2);
     });
     const key = state.hosts.map((h, i) => h.name + "=" + caps[i]).join(",") + "@" + this.aspect.toFixed(2) + (this.big ? "big" : "");
     let full = false;
     if (key !== this.layoutKey) {
-      // Grow capacity in steps so a lesson that needs more apartments than
-      // announced re-lays the town rarely.
       this.layout = town(caps, this.aspect, this.big);
       this.layoutKey = key;
       this.drawTown(state);
@@ -144,18 +205,26 @@ export class Scene {
     state.hosts.forEach((h, i) => {
       const before = prev && prev.hosts[i];
       if (full || !before || before !== h || before.name !== h.name) {
-        this.drawBuilding(h, i, before && before.name === h.name ? before : null, state);
+        this.drawBuilding(h, i, before && before.name === h.name ? before : null, state, full);
       }
     });
-    this.drawLetters(state, prev, opts.event, dur);
-    this.drawCallout(state, opts.event, opts.jump);
-    this.focus(state, opts.event);
+    const byPacket = new Map();
+    let lastError = null;
+    for (const e of events) {
+      if (e.packet && (e.kind === "packet.deliver" || e.kind === "packet.drop")) byPacket.set(e.packet, e);
+      if (e.kind === "error") lastError = e;
+    }
+    const last = events.length ? events[events.length - 1] : null;
+    this.drawLetters(state, prev, byPacket, dur);
+    this.drawCallout(state, lastError, jump, events.length);
+    this.focus(state, last);
     this.svg.setAttribute("aria-label", describe(state));
   }
 
   drawTown(state) {
     const L = this.layout;
     this.svg.setAttribute("viewBox", `0 0 ${round(L.w)} ${round(L.h)}`);
+    this.overlay.setAttribute("viewBox", `0 0 ${round(L.w)} ${round(L.h)}`);
     this.sky.replaceChildren(rect({ x: 0, y: 0, w: L.w, h: L.h }, "sky-bg"));
     this.streetsG.replaceChildren(...L.streets.map((s, i) => el("g", { class: "street" },
       rect(s, "street-road"),
@@ -165,7 +234,8 @@ export class Scene {
     this.buildingsG.replaceChildren(...state.hosts.map((h, i) => el("g", {
       class: "building", id: "b-" + h.name, "data-host": h.name, "data-select": "host:" + h.name,
       tabindex: 0, role: "button", "aria-label": `Host ${h.name}: show its sockets`,
-    })));
+    }, el("g", { class: "b-static" }), el("g", { class: "b-dynamic" }))));
+    this.aptCache = new Map();
     this.letters.clear();
     this.lettersG.replaceChildren();
     this.calloutsG.replaceChildren();
@@ -180,30 +250,20 @@ export class Scene {
     return apartmentRect(this.layout.buildings[i], slot);
   }
 
-  drawBuilding(h, i, before, state) {
+  /**
+   * drawBuilding draws host h as building i. The facade, sign and rooms
+   * (b-static) are drawn when the town is laid out; apartments, programs
+   * and the lobby (b-dynamic) whenever the host changes, reusing every
+   * apartment whose contents did not change.
+   */
+  drawBuilding(h, i, before, state, full) {
     const g = this.buildingsG.querySelector(`#b-${CSS.escape(h.name)}`);
     const b = this.layout.buildings[i];
     if (!g || !b) return;
-    const parts = [];
-    // Facade, roof and the street-address sign.
-    parts.push(rect(b, "facade", { rx: 10 }));
-    parts.push(el("path", {
-      class: "roof",
-      d: `M${round(b.x - 14)} ${round(b.y + 30)} L${round(b.x + b.w / 2)} ${round(b.y - 22)} L${round(b.x + b.w + 14)} ${round(b.y + 30)} Z`,
-    }));
     const big = this.big;
-    const sign = { x: b.x + 16, y: b.y + 36, w: b.w - 32, h: 74 };
-    parts.push(rect(sign, "sign", { rx: 8 }));
-    parts.push(text(sign.x + 14, sign.y + 32, "sign-name", fit(h.name, big ? 12 : 16)));
-    const ips = h.addrs.filter((a) => !a.startsWith("127."));
-    parts.push(text(sign.x + 14, sign.y + 64, "sign-addr", fit(ips.join(", "), big ? 20 : 30)));
-    const osW = big ? 140 : 118;
-    const badge = { x: sign.x + sign.w - osW - 10, y: sign.y + 8, w: osW, h: big ? 34 : 30 };
-    parts.push(rect(badge, "os-badge os-" + h.os, { rx: 15 }));
-    parts.push(text(badge.x + badge.w / 2, badge.y + (big ? 25 : 21), "os-badge-text", osTitle(h.os), { "text-anchor": "middle" }));
-    if (!big || ips.join(", ").length < 14) {
-      parts.push(text(sign.x + sign.w - 10, sign.y + 64, "sign-range", `${big ? "" : "temp "}${h.range[0]}-${h.range[1]}`, { "text-anchor": "end" }));
-    }
+    const gr = groundRects(b);
+    if (full) g.firstChild.replaceChildren(...this.buildingStatic(h, b, gr));
+    const parts = [];
     // Empty apartments: windows waiting for tenants.
     const slots = this.slots.get(h.name);
     const taken = new Set(slots.values());
@@ -218,11 +278,24 @@ export class Scene {
     const homes = new Map();
     for (const p of h.processes) homes.set(p.pid, homeOf(h, p));
     const beforeKeys = new Set(before ? before.bindings.map(bindingKey) : []);
+    const cache = this.aptCache || (this.aptCache = new Map());
+    const seen = new Set();
     for (const bd of h.bindings) {
+      const key = h.name + "/" + bindingKey(bd);
       const r = apartmentRect(b, slots.get(bindingKey(bd)));
       const fresh = before && !beforeKeys.has(bindingKey(bd));
-      parts.push(this.apartment(h, bd, r, homes, fresh));
+      const sig = this.apartmentSig(h, bd, r, homes);
+      const hit = cache.get(key);
+      let node;
+      if (hit && hit.sig === sig && !fresh) node = hit.node;
+      else {
+        node = this.apartment(h, bd, r, homes, fresh);
+        cache.set(key, { sig, node });
+      }
+      seen.add(key);
+      parts.push(node);
     }
+    for (const k of cache.keys()) if (k.startsWith(h.name + "/") && !seen.has(k)) cache.delete(k);
     // Apartments that just emptied fade out where they were.
     if (before) {
       const nowKeys = new Set(h.bindings.map(bindingKey));
@@ -230,18 +303,19 @@ export class Scene {
       for (const ob of before.bindings) {
         if (nowKeys.has(bindingKey(ob))) continue;
         const slot = oldSlots?.get(bindingKey(ob));
-        if (slot === undefined) continue;
+        if (slot === undefined || this.reducedMotion) continue;
         const r = apartmentRect(b, slot);
-        parts.push(el("g", { class: "apt leaving" },
-          rect(r, "apt-box" + (ob.ephemeral ? " ephemeral" : ""), { rx: 6 }),
+        const ghost = el("g", { class: "apt leaving" + (ob.ephemeral ? " ephemeral" : ""), "aria-hidden": "true" },
+          rect(r, "apt-box", { rx: 6 }),
           text(r.x + 14, r.y + 44, "apt-port", String(ob.port)),
-          text(r.x + 14, r.y + 76, "apt-line", "moved out: port free again")));
+          text(r.x + 14, r.y + 78, "apt-where", "moved out: free again"));
+        // The ghost goes when its fade ends.
+        ghost.addEventListener("animationend", () => ghost.remove());
+        setTimeout(() => ghost.remove(), 1500);
+        parts.push(ghost);
       }
     }
-    // The ground floor: storage room, lobby, mailroom.
-    const gr = groundRects(b);
-    parts.push(rect(gr.storage, "room storage", { rx: 6 }));
-    parts.push(text(gr.storage.x + 10, gr.storage.y + 24, "room-title", "Programs"));
+    // Programs in the storage room, and the lobby.
     const lineH = big ? 30 : 24;
     const maxProgs = Math.max(1, Math.floor((gr.storage.h - 34) / lineH));
     const progs = h.programs.length > maxProgs ? h.programs.slice(0, maxProgs - 1) : h.programs;
@@ -255,9 +329,6 @@ export class Scene {
       parts.push(bp);
     });
     if (h.programs.length > progs.length) parts.push(text(gr.storage.x + 10, gr.storage.y + gr.storage.h - 8, "room-more", `+${h.programs.length - progs.length} more`));
-    parts.push(rect(gr.lobby, "room lobby", { rx: 6 }));
-    parts.push(text(gr.lobby.x + 10, gr.lobby.y + 24, "room-title", "Lobby"));
-    if (!big) parts.push(text(gr.lobby.x + gr.lobby.w - 10, gr.lobby.y + 24, "room-sub", "no port yet", { "text-anchor": "end" }));
     const lobby = h.processes.filter((p) => !homes.get(p.pid));
     const hhW = Math.min(gr.lobby.w - 16, big ? 230 : 190);
     const perRow = Math.max(1, Math.floor((gr.lobby.w - 12) / (hhW + 6)));
@@ -269,14 +340,61 @@ export class Scene {
       parts.push(this.household(p, x, y, hhW, h));
     });
     if (lobby.length > lobbyShown) parts.push(text(gr.lobby.x + gr.lobby.w - 10, gr.lobby.y + gr.lobby.h - 10, "room-more", `+${lobby.length - lobbyShown} more`, { "text-anchor": "end" }));
+    g.lastChild.replaceChildren(...parts);
+    if (!this.prevSlots) this.prevSlots = new Map();
+    this.prevSlots.set(h.name, new Map(slots));
+  }
+
+  /** buildingStatic draws what does not change while the town stands. */
+  buildingStatic(h, b, gr) {
+    const big = this.big;
+    const parts = [];
+    parts.push(rect(b, "facade", { rx: 10 }));
+    parts.push(el("path", {
+      class: "roof",
+      d: `M${round(b.x - 14)} ${round(b.y + 30)} L${round(b.x + b.w / 2)} ${round(b.y - 22)} L${round(b.x + b.w + 14)} ${round(b.y + 30)} Z`,
+    }));
+    const sign = { x: b.x + 16, y: b.y + 36, w: b.w - 32, h: 74 };
+    parts.push(rect(sign, "sign", { rx: 8 }));
+    parts.push(text(sign.x + 14, sign.y + 32, "sign-name", fit(h.name, big ? 12 : 16)));
+    const ips = h.addrs.filter((a) => !a.startsWith("127."));
+    parts.push(text(sign.x + 14, sign.y + 64, "sign-addr", fit(ips.join(", "), big ? 20 : 30)));
+    const osW = big ? 140 : 118;
+    const badge = { x: sign.x + sign.w - osW - 10, y: sign.y + 8, w: osW, h: big ? 34 : 30 };
+    parts.push(rect(badge, "os-badge os-" + h.os, { rx: 15 }));
+    parts.push(text(badge.x + badge.w / 2, badge.y + (big ? 25 : 21), "os-badge-text", osTitle(h.os), { "text-anchor": "middle" }));
+    if (!big || ips.join(", ").length < 14) {
+      parts.push(text(sign.x + sign.w - 10, sign.y + 64, "sign-range", `${big ? "" : "temp "}${h.range[0]}-${h.range[1]}`, { "text-anchor": "end" }));
+    }
+    parts.push(rect(gr.storage, "room storage", { rx: 6 }));
+    parts.push(text(gr.storage.x + 10, gr.storage.y + 24, "room-title", "Programs"));
+    parts.push(rect(gr.lobby, "room lobby", { rx: 6 }));
+    parts.push(text(gr.lobby.x + 10, gr.lobby.y + 24, "room-title", "Lobby"));
+    if (!big) parts.push(text(gr.lobby.x + gr.lobby.w - 10, gr.lobby.y + 24, "room-sub", "no port yet", { "text-anchor": "end" }));
     parts.push(rect(gr.mailroom, "room mailroom", { rx: 6, id: `mail-${h.name}` }));
     parts.push(text(gr.mailroom.x + gr.mailroom.w / 2, gr.mailroom.y + 24, "room-title", "Mail", { "text-anchor": "middle" }));
     const door = doorOf(b);
     parts.push(rect({ x: door.x - 26, y: door.y - 62, w: 52, h: 62 }, "door", { rx: 4 }));
     parts.push(el("circle", { cx: round(door.x + 16), cy: round(door.y - 30), r: 3, class: "door-knob" }));
-    g.replaceChildren(...parts);
-    if (!this.prevSlots) this.prevSlots = new Map();
-    this.prevSlots.set(h.name, new Map(slots));
+    return parts;
+  }
+
+  /**
+   * apartmentSig sums up everything an apartment shows, so an unchanged
+   * apartment is not drawn again.
+   */
+  apartmentSig(h, bd, r, homes) {
+    let sig = `${r.x},${r.y},${this.big}|${bd.local}|${bd.ephemeral}`;
+    for (const s of h.sockets) {
+      if (s.sock === bd.sock || s.parent === bd.sock || (s.local && s.proto === bd.proto && splitAddr(s.local)[1] === bd.port)) {
+        sig += `|${s.sock}:${s.state}:${s.remote}:${s.state === "TIME_WAIT" ? secondsLeft(s, this.state) : ""}`;
+        for (const x of holders(h, s.sock)) sig += `;${x.pid}`;
+      }
+    }
+    for (const p of h.processes) {
+      if (homes.get(p.pid) === bd) sig += `|p${p.pid}:${p.program}:${p.threads.map((t) => t.tid).join(",")}`;
+    }
+    return sig;
   }
 
   /**
@@ -291,8 +409,9 @@ export class Scene {
       (s.sock !== bd.sock && bindingOf(h, s) === bd)));
     const svc = service(bd.proto, bd.port);
     const [ip] = splitAddr(bd.local);
-    const cls = ["apt", bd.ephemeral ? "ephemeral" : "fixed", fresh ? "appear" : ""].join(" ");
-    const g = el("g", { class: cls, id: `apt-${h.name}-${bd.proto}-${bd.sock}`, "data-port": bd.port, "data-proto": bd.proto });
+    const cls = ["apt", bd.ephemeral ? "ephemeral" : "fixed", fresh ? "appear" : ""].filter(Boolean).join(" ");
+    const g = el("g", { class: cls, id: `apt-${h.name}-${bd.proto}-${bd.sock}`, "data-port": bd.port, "data-proto": bd.proto, "data-ephemeral": bd.ephemeral ? "1" : "0" });
+    if (fresh) g.addEventListener("animationend", (ev) => ev.target === g && g.classList.remove("appear"));
     const W = r.w;
     const H = r.h;
     const inner = el("g", { transform: `translate(${round(r.x)} ${round(r.y)})` });
@@ -443,7 +562,7 @@ export class Scene {
     return bd ? this.aptRect(h, bd) : null;
   }
 
-  drawLetters(state, prev, ev, dur) {
+  drawLetters(state, prev, byPacket, dur) {
     const L = this.layout;
     const hostIdx = (name) => state.hosts.findIndex((h) => h.name === name);
     const live = new Set(state.packets.map((p) => p.packet));
@@ -452,7 +571,7 @@ export class Scene {
       if (live.has(id)) continue;
       this.letters.delete(id);
       const pk = node.__packet;
-      const done = ev && ev.packet === id ? ev : null;
+      const done = byPacket.get(id) || null;
       const a = hostIdx(pk.from);
       const bi = hostIdx(pk.to);
       const from = L.buildings[a];
@@ -480,6 +599,10 @@ export class Scene {
       }
       this.move(node, path, dur, () => this.fadeOut(node, dur));
     }
+    // Level of detail: with a crowd of letters on the street, address tags
+    // would hide each other; envelopes keep their flags (and the inspector
+    // shows everything).
+    this.overlay.classList.toggle("crowded", state.packets.length > crowdedLetters);
     // New letters: from the sender's apartment out to the street.
     let lane = 0;
     for (const pk of state.packets) {
@@ -526,7 +649,7 @@ export class Scene {
   letter(pk) {
     const g = el("g", { class: `letter ${pk.proto}`, id: "pkt-" + pk.packet, "data-select": "packet:" + pk.packet, tabindex: 0, role: "button", "aria-label": `Letter ${pk.src} to ${pk.dst}` });
     const flags = pk.proto === "udp" ? "UDP" : flagLabel(pk.flags);
-    g.appendChild(el("use", { href: "#sym-envelope", x: -42, y: -27, width: 84, height: 54, class: "envelope" }));
+    g.appendChild(el("use", { href: "#ov-sym-envelope", x: -42, y: -27, width: 84, height: 54, class: "envelope" }));
     g.appendChild(text(0, 8, "letter-flags", flags, { "text-anchor": "middle" }));
     const addr = this.big ? `:${splitAddr(pk.src)[1]} → :${splitAddr(pk.dst)[1]}` : `${pk.src} → ${pk.dst}`;
     const w = addr.length * (this.big ? 13 : 8.6) + 16;
@@ -596,13 +719,13 @@ export class Scene {
     this.tweens.clear();
   }
 
-  drawCallout(state, ev, jump) {
+  drawCallout(state, ev, jump, n = 1) {
     if (jump) {
       this.calloutsG.replaceChildren();
       this.callout = null;
     }
     if (this.callout) {
-      this.callout.age++;
+      this.callout.age += n;
       if (this.callout.age > 4) {
         this.callout.el.classList.add("gone");
         const old = this.callout.el;
@@ -638,6 +761,7 @@ export class Scene {
   /** focus highlights what the current event is about. */
   focus(state, ev) {
     for (const n of this.svg.querySelectorAll(".focus")) n.classList.remove("focus");
+    for (const n of this.overlay.querySelectorAll(".focus")) n.classList.remove("focus");
     if (!ev) return;
     const h = ev.host && state.hosts.find((x) => x.name === ev.host);
     if (!h) return;

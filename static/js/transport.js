@@ -57,10 +57,11 @@ export class SocketTransport {
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
-      // 1000 normal, 1008 policy, 1009 too big, 1013 try later: the server
-      // said no; anything else (network drop, 1001 going away) is worth a
-      // retry with a resume.
-      if (this.closed || ev.code === 1008 || ev.code === 1009) {
+      // 1000 normal (the server ended it: a class or private copy over),
+      // 1008 policy, 1009 too big: the server said no. Anything else (a
+      // network drop, 1001 going away, 1013 try later) is worth a retry
+      // with a resume.
+      if (this.closed || this.noReconnect || ev.code === 1000 || ev.code === 1008 || ev.code === 1009) {
         this.onStatus("closed", ev.code);
         return;
       }

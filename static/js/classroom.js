@@ -1,0 +1,243 @@
+// classroom.js: classroom mode in the browser (docs/protocol.md,
+// "Classroom"). The presenter starts a class and gets a join screen for
+// the projector (code, URL, QR code) and the class's answers to each
+// question; followers watch in sync, answer questions on their device, and
+// explore on a private copy when the presenter hands control over.
+
+import { h } from "./dom.js";
+import { SocketTransport } from "./transport.js";
+
+const store = {
+  get(k) {
+    try {
+      return sessionStorage.getItem("portville." + k);
+    } catch {
+      return null;
+    }
+  },
+  set(k, v) {
+    try {
+      if (v === null) sessionStorage.removeItem("portville." + k);
+      else sessionStorage.setItem("portville." + k, v);
+    } catch {
+      /* private mode: reconnects start over */
+    }
+  },
+};
+
+/** groupCode shows a join code in two groups of four: "K7M3 QPXR". */
+export function groupCode(code) {
+  return code.length === 8 ? code.slice(0, 4) + " " + code.slice(4) : code;
+}
+
+export class Classroom {
+  /** viewer is the Viewer; bar is where the class bar goes (in the stage). */
+  constructor(viewer, bar) {
+    this.viewer = viewer;
+    this.bar = bar;
+    this.info = null; // the class message: role, code, url, qr, mode, ...
+    this.stats = { followers: 0, answers: {} };
+    this.mine = {}; // a follower's answers by checkpoint number
+    this.private = null; // a follower's private copy: {transport}
+    this.screen = h("section", { class: "join-screen", hidden: true, "aria-label": "Join the class" });
+    viewer.stage.appendChild(this.screen);
+  }
+
+  get role() {
+    return this.info ? this.info.role : "";
+  }
+
+  /** following: a follower in follow mode, who cannot control playback. */
+  get following() {
+    return this.role === "follower" && this.info.mode === "follow";
+  }
+
+  /** start asks the server to make this session a class. */
+  start() {
+    this.viewer.sendClass({ type: "class.start" });
+  }
+
+  /** receive handles the class messages; it returns false for others. */
+  receive(m) {
+    switch (m.type) {
+      case "class":
+        this.set(m);
+        if (m.role === "presenter") this.showScreen(true);
+        return true;
+      case "class.stats":
+        this.stats = { followers: m.followers, answers: m.answers || {} };
+        this.draw();
+        this.viewer.captions.setStats(this.role === "presenter" ? this.stats : null);
+        return true;
+      case "class.mode":
+        if (this.info) this.info.mode = m.mode;
+        if (this.role === "follower") {
+          if (m.mode === "free") this.viewer.sendClass({ type: "fork" });
+          else this.leavePrivate();
+        }
+        this.viewer.classChanged();
+        this.draw();
+        return true;
+      case "class.end":
+        this.ended(m.reason);
+        return true;
+      case "answered":
+        this.mine[m.checkpoint] = m.choice;
+        this.viewer.captions.setMine(this.mine);
+        return true;
+      case "forked":
+        this.enterPrivate(m.session);
+        return true;
+    }
+    return false;
+  }
+
+  /** hello takes the class part of a hello (reconnects and late joins). */
+  hello(c) {
+    if (!c) {
+      if (this.info) this.ended("ended");
+      return;
+    }
+    this.set(c);
+    if (c.mine) {
+      this.mine = { ...c.mine };
+      this.viewer.captions.setMine(this.mine);
+    }
+  }
+
+  set(c) {
+    this.info = { ...(this.info || {}), ...c };
+    if (c.followers !== undefined) this.stats = { followers: c.followers, answers: c.answers || {} };
+    const v = this.viewer;
+    if (c.role === "presenter" && c.token && v.session) store.set("token." + v.session, c.token);
+    if (c.role === "follower" && c.follower) store.set("follower." + c.code, c.follower);
+    document.body.dataset.classRole = c.role;
+    v.captions.setStats(c.role === "presenter" ? this.stats : null);
+    v.classChanged();
+    this.draw();
+  }
+
+  /** answer sends a follower's pick to the server. */
+  answer(checkpoint, choice) {
+    if (this.role !== "follower") return false;
+    this.viewer.sendClass({ type: "answer", checkpoint, choice });
+    return true;
+  }
+
+  ended(reason) {
+    const code = this.info ? this.info.code : "";
+    const wasFollower = this.role === "follower";
+    this.leavePrivate();
+    this.info = null;
+    delete document.body.dataset.classRole;
+    this.showScreen(false);
+    this.viewer.captions.setStats(null);
+    this.viewer.classChanged();
+    this.draw();
+    if (wasFollower) {
+      store.set("follower." + code, null);
+      this.viewer.transport.close();
+      const lesson = this.viewer.meta && this.viewer.meta.id;
+      this.viewer.notice(reason === "idle" ? "The class ended (no activity for a long time)." : "The teacher ended the class." +
+        (lesson ? " You can open the lesson on your own from the lesson list." : ""), true);
+    }
+  }
+
+  /** enterPrivate opens the private copy the server made for this follower. */
+  enterPrivate(session) {
+    this.leavePrivate();
+    const v = this.viewer;
+    const t = new SocketTransport({
+      url: v.app.dataset.ws || "/ws",
+      onMessage: (m) => v.receivePrivate(m),
+      onStatus: () => {},
+      resumeInfo: () => null,
+    });
+    t.noReconnect = true;
+    this.private = { transport: t, session };
+    t.open({ session });
+    v.classChanged();
+    this.draw();
+  }
+
+  leavePrivate() {
+    if (!this.private) return;
+    this.private.transport.close();
+    this.private = null;
+    this.viewer.classChanged();
+  }
+
+  /** showScreen shows or hides the join screen for the projector. */
+  showScreen(show) {
+    if (!show || !this.info || this.role !== "presenter") {
+      this.screen.hidden = true;
+      return;
+    }
+    const c = this.info;
+    this.screen.replaceChildren(
+      h("button", { class: "join-close", type: "button", text: "×", "aria-label": "Hide the join screen", onclick: () => this.showScreen(false) }),
+      h("p", { class: "join-lead", text: "Follow this lesson on your own device" }),
+      h("div", { class: "join-grid" },
+        h("img", { class: "join-qr", src: c.qr, alt: `QR code of ${c.url}`, width: 260, height: 260 }),
+        h("div", { class: "join-text" },
+          h("p", { class: "join-step", text: "Open" }),
+          h("p", { class: "join-url", text: c.url }),
+          h("p", { class: "join-step", text: "or go to /join and type the code" }),
+          h("p", { class: "join-code", text: groupCode(c.code) }),
+          h("p", { class: "join-count", text: `${this.stats.followers} following` }))),
+      c.loopback ? h("p", { class: "join-warn", role: "alert", text: "This address only works on this computer. Open Portville at this machine's network address (start it with --addr 0.0.0.0:8080), or start it with --public-url, so that students can join." }) : null,
+      h("p", { class: "join-hint", text: "Press play when everyone is in. This screen hides when you start." }));
+    this.screen.hidden = false;
+  }
+
+  /** draw updates the class bar. */
+  draw() {
+    this.bar.hidden = !this.info && this.role !== "";
+    const parts = [];
+    if (!this.info) {
+      if (this.viewer.mode === "full" && !this.viewer.offline) {
+        parts.push(h("button", { class: "class-start", type: "button", text: "Start a class", title: "Let students follow on their devices", onclick: () => this.start() }));
+      }
+      this.bar.hidden = parts.length === 0;
+      this.bar.replaceChildren(...parts);
+      return;
+    }
+    const c = this.info;
+    if (this.role === "presenter") {
+      parts.push(
+        h("span", { class: "class-label" }, "Class ", h("strong", { text: groupCode(c.code) })),
+        h("span", { class: "class-count", text: `${this.stats.followers} following` }),
+        h("button", { type: "button", text: "Join screen", onclick: () => this.showScreen(this.screen.hidden) }),
+        h("button", {
+          type: "button", class: c.mode === "free" ? "class-free on" : "class-free",
+          text: c.mode === "free" ? "Take control back" : "Let everyone explore",
+          title: c.mode === "free" ? "Students return to your view" : "Each student explores a private copy from here",
+          onclick: () => this.viewer.sendClass({ type: "class.mode", mode: c.mode === "free" ? "follow" : "free" }),
+        }),
+        h("button", { type: "button", class: "class-end", text: "End class", onclick: () => this.viewer.sendClass({ type: "class.end" }) }));
+    } else {
+      const text = c.mode === "free"
+        ? (this.private ? "Exploring on your own copy: the teacher can call you back" : "Opening your own copy…")
+        : "Following the teacher";
+      parts.push(h("span", { class: "class-label" }, "Class ", h("strong", { text: groupCode(c.code) })), h("span", { class: "class-status", text }));
+    }
+    this.bar.replaceChildren(...parts);
+    this.bar.hidden = false;
+    if (this.role === "presenter" && !this.screen.hidden) this.showScreen(true);
+  }
+
+  /** connectParams returns how a page should open its websocket. */
+  static connectParams(app, params) {
+    const code = app.dataset.class;
+    if (code) {
+      const fid = store.get("follower." + code);
+      return { class: code, follower: fid || undefined };
+    }
+    return { lesson: params.lesson, os: params.os, seed: params.seed };
+  }
+
+  /** tokenFor returns the presenter token kept for a session, if any. */
+  static tokenFor(session) {
+    return session ? store.get("token." + session) : null;
+  }
+}

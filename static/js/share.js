@@ -1,0 +1,97 @@
+// share.js: the "Share / Embed" dialog. It turns what the viewer shows
+// right now (lesson, OS, seed, event, speed, theme, captions) into a link
+// and an iframe snippet a course author can paste into a course page.
+
+import { h } from "./dom.js";
+
+/**
+ * shareURL returns the URL of the current view. path is "lesson" or
+ * "embed"; opts: start (bool), autoplay (bool), controls, and the viewer's
+ * settings.
+ */
+export function shareURL(loc, path, s) {
+  const u = new URL(loc.href);
+  u.hash = "";
+  u.search = "";
+  u.pathname = loc.pathname.replace(/\/(lesson|embed|join)\//, `/${path}/`);
+  const q = u.searchParams;
+  if (s.os) q.set("os", s.os);
+  if (s.seed !== undefined && s.seed !== null) q.set("seed", String(s.seed));
+  if (s.start && s.seq !== undefined) q.set("start", String(s.seq));
+  if (s.speed && s.speed !== 1) q.set("speed", String(s.speed));
+  if (s.theme) q.set("theme", s.theme);
+  if (s.caption && s.caption !== "both") q.set("caption", s.caption);
+  if (path === "embed" && s.controls && s.controls !== "minimal") q.set("controls", s.controls);
+  if (s.autoplay) q.set("autoplay", "1");
+  return u.toString();
+}
+
+/** iframeSnippet returns the HTML to paste into a course page. */
+export function iframeSnippet(url, title, w, hgt) {
+  const esc = (x) => String(x).replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+  return `<iframe src="${esc(url)}" width="${w}" height="${hgt}" style="border:0;max-width:100%" allow="fullscreen" loading="lazy" title="${esc(title)}"></iframe>`;
+}
+
+async function copy(text, btn) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    // Older browsers, or no permission: select the text for the user.
+    const ta = btn.previousElementSibling;
+    ta.select?.();
+    document.execCommand?.("copy");
+  }
+  const label = btn.textContent;
+  btn.textContent = "Copied";
+  setTimeout(() => (btn.textContent = label), 1500);
+}
+
+export class ShareDialog {
+  /** settings() returns the viewer's current settings for the URL. */
+  constructor(settings) {
+    this.settings = settings;
+    this.dialog = h("dialog", { class: "share", "aria-labelledby": "share-title" });
+    document.body.appendChild(this.dialog);
+    this.dialog.addEventListener("click", (ev) => {
+      if (ev.target === this.dialog) this.dialog.close();
+    });
+  }
+
+  open() {
+    const s = this.settings();
+    const opt = { start: s.seq > s.startSeq, autoplay: false, controls: "minimal", size: "800x450" };
+    const link = h("input", { type: "text", readonly: true, class: "share-text", "aria-label": "Link to this view" });
+    const snippet = h("textarea", { readonly: true, rows: 3, class: "share-text", "aria-label": "HTML to embed this view" });
+    const update = () => {
+      const cur = { ...s, start: opt.start, autoplay: opt.autoplay, controls: opt.controls };
+      link.value = shareURL(location, "lesson", cur);
+      const [w, hh] = opt.size.split("x");
+      snippet.value = iframeSnippet(shareURL(location, "embed", cur), `Portville: ${s.title}`, w, hh);
+    };
+    const check = (label, key) => h("label", { class: "share-opt" },
+      h("input", { type: "checkbox", checked: opt[key] ? true : null, onchange: (ev) => { opt[key] = ev.target.checked; update(); } }), " ", label);
+    const select = (label, key, values) => h("label", { class: "share-opt" }, label + " ",
+      h("select", { onchange: (ev) => { opt[key] = ev.target.value; update(); } },
+        values.map(([v, t]) => h("option", { value: v, text: t, selected: v === opt[key] ? true : null }))));
+    const copyBtn = () => h("button", { type: "button", class: "share-copy", text: "Copy", onclick: (ev) => copy(ev.target.previousElementSibling.value, ev.target) });
+    this.dialog.replaceChildren(
+      h("form", { method: "dialog", class: "share-form" },
+        h("h2", { id: "share-title", text: "Share or embed this view" }),
+        h("p", { class: "share-sub", text: `${s.title}: ${s.osTitle}, seed ${s.seed}, event ${s.seq} of ${s.total}, ${s.theme} theme.` }),
+        h("div", { class: "share-opts" },
+          check(`Start at event ${s.seq}`, "start"),
+          check("Play on open", "autoplay"),
+          select("Embed controls:", "controls", [["full", "full"], ["minimal", "minimal"], ["none", "none"]]),
+          select("Embed size:", "size", [["800x450", "800 × 450"], ["960x540", "960 × 540"], ["1280x720", "1280 × 720"]])),
+        h("h3", { text: "Link" }),
+        h("div", { class: "share-row" }, link, copyBtn()),
+        h("h3", { text: "Embed in a course page" }),
+        h("div", { class: "share-row" }, snippet, copyBtn()),
+        h("p", { class: "share-sub", text: "The embedded view also answers a small postMessage API (play, pause, seek, events, height) for the course page: see docs/embedding.md in the Portville repository." }),
+        h("div", { class: "share-actions" }, h("button", { type: "submit", class: "share-close", text: "Close" }))));
+    update();
+    this.dialog.showModal();
+    link.focus();
+    link.select();
+  }
+}

@@ -1,0 +1,420 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"portville/sim"
+	"portville/sim/lessons"
+	"portville/sim/scenario"
+	"portville/web/internal/browsertest"
+)
+
+// browserServer starts the real server with the built-in lessons and the
+// real front end on 127.0.0.1:0. hold, when set, replaces the pacing (to
+// play lessons quickly).
+func browserServer(t testing.TB, hold func(sim.Kind) time.Duration) string {
+	t.Helper()
+	srv, err := New(Config{hold: hold, ControlRate: 200, ControlBurst: 400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		hs.Close()
+	})
+	return hs.URL
+}
+
+func fastHold(sim.Kind) time.Duration { return 2 * time.Millisecond }
+
+// openViewer loads a page and waits until the viewer has its first hello.
+func openViewer(t *testing.T, tab *browsertest.Tab, url string) {
+	t.Helper()
+	tab.Do(chromedp.Navigate(url))
+	browsertest.Wait(tab, `window.portville && window.portville.viewer.meta !== null && window.portville.viewer.state.hosts.length > 0`, 20*time.Second)
+}
+
+// snapshotJSON runs a lesson to event seq and returns the world's snapshot
+// as the browser's JSON.stringify writes it.
+func snapshotJSON(t *testing.T, sc *scenario.Scenario, seq uint64) string {
+	t.Helper()
+	var snap sim.Snapshot
+	_, err := sc.Run(scenario.Options{StopAfter: seq, OnStop: func(w *sim.World) { snap = w.Snapshot() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return marshalPlain(t, snap)
+}
+
+func marshalPlain(t *testing.T, v any) string {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// lessonEvents returns a lesson's events with its default options.
+func lessonEvents(t *testing.T, sc *scenario.Scenario) []sim.Event {
+	t.Helper()
+	var evs []sim.Event
+	if _, err := sc.Run(scenario.Options{OnEvent: func(e *sim.Event) { evs = append(evs, *e) }}); err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+const stateJS = `JSON.stringify(window.portville.state())`
+
+// playToEnd plays the lesson until the cursor reaches the end, pressing
+// play again after every checkpoint.
+const playToEndJS = `(async () => {
+  const v = window.portville.viewer;
+  const total = v.meta.total;
+  const t0 = Date.now();
+  while (v.state.seq < total) {
+    if (!v.playback.playing) v.send({ type: "play" });
+    await new Promise((r) => setTimeout(r, 60));
+    if (Date.now() - t0 > 60000) throw new Error("stuck at event " + v.state.seq + " of " + total);
+  }
+  return v.state.seq;
+})()`
+
+// TestBrowserLessonsPlayToEnd plays every lesson to its end in Chromium:
+// no console error, one building per host, and the browser's state at
+// the end equals the simulator's snapshot.
+func TestBrowserLessonsPlayToEnd(t *testing.T) {
+	base := browserServer(t, fastHold)
+	all, err := lessons.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range all {
+		t.Run(l.ID, func(t *testing.T) {
+			tab := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
+			openViewer(t, tab, base+"/lesson/"+l.ID)
+			seq := browsertest.Eval[float64](tab, playToEndJS)
+			evs := lessonEvents(t, l.Scenario)
+			if int(seq) != len(evs) {
+				t.Fatalf("played to %v, want %d", seq, len(evs))
+			}
+			if got, want := browsertest.Eval[string](tab, stateJS), snapshotJSON(t, l.Scenario, uint64(len(evs))); got != want {
+				t.Errorf("the browser's state at the end differs from the simulator's:\n got %s\nwant %s", clip(got), clip(want))
+			}
+			hosts := len(l.Scenario.Hosts)
+			if n := browsertest.Eval[float64](tab, `document.querySelectorAll("#scene .building").length`); int(n) != hosts {
+				t.Errorf("%v buildings drawn, want %d", n, hosts)
+			}
+			if errs := tab.ConsoleErrors(); len(errs) > 0 {
+				t.Errorf("console errors: %v", errs)
+			}
+		})
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 600 {
+		return s[:600] + "..."
+	}
+	return s
+}
+
+// TestBrowserReducer checks the browser's model against the simulator over
+// every lesson's recorded events: starting from the empty world and
+// applying each event must give exactly the simulator's snapshot after
+// that event.
+func TestBrowserReducer(t *testing.T) {
+	base := browserServer(t, nil)
+	tab := browsertest.New(t, browsertest.Options{})
+	tab.Do(chromedp.Navigate(base + "/"))
+	modelURL := browsertest.Eval[string](tab, `new URL(document.querySelector('link[rel=stylesheet]').getAttribute('href').replace('css/app.css', 'js/model.js'), location.href).href`)
+	all, err := lessons.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range all {
+		var events []json.RawMessage
+		var snaps []json.RawMessage
+		_, err := l.Scenario.Run(scenario.Options{OnEvent: func(e *sim.Event) {
+			events = append(events, e.AppendJSON(nil))
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for seq := 1; seq <= len(events); seq++ {
+			snaps = append(snaps, json.RawMessage(snapshotJSON(t, l.Scenario, uint64(seq))))
+		}
+		data := marshalPlain(t, map[string]any{"events": events, "snaps": snaps})
+		js := fmt.Sprintf(`(async () => {
+  const m = await import(%q);
+  const data = %s;
+  let s = m.empty();
+  for (let i = 0; i < data.events.length; i++) {
+    s = m.apply(s, data.events[i]);
+    const want = JSON.stringify(data.snaps[i]);
+    const got = m.canonical(s);
+    if (got !== want) return "event " + data.events[i].seq + " (" + data.events[i].kind + "): got " + got.slice(0, 400) + " want " + want.slice(0, 400);
+  }
+  return "";
+})()`, modelURL, data)
+		if msg := browsertest.Eval[string](tab, js); msg != "" {
+			t.Errorf("%s: the reducer differs from the simulator at %s", l.ID, msg)
+		}
+	}
+	if errs := tab.ConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+}
+
+// firstSeq returns the seq of the first event matching f.
+func firstSeq(evs []sim.Event, f func(sim.Event) bool) uint64 {
+	for _, e := range evs {
+		if f(e) {
+			return e.Seq
+		}
+	}
+	return 0
+}
+
+// TestBrowserApartments: the scene shows the apartments the lesson
+// creates: apartment 80 on the server, an ephemeral apartment inside the
+// range on the laptop, and the ephemeral one gone once released.
+func TestBrowserApartments(t *testing.T) {
+	base := browserServer(t, nil)
+	l, err := lessons.Get("ephemeral-ports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := lessonEvents(t, l.Scenario)
+	assigned := firstSeq(evs, func(e sim.Event) bool { return e.Kind == sim.KindPortAssign && e.Host == "laptop" })
+	var port uint16
+	for _, e := range evs {
+		if e.Seq == assigned {
+			port = e.Port
+		}
+	}
+	tab := browsertest.New(t, browsertest.Options{Width: 1920, Height: 1080})
+	openViewer(t, tab, base+"/lesson/ephemeral-ports")
+	seek := func(seq uint64) {
+		browsertest.Eval[bool](tab, fmt.Sprintf(`window.portville.viewer.send({type: "seek", seq: %d}), true`, seq))
+		browsertest.Wait(tab, fmt.Sprintf(`window.portville.seq() === %d`, seq), 10*time.Second)
+	}
+	seek(assigned)
+	type apt struct {
+		Port      int    `json:"port"`
+		Proto     string `json:"proto"`
+		Ephemeral string `json:"eph"`
+		Host      string `json:"host"`
+	}
+	apts := func() []apt {
+		raw := browsertest.Eval[string](tab, `JSON.stringify([...document.querySelectorAll("#scene .apt:not(.leaving)")].map(a => ({port: Number(a.dataset.port), proto: a.dataset.proto, eph: a.dataset.ephemeral, host: a.closest(".building").dataset.host})))`)
+		var out []apt
+		if err := json.Unmarshal([]byte(raw), &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	got := apts()
+	has := func(list []apt, a apt) bool {
+		for _, x := range list {
+			if x == a {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(got, apt{80, "tcp", "0", "web"}) {
+		t.Errorf("apartments %+v: want TCP 80 on web", got)
+	}
+	if !has(got, apt{int(port), "tcp", "1", "laptop"}) || port < 32768 || port > 60999 {
+		t.Errorf("apartments %+v: want the ephemeral apartment %d (in 32768-60999) on the laptop", got, port)
+	}
+	// At the end every ephemeral port has been released.
+	seek(uint64(len(evs)))
+	for _, a := range apts() {
+		if a.Host == "laptop" {
+			t.Errorf("at the end the laptop still has apartment %+v", a)
+		}
+	}
+	if errs := tab.ConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+}
+
+// TestBrowserKeyboard drives playback with the keys the controls promise.
+func TestBrowserKeyboard(t *testing.T) {
+	base := browserServer(t, nil)
+	tab := browsertest.New(t, browsertest.Options{})
+	openViewer(t, tab, base+"/lesson/sockets")
+	start := browsertest.Eval[float64](tab, `window.portville.seq()`)
+	key := func(k string) {
+		tab.Do(chromedp.KeyEvent(k))
+	}
+	waitFor := func(js string) { browsertest.Wait(tab, js, 10*time.Second) }
+	key(kb.ArrowRight)
+	waitFor(fmt.Sprintf(`window.portville.seq() === %v`, start+1))
+	key(kb.PageDown)
+	waitFor(fmt.Sprintf(`window.portville.seq() === %v`, start+2))
+	key(kb.ArrowLeft)
+	waitFor(fmt.Sprintf(`window.portville.seq() === %v`, start+1))
+	key(kb.PageUp)
+	waitFor(fmt.Sprintf(`window.portville.seq() === %v`, start))
+	key("+")
+	waitFor(`window.portville.playback().speed === 2`)
+	key("-")
+	waitFor(`window.portville.playback().speed === 1`)
+	key(" ")
+	waitFor(`window.portville.playback().playing === true`)
+	key(" ")
+	waitFor(`window.portville.playback().playing === false`)
+	key(kb.ArrowRight)
+	key(kb.ArrowRight)
+	waitFor(fmt.Sprintf(`window.portville.seq() > %v`, start))
+	key(kb.Home)
+	waitFor(fmt.Sprintf(`window.portville.seq() === %v`, start))
+	key("p")
+	waitFor(`document.documentElement.dataset.theme === "projector"`)
+	key("p")
+	waitFor(`document.documentElement.dataset.theme !== "projector"`)
+	if errs := tab.ConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+}
+
+// sceneDOM returns the scene's markup without what is transient: the
+// classes of running animations and highlights, letters that are fading,
+// and error callouts (which follow the latest event).
+const sceneDOMJS = `(() => {
+  const svg = document.getElementById("scene").cloneNode(true);
+  svg.querySelectorAll(".leaving, .letter.gone, .letter.delivered, .letter.dropped, .callouts > *").forEach((n) => n.remove());
+  svg.querySelectorAll(".appear, .focus").forEach((n) => n.classList.remove("appear", "focus"));
+  return svg.outerHTML;
+})()`
+
+// TestBrowserStepBack: stepping forward then back returns the scene to
+// exactly the markup it had, at several points of a lesson.
+func TestBrowserStepBack(t *testing.T) {
+	base := browserServer(t, nil)
+	tab := browsertest.New(t, browsertest.Options{})
+	openViewer(t, tab, base+"/lesson/many-clients-one-port")
+	total := browsertest.Eval[float64](tab, `window.portville.viewer.meta.total`)
+	for _, at := range []float64{20, 45, 70, 100, total - 2} {
+		browsertest.Eval[bool](tab, fmt.Sprintf(`window.portville.viewer.send({type: "seek", seq: %v}), true`, at))
+		browsertest.Wait(tab, fmt.Sprintf(`window.portville.seq() === %v`, at), 10*time.Second)
+		// Walk forward to it one event at a time, as a class would.
+		browsertest.Eval[bool](tab, `window.portville.viewer.send({type: "step"}), true`)
+		browsertest.Wait(tab, fmt.Sprintf(`window.portville.seq() === %v`, at+1), 10*time.Second)
+		time.Sleep(1500 * time.Millisecond) // let animations end
+		before := browsertest.Eval[string](tab, sceneDOMJS)
+		browsertest.Eval[bool](tab, `window.portville.viewer.send({type: "step"}), true`)
+		browsertest.Wait(tab, fmt.Sprintf(`window.portville.seq() === %v`, at+2), 10*time.Second)
+		browsertest.Eval[bool](tab, `window.portville.viewer.send({type: "back"}), true`)
+		browsertest.Wait(tab, fmt.Sprintf(`window.portville.seq() === %v`, at+1), 10*time.Second)
+		time.Sleep(300 * time.Millisecond)
+		after := browsertest.Eval[string](tab, sceneDOMJS)
+		if before != after {
+			t.Errorf("after step and back at event %v the scene differs:\n%s", at+1, domDiff(before, after))
+		}
+	}
+}
+
+// domDiff shows where two markups first differ.
+func domDiff(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	from := max(0, i-200)
+	return fmt.Sprintf("before: ...%s\n after: ...%s", a[from:min(len(a), i+200)], b[from:min(len(b), i+200)])
+}
+
+// TestBrowserReducedMotion: with prefers-reduced-motion, letters jump to
+// where they end (no animation frames) and CSS animations are off.
+func TestBrowserReducedMotion(t *testing.T) {
+	base := browserServer(t, nil)
+	tab := browsertest.New(t, browsertest.Options{ReducedMotion: true})
+	openViewer(t, tab, base+"/lesson/ephemeral-ports")
+	for i := 0; i < 25; i++ {
+		browsertest.Eval[bool](tab, `window.portville.viewer.send({type: "step"}), true`)
+		time.Sleep(40 * time.Millisecond)
+	}
+	browsertest.Wait(tab, `window.portville.seq() >= 25`, 10*time.Second)
+	if f := browsertest.Eval[float64](tab, `window.portville.frames()`); f != 0 {
+		t.Errorf("%v animation frames with reduced motion, want none", f)
+	}
+	anim := browsertest.Eval[string](tab, `(() => { const a = document.querySelector("#scene .apt"); return a ? getComputedStyle(a).animationName : "no apartment"; })()`)
+	if anim != "none" {
+		t.Errorf("apartment animation %q with reduced motion, want none", anim)
+	}
+	// Letters on their way sit at their end point, not somewhere between.
+	if n := browsertest.Eval[float64](tab, `document.querySelectorAll("#scene .letter").length`); n == 0 {
+		t.Log("no letter on screen at this point")
+	}
+}
+
+// TestBrowserFits: the scene fits the window without scrolling at the
+// classroom sizes, and the embed route fits an 800x450 iframe.
+func TestBrowserFits(t *testing.T) {
+	base := browserServer(t, nil)
+	for _, size := range []struct{ w, h int64 }{{1920, 1080}, {1280, 720}} {
+		t.Run(fmt.Sprintf("%dx%d", size.w, size.h), func(t *testing.T) {
+			tab := browsertest.New(t, browsertest.Options{Width: size.w, Height: size.h})
+			openViewer(t, tab, base+"/lesson/os-differences")
+			fits := browsertest.Eval[string](tab, `(() => {
+  const d = document.scrollingElement;
+  if (d.scrollHeight > innerHeight + 1 || d.scrollWidth > innerWidth + 1) return "the page scrolls: " + d.scrollWidth + "x" + d.scrollHeight;
+  const r = document.getElementById("scene").getBoundingClientRect();
+  if (r.bottom > innerHeight + 1 || r.right > innerWidth + 1 || r.height < 200) return "scene " + JSON.stringify(r);
+  return "";
+})()`)
+			if fits != "" {
+				t.Error(fits)
+			}
+		})
+	}
+	t.Run("embed-800x450", func(t *testing.T) {
+		tab := browsertest.New(t, browsertest.Options{Width: 1000, Height: 700})
+		page := fmt.Sprintf(`data:text/html,<iframe id="f" src="%s/embed/ephemeral-ports" width="800" height="450" style="border:0"></iframe>`, base)
+		tab.Do(chromedp.Navigate(page))
+		time.Sleep(300 * time.Millisecond)
+		// The frame is on another origin than the data: page, so look
+		// inside it through the server's page loaded on its own at the
+		// same size, and check the iframe element itself here.
+		w := browsertest.Eval[float64](tab, `document.getElementById("f").getBoundingClientRect().width`)
+		if w != 800 {
+			t.Errorf("iframe width %v", w)
+		}
+		inner := browsertest.New(t, browsertest.Options{Width: 800, Height: 450})
+		openViewer(t, inner, base+"/embed/ephemeral-ports")
+		fits := browsertest.Eval[string](inner, `(() => {
+  const d = document.scrollingElement;
+  if (d.scrollHeight > innerHeight + 1 || d.scrollWidth > innerWidth + 1) return "the embed scrolls: " + d.scrollWidth + "x" + d.scrollHeight;
+  const r = document.getElementById("scene").getBoundingClientRect();
+  if (r.height < 150) return "the scene is too small: " + JSON.stringify(r);
+  if (document.querySelector(".sidebar") && getComputedStyle(document.querySelector(".sidebar")).display !== "none") return "the sidebar shows in the embed";
+  return "";
+})()`)
+		if fits != "" {
+			t.Error(fits)
+		}
+		if errs := inner.ConsoleErrors(); len(errs) > 0 {
+			t.Errorf("console errors: %v", errs)
+		}
+	})
+}

@@ -1,0 +1,147 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"portville/sim"
+	"portville/web/internal/browsertest"
+)
+
+// measureFramesJS counts requestAnimationFrame callbacks for ms
+// milliseconds and returns the median frame rate and the longest gap
+// between two frames.
+const measureFramesJS = `(async (ms) => {
+  const times = [];
+  await new Promise((done) => {
+    const t0 = performance.now();
+    const tick = (t) => { times.push(t); if (t - t0 < ms) requestAnimationFrame(tick); else done(); };
+    requestAnimationFrame(tick);
+  });
+  const gaps = [];
+  for (let i = 1; i < times.length; i++) gaps.push(times[i] - times[i - 1]);
+  gaps.sort((a, b) => a - b);
+  const median = gaps[Math.floor(gaps.length / 2)];
+  const mean = (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000);
+  return JSON.stringify({ fps: 1000 / median, mean, worst: gaps[gaps.length - 1], frames: times.length, letters: document.querySelectorAll(".letter:not(.gone)").length });
+})`
+
+type frameStats struct {
+	FPS     float64 `json:"fps"`
+	Mean    float64 `json:"mean"`
+	Worst   float64 `json:"worst"`
+	Frames  int     `json:"frames"`
+	Letters int     `json:"letters"`
+}
+
+func reportFrames(b *testing.B, raw string) frameStats {
+	var fs frameStats
+	if err := json.Unmarshal([]byte(raw), &fs); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(fs.FPS, "fps-median")
+	b.ReportMetric(fs.Mean, "fps-mean")
+	b.ReportMetric(fs.Worst, "worst-frame-ms")
+	return fs
+}
+
+// BenchmarkFrameRateLesson plays a lesson at speed 2 in Chromium
+// (1920x1080) and measures the frame rate for 8 s of playback.
+func BenchmarkFrameRateLesson(b *testing.B) {
+	base := browserServerB(b)
+	tab := browsertest.New(b, browsertest.Options{Width: 1920, Height: 1080})
+	tab.Do(chromedp.Navigate(base + "/lesson/many-clients-one-port"))
+	browsertest.Wait(tab, `window.portville && window.portville.viewer.meta !== null`, 20*time.Second)
+	for i := 0; i < b.N; i++ {
+		browsertest.Eval[bool](tab, `window.portville.viewer.send({type: "restart"}), window.portville.viewer.send({type: "speed", x: 2}), window.portville.viewer.send({type: "play"}), true`)
+		// Keep playing through checkpoints while measuring.
+		browsertest.Eval[bool](tab, `(window.__keepPlaying = setInterval(() => { const v = window.portville.viewer; if (!v.playback.playing) v.send({type: "play"}); }, 300)), true`)
+		fs := reportFrames(b, browsertest.Eval[string](tab, measureFramesJS+`(8000)`))
+		browsertest.Eval[bool](tab, `clearInterval(window.__keepPlaying), true`)
+		b.Logf("lesson: %.1f fps median, %.1f mean, worst frame %.1f ms, %d frames", fs.FPS, fs.Mean, fs.Worst, fs.Frames)
+	}
+}
+
+// stressStream makes a town of 12 hosts where every host sends UDP
+// letters to the others without waiting: waves of 150 letters in flight.
+func stressStreamT(b testing.TB, waves int) ([]json.RawMessage, map[string]int) {
+	var events []json.RawMessage
+	w := sim.NewWorld(sim.Config{Seed: 1, Latency: 400 * sim.Millisecond, OnEvent: func(e *sim.Event) {
+		events = append(events, e.AppendJSON(nil))
+	}})
+	var hosts []*sim.Host
+	var procs []*sim.Process
+	capacity := map[string]int{}
+	for i := 0; i < 12; i++ {
+		h, err := w.AddHost(sim.HostSpec{Name: fmt.Sprintf("host%d", i+1), Addrs: []netip.Addr{netip.AddrFrom4([4]byte{10, 0, 0, byte(i + 1)})}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.Install(sim.Program{Name: "echo", Server: &sim.ServerSpec{Listen: []sim.Service{{Proto: sim.UDP, Port: 7}}, Protocol: "none"}})
+		h.Install(sim.Program{Name: "sender"})
+		h.Start("echo", sim.StartOptions{})
+		p, _ := h.Start("sender", sim.StartOptions{})
+		hosts, procs = append(hosts, h), append(procs, p)
+		capacity[h.Name()] = 2
+	}
+	// One UDP socket per host, bound once: the letters are the load, not
+	// apartments coming and going.
+	fds := make([]int, len(procs))
+	for i, p := range procs {
+		fd, err := p.Main().Socket(sim.UDP)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := p.Main().Bind(fd, netip.AddrPortFrom(netip.IPv4Unspecified(), 5000)); err != nil {
+			b.Fatal(err)
+		}
+		fds[i] = fd
+	}
+	for wave := 0; wave < waves; wave++ {
+		for k := 0; k < 150; k++ {
+			from := k % 12
+			to := (from + 1 + (k/12+wave)%11) % 12
+			procs[from].Main().SendTo(fds[from], netip.AddrPortFrom(hosts[to].Addr(), 7), "stress")
+		}
+		w.Settle()
+	}
+	return events, capacity
+}
+
+// BenchmarkFrameRateStress feeds a stream of 12 hosts with about 150
+// letters in flight to an offline viewer (1920x1080) at 250 events a
+// second, and measures the frame rate for 8 s.
+func BenchmarkFrameRateStress(b *testing.B) {
+	events, capacity := stressStreamT(b, 6)
+	base := browserServerB(b)
+	tab := browsertest.New(b, browsertest.Options{Width: 1920, Height: 1080})
+	tab.Do(chromedp.Navigate(base + "/lesson/sockets?transport=none"))
+	browsertest.Wait(tab, `window.portville !== undefined`, 20*time.Second)
+	data, _ := json.Marshal(map[string]any{"events": events, "capacity": capacity})
+	for i := 0; i < b.N; i++ {
+		browsertest.Eval[bool](tab, fmt.Sprintf(`(() => {
+  const data = %s;
+  const v = window.portville.viewer;
+  v.receive({type: "hello", v: 1, session: "bench", timeline: 1000 + %d, lesson: {id: "", title: "Stress", summary: "", takeaways: [], os: "linux", seed: 1, start: 0, total: data.events.length, checkpoints: [], capacity: data.capacity},
+    snapshot: {seq: 0, t_us: 0, hosts: [], packets: []}, state: {playing: true, speed: 1, seq: 0, total: data.events.length}});
+  let i = 0;
+  window.__feed = setInterval(() => {
+    for (let k = 0; k < 4 && i < data.events.length; k++) v.receive({type: "event", event: data.events[i++]});
+    if (i >= data.events.length) clearInterval(window.__feed);
+  }, 16);
+  return true;
+})()`, data, i))
+		time.Sleep(1500 * time.Millisecond) // letters fill the street
+		fs := reportFrames(b, browsertest.Eval[string](tab, measureFramesJS+`(8000)`))
+		browsertest.Eval[bool](tab, `clearInterval(window.__feed), true`)
+		b.ReportMetric(float64(fs.Letters), "letters-at-end")
+		b.Logf("stress: %.1f fps median, %.1f mean, worst frame %.1f ms, %d frames, %d letters on screen at the end", fs.FPS, fs.Mean, fs.Worst, fs.Frames, fs.Letters)
+	}
+}
+
+func browserServerB(b *testing.B) string { return browserServer(b, nil) }
