@@ -22,6 +22,7 @@ check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	GOOS=js GOARCH=wasm $(GO) vet -tags portville_noyaml ./cmd/portville-wasm
 	$(GO) tool templ generate -check
 
 # bench runs every Go benchmark; docs/benchmarks.md records the figures and
@@ -32,6 +33,14 @@ bench:
 build:
 	$(GO) build -o bin/portville ./cmd/portville
 
+# static writes the app as plain files into $(STATIC_DIR), for any static
+# file server (python3 -m http.server -d dist/static): the pages, the front
+# end and the simulator compiled to WebAssembly, which export-static builds
+# with this Go toolchain (GOOS=js GOARCH=wasm, -tags portville_noyaml).
+STATIC_DIR ?= dist/static
+static:
+	$(GO) run ./cmd/portville export-static $(STATIC_DIR)
+
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./sim/scenario/
-	$(GO) test -run '^$$' -fuzz FuzzWorld -fuzztime 60s ./sim/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -fuzzminimizetime 100x ./sim/scenario/
+	$(GO) test -run '^$$' -fuzz FuzzWorld -fuzztime 60s -fuzzminimizetime 100x ./sim/

@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 )
 
 // Loopback is the address every host has for talking to itself.
@@ -53,14 +52,12 @@ type portUse struct {
 	byConnect bool
 }
 
-var hostNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
-
 // AddHost adds a host and emits host.up.
 func (w *World) AddHost(spec HostSpec) (*Host, error) {
 	if len(w.hosts) >= maxHosts {
 		return nil, fmt.Errorf("too many hosts (the limit is %d)", maxHosts)
 	}
-	if !hostNameRE.MatchString(spec.Name) {
+	if !validHostName(spec.Name) {
 		return nil, fmt.Errorf("host name %q: want lower-case letters, digits and '-', starting with a letter, at most 32 characters", spec.Name)
 	}
 	if w.byName[spec.Name] != nil {

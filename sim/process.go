@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 )
 
 // Service is a protocol and port a server program listens on.
@@ -59,11 +58,9 @@ type Program struct {
 	Client string
 }
 
-var programNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._-]{0,31}$`)
-
 // Install puts a program on the host and emits program.install.
 func (h *Host) Install(p Program) (*Program, error) {
-	if !programNameRE.MatchString(p.Name) {
+	if !validProgramName(p.Name) {
 		return nil, fmt.Errorf("program name %q: want letters, digits, '.', '_' or '-', starting with a letter, at most 32 characters", p.Name)
 	}
 	if h.Program(p.Name) != nil {

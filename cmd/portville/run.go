@@ -30,7 +30,8 @@ const usage = `usage:
   portville [serve] [--addr 127.0.0.1:8080]   start the web app
   portville run --lesson ID | --file F [--seed N] [--os linux|windows|macos|freebsd] [--format text|jsonl]
   portville check FILE...                      validate scenario files
-  portville lessons                            list the built-in lessons`
+  portville lessons                            list the built-in lessons
+  portville export-static DIR                  write the app as static files (no server needed) into DIR`
 
 // run is the whole program; main only wires it to the process. Tests call
 // it directly.
@@ -48,11 +49,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return check(args, stdout, stderr)
 	case "lessons":
 		return listLessons(args, stdout)
+	case "export-static":
+		return exportStatic(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
 	}
-	return usagef("unknown command %q (commands: serve, run, check, lessons, help)", cmd)
+	return usagef("unknown command %q (commands: serve, run, check, lessons, export-static, help)", cmd)
 }
 
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {

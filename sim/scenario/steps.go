@@ -1,3 +1,5 @@
+//go:build !portville_noyaml
+
 package scenario
 
 import (

@@ -1,3 +1,5 @@
+//go:build !portville_noyaml
+
 package scenario
 
 import (
@@ -34,11 +36,6 @@ func (d *decoder) errAt(line, col int, format string, args ...any) {
 func (d *decoder) errf(n ast.Node, format string, args ...any) {
 	p := posOf(n)
 	d.errAt(p.Line, p.Col, format, args...)
-}
-
-// Pos is a position in a scenario file.
-type Pos struct {
-	Line, Col int
 }
 
 func posOf(n ast.Node) Pos {
@@ -395,22 +392,4 @@ func parseDuration(s string) (sim.Time, error) {
 		}
 	}
 	return 0, fmt.Errorf("%q is not a duration (expected a number and a unit: us, ms, s, m or h, such as 10ms or 61s)", s)
-}
-
-// humanDuration writes a duration in the largest unit that divides it, in
-// the same units a scenario file uses: 1us, 10ms, 61s, 2m, 1h.
-func humanDuration(t sim.Time) string {
-	units := []struct {
-		suffix string
-		unit   sim.Time
-	}{{"h", 3600 * sim.Second}, {"m", 60 * sim.Second}, {"s", sim.Second}, {"ms", sim.Millisecond}}
-	if t == 0 {
-		return "0s"
-	}
-	for _, u := range units {
-		if t%u.unit == 0 {
-			return strconv.FormatInt(int64(t/u.unit), 10) + u.suffix
-		}
-	}
-	return strconv.FormatInt(int64(t), 10) + "us"
 }

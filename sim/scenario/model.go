@@ -1,0 +1,168 @@
+package scenario
+
+// This file holds what a scenario is and what running one needs; the YAML
+// front end (Parse, in scenario.go, steps.go and yaml.go) is left out of
+// builds with the tag portville_noyaml, so that the WebAssembly build of
+// the static site (cmd/portville-wasm) runs scenarios without linking the
+// YAML parser.
+
+import (
+	"net/netip"
+	"strconv"
+
+	"portville/sim"
+)
+
+// Limits on a scenario file. Each has its own error message.
+const (
+	MaxFileBytes       = 256 << 10
+	MaxHosts           = 12
+	MaxAddrsPerHost    = 4
+	MaxProgramsPerHost = 16
+	MaxSteps           = 500
+	MaxChoices         = 6
+	MaxRevealAfter     = 10
+	// MaxWaitTotal bounds the simulated time a script asks for with wait
+	// and after; MaxSimTime bounds the whole run, timers included.
+	MaxWaitTotal = 3600 * sim.Second
+	MaxSimTime   = 2 * 3600 * sim.Second
+	// MaxEvents bounds the events one run may produce.
+	MaxEvents = 100_000
+)
+
+// Scenario is a parsed, validated scenario file.
+type Scenario struct {
+	File      string
+	ID        string
+	Title     string
+	Summary   string
+	Takeaways []string
+	Seed      uint64
+	SeedSet   bool
+	OS        string // default OS profile for hosts that name none
+	Latency   sim.Time
+	Hosts     []HostDef
+	Links     []LinkDef
+	Steps     []Step
+}
+
+// HostDef is a host in a scenario.
+type HostDef struct {
+	Pos
+	Name             string
+	Addrs            []netip.Addr
+	OS               string // "" means the scenario's default
+	RangeLo, RangeHi uint16
+	Programs         []sim.Program
+}
+
+// LinkDef sets the latency between two hosts.
+type LinkDef struct {
+	Pos
+	A, B    string
+	Latency sim.Time
+}
+
+// Endpoint is an address and port as written in a step: a host name or an
+// IPv4 address, and a port.
+type Endpoint struct {
+	Host string // a host name, resolved to its first address when run
+	Addr netip.Addr
+	Port uint16
+}
+
+func (e Endpoint) String() string {
+	if e.Host != "" {
+		return e.Host + ":" + strconv.Itoa(int(e.Port))
+	}
+	return netip.AddrPortFrom(e.Addr, e.Port).String()
+}
+
+// Ref names a socket ("browser.web") or a thread of a process.
+type Ref struct {
+	Proc string
+	Name string
+}
+
+func (r Ref) String() string { return r.Proc + "." + r.Name }
+
+// Step is one line of the script.
+type Step struct {
+	Pos
+	Action  string // the action key: start, connect, ...
+	Say     string // narration shown before the step
+	Analogy string // the same narration in analogy terms
+	Breaks  string // where the analogy breaks, if it does here
+	After   sim.Time
+	By      string // thread alias that makes the call; "" = main thread
+
+	Proc    string // process alias the step acts on (or creates, for start)
+	Sock    Ref    // the socket the step acts on
+	Program string
+	Host    string
+	User    string
+	Job     string
+	As      string // alias the step creates (fork, thread, accept)
+	Into    string // pipe: the reading process
+	Proto   sim.Proto
+	Addr    Endpoint
+	To      Endpoint
+	Data    string
+	Code    int
+	Backlog int
+	Option  string
+	Wait    sim.Time
+
+	Checkpoint *Checkpoint
+}
+
+// Checkpoint is a question for the class, answered by what the
+// simulation does in the next RevealAfter steps.
+type Checkpoint struct {
+	Question    string
+	Choices     []ChoiceDef
+	Measure     Measure
+	RevealAfter int
+	Explain     string
+	Analogy     string
+}
+
+// ChoiceDef is one answer, and the measured values that make it right.
+type ChoiceDef struct {
+	ID     string
+	Text   string
+	Values []string
+}
+
+// Measure says what to observe to answer a checkpoint.
+type Measure struct {
+	Kind  string // see measureKinds
+	Socks []Ref
+	Proc  string
+	Host  string
+	Prog  string
+	Field string
+}
+
+// Pos is a position in a scenario file.
+type Pos struct {
+	Line, Col int
+}
+
+// humanDuration writes a duration in the largest unit that divides it, in
+// the same units a scenario file uses: 1us, 10ms, 61s, 2m, 1h.
+func humanDuration(t sim.Time) string {
+	units := []struct {
+		suffix string
+		unit   sim.Time
+	}{{"h", 3600 * sim.Second}, {"m", 60 * sim.Second}, {"s", sim.Second}, {"ms", sim.Millisecond}}
+	if t == 0 {
+		return "0s"
+	}
+	for _, u := range units {
+		if t%u.unit == 0 {
+			return strconv.FormatInt(int64(t/u.unit), 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(int64(t), 10) + "us"
+}

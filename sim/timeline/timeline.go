@@ -1,0 +1,218 @@
+// Package timeline plays a scenario once and keeps what a viewer needs:
+// every event's JSON, the lesson's description, and a way back to the
+// world at any event. It is the session core of the static build, where
+// the simulator runs in the browser as WebAssembly (cmd/portville-wasm):
+// it imports only sim and sim/scenario, never the YAML parser, so it
+// builds with the tag portville_noyaml. web/timeline.go does the same
+// for the server, with the same encoding (sim.Event.AppendJSON for the
+// events; Info is web.LessonInfo field for field, which a test in
+// web/staticbuild checks).
+//
+// The built-in lessons reach the WebAssembly module already parsed, as
+// JSON written by EncodeLessons (lessons.json in the static build).
+package timeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"portville/sim"
+	"portville/sim/scenario"
+)
+
+// Info describes a timeline: the JSON is the `lesson` of the session
+// protocol (docs/protocol.md), field for field web.LessonInfo.
+type Info struct {
+	ID          string         `json:"id"` // "" for an inline scenario
+	Title       string         `json:"title"`
+	Summary     string         `json:"summary"`
+	Takeaways   []string       `json:"takeaways"`
+	OS          string         `json:"os"`
+	Seed        uint64         `json:"seed"`
+	Start       uint64         `json:"start"`
+	Total       uint64         `json:"total"`
+	Checkpoints []uint64       `json:"checkpoints"`
+	Capacity    map[string]int `json:"capacity"`
+}
+
+// Timeline is the complete event stream of one scenario with one OS
+// profile and one seed. It is immutable once built.
+type Timeline struct {
+	Info Info
+	sc   *scenario.Scenario
+	opt  scenario.Options // the OS and seed asked for; no callbacks
+	// data holds every event's JSON back to back: event seq is
+	// data[ends[seq-2]:ends[seq-1]] (from 0 for seq 1).
+	data  []byte
+	ends  []int
+	kinds []sim.Kind
+}
+
+// Build runs sc once with opt's OS and seed (its callbacks are ignored)
+// and keeps every event. lessonID is the built-in lesson's ID, or "".
+// The error is the run's: a *scenario.RunError names the step.
+func Build(lessonID string, sc *scenario.Scenario, opt scenario.Options) (*Timeline, error) {
+	opt.OnEvent, opt.StopAfter, opt.OnStop = nil, 0, nil
+	tl := &Timeline{sc: sc, opt: opt}
+	checkpoints := []uint64{}
+	run := opt
+	run.OnEvent = func(e *sim.Event) {
+		tl.data = e.AppendJSON(tl.data)
+		tl.ends = append(tl.ends, len(tl.data))
+		tl.kinds = append(tl.kinds, e.Kind)
+		if e.Kind == sim.KindCheckpoint {
+			checkpoints = append(checkpoints, e.Seq)
+		}
+	}
+	res, err := sc.Run(run)
+	if err != nil {
+		return nil, err
+	}
+	takeaways := sc.Takeaways
+	if takeaways == nil {
+		takeaways = []string{}
+	}
+	osName := opt.OS
+	if osName == "" {
+		osName = sc.OS
+	}
+	if osName == "" {
+		osName = "linux"
+	}
+	tl.Info = Info{
+		ID: lessonID, Title: sc.Title, Summary: sc.Summary, Takeaways: takeaways,
+		OS: osName, Seed: res.Seed, Start: res.Start, Total: tl.Total(), Checkpoints: checkpoints,
+		Capacity: res.Capacity,
+	}
+	return tl, nil
+}
+
+// Total returns the number of events.
+func (tl *Timeline) Total() uint64 { return uint64(len(tl.ends)) }
+
+// Event returns the JSON of event seq (1 to Total), exactly as
+// sim.Event.AppendJSON wrote it.
+func (tl *Timeline) Event(seq uint64) []byte {
+	start := 0
+	if seq > 1 {
+		start = tl.ends[seq-2]
+	}
+	return tl.data[start:tl.ends[seq-1]]
+}
+
+// Kind returns the kind of event seq (1 to Total).
+func (tl *Timeline) Kind(seq uint64) sim.Kind { return tl.kinds[seq-1] }
+
+// AppendEvents appends every event as one JSON array.
+func (tl *Timeline) AppendEvents(b []byte) []byte {
+	b = append(b, '[')
+	for seq := uint64(1); seq <= tl.Total(); seq++ {
+		if seq > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, tl.Event(seq)...)
+	}
+	return append(b, ']')
+}
+
+// Snapshot returns the world after event seq (0 to Total), by running
+// the scenario again up to that event.
+func (tl *Timeline) Snapshot(seq uint64) (sim.Snapshot, error) {
+	if seq > tl.Total() {
+		return sim.Snapshot{}, fmt.Errorf("snapshot at %d: the timeline has %d events", seq, tl.Total())
+	}
+	return SnapshotAt(tl.sc, tl.opt, seq)
+}
+
+// SnapshotAt returns the world after event seq of sc's run with opt's OS
+// and seed, by running it again up to that event (it is deterministic, and
+// a lesson re-runs in well under a millisecond). Seq 0 is the empty world.
+func SnapshotAt(sc *scenario.Scenario, opt scenario.Options, seq uint64) (sim.Snapshot, error) {
+	if seq == 0 {
+		return sim.NewWorld(sim.Config{}).Snapshot(), nil
+	}
+	var snap sim.Snapshot
+	found := false
+	opt.OnEvent = nil
+	opt.StopAfter = seq
+	opt.OnStop = func(w *sim.World) {
+		snap, found = w.Snapshot(), true
+	}
+	res, err := sc.Run(opt)
+	if err != nil {
+		return snap, fmt.Errorf("snapshot at %d: %w", seq, err)
+	}
+	if !found {
+		return snap, fmt.Errorf("snapshot at %d: the run ended after %d events", seq, res.Events)
+	}
+	return snap, nil
+}
+
+// LessonsFormat is the version of the JSON EncodeLessons writes. The
+// static build writes lessons.json and the WebAssembly module that reads
+// it from the same source, so a mismatch means a stale file.
+const LessonsFormat = 1
+
+// Lesson is a built-in lesson, parsed.
+type Lesson struct {
+	ID       string             `json:"id"`
+	Scenario *scenario.Scenario `json:"scenario"`
+}
+
+type lessonsFile struct {
+	Format  int      `json:"format"`
+	Lessons []Lesson `json:"lessons"`
+}
+
+// MaxLessonsBytes bounds the lessons JSON DecodeLessons reads.
+const MaxLessonsBytes = 16 << 20
+
+// EncodeLessons writes lessons, in order, as JSON that DecodeLessons
+// reads back to equal scenarios: every field of scenario.Scenario is
+// exported, so the JSON carries all of it.
+func EncodeLessons(lessons []Lesson) ([]byte, error) {
+	b, err := json.Marshal(lessonsFile{Format: LessonsFormat, Lessons: lessons})
+	if err != nil {
+		return nil, fmt.Errorf("encode lessons: %w", err)
+	}
+	return b, nil
+}
+
+// DecodeLessons reads what EncodeLessons wrote. A field it does not know
+// is an error: the file was written by another version.
+func DecodeLessons(data []byte) ([]Lesson, error) {
+	if len(data) > MaxLessonsBytes {
+		return nil, fmt.Errorf("decode lessons: %d bytes; the limit is %d", len(data), MaxLessonsBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var f lessonsFile
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("decode lessons: %w", err)
+	}
+	if f.Format != LessonsFormat {
+		return nil, fmt.Errorf("decode lessons: format %d; this build reads format %d", f.Format, LessonsFormat)
+	}
+	for i, l := range f.Lessons {
+		if l.ID == "" || l.Scenario == nil {
+			return nil, fmt.Errorf("decode lessons: lesson %d has no id or no scenario", i+1)
+		}
+	}
+	return f.Lessons, nil
+}
+
+// ErrUnknownLesson reports a lesson ID that is not in the list.
+var ErrUnknownLesson = errors.New("unknown lesson")
+
+// Find returns the lesson with the ID, or an error wrapping
+// ErrUnknownLesson.
+func Find(lessons []Lesson, id string) (*Lesson, error) {
+	for i := range lessons {
+		if lessons[i].ID == id {
+			return &lessons[i], nil
+		}
+	}
+	return nil, fmt.Errorf("lesson %q: %w", id, ErrUnknownLesson)
+}
