@@ -45,12 +45,30 @@
 // the events it missed, exactly once, or a snapshot when they are gone or
 // too many.
 //
+// # Classroom
+//
+// A session becomes a class when its viewer sends class.start (class.go,
+// docs/protocol.md "Classroom"). The class is hub state like the rest:
+// the hub owns its followers, their answers, the mode and two timers (the
+// class idle time, and the pacing of the class.stats it sends the
+// presenters, at most one per classStatsInterval). Followers are viewers
+// without control: they get the very frames the presenter gets, so a
+// class of 2,000 costs one encoding per message and 2,000 queue sends,
+// and a slow follower is dropped like any viewer. The server's registry
+// maps each join code to its session for the HTTP routes (the join page,
+// a follower's page, the QR code); the hub adds and removes the entry.
+// A follower's private copy (free mode) is an ordinary session on the
+// class's immutable timeline, which the class ends when the presenter
+// takes control back.
+//
 // # Limits
 //
 // Config bounds the sessions per server, the viewers per session, the
 // idle time of a session, the size of an incoming message (a larger one
 // closes the connection with 1009) and the control messages a viewer may
 // send per second (a token bucket; extra messages get a rate_limited
-// error and are ignored). The constants in server.go bound everything
-// else: queues, batches, timeouts.
+// error and are ignored), the classes per server, the followers of all
+// classes together and the idle time of a class. The constants in
+// server.go and class.go bound everything else: queues, batches,
+// timeouts, follower ids per class, wrong join codes per address.
 package web

@@ -20,6 +20,13 @@ var (
 	errShuttingDown   = errors.New("the server is shutting down")
 	errRateLimited    = errors.New("too many control messages")
 	errForbidden      = errors.New("this viewer may not control the session")
+
+	// Classroom.
+	errUnknownClass    = errors.New("unknown class")
+	errClassLimit      = errors.New("the server has as many classes as it allows")
+	errFollowerLimit   = errors.New("the server has as many followers as it allows")
+	errJoinRateLimited = errors.New("too many wrong class codes")
+	errReplaced        = errors.New("the follower connected again elsewhere")
 )
 
 // errorInfo is how one kind of error is shown: as an HTTP response, as a
@@ -55,6 +62,16 @@ var errorTable = []struct {
 		"Too many requests", "Too many control messages in a short time; this one was ignored."}},
 	{errForbidden, errorInfo{http.StatusForbidden, CodeForbidden, websocket.ClosePolicyViolation,
 		"Not allowed", "Only the presenter can control this session."}},
+	{errUnknownClass, errorInfo{http.StatusNotFound, CodeUnknownClass, websocket.ClosePolicyViolation,
+		"Class not found", "No class has that code: it may have ended. Check the code on the teacher's screen."}},
+	{errClassLimit, errorInfo{http.StatusServiceUnavailable, CodeClassLimit, websocket.CloseTryAgainLater,
+		"Server busy", "The server is running as many classes as it allows. Try again later."}},
+	{errFollowerLimit, errorInfo{http.StatusServiceUnavailable, CodeFollowerLimit, websocket.CloseTryAgainLater,
+		"Class full", "The class has as many followers as the server allows."}},
+	{errJoinRateLimited, errorInfo{http.StatusTooManyRequests, CodeRateLimited, websocket.CloseTryAgainLater,
+		"Too many attempts", "Too many wrong class codes came from your network. Wait a minute, then try again."}},
+	{errReplaced, errorInfo{http.StatusConflict, CodeReplaced, websocket.ClosePolicyViolation,
+		"Opened elsewhere", "This class was opened again in another tab or window, which follows it now."}},
 }
 
 // internalError is what any error not in the table shows.

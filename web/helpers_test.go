@@ -1,6 +1,8 @@
 package web
 
 import (
+	"portville/web/internal/browsertest"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -479,7 +481,7 @@ func goroutinesIn() []string {
 // TestMain fails the run if any goroutine of the package outlives the
 // tests.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := browsertest.Main(m) // runs the tests, then stops the shared browser
 	if code == 0 {
 		deadline := time.Now().Add(5 * time.Second)
 		for {

@@ -14,9 +14,13 @@ func (sess *session) run() {
 	reason := sess.loop()
 	sess.srv.removeSession(sess)
 	code, text := websocket.CloseGoingAway, "the session ended"
-	if reason == "shutdown" {
+	switch {
+	case reason == "shutdown" && sess.endCode != 0:
+		code, text, reason = sess.endCode, sess.endText, "ended"
+	case reason == "shutdown":
 		text = "the server is shutting down"
 	}
+	sess.closeClass()
 	for len(sess.viewers) > 0 {
 		sess.drop(sess.viewers[len(sess.viewers)-1], code, text, false)
 	}
@@ -41,6 +45,10 @@ func (sess *session) loop() string {
 			if len(sess.viewers) == 0 {
 				return "idle"
 			}
+		case <-sess.classIdleC():
+			sess.onClassIdle()
+		case <-sess.classStatsC():
+			sess.onClassStats()
 		case <-sess.stop:
 			return "shutdown"
 		}
@@ -48,8 +56,18 @@ func (sess *session) loop() string {
 	}
 }
 
-func (sess *session) onJoin(j joinReq) error {
-	if len(sess.viewers) >= sess.srv.cfg.MaxViewers {
+func (sess *session) onJoin(j *joinReq) error {
+	// A class decides the viewer's role first (class.go): a follower that
+	// comes back takes over its old connection, which then does not count.
+	adm, err := sess.admit(j)
+	if err != nil {
+		return err
+	}
+	n := len(sess.viewers)
+	if adm.old != nil {
+		n--
+	}
+	if n >= sess.srv.cfg.MaxViewers {
 		return fmt.Errorf("session %s has %d viewers: %w", sess.id, len(sess.viewers), errViewerLimit)
 	}
 	hello := Hello{
@@ -67,6 +85,7 @@ func (sess *session) onJoin(j joinReq) error {
 		hello.Snapshot = snap
 	}
 	v := j.v
+	sess.enter(v, adm, &hello)
 	v.idx = len(sess.viewers)
 	sess.viewers = append(sess.viewers, v)
 	sess.viewerCount.Store(int64(len(sess.viewers)))
@@ -99,8 +118,14 @@ func (sess *session) onInbound(in inbound) {
 		return
 	}
 	now := sess.srv.clock.Now()
+	if v.role == RolePresenter && sess.class != nil {
+		sess.class.active = now
+	}
 	total := sess.tl.total()
 	switch cmd.Type {
+	case TypeClassStart, TypeClassMode, TypeClassEnd, TypeAnswer, TypeFork:
+		sess.onClassCommand(v, cmd, now)
+		return
 	case TypePlay:
 		sess.player.play(now)
 		sess.advance(now)
@@ -139,6 +164,7 @@ func (sess *session) onInbound(in inbound) {
 		sess.current.Store(in.tl)
 		sess.cursor = in.tl.info.Start
 		sess.broadcastSnapshot(ReasonLoad, true)
+		sess.clearAnswers()
 	case TypeResume:
 		sess.catchUp(v, cmd.After)
 		sess.sendTo(v, mustJSON(sess.state(TypeState)))
@@ -252,7 +278,11 @@ func (sess *session) reply(v *viewer, err error) {
 // the same bytes go to every viewer. Queuing never blocks: a viewer whose
 // queue is full is dropped (see doc.go).
 
-func (sess *session) broadcast(data []byte) {
+func (sess *session) broadcast(data []byte) { sess.broadcastIf(data, nil) }
+
+// broadcastIf sends data to the viewers for which to holds (every viewer
+// when to is nil).
+func (sess *session) broadcastIf(data []byte, to func(*viewer) bool) {
 	if len(sess.viewers) == 0 {
 		return
 	}
@@ -264,6 +294,9 @@ func (sess *session) broadcast(data []byte) {
 	m := &outMsg{pm: pm}
 	var slow []*viewer
 	for _, v := range sess.viewers {
+		if to != nil && !to(v) {
+			continue
+		}
 		if !v.enqueue(m) {
 			slow = append(slow, v)
 		}
@@ -302,6 +335,7 @@ func (sess *session) drop(v *viewer, code int, text string, abort bool) {
 	sess.viewers = sess.viewers[:last]
 	v.idx = -1
 	sess.viewerCount.Store(int64(len(sess.viewers)))
+	sess.leave(v)
 	v.closeCode, v.closeText = code, text
 	close(v.send)
 	if abort {

@@ -18,8 +18,9 @@ import (
 
 // Viewer modes, the data-mode of a lesson page.
 const (
-	modeFull  = "full"  // /lesson/{id}: header, lesson picker
-	modeEmbed = "embed" // /embed/{id}: minimal chrome for an iframe
+	modeFull     = "full"     // /lesson/{id}: header, lesson picker
+	modeEmbed    = "embed"    // /embed/{id}: minimal chrome for an iframe
+	modeFollower = "follower" // /join/{code}: a class's follower (join.go)
 )
 
 // pageHead is what every page's <head> needs.
@@ -60,6 +61,7 @@ type viewerView struct {
 	Options   []lessonOption // full mode only
 	WS        string         // websocket path
 	Query     string         // the page's query string, for the script (os, seed, speed, ...)
+	Class     string         // follower mode: the class's join code
 }
 
 type errorView struct {

@@ -24,6 +24,14 @@ const (
 	TypeSnapshot = "snapshot"
 	TypeState    = "state"
 	TypeError    = "error"
+
+	// Classroom (docs/protocol.md, "Classroom").
+	TypeClass      = "class"       // the class, to a presenter or a new follower
+	TypeClassStats = "class.stats" // follower and answer counts, to presenters
+	TypeAnswered   = "answered"    // a follower's answer was taken
+	TypeForked     = "forked"      // a follower's private copy
+	TypeClassEnd   = "class.end"   // also sent by a presenter
+	TypeClassMode  = "class.mode"  // also sent by a presenter
 )
 
 // Message types the browser sends.
@@ -37,6 +45,12 @@ const (
 	TypeRestart = "restart"
 	TypeLoad    = "load"
 	TypeResume  = "resume"
+
+	// Classroom: a presenter sends class.start, class.mode and
+	// class.end; a follower sends answer and fork.
+	TypeClassStart = "class.start"
+	TypeAnswer     = "answer"
+	TypeFork       = "fork"
 )
 
 // Error codes, the `code` of an error message.
@@ -52,6 +66,13 @@ const (
 	CodeViewerLimit    = "viewer_limit"
 	CodeForbidden      = "forbidden"
 	CodeInternal       = "internal"
+
+	// Classroom.
+	CodeUnknownClass  = "unknown_class"
+	CodeClassLimit    = "class_limit"
+	CodeFollowerLimit = "follower_limit"
+	CodeAnswerClosed  = "answer_closed"
+	CodeReplaced      = "replaced"
 )
 
 // Snapshot reasons, the `reason` of a snapshot message.
@@ -61,6 +82,20 @@ const (
 	ReasonRestart = "restart"
 	ReasonLoad    = "load"
 	ReasonResume  = "resume"
+	ReasonFollow  = "follow" // to followers, when the presenter takes control back
+)
+
+// Classroom roles (ClassInfo.Role), modes (class.mode) and the reasons a
+// class ends (class.end).
+const (
+	RolePresenter = "presenter"
+	RoleFollower  = "follower"
+
+	ModeFollow = "follow" // followers see what the presenter shows
+	ModeFree   = "free"   // followers may fork a private copy
+
+	EndEnded = "ended" // a presenter sent class.end
+	EndIdle  = "idle"  // no presenter sent anything for the class idle time
 )
 
 // Playback speeds the server accepts.
@@ -107,6 +142,62 @@ type Hello struct {
 	Lesson   *LessonInfo     `json:"lesson"`
 	Snapshot json.RawMessage `json:"snapshot,omitempty"` // left out when resumed
 	State    State           `json:"state"`
+	Class    *ClassInfo      `json:"class,omitempty"` // presenters and followers of a class
+}
+
+// ClassInfo describes a class to one of its viewers: the class message,
+// and the class inside hello (where Type is empty and left out). A
+// presenter gets the token and the counts, a follower its id and answers.
+type ClassInfo struct {
+	Type     string `json:"type,omitempty"`
+	Role     string `json:"role"`
+	Code     string `json:"code"`
+	URL      string `json:"url"`
+	QR       string `json:"qr"`
+	Loopback bool   `json:"loopback,omitempty"` // URL names this machine's loopback address
+	Mode     string `json:"mode"`
+	Token    string `json:"token,omitempty"`
+	*ClassCounts
+	Follower string            `json:"follower,omitempty"`
+	Mine     map[uint64]string `json:"mine,omitempty"` // checkpoint number -> choice id
+}
+
+// ClassCounts are the numbers a presenter sees: followers connected, and
+// per checkpoint number the answers per choice id.
+type ClassCounts struct {
+	Followers int                          `json:"followers"`
+	Answers   map[uint64]map[string]uint32 `json:"answers"`
+}
+
+// ClassStats is the class.stats message, to presenters.
+type ClassStats struct {
+	Type string `json:"type"`
+	ClassCounts
+}
+
+// ClassMode is the class.mode message.
+type ClassMode struct {
+	Type string `json:"type"`
+	Mode string `json:"mode"`
+}
+
+// ClassEnd is the class.end message.
+type ClassEnd struct {
+	Type   string `json:"type"`
+	Reason string `json:"reason"`
+}
+
+// Answered confirms a follower's answer to that follower.
+type Answered struct {
+	Type       string `json:"type"`
+	Checkpoint uint64 `json:"checkpoint"`
+	Choice     string `json:"choice"`
+}
+
+// Forked gives a follower its private copy.
+type Forked struct {
+	Type    string `json:"type"`
+	Session string `json:"session"`
 }
 
 // SnapshotMsg replaces the browser's state with the world at snapshot.seq.
@@ -146,11 +237,26 @@ type Command struct {
 	OS       string  // load
 	Seed     uint64  // load, when SeedSet
 	SeedSet  bool
+	// Classroom.
+	Mode       string // class.mode
+	Checkpoint uint64 // answer
+	Choice     string // answer
 }
 
 // isControl reports whether the command changes what every viewer of the
-// session sees; classroom followers may not send those.
-func (c *Command) isControl() bool { return c.Type != TypeResume }
+// session sees, or is a presenter's class message; classroom followers may
+// not send those.
+func (c *Command) isControl() bool {
+	switch c.Type {
+	case TypeResume, TypeAnswer, TypeFork:
+		return false
+	}
+	return true
+}
+
+// maxChoiceBytes bounds the choice of an answer (choice ids are a letter
+// or two).
+const maxChoiceBytes = 32
 
 // parseCommand decodes one message from the browser. The error, if any,
 // is a *userError with a protocol code and a sentence that is safe to show.
@@ -169,7 +275,7 @@ func parseCommand(data []byte) (Command, error) {
 	}
 	var err error
 	switch c.Type {
-	case TypePlay, TypePause, TypeStep, TypeBack, TypeRestart:
+	case TypePlay, TypePause, TypeStep, TypeBack, TypeRestart, TypeClassStart, TypeClassEnd, TypeFork:
 	case TypeSeek:
 		c.Seq, err = uintField(raw, "seq")
 	case TypeResume:
@@ -181,6 +287,19 @@ func parseCommand(data []byte) (Command, error) {
 		}
 	case TypeLoad:
 		err = parseLoad(raw, &c)
+	case TypeClassMode:
+		c.Mode, err = stringField(raw, "mode")
+		if err == nil && c.Mode != ModeFree && c.Mode != ModeFollow {
+			err = userErrorf(CodeBadValue, "mode: expected %q or %q", ModeFree, ModeFollow)
+		}
+	case TypeAnswer:
+		if c.Checkpoint, err = uintField(raw, "checkpoint"); err != nil {
+			return c, err
+		}
+		c.Choice, err = stringField(raw, "choice")
+		if err == nil && (c.Choice == "" || len(c.Choice) > maxChoiceBytes) {
+			err = userErrorf(CodeBadValue, "choice: expected the id of one of the checkpoint's choices")
+		}
 	default:
 		if len(c.Type) > maxTypeEchoBytes {
 			return c, userErrorf(CodeUnknownType, "unknown message type")

@@ -15,7 +15,10 @@ func (s *Server) routes() http.Handler {
 	r.Get("/", s.handlePicker)                      // the lesson picker
 	r.Get("/lesson/{id}", s.handleViewer(modeFull)) // a lesson's view, with header and lesson menu
 	r.Get("/embed/{id}", s.handleViewer(modeEmbed)) // the same view with minimal chrome, for iframes
-	r.Get("/ws", s.handleWS)                        // the websocket of a session (docs/protocol.md)
+	r.Get("/ws", s.handleWS)                        // the websocket of a session or a class (docs/protocol.md)
+	r.Get("/join", s.handleJoin)                    // the form for a class code; ?code=CODE redirects to the class
+	r.Get("/join/{code}", s.handleFollower)         // a class's follower view (the lesson view, data-mode follower)
+	r.Get("/class/{code}/qr.svg", s.handleClassQR)  // the QR code of a class's join URL, an SVG image
 	r.Get("/api/lessons", s.handleAPILessons)       // the lessons as JSON: id, title, summary, takeaways, url
 	r.Get("/healthz", s.handleHealth)               // "ok" while the server runs
 	r.Get("/static/{version}/*", s.serveAsset)      // the front end, cached forever under a content hash

@@ -30,6 +30,9 @@ const (
 	DefaultControlRate     = 20 // messages per second
 	DefaultControlBurst    = 40 // messages
 	DefaultFrameAncestors  = "*"
+	DefaultMaxClasses      = 50
+	DefaultMaxFollowers    = 5000 // followers of all classes together
+	DefaultClassIdle       = 2 * time.Hour
 )
 
 // Connection timing (gorilla/websocket examples/chat).
@@ -79,9 +82,19 @@ type Config struct {
 	ControlRate     float64       // control messages per second per viewer
 	ControlBurst    int           // control messages a viewer may send at once
 
+	// Classroom (class.go).
+	MaxClasses   int           // classes on the server
+	MaxFollowers int           // followers of all classes together
+	ClassIdle    time.Duration // a class whose presenters send nothing for this long ends
+	// PublicURL is the origin (scheme://host[:port]) of the join URLs and
+	// QR codes; "" means the scheme and Host the presenter's browser used.
+	PublicURL string
+
 	// Tuning for tests; zero means the constants above.
 	sendQueueLen int
 	writeWait    time.Duration
+	joinBurst    int                                   // wrong join codes an address may send at once
+	joinRate     float64                               // wrong join codes per second after the burst
 	hold         func(sim.Kind) time.Duration          // pacing per kind at speed 1
 	onPublish    func(session string, from, to uint64) // events from..to of a session are about to go out
 }
@@ -100,10 +113,15 @@ type Server struct {
 	csp      string // for every page but /embed/*
 	cspEmbed string
 	loads    chan struct{} // semaphore of maxParallelLoads
+	joins    *joinLimiter  // wrong join codes per address
+	// followers counts the followers of every class, against
+	// cfg.MaxFollowers.
+	followers atomic.Int64
 
 	mu       sync.Mutex
 	closed   bool
 	sessions map[string]*session
+	classes  map[string]*classEntry // by join code
 	conns    map[*viewer]struct{}
 	wg       sync.WaitGroup
 	live     atomic.Int64 // goroutines started by spawn and still running
@@ -134,8 +152,21 @@ func New(cfg Config) (*Server, error) {
 	setDefault(&cfg.ControlBurst, DefaultControlBurst)
 	setDefault(&cfg.sendQueueLen, sendQueueLen)
 	setDefault(&cfg.writeWait, writeWait)
-	if cfg.MaxSessions < 0 || cfg.MaxViewers < 0 || cfg.IdleTimeout < 0 || cfg.MaxMessageBytes < 0 || cfg.ControlRate < 0 || cfg.ControlBurst < 0 {
+	setDefault(&cfg.MaxClasses, DefaultMaxClasses)
+	setDefault(&cfg.MaxFollowers, DefaultMaxFollowers)
+	setDefault(&cfg.ClassIdle, DefaultClassIdle)
+	setDefault(&cfg.joinBurst, failedJoinBurst)
+	setDefault(&cfg.joinRate, failedJoinRate)
+	if cfg.MaxSessions < 0 || cfg.MaxViewers < 0 || cfg.IdleTimeout < 0 || cfg.MaxMessageBytes < 0 || cfg.ControlRate < 0 || cfg.ControlBurst < 0 ||
+		cfg.MaxClasses < 0 || cfg.MaxFollowers < 0 || cfg.ClassIdle < 0 {
 		return nil, errors.New("limits must not be negative")
+	}
+	if cfg.PublicURL != "" {
+		u, err := normalizeOrigin(cfg.PublicURL)
+		if err != nil {
+			return nil, fmt.Errorf("public URL %q: want scheme://host[:port], for example https://portville.school.example", cfg.PublicURL)
+		}
+		cfg.PublicURL = u
 	}
 	ancestors, err := checkFrameAncestors(cfg.FrameAncestors)
 	if err != nil {
@@ -159,7 +190,9 @@ func New(cfg Config) (*Server, error) {
 		csp:      contentSecurityPolicy("'self'"),
 		cspEmbed: contentSecurityPolicy(ancestors),
 		loads:    make(chan struct{}, maxParallelLoads),
+		joins:    newJoinLimiter(cfg.joinRate, cfg.joinBurst),
 		sessions: map[string]*session{},
+		classes:  map[string]*classEntry{},
 		conns:    map[*viewer]struct{}{},
 	}
 	s.upgrader = websocket.Upgrader{

@@ -17,9 +17,9 @@ import (
 type session struct {
 	id    string
 	srv   *Server
-	join  chan joinReq  // a viewer asks to join
+	join  chan *joinReq // a viewer asks to join (a pointer keeps the hub's frame small)
 	inbox chan inbound  // messages from viewers' readers, and their leaving
-	stop  chan struct{} // closed by Server.Shutdown
+	stop  chan struct{} // closed by Server.Shutdown, or by end
 	done  chan struct{} // closed when the hub goroutine has ended
 	// current is the timeline the session plays, for readers that build
 	// the next one (a load that changes only the OS or the seed).
@@ -29,6 +29,14 @@ type session struct {
 	viewerCount atomic.Int64
 	cursorSeen  atomic.Uint64
 	stopOnce    sync.Once
+	// endCode and endText are the close frame the viewers get when the
+	// session is ended by end (a class ending its private copies); set
+	// once, before stop is closed.
+	endCode int
+	endText string
+	// fork is whether the session is a follower's private copy of a
+	// class; set before the hub starts.
+	fork bool
 
 	// Owned by the hub goroutine.
 	tl      *timeline
@@ -41,6 +49,7 @@ type session struct {
 		tlID, seq uint64
 		data      json.RawMessage
 	}
+	class *class // nil unless the session is a class (class.go)
 }
 
 // joinReq asks the hub to add a viewer. With resume, a viewer that had
@@ -51,16 +60,20 @@ type joinReq struct {
 	resume   bool
 	after    uint64
 	timeline uint64
+	token    string // ?session=SID&token=T: a presenter of the class
+	code     string // ?class=CODE: a follower of the class with that code
+	follower string // ?follower=FID: the follower's id, to resume
 	reply    chan error
 }
 
 // inbound is what a viewer's reader hands its hub: a command (a load comes
 // with its timeline, built by the reader), an error to send back, or the
-// viewer's leaving.
+// viewer's leaving. The command is a pointer, so that a session's inbox
+// (inboxLen of these) stays small while it is empty.
 type inbound struct {
 	v     *viewer
 	leave bool
-	cmd   Command
+	cmd   *Command // nil with leave or err
 	tl    *timeline
 	err   error
 }
@@ -72,20 +85,27 @@ var errSessionGone = errors.New("session ended")
 // openSession starts a session on tl, or refuses when the server has as
 // many as it allows.
 func (s *Server) openSession(tl *timeline) (*session, error) {
+	return s.openSessionAt(tl, tl.info.Start, false)
+}
+
+// openSessionAt starts a session on tl with its cursor at cursor; fork
+// marks a follower's private copy of a class.
+func (s *Server) openSessionAt(tl *timeline, cursor uint64, fork bool) (*session, error) {
 	sess := &session{
 		id:     rand.Text(),
 		srv:    s,
-		join:   make(chan joinReq),
+		join:   make(chan *joinReq),
 		inbox:  make(chan inbound, inboxLen),
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
 		tl:     tl,
 		tlID:   1,
-		cursor: tl.info.Start,
+		cursor: cursor,
 		player: newPlayer(s.clock, s.cfg.hold),
+		fork:   fork,
 	}
 	sess.current.Store(tl)
-	sess.cursorSeen.Store(tl.info.Start)
+	sess.cursorSeen.Store(cursor)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -96,7 +116,7 @@ func (s *Server) openSession(tl *timeline) (*session, error) {
 	}
 	s.sessions[sess.id] = sess
 	s.spawnLocked(sess.run)
-	s.log.Info("session opened", "session", sess.id, "lesson", tl.lesson, "os", tl.info.OS, "seed", tl.info.Seed)
+	s.log.Info("session opened", "session", sess.id, "lesson", tl.lesson, "os", tl.info.OS, "seed", tl.info.Seed, "fork", fork)
 	return sess, nil
 }
 
@@ -125,11 +145,20 @@ func (sess *session) shutdown() {
 	sess.stopOnce.Do(func() { close(sess.stop) })
 }
 
+// end asks the hub to end and its viewers to get a close frame with code
+// and text; it may be called more than once, and from any goroutine.
+func (sess *session) end(code int, text string) {
+	sess.stopOnce.Do(func() {
+		sess.endCode, sess.endText = code, text
+		close(sess.stop)
+	})
+}
+
 // addViewer asks the hub to add v, which then receives hello first.
 func (sess *session) addViewer(j joinReq) error {
 	j.reply = make(chan error, 1)
 	select {
-	case sess.join <- j:
+	case sess.join <- &j:
 	case <-sess.done:
 		return errSessionGone
 	}

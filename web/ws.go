@@ -23,9 +23,18 @@ import (
 type viewer struct {
 	conn *websocket.Conn
 	send chan *outMsg
-	// canControl is whether the viewer may play, pause, seek and load.
-	// Every viewer may today; classroom followers will not.
+	// canControl is whether the viewer may play, pause, seek and load:
+	// every viewer but a classroom follower. The hub owns it, and role,
+	// follower and counted (class.go), once the viewer has joined.
 	canControl bool
+	role       string // "" (an ordinary viewer), RolePresenter or RoleFollower
+	follower   string // a follower's id
+	counted    bool   // counts against Config.MaxFollowers
+	// remote is the network address of the browser (for the limit on
+	// wrong join codes); origin is scheme://host the browser reached the
+	// server at, the base of a class's join URL.
+	remote string
+	origin string
 	// closeCode and closeText are the close frame the writer sends; the
 	// hub sets them before it closes send.
 	closeCode int
@@ -90,6 +99,8 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		idx:        -1,
 		readDone:   make(chan struct{}),
 		limiter:    rateLimiter{rate: s.cfg.ControlRate, burst: float64(s.cfg.ControlBurst)},
+		remote:     r.RemoteAddr,
+		origin:     requestOrigin(r),
 	}
 	if !s.track(v, true) {
 		s.refuse(conn, errShuttingDown)
@@ -137,21 +148,16 @@ func (s *Server) track(v *viewer, add bool) bool {
 	return true
 }
 
-// attach joins v to the session its URL names, opening one if needed.
+// attach joins v to the session its URL names, opening one if needed, or
+// to the class it names (class.go).
 func (s *Server) attach(v *viewer, q url.Values) (*session, error) {
+	if q.Has("class") {
+		return s.attachFollower(v, q)
+	}
 	if id := q.Get("session"); id != "" {
-		j := joinReq{v: v}
-		if a := q.Get("after"); a != "" {
-			after, err := strconv.ParseUint(a, 10, 64)
-			if err != nil {
-				return nil, userErrorf(CodeBadValue, "after: expected a whole number")
-			}
-			j.resume, j.after = true, after
-			if t := q.Get("timeline"); t != "" {
-				if j.timeline, err = strconv.ParseUint(t, 10, 64); err != nil {
-					return nil, userErrorf(CodeBadValue, "timeline: expected a whole number")
-				}
-			}
+		j := joinReq{v: v, token: q.Get("token")}
+		if err := parseResume(q, &j); err != nil {
+			return nil, err
 		}
 		if sess := s.session(id); sess != nil {
 			err := sess.addViewer(j)
@@ -199,6 +205,25 @@ func (s *Server) attach(v *viewer, q url.Values) (*session, error) {
 		return nil, err
 	}
 	return sess, nil
+}
+
+// parseResume reads a reconnect's ?after=N&timeline=T into j.
+func parseResume(q url.Values, j *joinReq) error {
+	a := q.Get("after")
+	if a == "" {
+		return nil
+	}
+	after, err := strconv.ParseUint(a, 10, 64)
+	if err != nil {
+		return userErrorf(CodeBadValue, "after: expected a whole number")
+	}
+	j.resume, j.after = true, after
+	if t := q.Get("timeline"); t != "" {
+		if j.timeline, err = strconv.ParseUint(t, 10, 64); err != nil {
+			return userErrorf(CodeBadValue, "timeline: expected a whole number")
+		}
+	}
+	return nil
 }
 
 // refuse answers a websocket that cannot join with an error message and a
@@ -253,8 +278,13 @@ func (s *Server) readLoop(sess *session, v *viewer) {
 		in := inbound{v: v}
 		if !v.limiter.allow(s.clock.Now()) {
 			in.err = errRateLimited
-		} else if in.cmd, in.err = parseCommand(data); in.err == nil && in.cmd.Type == TypeLoad {
-			in.tl, in.err = s.load(in.cmd, sess.current.Load())
+		} else if cmd, err := parseCommand(data); err != nil {
+			in.err = err
+		} else {
+			in.cmd = &cmd
+			if cmd.Type == TypeLoad {
+				in.tl, in.err = s.load(cmd, sess.current.Load())
+			}
 		}
 		if !sess.post(in) {
 			return

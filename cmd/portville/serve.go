@@ -37,6 +37,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	maxMessage := fs.Int64("max-message-bytes", web.DefaultMaxMessageBytes, "largest websocket message a browser may send, in bytes")
 	controlRate := fs.Float64("control-rate", web.DefaultControlRate, "control messages per second a viewer may send")
 	controlBurst := fs.Int("control-burst", web.DefaultControlBurst, "control messages a viewer may send at once")
+	maxClasses := fs.Int("max-classes", web.DefaultMaxClasses, "most classes at once")
+	maxFollowers := fs.Int("max-followers", web.DefaultMaxFollowers, "most followers of all classes together (one class's are bounded by --max-viewers)")
+	classIdle := fs.Duration("class-idle", web.DefaultClassIdle, "a class whose presenter sends nothing for this long ends")
+	publicURL := fs.String("public-url", "",
+		"the origin (scheme://host[:port]) students use to reach this server, for join URLs and QR codes; default: the address the teacher's browser used")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -53,6 +58,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		{"--max-message-bytes", *maxMessage > 0},
 		{"--control-rate", *controlRate > 0},
 		{"--control-burst", *controlBurst > 0},
+		{"--max-classes", *maxClasses > 0},
+		{"--max-followers", *maxFollowers > 0},
+		{"--class-idle", *classIdle > 0},
 	} {
 		if !f.ok {
 			return usagef("%s must be greater than zero", f.name)
@@ -70,6 +78,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxMessageBytes: *maxMessage,
 		ControlRate:     *controlRate,
 		ControlBurst:    *controlBurst,
+		MaxClasses:      *maxClasses,
+		MaxFollowers:    *maxFollowers,
+		ClassIdle:       *classIdle,
+		PublicURL:       *publicURL,
 	})
 	if err != nil {
 		return &usageError{err}

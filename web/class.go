@@ -1,0 +1,818 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/gorilla/websocket"
+
+	"portville/sim"
+)
+
+// Classroom (docs/protocol.md, "Classroom"). A class is a session with a
+// presenter and followers. The session's hub owns the class like the rest
+// of the session: its followers, their answers, the mode and the timers.
+// The server's registry (Server.classes, under Server.mu) maps each join
+// code to the session, for the routes that find a class by its code.
+
+// Classroom bounds.
+const (
+	classCodeLen       = 8                                 // characters of a join code
+	classCodeAlphabet  = "23456789ABCDEFGHJKMNPQRSTUVWXYZ" // no 0/O, 1/I/L
+	classTokenBytes    = 16                                // 128 bits of presenter token
+	maxCodeTries       = 8                                 // fresh codes tried when one is taken
+	maxCodeInputBytes  = 64                                // a typed code longer than this is not one
+	classStatsInterval = 250 * time.Millisecond            // class.stats at most 4 a second
+	// followerIDsPerViewer bounds the follower ids a class remembers:
+	// this many per Config.MaxViewers (followers who left, and their
+	// answers, included).
+	followerIDsPerViewer = 2
+	failedJoinBurst      = 20   // wrong join codes an address may send at once
+	failedJoinRate       = 0.5  // wrong join codes a second per address, after the burst
+	maxJoinAddrs         = 4096 // addresses the join limiter tracks; the rest share one bucket
+)
+
+// Close reasons of the connections a class ends.
+const (
+	closeClassEnded  = "the class ended"
+	closeTookBack    = "the presenter took control back"
+	closeNewerFork   = "a newer private copy replaced this one"
+	closeOpenedAgain = "the class was opened again elsewhere"
+)
+
+// classEntry is a class in the server's registry: what the HTTP routes
+// need without asking the hub. It does not change, but for the QR code,
+// made on first request.
+type classEntry struct {
+	code     string
+	url      string // the absolute join URL
+	loopback bool   // url names this machine's loopback address
+	sess     *session
+	qrOnce   sync.Once
+	qr       []byte
+	qrErr    error
+}
+
+// svg returns the QR code of the join URL as an SVG image.
+func (e *classEntry) svg() ([]byte, error) {
+	e.qrOnce.Do(func() { e.qr, e.qrErr = qrSVG(e.url) })
+	return e.qr, e.qrErr
+}
+
+// class is the classroom state of a session. Its session's hub goroutine
+// owns it.
+type class struct {
+	entry     *classEntry
+	token     string
+	mode      string
+	followers map[string]*follower // by id: connected or not
+	connected int                  // followers connected now
+	// tally counts the answers of the current timeline: checkpoint
+	// number -> choice id -> followers.
+	tally map[uint64]map[string]uint32
+	// checks describes the checkpoints of the current timeline, by
+	// number.
+	checks map[uint64]checkpointInfo
+	// active is when a presenter last sent something or joined; the
+	// class ends cfg.ClassIdle after it.
+	active     time.Time
+	idle       Timer
+	statsLast  time.Time // when class.stats last went out
+	statsTimer Timer     // runs while a class.stats waits for its turn
+}
+
+// follower is one follower id of a class: a student's browser, connected
+// or not.
+type follower struct {
+	id      string
+	v       *viewer           // nil while not connected
+	answers map[uint64]string // checkpoint number -> choice id
+	fork    *session          // its private copy, or nil
+}
+
+// checkpointInfo is what answering a checkpoint needs to know.
+type checkpointInfo struct {
+	seq     uint64 // the checkpoint event
+	answer  uint64 // its checkpoint.answer event; 0 when the timeline has none
+	choices []string
+}
+
+// checkpointsOf reads the checkpoints of tl from its events.
+func checkpointsOf(tl *timeline) map[uint64]checkpointInfo {
+	type fields struct {
+		Checkpoint uint64 `json:"checkpoint"`
+		Choices    []struct {
+			ID string `json:"id"`
+		} `json:"choices"`
+	}
+	out := map[uint64]checkpointInfo{}
+	for _, seq := range tl.info.Checkpoints {
+		var f fields
+		if json.Unmarshal(tl.event(seq), &f) != nil || f.Checkpoint == 0 {
+			continue
+		}
+		cp := checkpointInfo{seq: seq}
+		for _, c := range f.Choices {
+			cp.choices = append(cp.choices, c.ID)
+		}
+		out[f.Checkpoint] = cp
+	}
+	for i, k := range tl.kinds {
+		if k != sim.KindCheckpointReply {
+			continue
+		}
+		var f fields
+		seq := uint64(i + 1)
+		if json.Unmarshal(tl.event(seq), &f) != nil {
+			continue
+		}
+		if cp, ok := out[f.Checkpoint]; ok && cp.answer == 0 && seq > cp.seq {
+			cp.answer = seq
+			out[f.Checkpoint] = cp
+		}
+	}
+	return out
+}
+
+// Codes, tokens and URLs.
+
+// newClassCode returns a random join code: classCodeLen characters of
+// classCodeAlphabet, each uniform (bytes that would favour some
+// characters are drawn again).
+func newClassCode() string {
+	const n = len(classCodeAlphabet)
+	const limit = 256 - 256%n // bytes below it map evenly onto the alphabet
+	code := make([]byte, 0, classCodeLen)
+	var buf [2 * classCodeLen]byte
+	for len(code) < classCodeLen {
+		rand.Read(buf[:])
+		for _, b := range buf {
+			if int(b) < limit && len(code) < classCodeLen {
+				code = append(code, classCodeAlphabet[int(b)%n])
+			}
+		}
+	}
+	return string(code)
+}
+
+// normalizeCode returns a typed join code in its canonical form: upper
+// case, without spaces or dashes. It reports false when s cannot be a
+// code (wrong length, or a character not in the alphabet).
+func normalizeCode(s string) (string, bool) {
+	if len(s) > maxCodeInputBytes {
+		return "", false
+	}
+	out := make([]byte, 0, classCodeLen)
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.Is(unicode.Dash, r) {
+			continue
+		}
+		r = unicode.ToUpper(r)
+		if r >= unicode.MaxASCII || strings.IndexByte(classCodeAlphabet, byte(r)) < 0 || len(out) == classCodeLen {
+			return "", false
+		}
+		out = append(out, byte(r))
+	}
+	if len(out) != classCodeLen {
+		return "", false
+	}
+	return string(out), true
+}
+
+// newToken returns a presenter token: classTokenBytes random bytes,
+// base64url.
+func newToken() string {
+	var b [classTokenBytes]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func joinPath(code string) string { return "/join/" + code }
+func qrPath(code string) string   { return "/class/" + code + "/qr.svg" }
+
+// requestOrigin returns scheme://host of the URL the browser asked for,
+// or "" when the Host header is not a plain host name or address.
+func requestOrigin(r *http.Request) string {
+	host := r.Host
+	if host == "" || len(host) > 255 {
+		return ""
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(".-_:[]", c) >= 0) {
+			return ""
+		}
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + strings.ToLower(host)
+}
+
+// isLoopbackOrigin reports whether an origin names this machine in a way
+// other devices cannot reach: localhost, a loopback or unspecified address.
+func isLoopbackOrigin(origin string) bool {
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(h)
+	return err == nil && (a.IsLoopback() || a.IsUnspecified())
+}
+
+// The registry.
+
+// registerClass gives sess a join code, for a presenter whose page came
+// from origin.
+func (s *Server) registerClass(sess *session, origin string) (*classEntry, error) {
+	base := s.cfg.PublicURL
+	if base == "" {
+		base = origin
+	}
+	if base == "" {
+		return nil, userErrorf(CodeBadValue, "the page's address has no usable host name; start the server with --public-url")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return nil, errShuttingDown
+	case len(s.classes) >= s.cfg.MaxClasses:
+		return nil, fmt.Errorf("start class (%d open): %w", len(s.classes), errClassLimit)
+	}
+	for range maxCodeTries {
+		code := newClassCode()
+		if _, taken := s.classes[code]; taken {
+			continue
+		}
+		e := &classEntry{code: code, url: base + joinPath(code), loopback: isLoopbackOrigin(base), sess: sess}
+		s.classes[code] = e
+		return e, nil
+	}
+	return nil, errors.New("start class: no free join code")
+}
+
+func (s *Server) unregisterClass(e *classEntry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.classes[e.code] == e {
+		delete(s.classes, e.code)
+	}
+}
+
+// classCount returns how many classes are open.
+func (s *Server) classCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.classes)
+}
+
+// findClass returns the class with the code (canonical form), for a
+// browser at remote. Wrong codes are limited per address: an address
+// that has sent too many gets errJoinRateLimited before the code is
+// looked at, so a guess that would have been right is refused too.
+func (s *Server) findClass(remote, code string) (*classEntry, error) {
+	now := s.clock.Now()
+	key := joinKey(remote)
+	if !s.joins.allowed(key, now) {
+		return nil, fmt.Errorf("join from %s: %w", key, errJoinRateLimited)
+	}
+	s.mu.Lock()
+	e := s.classes[code]
+	s.mu.Unlock()
+	if e == nil {
+		s.joins.spend(key, now)
+		return nil, fmt.Errorf("class %q: %w", code, errUnknownClass)
+	}
+	return e, nil
+}
+
+// attachFollower joins v to the class its URL names:
+// ?class=CODE[&follower=FID&after=N&timeline=T].
+func (s *Server) attachFollower(v *viewer, q url.Values) (*session, error) {
+	code, ok := normalizeCode(q.Get("class"))
+	if !ok {
+		return nil, userErrorf(CodeUnknownClass, "a class code has %d letters and digits", classCodeLen)
+	}
+	e, err := s.findClass(v.remote, code)
+	if err != nil {
+		return nil, err
+	}
+	j := joinReq{v: v, code: code, follower: q.Get("follower")}
+	if err := parseResume(q, &j); err != nil {
+		return nil, err
+	}
+	if !s.reserveFollower() {
+		return nil, fmt.Errorf("class %s: %d followers on the server: %w", code, s.cfg.MaxFollowers, errFollowerLimit)
+	}
+	v.counted = true
+	if err := e.sess.addViewer(j); err != nil {
+		// The hub did not take v: its count is ours to give back.
+		v.counted = false
+		s.followers.Add(-1)
+		if errors.Is(err, errSessionGone) {
+			err = fmt.Errorf("class %s: %w", code, errUnknownClass)
+		}
+		return nil, err
+	}
+	return e.sess, nil
+}
+
+// reserveFollower counts one more follower, unless the server has as many
+// as it allows.
+func (s *Server) reserveFollower() bool {
+	for {
+		n := s.followers.Load()
+		if n >= int64(s.cfg.MaxFollowers) {
+			return false
+		}
+		if s.followers.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// The hub's side. Everything below runs on the session's hub goroutine.
+
+// admission is the role a joining viewer gets.
+type admission struct {
+	role string
+	f    *follower // a returning follower's id; nil for a new one
+	old  *viewer   // the returning follower's connection, which the new one replaces
+}
+
+// admit decides the role of a viewer joining the session; it changes
+// nothing (enter does, once the join cannot fail any more).
+func (sess *session) admit(j *joinReq) (admission, error) {
+	c := sess.class
+	if j.code != "" {
+		if c == nil || c.entry.code != j.code {
+			return admission{}, fmt.Errorf("class %s: %w", j.code, errUnknownClass)
+		}
+		adm := admission{role: RoleFollower, f: c.followers[j.follower]}
+		if adm.f != nil {
+			adm.old = adm.f.v
+		} else if len(c.followers) >= followerIDsPerViewer*sess.srv.cfg.MaxViewers {
+			return adm, fmt.Errorf("class %s remembers %d followers: %w", c.entry.code, len(c.followers), errFollowerLimit)
+		}
+		return adm, nil
+	}
+	if c == nil {
+		return admission{}, nil
+	}
+	if subtle.ConstantTimeCompare([]byte(j.token), []byte(c.token)) != 1 {
+		return admission{}, fmt.Errorf("session %s is class %s and the presenter token is missing or wrong: %w", sess.id, c.entry.code, errForbidden)
+	}
+	return admission{role: RolePresenter}, nil
+}
+
+// enter gives a joining viewer its role, and its hello the class.
+func (sess *session) enter(v *viewer, adm admission, hello *Hello) {
+	c := sess.class
+	v.role = adm.role
+	switch adm.role {
+	case RolePresenter:
+		v.canControl = true
+		c.active = sess.srv.clock.Now()
+	case RoleFollower:
+		v.canControl = false
+		f := adm.f
+		if f == nil {
+			f = c.newFollower()
+		}
+		if adm.old != nil && sess.has(adm.old) {
+			sess.reply(adm.old, errReplaced)
+			sess.drop(adm.old, websocket.ClosePolicyViolation, closeOpenedAgain, false)
+		}
+		f.v, v.follower = v, f.id
+		c.connected++
+		sess.markStats()
+		hello.Session = "" // followers never learn the session id
+	default:
+		return
+	}
+	hello.Class = sess.classInfo(v, "")
+}
+
+// leave forgets a viewer the hub drops.
+func (sess *session) leave(v *viewer) {
+	if v.counted {
+		v.counted = false
+		sess.srv.followers.Add(-1)
+	}
+	c := sess.class
+	if c == nil || v.role != RoleFollower {
+		return
+	}
+	if f := c.followers[v.follower]; f != nil && f.v == v {
+		f.v = nil
+		c.connected--
+		sess.markStats()
+	}
+}
+
+func (c *class) newFollower() *follower {
+	f := &follower{id: rand.Text()}
+	c.followers[f.id] = f
+	return f
+}
+
+// classInfo describes the class to v: the class message (typ TypeClass)
+// or the class in hello (typ "").
+func (sess *session) classInfo(v *viewer, typ string) *ClassInfo {
+	c := sess.class
+	e := c.entry
+	info := &ClassInfo{Type: typ, Role: v.role, Code: e.code, URL: e.url, QR: qrPath(e.code), Loopback: e.loopback, Mode: c.mode}
+	switch v.role {
+	case RolePresenter:
+		info.Token = c.token
+		info.ClassCounts = c.counts()
+	case RoleFollower:
+		info.Follower = v.follower
+		if f := c.followers[v.follower]; f != nil {
+			info.Mine = f.answers
+		}
+	}
+	return info
+}
+
+func (c *class) counts() *ClassCounts {
+	return &ClassCounts{Followers: c.connected, Answers: c.tally}
+}
+
+// onClassCommand handles a class message. A follower's class.start,
+// class.mode and class.end never get here (they are control messages).
+func (sess *session) onClassCommand(v *viewer, cmd *Command, now time.Time) {
+	c := sess.class
+	switch cmd.Type {
+	case TypeClassStart:
+		sess.startClass(v, now)
+	case TypeClassMode, TypeClassEnd:
+		if c == nil {
+			sess.reply(v, userErrorf(CodeBadValue, "this session is not a class; start one with class.start"))
+			return
+		}
+		if cmd.Type == TypeClassEnd {
+			sess.endClass(EndEnded)
+			return
+		}
+		sess.setMode(v, cmd.Mode)
+	case TypeAnswer, TypeFork:
+		if c == nil || v.role != RoleFollower {
+			sess.reply(v, userErrorf(CodeForbidden, "only a follower of a class can send %s", cmd.Type))
+			return
+		}
+		if cmd.Type == TypeAnswer {
+			sess.answer(v, cmd)
+			return
+		}
+		sess.forkFor(v)
+	}
+}
+
+// startClass turns the session into a class whose presenter is v. The
+// other viewers become followers.
+func (sess *session) startClass(v *viewer, now time.Time) {
+	if sess.fork {
+		sess.reply(v, userErrorf(CodeForbidden, "a private copy cannot become a class"))
+		return
+	}
+	if sess.class != nil {
+		sess.sendTo(v, mustJSON(sess.classInfo(v, TypeClass)))
+		return
+	}
+	e, err := sess.srv.registerClass(sess, v.origin)
+	if err != nil {
+		sess.reply(v, err)
+		return
+	}
+	c := &class{
+		entry: e, token: newToken(), mode: ModeFollow,
+		followers: map[string]*follower{}, tally: map[uint64]map[string]uint32{},
+		checks: checkpointsOf(sess.tl), active: now,
+		statsLast: now, // the class message carries the first counts
+		idle:      sess.srv.clock.NewTimer(sess.srv.cfg.ClassIdle),
+	}
+	sess.class = c
+	v.role = RolePresenter
+	for _, o := range slices.Clone(sess.viewers) {
+		if o == v || !sess.has(o) {
+			continue
+		}
+		f := c.newFollower()
+		f.v, o.role, o.follower, o.canControl = o, RoleFollower, f.id, false
+		if !o.counted {
+			o.counted = true
+			sess.srv.followers.Add(1)
+		}
+		c.connected++
+		sess.sendTo(o, mustJSON(sess.classInfo(o, TypeClass)))
+	}
+	sess.sendTo(v, mustJSON(sess.classInfo(v, TypeClass)))
+	sess.srv.log.Info("class started", "session", sess.id, "code", e.code, "url", e.url, "followers", c.connected)
+}
+
+// setMode hands control to the followers (free) or takes it back (follow).
+func (sess *session) setMode(v *viewer, mode string) {
+	c := sess.class
+	msg := mustJSON(ClassMode{Type: TypeClassMode, Mode: mode})
+	if mode == c.mode {
+		sess.sendTo(v, msg)
+		return
+	}
+	c.mode = mode
+	sess.broadcast(msg)
+	if mode != ModeFollow {
+		return
+	}
+	c.endForks(closeTookBack)
+	snap, err := sess.snapshotJSON(sess.cursor)
+	if err != nil {
+		sess.srv.log.Error("snapshot", "session", sess.id, "err", err)
+		sess.broadcast(mustJSON(errorMessage(err)))
+		return
+	}
+	m := SnapshotMsg{Type: TypeSnapshot, Reason: ReasonFollow, Timeline: sess.tlID, Snapshot: snap}
+	sess.broadcastIf(mustJSON(m), isFollower)
+}
+
+func isFollower(v *viewer) bool  { return v.role == RoleFollower }
+func isPresenter(v *viewer) bool { return v.role == RolePresenter }
+
+// answer takes a follower's answer to a checkpoint, replacing its earlier
+// one.
+func (sess *session) answer(v *viewer, cmd *Command) {
+	c := sess.class
+	n := cmd.Checkpoint
+	cp, ok := c.checks[n]
+	switch {
+	case !ok:
+		sess.reply(v, userErrorf(CodeBadValue, "checkpoint: this lesson has no checkpoint %d", n))
+		return
+	case !slices.Contains(cp.choices, cmd.Choice):
+		sess.reply(v, userErrorf(CodeBadValue, "choice: checkpoint %d has no choice %q", n, cmd.Choice))
+		return
+	case sess.cursor < cp.seq:
+		sess.reply(v, userErrorf(CodeAnswerClosed, "checkpoint %d has not been asked yet", n))
+		return
+	case cp.answer != 0 && sess.cursor >= cp.answer:
+		sess.reply(v, userErrorf(CodeAnswerClosed, "the answer to checkpoint %d has been shown", n))
+		return
+	}
+	f := c.followers[v.follower]
+	prev, had := f.answers[n]
+	if !had || prev != cmd.Choice {
+		if had {
+			c.tally[n][prev]--
+			if c.tally[n][prev] == 0 {
+				delete(c.tally[n], prev)
+			}
+		}
+		if c.tally[n] == nil {
+			c.tally[n] = map[string]uint32{}
+		}
+		c.tally[n][cmd.Choice]++
+		if f.answers == nil {
+			f.answers = map[uint64]string{}
+		}
+		f.answers[n] = cmd.Choice
+		sess.markStats()
+	}
+	sess.sendTo(v, mustJSON(Answered{Type: TypeAnswered, Checkpoint: n, Choice: cmd.Choice}))
+}
+
+// clearAnswers forgets every answer when the class's timeline changes.
+func (sess *session) clearAnswers() {
+	c := sess.class
+	if c == nil {
+		return
+	}
+	c.tally = map[uint64]map[string]uint32{}
+	c.checks = checkpointsOf(sess.tl)
+	for _, f := range c.followers {
+		f.answers = nil
+	}
+	sess.markStats()
+}
+
+// forkFor gives a follower a private copy of the class at its cursor.
+func (sess *session) forkFor(v *viewer) {
+	c := sess.class
+	if c.mode != ModeFree {
+		sess.reply(v, userErrorf(CodeForbidden, "the presenter has not handed over control"))
+		return
+	}
+	fork, err := sess.srv.openSessionAt(sess.tl, sess.cursor, true)
+	if err != nil {
+		sess.reply(v, err)
+		return
+	}
+	f := c.followers[v.follower]
+	if f.fork != nil {
+		f.fork.end(websocket.CloseNormalClosure, closeNewerFork)
+	}
+	f.fork = fork
+	sess.sendTo(v, mustJSON(Forked{Type: TypeForked, Session: fork.id}))
+}
+
+// endForks ends the followers' private copies.
+func (c *class) endForks(text string) {
+	for _, f := range c.followers {
+		if f.fork != nil {
+			f.fork.end(websocket.CloseNormalClosure, text)
+			f.fork = nil
+		}
+	}
+}
+
+// endClass ends the class: every viewer is told why, followers are closed
+// with 1000, presenters stay as viewers of an ordinary session.
+func (sess *session) endClass(reason string) {
+	sess.closeClass()
+	sess.broadcast(mustJSON(ClassEnd{Type: TypeClassEnd, Reason: reason}))
+	for i := len(sess.viewers) - 1; i >= 0; i-- {
+		// drop moves the last viewer, already seen, to i.
+		switch v := sess.viewers[i]; v.role {
+		case RoleFollower:
+			sess.drop(v, websocket.CloseNormalClosure, closeClassEnded, false)
+		case RolePresenter:
+			v.role = ""
+		}
+	}
+}
+
+// closeClass takes the class out of the registry, stops its timers and
+// ends its private copies. Its viewers are endClass's or run's business.
+func (sess *session) closeClass() {
+	c := sess.class
+	if c == nil {
+		return
+	}
+	sess.class = nil
+	sess.srv.unregisterClass(c.entry)
+	for _, t := range []Timer{c.idle, c.statsTimer} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	c.endForks(closeClassEnded)
+	sess.srv.log.Info("class ended", "session", sess.id, "code", c.entry.code)
+}
+
+// onClassIdle ends the class when its presenters have been silent for
+// cfg.ClassIdle, or sets the timer for when they will have been.
+func (sess *session) onClassIdle() {
+	c := sess.class
+	c.idle = nil
+	now := sess.srv.clock.Now()
+	if wait := c.active.Add(sess.srv.cfg.ClassIdle).Sub(now); wait > 0 {
+		c.idle = sess.srv.clock.NewTimer(wait)
+		return
+	}
+	sess.endClass(EndIdle)
+}
+
+func (sess *session) classIdleC() <-chan time.Time {
+	if sess.class == nil || sess.class.idle == nil {
+		return nil
+	}
+	return sess.class.idle.C()
+}
+
+// markStats says the counts have changed: class.stats goes to the
+// presenters now, or classStatsInterval after the last one.
+func (sess *session) markStats() {
+	c := sess.class
+	if c == nil || c.statsTimer != nil {
+		return
+	}
+	now := sess.srv.clock.Now()
+	if wait := c.statsLast.Add(classStatsInterval).Sub(now); wait > 0 {
+		c.statsTimer = sess.srv.clock.NewTimer(wait)
+		return
+	}
+	sess.sendStats(now)
+}
+
+func (sess *session) onClassStats() {
+	sess.class.statsTimer = nil
+	sess.sendStats(sess.srv.clock.Now())
+}
+
+func (sess *session) sendStats(now time.Time) {
+	c := sess.class
+	c.statsLast = now
+	sess.broadcastIf(mustJSON(ClassStats{Type: TypeClassStats, ClassCounts: *c.counts()}), isPresenter)
+}
+
+func (sess *session) classStatsC() <-chan time.Time {
+	if sess.class == nil || sess.class.statsTimer == nil {
+		return nil
+	}
+	return sess.class.statsTimer.C()
+}
+
+// The limit on wrong join codes.
+
+// joinLimiter is a token bucket of wrong join codes per network address
+// (an IPv4 address, or an IPv6 /64, which one machine often has whole).
+// Only wrong codes spend tokens. It tracks at most maxJoinAddrs addresses;
+// when it has that many, it forgets those whose bucket is full again, and
+// if none is, the new address shares one bucket with every other such.
+type joinLimiter struct {
+	rate, burst float64
+	mu          sync.Mutex
+	addrs       map[string]*bucket
+	shared      bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newJoinLimiter(rate float64, burst int) *joinLimiter {
+	return &joinLimiter{rate: rate, burst: float64(burst), addrs: map[string]*bucket{}}
+}
+
+// joinKey returns the address a remote address (host:port) counts as.
+func joinKey(remote string) string {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.WithZone("").Prefix(64)
+	return p.String()
+}
+
+// get returns key's bucket, refilled to now; l.mu is held.
+func (l *joinLimiter) get(key string, now time.Time) *bucket {
+	b := l.addrs[key]
+	if b == nil {
+		if len(l.addrs) >= maxJoinAddrs {
+			for k, old := range l.addrs {
+				if l.refill(old, now); old.tokens >= l.burst {
+					delete(l.addrs, k)
+				}
+			}
+		}
+		if len(l.addrs) >= maxJoinAddrs {
+			b = &l.shared
+		} else {
+			b = &bucket{tokens: l.burst, last: now}
+			l.addrs[key] = b
+		}
+	}
+	l.refill(b, now)
+	return b
+}
+
+func (l *joinLimiter) refill(b *bucket, now time.Time) {
+	if b.last.IsZero() {
+		b.tokens = l.burst
+	} else if d := now.Sub(b.last); d > 0 {
+		b.tokens = min(l.burst, b.tokens+d.Seconds()*l.rate)
+	}
+	b.last = now
+}
+
+// allowed reports whether key may try a code.
+func (l *joinLimiter) allowed(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.get(key, now).tokens >= 1
+}
+
+// spend counts a wrong code from key.
+func (l *joinLimiter) spend(key string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.get(key, now)
+	b.tokens = max(0, b.tokens-1)
+}

@@ -1,0 +1,112 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// The classroom's pages: the join form, a follower's view and the QR
+// code of a class (docs/protocol.md, "Classroom", "HTTP").
+
+// joinView is the join form (join.templ).
+type joinView struct {
+	Head      pageHead
+	Code      string // what the student typed, shown again after an error
+	Message   string // why it did not work; "" on the empty form
+	CodeLen   string // characters of a code
+	MaxLength string // longest input the form takes
+}
+
+// handleJoin serves the join form, and sends a student who typed the code
+// of a class on to it.
+func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
+	typed := strings.TrimSpace(r.URL.Query().Get("code"))
+	v := joinView{Head: s.head("Join a class · Portville"), CodeLen: strconv.Itoa(classCodeLen), MaxLength: strconv.Itoa(maxCodeInputBytes)}
+	if typed == "" {
+		s.render(w, r, http.StatusOK, joinPage(v))
+		return
+	}
+	v.Code = typed
+	if len(v.Code) > maxCodeInputBytes {
+		v.Code = v.Code[:maxCodeInputBytes]
+	}
+	code, ok := normalizeCode(typed)
+	if !ok {
+		v.Message = fmt.Sprintf("That is not a class code: a code has %d letters and digits, without 0, O, 1, I or L.", classCodeLen)
+		s.render(w, r, http.StatusBadRequest, joinPage(v))
+		return
+	}
+	if _, err := s.findClass(r.RemoteAddr, code); err != nil {
+		info := describe(err)
+		s.log.Info("join refused", "remote", r.RemoteAddr, "err", err)
+		v.Message = info.message
+		if errors.Is(err, errUnknownClass) {
+			v.Message = "No class has the code " + code + ". Check it on the teacher's screen: a code stops working when its class ends."
+		}
+		s.render(w, r, info.status, joinPage(v))
+		return
+	}
+	http.Redirect(w, r, joinPath(code), http.StatusSeeOther)
+}
+
+// handleFollower serves a class's follower view: the lesson view in
+// follower mode.
+func (s *Server) handleFollower(w http.ResponseWriter, r *http.Request) {
+	param := chi.URLParam(r, "code")
+	code, ok := normalizeCode(param)
+	if !ok {
+		s.fail(w, r, fmt.Errorf("class %q: %w", param, errUnknownClass))
+		return
+	}
+	if code != param {
+		u := joinPath(code)
+		if r.URL.RawQuery != "" {
+			u += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, u, http.StatusFound)
+		return
+	}
+	e, err := s.findClass(r.RemoteAddr, code)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	tl := e.sess.current.Load()
+	info := tl.info
+	v := viewerView{
+		Head: s.head(info.Title + " · Class " + code + " · Portville"), Mode: modeFollower,
+		ID: tl.lesson, Title: info.Title, Summary: info.Summary, Takeaways: info.Takeaways,
+		WS: "/ws", Query: r.URL.RawQuery, Class: code,
+	}
+	s.render(w, r, http.StatusOK, viewerPage(v))
+}
+
+// handleClassQR serves the QR code of a class's join URL.
+func (s *Server) handleClassQR(w http.ResponseWriter, r *http.Request) {
+	param := chi.URLParam(r, "code")
+	code, ok := normalizeCode(param)
+	if !ok {
+		s.fail(w, r, fmt.Errorf("class %q: %w", param, errUnknownClass))
+		return
+	}
+	e, err := s.findClass(r.RemoteAddr, code)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	svg, err := e.svg()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "image/svg+xml")
+	// The class may end at any moment; the image must not outlive it.
+	h.Set("Cache-Control", "no-store")
+	w.Write(svg)
+}
