@@ -550,7 +550,7 @@ func (sess *session) setMode(v *viewer, mode string) {
 		sess.broadcast(mustJSON(errorMessage(err)))
 		return
 	}
-	m := SnapshotMsg{Type: TypeSnapshot, Reason: ReasonFollow, Timeline: sess.tlID, Snapshot: snap}
+	m := SnapshotMsg{Type: TypeSnapshot, Reason: ReasonFollow, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(sess.tl, sess.cursor)}
 	sess.broadcastIf(mustJSON(m), isFollower)
 }
 

@@ -252,6 +252,7 @@ type msg struct {
 	Code     string            `json:"code"`
 	Message  string            `json:"message"`
 	Errors   []ScenarioProblem `json:"errors"`
+	Recent   []sim.Event       `json:"recent"`
 }
 
 // seqs returns the sequence numbers of an event or events message.

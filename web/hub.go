@@ -83,6 +83,7 @@ func (sess *session) onJoin(j *joinReq) error {
 			return err
 		}
 		hello.Snapshot = snap
+		hello.Recent = recentJSON(sess.tl, sess.cursor)
 	}
 	v := j.v
 	sess.enter(v, adm, &hello)
@@ -219,7 +220,7 @@ func (sess *session) catchUp(v *viewer, after uint64) {
 			sess.reply(v, err)
 			return
 		}
-		sess.sendTo(v, mustJSON(SnapshotMsg{Type: TypeSnapshot, Reason: ReasonResume, Timeline: sess.tlID, Snapshot: snap}))
+		sess.sendTo(v, mustJSON(SnapshotMsg{Type: TypeSnapshot, Reason: ReasonResume, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(sess.tl, sess.cursor)}))
 		return
 	}
 	for from := after + 1; from <= sess.cursor; from += maxBatchEvents {
@@ -241,7 +242,7 @@ func (sess *session) broadcastSnapshot(reason string, withLesson bool) {
 		sess.broadcast(mustJSON(errorMessage(err)))
 		return
 	}
-	m := SnapshotMsg{Type: TypeSnapshot, Reason: reason, Timeline: sess.tlID, Snapshot: snap}
+	m := SnapshotMsg{Type: TypeSnapshot, Reason: reason, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(sess.tl, sess.cursor)}
 	if withLesson {
 		m.Lesson = &sess.tl.info
 	}
@@ -363,4 +364,28 @@ func (sess *session) idleC() <-chan time.Time {
 		return nil
 	}
 	return sess.idle.C()
+}
+
+// maxRecentEvents bounds the events a hello or snapshot carries as context.
+const maxRecentEvents = 40
+
+// recentJSON returns the events seq-maxRecentEvents+1..seq of tl as a JSON
+// array, or nil at the start of the timeline.
+func recentJSON(tl *timeline, seq uint64) json.RawMessage {
+	if seq == 0 || tl.total() == 0 {
+		return nil
+	}
+	seq = min(seq, tl.total())
+	from := uint64(1)
+	if seq > maxRecentEvents {
+		from = seq - maxRecentEvents + 1
+	}
+	b := []byte{'['}
+	for s := from; s <= seq; s++ {
+		if s > from {
+			b = append(b, ',')
+		}
+		b = append(b, tl.event(s)...)
+	}
+	return append(b, ']')
 }

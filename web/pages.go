@@ -35,6 +35,7 @@ type lessonCard struct {
 	Number  int // from 1, in teaching order
 	ID      string
 	Title   string
+	Lead    string // the summary's first sentence
 	Summary string
 	URL     string
 }
@@ -96,7 +97,7 @@ func (s *Server) handlePicker(w http.ResponseWriter, r *http.Request) {
 	v := pickerView{Head: s.head("Portville: lessons")}
 	for i, l := range all {
 		v.Lessons = append(v.Lessons, lessonCard{
-			Number: i + 1, ID: l.ID, Title: l.Title(), Summary: l.Scenario.Summary, URL: lessonURL(l.ID),
+			Number: i + 1, ID: l.ID, Title: l.Title(), Lead: l.Lead(), Summary: l.Scenario.Summary, URL: lessonURL(l.ID),
 		})
 	}
 	s.render(w, r, http.StatusOK, pickerPage(v))

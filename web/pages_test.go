@@ -86,10 +86,16 @@ func TestPickerPage(t *testing.T) {
 		if !strings.Contains(link.Text(), l.Scenario.Title) {
 			t.Errorf("card %d title %q, want %q", i, link.Text(), l.Scenario.Title)
 		}
-		if got := s.Find("p.lesson-summary").Text(); got != l.Scenario.Summary {
+		if got := s.Find("details.lesson-more p.lesson-summary").Text(); got != l.Scenario.Summary {
 			t.Errorf("card %d summary %q", i, got)
 		}
+		if lead := s.Find("p.lesson-lead").Text(); lead == "" || len(lead) > 204 || !strings.HasPrefix(l.Scenario.Summary, strings.TrimSuffix(lead, "…")) {
+			t.Errorf("card %d lead %q: want the start of the summary, at most about 200 characters", i, lead)
+		}
 	})
+	if href := doc.Find("header a.join-link").AttrOr("href", ""); href != "/join" {
+		t.Errorf("join link %q, want /join", href)
+	}
 }
 
 func TestViewerPages(t *testing.T) {

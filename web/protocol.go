@@ -141,6 +141,7 @@ type Hello struct {
 	Resumed  bool            `json:"resumed"`
 	Lesson   *LessonInfo     `json:"lesson"`
 	Snapshot json.RawMessage `json:"snapshot,omitempty"` // left out when resumed
+	Recent   json.RawMessage `json:"recent,omitempty"`   // the events before the snapshot, for captions and log
 	State    State           `json:"state"`
 	Class    *ClassInfo      `json:"class,omitempty"` // presenters and followers of a class
 }
@@ -206,7 +207,12 @@ type SnapshotMsg struct {
 	Reason   string          `json:"reason"`
 	Timeline uint64          `json:"timeline"`
 	Snapshot json.RawMessage `json:"snapshot"`
-	Lesson   *LessonInfo     `json:"lesson,omitempty"` // only after a load
+	// Recent are the last events up to snapshot.seq (at most
+	// maxRecentEvents), so the browser can show the current narration and
+	// log after a jump. They are context: the snapshot already includes
+	// them.
+	Recent json.RawMessage `json:"recent,omitempty"`
+	Lesson *LessonInfo     `json:"lesson,omitempty"` // only after a load
 }
 
 // ErrorMsg says that something the browser sent could not be done.

@@ -817,3 +817,48 @@ func TestSessionIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotRecent: hello and snapshot messages carry the events just
+// before the cursor (at most 40), so a browser that jumped can show the
+// narration and log; a jump to the start carries none.
+func TestSnapshotRecent(t *testing.T) {
+	e := newEnv(t, nil)
+	f := e.ephemeral()
+	c, h := e.open("lesson=ephemeral-ports")
+	checkRecent := func(what string, got []sim.Event, seq uint64) {
+		t.Helper()
+		from := uint64(1)
+		if seq > maxRecentEvents {
+			from = seq - maxRecentEvents + 1
+		}
+		if seq == 0 {
+			if len(got) != 0 {
+				t.Errorf("%s: %d recent events at the start, want none", what, len(got))
+			}
+			return
+		}
+		if uint64(len(got)) != seq-from+1 || got[0].Seq != from || got[len(got)-1].Seq != seq {
+			t.Fatalf("%s: recent events %v, want %d..%d", what, seqsOf(got), from, seq)
+		}
+		for i, ev := range got {
+			if want := f.events[ev.Seq-1]; ev.Kind != want.Kind || ev.T != want.T || i > 0 && ev.Seq != got[i-1].Seq+1 {
+				t.Fatalf("%s: recent event %d is %s at %s, want %s at %s", what, ev.Seq, ev.Kind, ev.T, want.Kind, want.T)
+			}
+		}
+	}
+	checkRecent("hello", h.Recent, f.start)
+	for _, seq := range []uint64{60, 12, 0} {
+		c.send(map[string]any{"type": TypeSeek, "seq": seq})
+		m := c.expect(TypeSnapshot)
+		checkRecent(fmt.Sprintf("seek %d", seq), m.Recent, seq)
+		c.expect(TypeState)
+	}
+}
+
+func seqsOf(evs []sim.Event) []uint64 {
+	var out []uint64
+	for _, e := range evs {
+		out = append(out, e.Seq)
+	}
+	return out
+}

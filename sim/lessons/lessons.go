@@ -32,6 +32,26 @@ type Lesson struct {
 // Title returns the lesson's title.
 func (l *Lesson) Title() string { return l.Scenario.Title }
 
+// Lead returns the first sentence of the lesson's summary (at most about
+// 200 characters, cut at a word), for a short card in a list.
+func (l *Lesson) Lead() string { return lead(l.Scenario.Summary) }
+
+func lead(summary string) string {
+	const most = 200
+	s := strings.TrimSpace(summary)
+	if i := strings.Index(s, ". "); i >= 0 && i < most {
+		return s[:i+1]
+	}
+	if len(s) <= most {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:most], ' ')
+	if cut < most/2 {
+		cut = most
+	}
+	return s[:cut] + "…"
+}
+
 var load = sync.OnceValues(func() ([]*Lesson, error) {
 	var out []*Lesson
 	for _, id := range IDs {

@@ -209,10 +209,14 @@ export class Viewer {
     this.inspector = new Inspector(this.inspectorEl, {});
     const level = this.params.controls || (this.mode === "embed" ? "minimal" : "full");
     const cb = {
-      play: () => this.send({ type: C.PLAY }),
+      play: () => {
+        this.classroom.showScreen(false);
+        this.send({ type: C.PLAY });
+      },
       pause: () => this.send({ type: C.PAUSE }),
       step: () => {
         this.captions.hideCard();
+        this.classroom.showScreen(false);
         this.send({ type: C.STEP });
       },
       back: () => this.send({ type: C.BACK }),
@@ -274,7 +278,9 @@ export class Viewer {
 
   /** send sends a request to the session the viewer shows: a follower's private copy when it explores, else its session. */
   send(msg) {
-    if (this.classroom && this.classroom.private) this.classroom.private.transport.send(msg);
+    const cl = this.classroom;
+    if (cl && cl.role === "follower" && cl.info.mode === "free") cl.explore(msg);
+    else if (cl && cl.private) cl.private.transport.send(msg);
     else this.transport.send(msg);
   }
 
@@ -335,7 +341,7 @@ export class Viewer {
           this.playbackState(m.state);
           return;
         }
-        this.newTimeline(m.timeline, m.lesson, m.snapshot);
+        this.newTimeline(m.timeline, m.lesson, m.snapshot, m.recent);
         this.playbackState(m.state);
         if (!m.class) this.applyStartParams();
         return;
@@ -346,8 +352,8 @@ export class Viewer {
         this.take(m.events, !!m.replay);
         return;
       case S.SNAPSHOT:
-        if (m.lesson) this.newTimeline(m.timeline, m.lesson, m.snapshot);
-        else this.jump(m.snapshot);
+        if (m.lesson) this.newTimeline(m.timeline, m.lesson, m.snapshot, m.recent);
+        else this.jump(m.snapshot, m.recent);
         return;
       case S.STATE:
         this.playbackState(m);
@@ -368,7 +374,7 @@ export class Viewer {
     if (p.autoplay) this.send({ type: C.PLAY });
   }
 
-  newTimeline(timeline, lesson, snap) {
+  newTimeline(timeline, lesson, snap, recent) {
     this.timeline = timeline;
     this.meta = lesson;
     this.events.clear();
@@ -377,8 +383,10 @@ export class Viewer {
     this.scene.settle();
     this.scene.setCapacity(lesson.capacity);
     this.scene.show(this.state, { jump: true });
+    const known = this.learn(recent);
     this.captions.reset();
-    this.log.set([]);
+    this.captions.restore(known);
+    this.log.set(known);
     this.inspector.draw(this.state);
     this.controls.lessonMeta(lesson);
     if (lesson.title) document.title = `${lesson.title} · Portville`;
@@ -387,10 +395,11 @@ export class Viewer {
   }
 
   /** jump replaces the state with a snapshot (seek, step back, restart). */
-  jump(snap) {
+  jump(snap, recent) {
     this.ui.length = 0;
     this.state = fromSnapshot(snap);
     for (const seq of [...this.events.keys()]) if (seq > this.state.seq) this.events.delete(seq);
+    this.learn(recent);
     const known = [...this.events.values()].sort((a, b) => a.seq - b.seq);
     this.scene.settle();
     this.scene.show(this.state, { jump: true });
@@ -398,6 +407,21 @@ export class Viewer {
     this.captions.restore(known.slice(-60));
     this.inspector.draw(this.state);
     this.emitChange();
+  }
+
+  /**
+   * learn keeps the events a hello or snapshot sent as context (they are
+   * already in the snapshot), for the captions and the log; it returns
+   * every known event up to the state, in order.
+   */
+  learn(recent) {
+    for (const e of recent || []) {
+      if (e.seq <= this.state.seq) {
+        this.events.set(e.seq, e);
+        this.inspector.remember(e);
+      }
+    }
+    return [...this.events.values()].filter((e) => e.seq <= this.state.seq).sort((a, b) => a.seq - b.seq);
   }
 
   /** take applies events that follow the current state, animating them. */

@@ -71,10 +71,8 @@ export class Classroom {
         return true;
       case "class.mode":
         if (this.info) this.info.mode = m.mode;
-        if (this.role === "follower") {
-          if (m.mode === "free") this.viewer.sendClass({ type: "fork" });
-          else this.leavePrivate();
-        }
+        if (this.role === "follower" && m.mode === "follow") this.leavePrivate();
+        this.queued = [];
         this.viewer.classChanged();
         this.draw();
         return true;
@@ -88,6 +86,16 @@ export class Classroom {
       case "forked":
         this.enterPrivate(m.session);
         return true;
+      case "error":
+        if (m.code === "session_limit" && this.queued && this.queued.length) {
+          // The server has no room for another private copy: keep watching.
+          this.queued = [];
+          this.forking = false;
+          this.viewer.notice("Too many people are exploring on their own right now; keep following the teacher and try again in a moment.");
+          this.draw();
+          return true;
+        }
+        return false;
     }
     return false;
   }
@@ -143,6 +151,25 @@ export class Classroom {
     }
   }
 
+  /**
+   * explore sends a follower's control to its private copy. The copy is
+   * made on the first control pressed in free mode, not when free mode
+   * starts: most of a class keeps watching, and each copy is a session.
+   */
+  explore(msg) {
+    if (this.private) {
+      this.private.transport.send(msg);
+      return;
+    }
+    this.queued = this.queued || [];
+    if (this.queued.length < 8) this.queued.push(msg);
+    if (!this.forking) {
+      this.forking = true;
+      this.viewer.sendClass({ type: "fork" });
+      this.draw();
+    }
+  }
+
   /** enterPrivate opens the private copy the server made for this follower. */
   enterPrivate(session) {
     this.leavePrivate();
@@ -155,7 +182,10 @@ export class Classroom {
     });
     t.noReconnect = true;
     this.private = { transport: t, session };
+    this.forking = false;
     t.open({ session });
+    // Controls pressed while the copy was being made go to it, in order.
+    for (const m of (this.queued || []).splice(0)) t.send(m);
     v.classChanged();
     this.draw();
   }
@@ -217,7 +247,8 @@ export class Classroom {
         h("button", { type: "button", class: "class-end", text: "End class", onclick: () => this.viewer.sendClass({ type: "class.end" }) }));
     } else {
       const text = c.mode === "free"
-        ? (this.private ? "Exploring on your own copy: the teacher can call you back" : "Opening your own copy…")
+        ? (this.private ? "Exploring on your own copy: the teacher can call you back"
+          : this.forking ? "Opening your own copy…" : "You may explore: press play or step")
         : "Following the teacher";
       parts.push(h("span", { class: "class-label" }, "Class ", h("strong", { text: groupCode(c.code) })), h("span", { class: "class-status", text }));
     }

@@ -209,7 +209,7 @@ export class WasmTransport {
     }
     this.emit({
       type: S.HELLO, v: VERSION, session: this.session, timeline: this.tlID, resumed: false,
-      lesson: tl.info, snapshot: snap, state: this.state(),
+      lesson: tl.info, snapshot: snap, recent: this.recent(), state: this.state(),
     });
     for (const m of this.queue.splice(0)) this.handle(m);
   }
@@ -218,6 +218,11 @@ export class WasmTransport {
   build(req) {
     const out = call(this.api, "timeline", req);
     return { req, info: out.lesson, events: out.events, total: out.events.length };
+  }
+
+  /** recent returns the last events up to the cursor, as the server sends them (at most 40). */
+  recent() {
+    return this.tl.events.slice(Math.max(0, this.cursor - 40), this.cursor);
   }
 
   snapshotAt(seq) {
@@ -430,7 +435,7 @@ export class WasmTransport {
       this.emit({ type: S.ERROR, code: err.code, message: err.message });
       return;
     }
-    const m = { type: S.SNAPSHOT, reason, timeline: this.tlID, snapshot: snap };
+    const m = { type: S.SNAPSHOT, reason, timeline: this.tlID, snapshot: snap, recent: this.recent() };
     if (withLesson) m.lesson = this.tl.info;
     this.emit(m);
   }

@@ -38,6 +38,7 @@ type lessonCard struct {
 	Number  int
 	ID      string
 	Title   string
+	Lead    string
 	Summary string
 	URL     string
 }
@@ -80,11 +81,16 @@ var pages = template.Must(template.New("").Parse(`
 <p class="tagline">How programs, processes and threads talk over a network through sockets, IP addresses and ports, told as a town of apartment buildings.</p>
 </header>
 <main class="picker">
+<p class="picker-intro">Pick a lesson. Play it, step through it with the arrow keys, or show it on a projector (press P).</p>
 <ol class="lesson-list">
 {{- range .Lessons}}
 <li class="lesson-card" id="lesson-{{.ID}}">
 <h2 class="lesson-title"><a class="lesson-link" href="{{.URL}}"><span class="lesson-number">{{.Number}}.</span> {{.Title}}</a></h2>
+<p class="lesson-lead">{{.Lead}}</p>
+<details class="lesson-more">
+<summary>More about this lesson</summary>
 <p class="lesson-summary">{{.Summary}}</p>
+</details>
 </li>
 {{- end}}
 </ol>
@@ -129,7 +135,7 @@ func renderPages(all []*lessons.Lesson) (map[string][]byte, error) {
 	picker := pickerView{Head: head{Title: "Portville: lessons"}}
 	for i, l := range all {
 		picker.Lessons = append(picker.Lessons, lessonCard{
-			Number: i + 1, ID: l.ID, Title: l.Title(), Summary: l.Scenario.Summary,
+			Number: i + 1, ID: l.ID, Title: l.Title(), Lead: l.Lead(), Summary: l.Scenario.Summary,
 			URL: path.Join(lessonDir, l.ID+".html"),
 		})
 	}
