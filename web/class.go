@@ -119,9 +119,9 @@ func checkpointsOf(tl *timeline) map[uint64]checkpointInfo {
 		} `json:"choices"`
 	}
 	out := map[uint64]checkpointInfo{}
-	for _, seq := range tl.info.Checkpoints {
+	for _, seq := range tl.Info.Checkpoints {
 		var f fields
-		if json.Unmarshal(tl.event(seq), &f) != nil || f.Checkpoint == 0 {
+		if json.Unmarshal(tl.Event(seq), &f) != nil || f.Checkpoint == 0 {
 			continue
 		}
 		cp := checkpointInfo{seq: seq}
@@ -130,13 +130,12 @@ func checkpointsOf(tl *timeline) map[uint64]checkpointInfo {
 		}
 		out[f.Checkpoint] = cp
 	}
-	for i, k := range tl.kinds {
-		if k != sim.KindCheckpointReply {
+	for seq := uint64(1); seq <= tl.Total(); seq++ {
+		if tl.Kind(seq) != sim.KindCheckpointReply {
 			continue
 		}
 		var f fields
-		seq := uint64(i + 1)
-		if json.Unmarshal(tl.event(seq), &f) != nil {
+		if json.Unmarshal(tl.Event(seq), &f) != nil {
 			continue
 		}
 		if cp, ok := out[f.Checkpoint]; ok && cp.answer == 0 && seq > cp.seq {

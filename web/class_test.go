@@ -389,7 +389,7 @@ func TestClassFollowerCannotDrive(t *testing.T) {
 			}
 		})
 	}
-	if sess.current.Load().info.ID != "ephemeral-ports" {
+	if sess.current.Load().Info.ID != "ephemeral-ports" {
 		t.Error("the session loaded another lesson")
 	}
 	p.send(map[string]any{"type": TypePause})

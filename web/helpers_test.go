@@ -1,6 +1,7 @@
 package web
 
 import (
+	tlpkg "portville/sim/timeline"
 	"portville/web/internal/browsertest"
 
 	"bytes"
@@ -516,8 +517,7 @@ func runTo(t testing.TB, sc *scenario.Scenario, opt scenario.Options) ([]sim.Eve
 // snapshotAt returns the world after event seq, computed directly.
 func snapshotAt(t testing.TB, sc *scenario.Scenario, opt scenario.Options, seq uint64) sim.Snapshot {
 	t.Helper()
-	tl := &timeline{sc: sc, opt: opt, ends: make([]int, seq)}
-	snap, err := tl.snapshot(seq)
+	snap, err := tlpkg.SnapshotAt(sc, opt, seq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -536,15 +536,11 @@ func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 // syntheticTimeline is a timeline of n notes whose text has textBytes
 // bytes, for tests and benchmarks that need many or big events.
 func syntheticTimeline(n, textBytes int) *timeline {
-	tl := &timeline{}
 	text := strings.Repeat("x", textBytes)
-	for i := 1; i <= n; i++ {
-		e := sim.Event{Seq: uint64(i), T: sim.Time(i) * sim.Millisecond, Kind: sim.KindNote,
+	events := make([]sim.Event, n)
+	for i := range events {
+		events[i] = sim.Event{Seq: uint64(i + 1), T: sim.Time(i+1) * sim.Millisecond, Kind: sim.KindNote,
 			Host: "laptop", Text: text, Analogy: "A letter is posted."}
-		tl.data = e.AppendJSON(tl.data)
-		tl.ends = append(tl.ends, len(tl.data))
-		tl.kinds = append(tl.kinds, e.Kind)
 	}
-	tl.info = LessonInfo{Title: "Synthetic", Takeaways: []string{}, OS: "linux", Total: uint64(n), Checkpoints: []uint64{}}
-	return tl
+	return tlpkg.FromEvents(LessonInfo{Title: "Synthetic", OS: "linux"}, events)
 }

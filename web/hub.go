@@ -72,7 +72,7 @@ func (sess *session) onJoin(j *joinReq) error {
 	}
 	hello := Hello{
 		Type: TypeHello, V: ProtocolVersion, Session: sess.id, Timeline: sess.tlID,
-		Lesson: &sess.tl.info, State: sess.state(""),
+		Lesson: &sess.tl.Info, State: sess.state(""),
 	}
 	resume := j.resume && j.timeline == sess.tlID && sess.canCatchUp(j.after)
 	if resume {
@@ -122,7 +122,7 @@ func (sess *session) onInbound(in inbound) {
 	if v.role == RolePresenter && sess.class != nil {
 		sess.class.active = now
 	}
-	total := sess.tl.total()
+	total := sess.tl.Total()
 	switch cmd.Type {
 	case TypeClassStart, TypeClassMode, TypeClassEnd, TypeAnswer, TypeFork:
 		sess.onClassCommand(v, cmd, now)
@@ -157,13 +157,13 @@ func (sess *session) onInbound(in inbound) {
 		sess.player.arm(now)
 	case TypeRestart:
 		sess.player.pause()
-		sess.cursor = sess.tl.info.Start
+		sess.cursor = sess.tl.Info.Start
 		sess.broadcastSnapshot(ReasonRestart, false)
 	case TypeLoad:
 		sess.player.pause()
 		sess.tl, sess.tlID = in.tl, sess.tlID+1
 		sess.current.Store(in.tl)
-		sess.cursor = in.tl.info.Start
+		sess.cursor = in.tl.Info.Start
 		sess.broadcastSnapshot(ReasonLoad, true)
 		sess.clearAnswers()
 	case TypeResume:
@@ -230,7 +230,7 @@ func (sess *session) catchUp(v *viewer, after uint64) {
 }
 
 func (sess *session) state(typ string) State {
-	return State{Type: typ, Playing: sess.player.playing, Speed: sess.player.speed, Seq: sess.cursor, Total: sess.tl.total()}
+	return State{Type: typ, Playing: sess.player.playing, Speed: sess.player.speed, Seq: sess.cursor, Total: sess.tl.Total()}
 }
 
 // broadcastSnapshot sends every viewer the world at the cursor; after a
@@ -244,7 +244,7 @@ func (sess *session) broadcastSnapshot(reason string, withLesson bool) {
 	}
 	m := SnapshotMsg{Type: TypeSnapshot, Reason: reason, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(sess.tl, sess.cursor)}
 	if withLesson {
-		m.Lesson = &sess.tl.info
+		m.Lesson = &sess.tl.Info
 	}
 	sess.broadcast(mustJSON(m))
 }
@@ -256,7 +256,7 @@ func (sess *session) snapshotJSON(seq uint64) (json.RawMessage, error) {
 	if sess.snap.data != nil && sess.snap.tlID == sess.tlID && sess.snap.seq == seq {
 		return sess.snap.data, nil
 	}
-	snap, err := sess.tl.snapshot(seq)
+	snap, err := sess.tl.Snapshot(seq)
 	if err != nil {
 		return nil, fmt.Errorf("session %s: %w", sess.id, err)
 	}
@@ -372,10 +372,10 @@ const maxRecentEvents = 40
 // recentJSON returns the events seq-maxRecentEvents+1..seq of tl as a JSON
 // array, or nil at the start of the timeline.
 func recentJSON(tl *timeline, seq uint64) json.RawMessage {
-	if seq == 0 || tl.total() == 0 {
+	if seq == 0 || tl.Total() == 0 {
 		return nil
 	}
-	seq = min(seq, tl.total())
+	seq = min(seq, tl.Total())
 	from := uint64(1)
 	if seq > maxRecentEvents {
 		from = seq - maxRecentEvents + 1
@@ -385,7 +385,7 @@ func recentJSON(tl *timeline, seq uint64) json.RawMessage {
 		if s > from {
 			b = append(b, ',')
 		}
-		b = append(b, tl.event(s)...)
+		b = append(b, tl.Event(s)...)
 	}
 	return append(b, ']')
 }

@@ -77,10 +77,10 @@ func (s *Server) handleFollower(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tl := e.sess.current.Load()
-	info := tl.info
+	info := tl.Info
 	v := viewerView{
 		Head: s.head(info.Title + " · Class " + code + " · Portville"), Mode: modeFollower,
-		ID: tl.lesson, Title: info.Title, Summary: info.Summary, Takeaways: info.Takeaways,
+		ID: tl.Info.ID, Title: info.Title, Summary: info.Summary, Takeaways: info.Takeaways,
 		WS: "/ws", Query: r.URL.RawQuery, Class: code,
 	}
 	s.render(w, r, http.StatusOK, viewerPage(v))

@@ -105,14 +105,14 @@ func (p *player) setSpeed(x float64) { p.speed = x }
 // pauses playback after it; so does the end of the timeline.
 func (p *player) due(now time.Time, tl *timeline, cursor uint64) uint64 {
 	var n uint64
-	total := tl.total()
+	total := tl.Total()
 	for p.playing && cursor+n < total && n < maxBatchEvents {
 		at := p.next()
 		if at.After(now) {
 			break
 		}
 		n++
-		kind := tl.kind(cursor + n)
+		kind := tl.Kind(cursor + n)
 		p.shown, p.held = at, p.hold(kind)
 		if kind == sim.KindCheckpoint {
 			p.playing = false

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	tlpkg "portville/sim/timeline"
 	"strconv"
 
 	"portville/sim"
@@ -105,22 +106,11 @@ const (
 )
 
 // LessonInfo describes the timeline a session plays: hello carries it, and
-// so does the snapshot after a load.
-type LessonInfo struct {
-	ID          string   `json:"id"` // "" for an inline scenario
-	Title       string   `json:"title"`
-	Summary     string   `json:"summary"`
-	Takeaways   []string `json:"takeaways"`
-	OS          string   `json:"os"`
-	Seed        uint64   `json:"seed"`
-	Start       uint64   `json:"start"`
-	Total       uint64   `json:"total"`
-	Checkpoints []uint64 `json:"checkpoints"`
-	// Capacity is, per host, the most ports it holds at once in this
-	// timeline, so the view sizes each building once and nothing moves
-	// when an apartment appears.
-	Capacity map[string]int `json:"capacity"`
-}
+// so does the snapshot after a load. It is sim/timeline's Info, which the
+// static build sends too: id ("" for an inline scenario), title, summary,
+// takeaways, os, seed, start, total, checkpoints, and capacity (per host,
+// the most ports it holds at once, so the view sizes each building once).
+type LessonInfo = tlpkg.Info
 
 // State is the playback state: the state message, and the state inside
 // hello (where Type is empty and left out).
@@ -407,7 +397,7 @@ func mustJSON(v any) []byte {
 func appendEventsFrame(b []byte, tl *timeline, from, to uint64) []byte {
 	if from == to {
 		b = append(b, `{"type":"event","event":`...)
-		b = append(b, tl.event(from)...)
+		b = append(b, tl.Event(from)...)
 		return append(b, '}')
 	}
 	b = append(b, `{"type":"events","events":[`...)
@@ -415,7 +405,7 @@ func appendEventsFrame(b []byte, tl *timeline, from, to uint64) []byte {
 		if seq > from {
 			b = append(b, ',')
 		}
-		b = append(b, tl.event(seq)...)
+		b = append(b, tl.Event(seq)...)
 	}
 	return append(b, ']', '}')
 }

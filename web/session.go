@@ -85,7 +85,7 @@ var errSessionGone = errors.New("session ended")
 // openSession starts a session on tl, or refuses when the server has as
 // many as it allows.
 func (s *Server) openSession(tl *timeline) (*session, error) {
-	return s.openSessionAt(tl, tl.info.Start, false)
+	return s.openSessionAt(tl, tl.Info.Start, false)
 }
 
 // openSessionAt starts a session on tl with its cursor at cursor; fork
@@ -116,7 +116,7 @@ func (s *Server) openSessionAt(tl *timeline, cursor uint64, fork bool) (*session
 	}
 	s.sessions[sess.id] = sess
 	s.spawnLocked(sess.run)
-	s.log.Info("session opened", "session", sess.id, "lesson", tl.lesson, "os", tl.info.OS, "seed", tl.info.Seed, "fork", fork)
+	s.log.Info("session opened", "session", sess.id, "lesson", tl.Info.ID, "os", tl.Info.OS, "seed", tl.Info.Seed, "fork", fork)
 	return sess, nil
 }
 
@@ -214,10 +214,11 @@ func (s *Server) load(cmd Command, cur *timeline) (*timeline, error) {
 		}
 		sc, limit = parsed, maxInlineTimelineBytes
 	default:
-		if cur.sc == nil {
+		sc, opt = cur.Scenario()
+		if sc == nil {
 			return nil, userErrorf(CodeBadValue, "load: this timeline cannot be re-run")
 		}
-		sc, lessonID, opt = cur.sc, cur.lesson, cur.opt
+		lessonID = cur.Info.ID
 		if lessonID == "" {
 			limit = maxInlineTimelineBytes
 		}

@@ -633,7 +633,7 @@ func TestReconnectWithoutHistory(t *testing.T) {
 func TestCatchUpTooFarGetsSnapshot(t *testing.T) {
 	e := newEnv(t, nil)
 	tl := syntheticTimeline(maxResumeEvents+50, 10)
-	tl.info.Start = tl.total()
+	tl.Info.Start = tl.Total()
 	sess, err := e.srv.openSession(tl)
 	if err != nil {
 		t.Fatal(err)
@@ -656,14 +656,14 @@ func TestCatchUpTooFarGetsSnapshot(t *testing.T) {
 				c.expectQuiet()
 				return
 			}
-			for from := tt.after + 1; from <= tl.total(); from += maxBatchEvents {
-				c.expectEvents(from, min(from+maxBatchEvents-1, tl.total()))
+			for from := tt.after + 1; from <= tl.Total(); from += maxBatchEvents {
+				c.expectEvents(from, min(from+maxBatchEvents-1, tl.Total()))
 			}
 			c.send(map[string]any{"type": TypeResume, "after": tt.after - 1})
-			if m := c.expect(TypeSnapshot); m.Reason != ReasonResume || m.Snapshot.Seq != tl.total() {
+			if m := c.expect(TypeSnapshot); m.Reason != ReasonResume || m.Snapshot.Seq != tl.Total() {
 				t.Errorf("resume too far: reason %q seq %d", m.Reason, m.Snapshot.Seq)
 			}
-			c.expectState(false, tl.total())
+			c.expectState(false, tl.Total())
 		})
 	}
 }

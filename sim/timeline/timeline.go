@@ -3,10 +3,9 @@
 // world at any event. It is the session core of the static build, where
 // the simulator runs in the browser as WebAssembly (cmd/portville-wasm):
 // it imports only sim and sim/scenario, never the YAML parser, so it
-// builds with the tag portville_noyaml. web/timeline.go does the same
-// for the server, with the same encoding (sim.Event.AppendJSON for the
-// events; Info is web.LessonInfo field for field, which a test in
-// web/staticbuild checks).
+// builds with the tag portville_noyaml. The server's sessions (web/) use
+// it too, so both play exactly the same bytes (sim.Event.AppendJSON for
+// the events; Info is the protocol's lesson metadata, web.LessonInfo).
 //
 // The built-in lessons reach the WebAssembly module already parsed, as
 // JSON written by EncodeLessons (lessons.json in the static build).
@@ -50,23 +49,42 @@ type Timeline struct {
 	kinds []sim.Kind
 }
 
+// ErrTooBig stops BuildLimited when the encoded events outgrow its bound.
+var ErrTooBig = errors.New("the timeline's events are larger than the limit")
+
 // Build runs sc once with opt's OS and seed (its callbacks are ignored)
 // and keeps every event. lessonID is the built-in lesson's ID, or "".
 // The error is the run's: a *scenario.RunError names the step.
 func Build(lessonID string, sc *scenario.Scenario, opt scenario.Options) (*Timeline, error) {
+	return BuildLimited(lessonID, sc, opt, 0)
+}
+
+// BuildLimited is Build with a bound on the encoded events, in bytes (0:
+// none); past it, the error is ErrTooBig.
+func BuildLimited(lessonID string, sc *scenario.Scenario, opt scenario.Options, maxBytes int) (*Timeline, error) {
 	opt.OnEvent, opt.StopAfter, opt.OnStop = nil, 0, nil
 	tl := &Timeline{sc: sc, opt: opt}
 	checkpoints := []uint64{}
+	tooBig := false
 	run := opt
 	run.OnEvent = func(e *sim.Event) {
+		if tooBig {
+			return
+		}
 		tl.data = e.AppendJSON(tl.data)
 		tl.ends = append(tl.ends, len(tl.data))
 		tl.kinds = append(tl.kinds, e.Kind)
 		if e.Kind == sim.KindCheckpoint {
 			checkpoints = append(checkpoints, e.Seq)
 		}
+		if maxBytes > 0 && len(tl.data) > maxBytes {
+			tooBig = true
+		}
 	}
 	res, err := sc.Run(run)
+	if tooBig {
+		return nil, ErrTooBig
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +106,33 @@ func Build(lessonID string, sc *scenario.Scenario, opt scenario.Options) (*Timel
 	}
 	return tl, nil
 }
+
+// FromEvents makes a timeline of recorded events with no scenario behind
+// it (tests, benchmarks): its snapshots are the empty world. info.Total
+// and info.Checkpoints are set from the events.
+func FromEvents(info Info, events []sim.Event) *Timeline {
+	tl := &Timeline{}
+	info.Checkpoints = []uint64{}
+	for i := range events {
+		e := &events[i]
+		tl.data = e.AppendJSON(tl.data)
+		tl.ends = append(tl.ends, len(tl.data))
+		tl.kinds = append(tl.kinds, e.Kind)
+		if e.Kind == sim.KindCheckpoint {
+			info.Checkpoints = append(info.Checkpoints, e.Seq)
+		}
+	}
+	if info.Takeaways == nil {
+		info.Takeaways = []string{}
+	}
+	info.Total = tl.Total()
+	tl.Info = info
+	return tl
+}
+
+// Scenario returns the scenario and options the timeline was built from
+// (nil for one made by FromEvents).
+func (tl *Timeline) Scenario() (*scenario.Scenario, scenario.Options) { return tl.sc, tl.opt }
 
 // Total returns the number of events.
 func (tl *Timeline) Total() uint64 { return uint64(len(tl.ends)) }
@@ -122,6 +167,12 @@ func (tl *Timeline) AppendEvents(b []byte) []byte {
 func (tl *Timeline) Snapshot(seq uint64) (sim.Snapshot, error) {
 	if seq > tl.Total() {
 		return sim.Snapshot{}, fmt.Errorf("snapshot at %d: the timeline has %d events", seq, tl.Total())
+	}
+	if tl.sc == nil {
+		// Recorded events have no world behind them.
+		snap := sim.NewWorld(sim.Config{}).Snapshot()
+		snap.Seq = seq
+		return snap, nil
 	}
 	return SnapshotAt(tl.sc, tl.opt, seq)
 }

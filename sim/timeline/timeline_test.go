@@ -236,3 +236,38 @@ func ExampleBuild() {
 	fmt.Println(tl.Info.OS, tl.Total() > tl.Info.Start, len(snap.Hosts) > 0)
 	// Output: freebsd true true
 }
+
+// TestFromEventsAndLimit: a timeline of recorded events keeps their bytes
+// and checkpoints and shows the empty world; BuildLimited stops a run
+// whose events outgrow the bound.
+func TestFromEventsAndLimit(t *testing.T) {
+	t.Parallel()
+	evs := []sim.Event{
+		{Seq: 1, Kind: sim.KindNote, Text: "one", Analogy: "one"},
+		{Seq: 2, Kind: sim.KindCheckpoint, Checkpt: 1, Question: "why?", Choices: []sim.Choice{{ID: "a", Text: "x"}, {ID: "b", Text: "y"}}},
+	}
+	tl := timeline.FromEvents(timeline.Info{Title: "recorded"}, evs)
+	if tl.Total() != 2 || tl.Info.Total != 2 || len(tl.Info.Checkpoints) != 1 || tl.Info.Checkpoints[0] != 2 || tl.Info.Takeaways == nil {
+		t.Errorf("info %+v", tl.Info)
+	}
+	if string(tl.Event(1)) != string(evs[0].AppendJSON(nil)) || tl.Kind(2) != sim.KindCheckpoint {
+		t.Errorf("event 1 %s, kind 2 %s", tl.Event(1), tl.Kind(2))
+	}
+	snap, err := tl.Snapshot(2)
+	if err != nil || snap.Seq != 2 || len(snap.Hosts) != 0 {
+		t.Errorf("snapshot %+v, %v: want the empty world at 2", snap, err)
+	}
+	if sc, _ := tl.Scenario(); sc != nil {
+		t.Error("a recorded timeline has a scenario")
+	}
+	l, err := lessons.Get("ephemeral-ports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := timeline.BuildLimited(l.ID, l.Scenario, scenario.Options{}, 2000); !errors.Is(err, timeline.ErrTooBig) {
+		t.Errorf("BuildLimited with 2000 bytes: %v, want ErrTooBig", err)
+	}
+	if _, err := timeline.BuildLimited(l.ID, l.Scenario, scenario.Options{}, 1<<20); err != nil {
+		t.Errorf("BuildLimited with 1 MiB: %v", err)
+	}
+}

@@ -8,33 +8,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 
 	"portville/sim/lessons"
-	"portville/sim/timeline"
 	"portville/web"
 )
-
-// TestInfoIsLessonInfo: the static build's lesson description is the
-// server's, field for field, so the page cannot tell the transports apart.
-func TestInfoIsLessonInfo(t *testing.T) {
-	t.Parallel()
-	a, b := reflect.TypeFor[timeline.Info](), reflect.TypeFor[web.LessonInfo]()
-	if a.NumField() != b.NumField() {
-		t.Fatalf("timeline.Info has %d fields, web.LessonInfo %d", a.NumField(), b.NumField())
-	}
-	for i := range a.NumField() {
-		fa, fb := a.Field(i), b.Field(i)
-		if fa.Name != fb.Name || fa.Type != fb.Type || fa.Tag.Get("json") != fb.Tag.Get("json") {
-			t.Errorf("field %d: timeline.Info has %s %s `json:%q`, web.LessonInfo %s %s `json:%q`",
-				i, fa.Name, fa.Type, fa.Tag.Get("json"), fb.Name, fb.Type, fb.Tag.Get("json"))
-		}
-	}
-}
 
 // skeleton describes the structure of a page the front end relies on:
 // the body's class and data-mode, then every element inside #app (or the
