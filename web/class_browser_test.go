@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,6 +87,9 @@ func TestBrowserClassroom(t *testing.T) {
 	cp := browsertest.Eval[float64](presenter, `window.portville.viewer.meta.checkpoints[0]`)
 	send(fmt.Sprintf(`window.portville.viewer.send({type: "seek", seq: %v})`, cp))
 	browsertest.Wait(followers[0], `!document.getElementById("checkpoint").hidden`, 10*time.Second)
+	if txt := browsertest.Eval[string](followers[0], `document.getElementById("checkpoint").textContent`); strings.Contains(txt, "null") || strings.Contains(txt, "press play") {
+		t.Errorf("a follower's question card reads %q: no stray null, no play instructions", txt)
+	}
 	followers[0].Do(chromedp.Click(chromedp.CSS("#checkpoint .cp-choices li:nth-child(2) button")))
 	browsertest.Wait(presenter, `(document.querySelector("#checkpoint .cp-count") || {}).textContent === "1 of 2 answered"`, 10*time.Second)
 	if got := browsertest.Eval[string](followers[0], `document.querySelector("#checkpoint .cp-choice.picked .cp-text").textContent`); got == "" {

@@ -37,6 +37,7 @@ export class Captions {
 
   /** setMine marks a follower's own answers, as the server recorded them. */
   setMine(mine) {
+    this.follower = true;
     this.mine = mine || {};
     if (this.checkpoint && this.mine[this.checkpoint.e.checkpoint]) this.checkpoint.picked = this.mine[this.checkpoint.e.checkpoint];
     this.drawCard();
@@ -152,9 +153,12 @@ export class Captions {
         this.mode !== "analogy" || !a.analogy ? h("p", { class: "technical", text: a.text }) : null,
         h("p", { class: "cp-value", text: `The simulation measured: ${a.value}` })));
     } else {
-      parts.push(h("p", { class: "cp-hint", text: "Discuss, pick an answer, then press play or step to see what the simulation does." }));
+      parts.push(h("p", {
+        class: "cp-hint",
+        text: this.follower ? "Pick your answer; the teacher goes on when the class is ready." : "Discuss, pick an answer, then press play or step to see what the simulation does.",
+      }));
     }
-    this.card.replaceChildren(...parts);
+    this.card.replaceChildren(...parts.filter(Boolean));
     this.card.hidden = false;
   }
 

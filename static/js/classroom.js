@@ -119,6 +119,7 @@ export class Classroom {
     const v = this.viewer;
     if (c.role === "presenter" && c.token && v.session) store.set("token." + v.session, c.token);
     if (c.role === "follower" && c.follower) store.set("follower." + c.code, c.follower);
+    v.captions.follower = c.role === "follower";
     document.body.dataset.classRole = c.role;
     v.captions.setStats(c.role === "presenter" ? this.stats : null);
     v.classChanged();
@@ -204,7 +205,7 @@ export class Classroom {
       return;
     }
     const c = this.info;
-    this.screen.replaceChildren(
+    this.screen.replaceChildren(...[
       h("button", { class: "join-close", type: "button", text: "×", "aria-label": "Hide the join screen", onclick: () => this.showScreen(false) }),
       h("p", { class: "join-lead", text: "Follow this lesson on your own device" }),
       h("div", { class: "join-grid" },
@@ -216,7 +217,7 @@ export class Classroom {
           h("p", { class: "join-code", text: groupCode(c.code) }),
           h("p", { class: "join-count", text: `${this.stats.followers} following` }))),
       c.loopback ? h("p", { class: "join-warn", role: "alert", text: "This address only works on this computer. Open Portville at this machine's network address (start it with --addr 0.0.0.0:8080), or start it with --public-url, so that students can join." }) : null,
-      h("p", { class: "join-hint", text: "Press play when everyone is in. This screen hides when you start." }));
+      h("p", { class: "join-hint", text: "Press play when everyone is in. This screen hides when you start." })].filter(Boolean));
     this.screen.hidden = false;
   }
 
