@@ -37,11 +37,7 @@ type ftpState struct {
 }
 
 func (a *appState) conn(s *Socket) *appConn {
-	if a.conns == nil {
-		a.conns = map[int]*appConn{}
-	}
-	c := a.conns[s.id]
-	return c
+	return a.conns[s.id]
 }
 
 func (a *appState) track(s *Socket, c *appConn) {
@@ -163,8 +159,6 @@ func (h *Host) appOwner(s *Socket) *Process {
 	}
 	return nil
 }
-
-func (h *Host) appConnected(s *Socket) {}
 
 // appData lets the owning program answer data that arrived on s.
 func (h *Host) appData(s *Socket, from netip.AddrPort, data string) {

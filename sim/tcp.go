@@ -190,7 +190,6 @@ func (s *Socket) input(p *packet) {
 			s.rcvNxt = p.seq + 1
 			s.setState(StateEstablished)
 			s.sendSegment(ACK, s.sndNxt, s.rcvNxt, "")
-			s.host.appConnected(s)
 		}
 		return
 	case StateSynRecv:
