@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -179,6 +180,27 @@ func TestBrowserReducer(t *testing.T) {
 	}
 	if errs := tab.ConsoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors: %v", errs)
+	}
+}
+
+// TestBrowserPacing: the browser's copy of the server's pacing (holdMs in
+// static/js/protocol.js, which the static build plays by) gives every event
+// kind the same hold as web/player.go's holdFor.
+func TestBrowserPacing(t *testing.T) {
+	base := browserServer(t, nil)
+	tab := browsertest.New(t, browsertest.Options{})
+	tab.Do(chromedp.Navigate(base + "/"))
+	protoURL := browsertest.Eval[string](tab, `new URL(document.querySelector('link[rel=stylesheet]').getAttribute('href').replace('css/app.css', 'js/protocol.js'), location.href).href`)
+	want := map[string]int64{}
+	for _, k := range sim.Kinds {
+		want[string(k)] = holdFor(k).Milliseconds()
+	}
+	got := browsertest.Eval[map[string]int64](tab, fmt.Sprintf(`(async () => {
+  const { holdMs } = await import(%q);
+  return Object.fromEntries(%s.map((k) => [k, holdMs(k)]));
+})()`, protoURL, marshalPlain(t, sim.Kinds)))
+	if !maps.Equal(got, want) {
+		t.Errorf("holdMs in protocol.js %v, want web/player.go's holdFor %v", got, want)
 	}
 }
 

@@ -41,6 +41,8 @@ const (
 )
 
 // holdFor returns how long an event of the kind stays on screen at speed 1.
+// The browser's copy is holdMs in static/js/protocol.js, used by the static
+// build's player and to size animations; keep the two in step.
 func holdFor(k sim.Kind) time.Duration {
 	switch k {
 	case sim.KindPacketSend, sim.KindNote, sim.KindCheckpointReply:

@@ -4,7 +4,7 @@
 // messages -> model (pure reducer) -> render; user actions become requests
 // to the session, never direct changes to the world.
 
-import { S, C, VERSION } from "./protocol.js";
+import { S, C, VERSION, holdMs } from "./protocol.js";
 import { empty, fromSnapshot, apply } from "./model.js";
 import { Scene } from "./render.js";
 import { Captions } from "./captions.js";
@@ -18,13 +18,6 @@ import { EmbedBridge } from "./embed.js";
 import { ShareDialog } from "./share.js";
 import { osTitle } from "./words.js";
 import { Classroom } from "./classroom.js";
-
-/** Pacing of one event at speed 1, in ms, as the server paces them (docs/protocol.md). */
-function paceMs(kind) {
-  if (kind === "packet.send" || kind === "note") return 1600;
-  if (kind === "packet.deliver") return 1000;
-  return 600;
-}
 
 /**
  * lessonURL returns the address of another lesson's page: /lesson/ID on a
@@ -441,7 +434,7 @@ export class Viewer {
       this.ui.push(e);
       applied++;
       const speed = this.playback.playing ? this.playback.speed : 1;
-      const dur = replay ? 0 : Math.min(1400, (0.75 * paceMs(e.kind)) / speed / Math.max(1, events.length));
+      const dur = replay ? 0 : Math.min(1400, (0.75 * holdMs(e.kind)) / speed / Math.max(1, events.length));
       this.scene.show(this.state, { prev, event: e, duration: dur });
     }
     if (applied) {

@@ -27,6 +27,17 @@ export const C = Object.freeze({
   RESUME: "resume",
 });
 
+/**
+ * holdMs returns how long an event of the kind stays on screen at speed 1,
+ * in ms, before the next one: the server's pacing (web/player.go holdFor,
+ * docs/protocol.md "Pacing"), longer for events a class needs time to read.
+ */
+export function holdMs(kind) {
+  if (kind === "packet.send" || kind === "note" || kind === "checkpoint.answer") return 1600;
+  if (kind === "packet.deliver") return 1000;
+  return 600;
+}
+
 /** Playback speeds the server accepts. */
 export const MIN_SPEED = 0.25;
 export const MAX_SPEED = 8;

@@ -18,18 +18,7 @@
 // Everything runs on the page's thread: a message goes out in a microtask
 // after the call that caused it, in order, never from inside that call.
 
-import { S, C, E, VERSION, MIN_SPEED, MAX_SPEED } from "./protocol.js";
-
-/** How long an event stays on screen at speed 1, in ms (web/player.go). */
-const HOLD_READING_MS = 1600; // packet.send, notes, checkpoint answers
-const HOLD_DELIVER_MS = 1000; // packet.deliver
-const HOLD_OTHER_MS = 600; // every other kind
-
-function holdMs(kind) {
-  if (kind === "packet.send" || kind === "note" || kind === "checkpoint.answer") return HOLD_READING_MS;
-  if (kind === "packet.deliver") return HOLD_DELIVER_MS;
-  return HOLD_OTHER_MS;
-}
+import { S, C, E, VERSION, MIN_SPEED, MAX_SPEED, holdMs } from "./protocol.js";
 
 /** Bounds, as the server's (web/server.go, web/player.go, web/protocol.go). */
 const MAX_BATCH_EVENTS = 256; // events in one events frame
