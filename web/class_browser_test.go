@@ -76,11 +76,15 @@ func TestBrowserClassroom(t *testing.T) {
 	browsertest.Wait(presenter, `window.portville.seq() === 70`, 10*time.Second)
 	same("after seeking to 70")
 
-	// A follower's keys do not drive the class.
+	// A follower's keys do not drive the class, and the page does not send
+	// them for the server to refuse.
 	followers[0].Do(chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(" "))
 	time.Sleep(500 * time.Millisecond)
 	if seq := browsertest.Eval[float64](presenter, `window.portville.seq()`); seq != 70 {
 		t.Errorf("a follower's keys moved the class to event %v", seq)
+	}
+	if toast := browsertest.Eval[string](followers[0], `document.getElementById("toast").textContent`); strings.Contains(toast, "Only the presenter") {
+		t.Errorf("a follower's keys reached the server, which refused them: %q", toast)
 	}
 
 	// The first question: a follower answers, the presenter sees it.

@@ -228,11 +228,7 @@ export class Viewer {
       },
     };
     this.controls = new Controls(this.toolbar, cb, { level, lessons, lesson: this.params.lesson });
-    // A follower of a class watches; the keys do nothing until the
-    // teacher hands control over.
-    keyboard(document, this.controls, new Proxy(cb, {
-      get: (target, k) => (this.classroom && this.classroom.following && !["caption", "theme", "fullscreen", "dismiss"].includes(k) ? () => {} : target[k]),
-    }));
+    keyboard(document, this.controls, cb);
     this.classroom = new Classroom(this, this.classBar);
     this.classroom.draw();
     this.setTheme(this.params.theme || store.get("theme") || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"), false);

@@ -17,6 +17,7 @@ export const OSES = [["linux", "OS: Linux"], ["windows", "OS: Windows"], ["macos
  */
 export class Controls {
   constructor(root, cb, { level = "full", lessons = [], lesson = "" } = {}) {
+    this.root = root;
     this.cb = cb;
     this.state = { playing: false, speed: 1, seq: 0, total: 0 };
     this.meta = { start: 0, checkpoints: [] };
@@ -107,7 +108,8 @@ export class Controls {
  * keyboard wires the shortcuts: Space play/pause, Right/Left and
  * PageDown/PageUp (presenter clickers) step, +/- speed, Home restart,
  * F full screen, P projector theme. Keys typed into a form field are left
- * alone.
+ * alone. While the toolbar is inert (a follower of a class while the
+ * teacher drives) the playback keys are too; the view keys still work.
  */
 export function keyboard(target, controls, cb) {
   target.addEventListener("keydown", (ev) => {
@@ -117,29 +119,30 @@ export function keyboard(target, controls, cb) {
     if (t && t.tagName === "BUTTON" && (ev.key === " " || ev.key === "Enter")) return;
     if (t && t.closest && t.closest("[data-select], li[data-seq]") && (ev.key === " " || ev.key === "Enter")) return;
     let handled = true;
+    const playback = !controls.root.inert;
     switch (ev.key) {
       case " ":
       case "k":
-        controls.state.playing ? cb.pause() : cb.play();
+        if (playback) controls.state.playing ? cb.pause() : cb.play();
         break;
       case "ArrowRight":
       case "PageDown":
-        cb.step();
+        if (playback) cb.step();
         break;
       case "ArrowLeft":
       case "PageUp":
-        cb.back();
+        if (playback) cb.back();
         break;
       case "+":
       case "=":
-        cb.speed(controls.faster(1));
+        if (playback) cb.speed(controls.faster(1));
         break;
       case "-":
       case "_":
-        cb.speed(controls.faster(-1));
+        if (playback) cb.speed(controls.faster(-1));
         break;
       case "Home":
-        cb.restart();
+        if (playback) cb.restart();
         break;
       case "Escape":
         if (cb.dismiss) cb.dismiss();
