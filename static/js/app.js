@@ -75,8 +75,6 @@ export class Viewer {
     this.timeline = 0;
     this.events = new Map(); // seq -> event, for the current timeline
     this.playback = { playing: false, speed: 1, seq: 0, total: 0 };
-    this.answers = new Map();
-    this.applied = 0;
     this.ui = []; // events not yet shown in captions and log
     this.offline = !transport && this.params.transport === "none";
     this.build(lessons);
@@ -183,7 +181,6 @@ export class Viewer {
     reduced.addEventListener?.("change", () => (this.scene.reducedMotion = reduced.matches));
     this.captions = new Captions(this.captionsEl, this.card, {
       onAnswer: (n, id) => {
-        this.answers.set(n, id);
         this.bridge.answer(n, id);
         this.classroom.answer(n, id);
       },
@@ -433,10 +430,7 @@ export class Viewer {
       const dur = replay ? 0 : Math.min(1400, (0.75 * holdMs(e.kind)) / speed / Math.max(1, events.length));
       this.scene.show(this.state, { prev, event: e, duration: dur });
     }
-    if (applied) {
-      this.applied += applied;
-      this.scheduleUI();
-    }
+    if (applied) this.scheduleUI();
   }
 
   /**

@@ -58,7 +58,6 @@ export function apply(state, e) {
   }
   if (e.kind === "packet.deliver" || e.kind === "packet.drop") {
     next.packets = state.packets.filter((p) => p.packet !== e.packet);
-    if (!touchesHost(e)) return next;
   }
   if (!touchesHost(e)) return next;
   const hi = state.hosts.findIndex((h) => h.name === e.host);
@@ -204,13 +203,6 @@ function socketState(h, e) {
   }
 }
 
-/** Applies a list of events in order. */
-export function applyAll(state, events) {
-  let s = state;
-  for (const e of events) s = apply(s, e);
-  return s;
-}
-
 // ---- Queries the view uses. They read a state and never change it. ----
 
 /** Finds a host by name. */
@@ -261,5 +253,5 @@ export function bindingFor(h, proto, ap) {
 
 /** The part of a snapshot the simulator defines, for comparing states. */
 export function canonical(state) {
-  return JSON.stringify(state, (k, v) => (k === "view" ? undefined : v));
+  return JSON.stringify(state);
 }

@@ -9,11 +9,11 @@
 
 import { el, text, rect, title, fit, round } from "./svg.js";
 import {
-  SIZE, town, apartmentRect, groundRects, doorOf, curbOf, letterPath, center,
+  SIZE, town, apartmentRect, groundRects, doorOf, curbOf, letterPath,
   pointAt, ease, assignSlots,
 } from "./layout.js";
 import { bindingOf, bindingFor, holders, splitAddr } from "./model.js";
-import { service, stateWords, osTitle, errno as errnoWords, matchWords, dropWords } from "./words.js";
+import { service, osTitle, errno as errnoWords, matchWords, dropWords } from "./words.js";
 
 const bindingKey = (b) => `${b.proto}:${b.sock}`;
 
@@ -787,13 +787,6 @@ function secondsLeft(s, state) {
   return left >= 10 ? `${Math.round(left)} s` : `${left.toFixed(1)} s`;
 }
 
-function short(state) {
-  return {
-    ESTABLISHED: "talking", SYN_RECV: "SYN_RECV", CLOSE_WAIT: "CLOSE_WAIT", LAST_ACK: "LAST_ACK",
-    FIN_WAIT_1: "FIN_WAIT_1", FIN_WAIT_2: "FIN_WAIT_2", CLOSING: "CLOSING",
-  }[state] || state;
-}
-
 function flagLabel(flags) {
   if (!flags || flags.length === 0) return "";
   const f = new Set(flags);
@@ -827,5 +820,3 @@ function describe(state) {
     return `${h.name} at ${h.addrs[0]}: ${h.processes.length} process(es), ${ports}`;
   }).join(". ") + `. ${state.packets.length} letter(s) on the way.`;
 }
-
-export { stateWords, center };
