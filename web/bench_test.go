@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"math"
@@ -60,26 +61,8 @@ type benchClient struct {
 func benchFanOut(b *testing.B, sessions, viewers int, memUnit string) {
 	events := b.N
 	stamps := map[string][]atomic.Int64{}
-	srv, err := New(Config{
-		Catalog: testLessons(b), Static: testStatic,
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		MaxSessions: sessions, MaxViewers: viewers, ControlRate: 1000, ControlBurst: 1000,
-		hold: func(sim.Kind) time.Duration { return benchEventGap },
-		onPublish: func(session string, from, to uint64) {
-			now := time.Now().UnixNano()
-			st := stamps[session]
-			for seq := from; seq <= to; seq++ {
-				st[seq].Store(now)
-			}
-		},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	defer srv.Shutdown(b.Context())
-	wsURL := "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws?session="
+	srv, wsURL := benchServer(b, Config{MaxSessions: sessions, MaxViewers: viewers}, benchEventGap,
+		func(session string) []atomic.Int64 { return stamps[session] })
 
 	// The timelines are built first and left out of the memory figure:
 	// their size follows b.N, not the number of sessions or viewers.
@@ -103,57 +86,120 @@ func benchFanOut(b *testing.B, sessions, viewers int, memUnit string) {
 
 	// Connect every viewer and read its hello; then measure memory while
 	// they are idle.
-	dialer := websocket.Dialer{ReadBufferSize: 1024, WriteBufferSize: 256, WriteBufferPool: &sync.Pool{}}
 	var clients []*benchClient
 	for _, id := range ids {
-		for range viewers {
-			c, _, err := dialer.Dial(wsURL+id, nil)
-			if err != nil {
-				b.Fatalf("dial viewer %d: %v", len(clients), err)
-			}
-			if _, data, err := c.ReadMessage(); err != nil || !bytes.HasPrefix(data, []byte(`{"type":"hello"`)) {
-				b.Fatalf("hello: %v %.40s", err, data)
-			}
-			clients = append(clients, &benchClient{conn: c, stamp: stamps[id], lat: make([]time.Duration, 0, events)})
-		}
-	}
-	var wg sync.WaitGroup
-	for _, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.read(uint64(events))
-		}()
+		clients = append(clients, dialClients(b, wsURL+"session="+id, viewers, stamps[id])...)
 	}
 	per := len(clients) // B/viewer
 	if memUnit == "B/session" {
 		per = sessions
 	}
-	mem := float64(heapAndStack()-before) / float64(per)
+	mem, wait := startReaders(clients, events, before, per)
 
 	b.ResetTimer()
 	for i := range sessions {
 		clients[i*viewers].conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"play"}`))
 	}
-	wg.Wait()
+	wait()
 	b.StopTimer()
 
-	var all []time.Duration
+	all, failed := collect(clients)
+	if len(failed) > 0 {
+		b.Fatalf("client: %v", failed[0])
+	}
+	if len(all) != events*len(clients) {
+		b.Fatalf("%d receipts, want %d", len(all), events*len(clients))
+	}
+	b.ReportMetric(mem, memUnit) // after ResetTimer, which clears metrics
+	reportLatencies(b, all)
+}
+
+// benchServer starts the real server behind httptest with the benchmarks'
+// settings on top of cfg: every event held for gap, and the publish time
+// of each event stored in stamps(session). It returns the server and the
+// websocket address, to which the caller adds the query.
+func benchServer(b *testing.B, cfg Config, gap time.Duration, stamps func(session string) []atomic.Int64) (*Server, string) {
+	cfg.Catalog, cfg.Static = testLessons(b), testStatic
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.ControlRate, cfg.ControlBurst = 1000, 1000
+	cfg.hold = func(sim.Kind) time.Duration { return gap }
+	cfg.onPublish = func(session string, from, to uint64) {
+		now := time.Now().UnixNano()
+		st := stamps(session)
+		for seq := from; seq <= to; seq++ {
+			st[seq].Store(now)
+		}
+	}
+	srv, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	b.Cleanup(hs.Close)
+	b.Cleanup(func() { srv.Shutdown(context.Background()) }) // runs first
+	return srv, "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws?"
+}
+
+// dialClients connects n clients to url and reads each one's hello; their
+// latencies are measured against stamp.
+func dialClients(b *testing.B, url string, n int, stamp []atomic.Int64) []*benchClient {
+	dialer := websocket.Dialer{ReadBufferSize: 1024, WriteBufferSize: 256, WriteBufferPool: &sync.Pool{}}
+	clients := make([]*benchClient, 0, n)
+	for range n {
+		c, _, err := dialer.Dial(url, nil)
+		if err != nil {
+			b.Fatalf("dial client %d: %v", len(clients), err)
+		}
+		if _, data, err := c.ReadMessage(); err != nil || !bytes.HasPrefix(data, []byte(`{"type":"hello"`)) {
+			b.Fatalf("hello: %v %.40s", err, data)
+		}
+		clients = append(clients, &benchClient{conn: c, stamp: stamp})
+	}
+	return clients
+}
+
+// startReaders starts a reader per client, each reading events up to seq
+// last, and returns the live heap and stacks added since before, per unit
+// of per, with wait, which returns when every reader is done. The figure
+// is taken once the readers' goroutines exist but before they make their
+// latency records, which are the benchmark's and not the server's.
+func startReaders(clients []*benchClient, last int, before uint64, per int) (mem float64, wait func()) {
+	var wg sync.WaitGroup
+	measured := make(chan struct{})
+	for _, c := range clients {
+		wg.Go(func() {
+			<-measured
+			c.lat = make([]time.Duration, 0, last)
+			c.read(uint64(last))
+		})
+	}
+	mem = float64(heapAndStack()-before) / float64(per)
+	close(measured)
+	return mem, wg.Wait
+}
+
+// collect closes the clients and returns their latencies together, and
+// the errors of those that stopped early.
+func collect(clients []*benchClient) (all []time.Duration, failed []error) {
 	for _, c := range clients {
 		if c.err != nil {
-			b.Fatalf("client: %v", c.err)
+			failed = append(failed, c.err)
 		}
 		all = append(all, c.lat...)
 		c.conn.Close()
 	}
-	if len(all) != events*len(clients) {
-		b.Fatalf("%d receipts, want %d", len(all), events*len(clients))
+	return all, failed
+}
+
+// reportLatencies reports the median and 99th percentile of all, in ms.
+func reportLatencies(b *testing.B, all []time.Duration) {
+	if len(all) == 0 {
+		b.Fatal("no client read an event")
 	}
 	slices.Sort(all)
 	ms := func(q float64) float64 {
 		return float64(all[int(math.Ceil(q*float64(len(all))))-1]) / float64(time.Millisecond)
 	}
-	b.ReportMetric(mem, memUnit) // after ResetTimer, which clears metrics
 	b.ReportMetric(ms(0.50), "p50-ms")
 	b.ReportMetric(ms(0.99), "p99-ms")
 }
