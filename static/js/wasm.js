@@ -187,12 +187,8 @@ export class WasmTransport {
     this.shown = 0; // when the event at the cursor fell due, in performance.now() ms
     this.held = 0; // how long it stays on screen at speed 1
     this.status("open");
-    let snap;
-    try {
-      snap = this.snapshotAt(this.cursor);
-    } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
-      this.emit({ type: S.ERROR, code: err.code, message: err.message });
+    const snap = this.snapshot();
+    if (snap === null) {
       this.end(CLOSE_INTERNAL);
       return;
     }
@@ -214,8 +210,15 @@ export class WasmTransport {
     return this.tl.events.slice(Math.max(0, this.cursor - 40), this.cursor);
   }
 
-  snapshotAt(seq) {
-    return call(this.api, "snapshot", { ...this.tl.req, seq });
+  /** snapshot returns the world at the cursor; if the module fails, it sends the error and returns null. */
+  snapshot() {
+    try {
+      return call(this.api, "snapshot", { ...this.tl.req, seq: this.cursor });
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      this.emit({ type: S.ERROR, code: err.code, message: err.message });
+      return null;
+    }
   }
 
   /** send hands the session a message, as a websocket text frame would. */
@@ -416,14 +419,8 @@ export class WasmTransport {
   }
 
   sendSnapshot(reason, withLesson) {
-    let snap;
-    try {
-      snap = this.snapshotAt(this.cursor);
-    } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
-      this.emit({ type: S.ERROR, code: err.code, message: err.message });
-      return;
-    }
+    const snap = this.snapshot();
+    if (snap === null) return;
     const m = { type: S.SNAPSHOT, reason, timeline: this.tlID, snapshot: snap, recent: this.recent() };
     if (withLesson) m.lesson = this.tl.info;
     this.emit(m);
