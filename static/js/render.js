@@ -73,27 +73,14 @@ export class Scene {
     svg.after(this.overlay);
     for (const target of [svg, this.overlay]) {
       target.addEventListener("click", (ev) => this.click(ev));
+      target.addEventListener("keydown", (ev) => {
+        if ((ev.key === "Enter" || ev.key === " ") && ev.target.closest("[data-select]")) {
+          ev.preventDefault();
+          ev.stopPropagation();
+          this.click(ev);
+        }
+      });
     }
-    this.overlay.addEventListener("keydown", (ev) => {
-      if (ev.key === "Enter" || ev.key === " ") {
-        const t = ev.target.closest("[data-select]");
-        if (t) {
-          ev.preventDefault();
-          ev.stopPropagation();
-          this.click(ev);
-        }
-      }
-    });
-    svg.addEventListener("keydown", (ev) => {
-      if (ev.key === "Enter" || ev.key === " ") {
-        const t = ev.target.closest("[data-select]");
-        if (t) {
-          ev.preventDefault();
-          ev.stopPropagation();
-          this.click(ev);
-        }
-      }
-    });
   }
 
   symbols(prefix = "") {
