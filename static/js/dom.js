@@ -17,7 +17,11 @@ export function h(tag, attrs = {}, ...children) {
   return n;
 }
 
-function add(n, children) {
+/**
+ * add appends children to node n: nodes, strings and numbers (as text),
+ * and arrays of them; null, undefined and false are skipped.
+ */
+export function add(n, children) {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
     if (Array.isArray(c)) add(n, c);

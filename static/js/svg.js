@@ -1,5 +1,7 @@
 // svg.js: small helpers to build SVG elements. No state.
 
+import { add } from "./dom.js";
+
 const NS = "http://www.w3.org/2000/svg";
 
 /**
@@ -13,16 +15,8 @@ export function el(tag, attrs = {}, ...children) {
     if (v === null || v === undefined || v === false) continue;
     n.setAttribute(k, String(v));
   }
-  append(n, children);
+  add(n, children);
   return n;
-}
-
-function append(n, children) {
-  for (const c of children) {
-    if (c === null || c === undefined || c === false) continue;
-    if (Array.isArray(c)) append(n, c);
-    else n.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
-  }
 }
 
 /** text creates a <text> element at (x, y) with a class. */
