@@ -48,6 +48,12 @@ func openViewer(t *testing.T, tab *browsertest.Tab, url string) {
 	browsertest.Wait(tab, `window.portville && window.portville.viewer.meta !== null && window.portville.viewer.state.hosts.length > 0`, 20*time.Second)
 }
 
+// moduleURL returns the address of one of the page's ES modules (the
+// assets' paths carry a content hash), for a test to import it.
+func moduleURL(tab *browsertest.Tab, name string) string {
+	return browsertest.Eval[string](tab, fmt.Sprintf(`new URL(document.querySelector('link[rel=stylesheet]').getAttribute('href').replace('css/app.css', 'js/' + %q), location.href).href`, name))
+}
+
 // snapshotJSON runs a lesson to event seq and returns the world's snapshot
 // as the browser's JSON.stringify writes it.
 func snapshotJSON(t *testing.T, sc *scenario.Scenario, seq uint64) string {
@@ -144,7 +150,7 @@ func TestBrowserReducer(t *testing.T) {
 	base := browserServer(t, nil)
 	tab := browsertest.New(t, browsertest.Options{})
 	tab.Do(chromedp.Navigate(base + "/"))
-	modelURL := browsertest.Eval[string](tab, `new URL(document.querySelector('link[rel=stylesheet]').getAttribute('href').replace('css/app.css', 'js/model.js'), location.href).href`)
+	modelURL := moduleURL(tab, "model.js")
 	all, err := lessons.All()
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +196,7 @@ func TestBrowserPacing(t *testing.T) {
 	base := browserServer(t, nil)
 	tab := browsertest.New(t, browsertest.Options{})
 	tab.Do(chromedp.Navigate(base + "/"))
-	protoURL := browsertest.Eval[string](tab, `new URL(document.querySelector('link[rel=stylesheet]').getAttribute('href').replace('css/app.css', 'js/protocol.js'), location.href).href`)
+	protoURL := moduleURL(tab, "protocol.js")
 	want := map[string]int64{}
 	for _, k := range sim.Kinds {
 		want[string(k)] = holdFor(k).Milliseconds()

@@ -70,7 +70,7 @@ func TestBrowserEmbedBridgeChecks(t *testing.T) {
 	app := browserServer(t, nil)
 	tab := browsertest.New(t, browsertest.Options{})
 	tab.Do(chromedp.Navigate(app + "/"))
-	embedURL := browsertest.Eval[string](tab, `new URL(document.querySelector('link[rel=stylesheet]').getAttribute('href').replace('css/app.css', 'js/embed.js'), location.href).href`)
+	embedURL := moduleURL(tab, "embed.js")
 	got := browsertest.Eval[string](tab, fmt.Sprintf(`(async () => {
   const { EmbedBridge } = await import(%q);
   const sent = [];
