@@ -390,9 +390,19 @@ func TestBrowserReducedMotion(t *testing.T) {
 	if anim != "none" {
 		t.Errorf("apartment animation %q with reduced motion, want none", anim)
 	}
-	// Letters on their way sit at their end point, not somewhere between.
-	if n := browsertest.Eval[float64](tab, `document.querySelectorAll("#scene .letter").length`); n == 0 {
-		t.Log("no letter on screen at this point")
+	// A letter sent by a step is at its end point at once: nothing left to
+	// move (with motion, it travels for over a second).
+	l, err := lessons.Get("ephemeral-ports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := firstSeq(lessonEvents(t, l.Scenario), func(e sim.Event) bool { return e.Kind == sim.KindPacketSend })
+	browsertest.Eval[bool](tab, fmt.Sprintf(`window.portville.viewer.send({type: "seek", seq: %d}), true`, send-1))
+	browsertest.Wait(tab, fmt.Sprintf(`window.portville.seq() === %d`, send-1), 10*time.Second)
+	browsertest.Eval[bool](tab, `window.portville.viewer.send({type: "step"}), true`)
+	browsertest.Wait(tab, `document.querySelectorAll(".letter").length === 1`, 10*time.Second)
+	if n := browsertest.Eval[float64](tab, `window.portville.viewer.scene.tweens.size`); n != 0 {
+		t.Errorf("%v letters moving just after the step that sends the first one; want it at its end point at once", n)
 	}
 }
 
@@ -417,31 +427,32 @@ func TestBrowserFits(t *testing.T) {
 		})
 	}
 	t.Run("embed-800x450", func(t *testing.T) {
+		// A course page with the lesson in an 800x450 iframe, on the
+		// server's origin so the test can look inside the frame.
 		tab := browsertest.New(t, browsertest.Options{Width: 1000, Height: 700})
-		page := fmt.Sprintf(`data:text/html,<iframe id="f" src="%s/embed/ephemeral-ports" width="800" height="450" style="border:0"></iframe>`, base)
-		tab.Do(chromedp.Navigate(page))
-		time.Sleep(300 * time.Millisecond)
-		// The frame is on another origin than the data: page, so look
-		// inside it through the server's page loaded on its own at the
-		// same size, and check the iframe element itself here.
-		w := browsertest.Eval[float64](tab, `document.getElementById("f").getBoundingClientRect().width`)
-		if w != 800 {
-			t.Errorf("iframe width %v", w)
-		}
-		inner := browsertest.New(t, browsertest.Options{Width: 800, Height: 450})
-		openViewer(t, inner, base+"/embed/ephemeral-ports")
-		fits := browsertest.Eval[string](inner, `(() => {
-  const d = document.scrollingElement;
-  if (d.scrollHeight > innerHeight + 1 || d.scrollWidth > innerWidth + 1) return "the embed scrolls: " + d.scrollWidth + "x" + d.scrollHeight;
-  const r = document.getElementById("scene").getBoundingClientRect();
-  if (r.height < 150) return "the scene is too small: " + JSON.stringify(r);
-  if (document.querySelector(".sidebar") && getComputedStyle(document.querySelector(".sidebar")).display !== "none") return "the sidebar shows in the embed";
+		tab.Do(chromedp.Navigate(base + "/"))
+		browsertest.Eval[bool](tab, `(() => {
+  const f = document.createElement("iframe");
+  Object.assign(f, { id: "f", src: "/embed/ephemeral-ports", width: 800, height: 450 });
+  f.style.border = "0";
+  document.body.replaceChildren(f);
+  return true;
+})()`)
+		browsertest.Wait(tab, `(() => { const p = document.getElementById("f").contentWindow.portville; return !!p && p.viewer.meta !== null && p.viewer.state.hosts.length > 0; })()`, 20*time.Second)
+		fits := browsertest.Eval[string](tab, `(() => {
+  const w = document.getElementById("f").contentWindow, d = w.document, se = d.scrollingElement;
+  if (w.innerWidth !== 800 || w.innerHeight !== 450) return "the frame's window is " + w.innerWidth + "x" + w.innerHeight;
+  if (se.scrollHeight > w.innerHeight + 1 || se.scrollWidth > w.innerWidth + 1) return "the embed scrolls: " + se.scrollWidth + "x" + se.scrollHeight;
+  const r = d.getElementById("scene").getBoundingClientRect();
+  if (r.height < 150 || r.bottom > w.innerHeight + 1 || r.right > w.innerWidth + 1) return "the scene does not fit: " + JSON.stringify(r);
+  const side = d.querySelector(".sidebar");
+  if (side && w.getComputedStyle(side).display !== "none") return "the sidebar shows in the embed";
   return "";
 })()`)
 		if fits != "" {
 			t.Error(fits)
 		}
-		if errs := inner.ConsoleErrors(); len(errs) > 0 {
+		if errs := tab.ConsoleErrors(); len(errs) > 0 {
 			t.Errorf("console errors: %v", errs)
 		}
 	})
