@@ -60,24 +60,27 @@ type benchClient struct {
 
 func benchFanOut(b *testing.B, sessions, viewers int, memUnit string) {
 	events := b.N
-	stamps := map[string][]atomic.Int64{}
+	stamps := make(map[string][]atomic.Int64, sessions)
 	srv, wsURL := benchServer(b, Config{MaxSessions: sessions, MaxViewers: viewers}, benchEventGap,
 		func(session string) []atomic.Int64 { return stamps[session] })
 
-	// The timelines are built first and left out of the memory figure:
-	// their size follows b.N, not the number of sessions or viewers.
+	// The timelines and the benchmark's publish stamps are made first and
+	// left out of the memory figure: their size follows b.N, not the
+	// number of sessions or viewers.
 	var tls []*timeline
+	var stampSets [][]atomic.Int64
 	for range sessions {
 		tls = append(tls, syntheticTimeline(events, len(benchEventText)))
+		stampSets = append(stampSets, make([]atomic.Int64, events+1))
 	}
+	ids := make([]string, 0, sessions)
 	before := heapAndStack()
-	var ids []string
-	for _, tl := range tls {
+	for i, tl := range tls {
 		sess, err := srv.openSession(tl)
 		if err != nil {
 			b.Fatal(err)
 		}
-		stamps[sess.id] = make([]atomic.Int64, events+1)
+		stamps[sess.id] = stampSets[i]
 		ids = append(ids, sess.id)
 	}
 	if memUnit == "B/viewer" {
