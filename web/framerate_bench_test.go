@@ -70,7 +70,7 @@ func BenchmarkFrameRateLesson(b *testing.B) {
 
 // stressStream makes a town of 12 hosts where every host sends UDP
 // letters to the others without waiting: waves of 150 letters in flight.
-func stressStreamT(b testing.TB, waves int) ([]json.RawMessage, map[string]int) {
+func stressStream(b testing.TB, waves int) ([]json.RawMessage, map[string]int) {
 	var events []json.RawMessage
 	w := sim.NewWorld(sim.Config{Seed: 1, Latency: 400 * sim.Millisecond, OnEvent: func(e *sim.Event) {
 		events = append(events, e.AppendJSON(nil))
@@ -118,7 +118,7 @@ func stressStreamT(b testing.TB, waves int) ([]json.RawMessage, map[string]int) 
 // letters in flight to an offline viewer (1920x1080) at 250 events a
 // second, and measures the frame rate for 8 s.
 func BenchmarkFrameRateStress(b *testing.B) {
-	events, capacity := stressStreamT(b, 6)
+	events, capacity := stressStream(b, 6)
 	base := browserServerB(b)
 	tab := browsertest.New(b, browsertest.Options{Width: 1920, Height: 1080})
 	tab.Do(chromedp.Navigate(base + "/lesson/sockets?transport=none"))
