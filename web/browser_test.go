@@ -372,6 +372,24 @@ func domDiff(a, b string) string {
 	return fmt.Sprintf("before: ...%s\n after: ...%s", a[from:min(len(a), i+200)], b[from:min(len(b), i+200)])
 }
 
+// TestBrowserCounterFollowsPlay: while a lesson plays, the counter and the
+// scrubber move with the events on screen (the session sends no state
+// message for each event).
+func TestBrowserCounterFollowsPlay(t *testing.T) {
+	base := browserServer(t, nil)
+	tab := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
+	openViewer(t, tab, base+"/lesson/ephemeral-ports")
+	start := browsertest.Eval[float64](tab, `window.portville.seq()`)
+	browsertest.Eval[bool](tab, `window.portville.viewer.send({type: "speed", x: 8}), window.portville.viewer.send({type: "play"}), true`)
+	browsertest.Wait(tab, fmt.Sprintf(`window.portville.seq() >= %v`, start+5), 20*time.Second)
+	// The controls catch up within a frame of the events.
+	browsertest.Wait(tab, `(() => {
+  const v = window.portville.viewer, seq = v.state.seq;
+  return v.playback.playing && document.querySelector(".ctl-counter").textContent === seq + " / " + v.meta.total
+    && document.querySelector(".ctl-scrub").value === String(seq);
+})()`, 5*time.Second)
+}
+
 // TestBrowserReducedMotion: with prefers-reduced-motion, letters jump to
 // where they end (no animation frames) and CSS animations are off.
 func TestBrowserReducedMotion(t *testing.T) {

@@ -452,6 +452,7 @@ export class Viewer {
     this.captions.draw();
     this.log.add(batch);
     this.inspector.draw(this.state);
+    this.controls.at(this.state.seq);
     this.bridge.events(batch);
     this.emitChange();
   }

@@ -81,11 +81,22 @@ export class Controls {
     this.playBtn.title = (playing ? "Pause" : "Play") + " (Space)";
     this.playBtn.classList.toggle("playing", playing);
     this.speedSel.value = String(this.state.speed);
-    if (document.activeElement !== this.scrub) this.scrub.value = String(this.state.seq);
-    this.scrub.max = String(this.state.total || this.meta.total || 0);
-    this.counter.textContent = `${this.state.seq} / ${this.state.total || this.meta.total || 0}`;
-    this.backBtn.disabled = this.state.seq <= 0;
-    this.stepBtn.disabled = this.state.total > 0 && this.state.seq >= this.state.total;
+    this.at(this.state.seq);
+  }
+
+  /**
+   * at shows the event on screen, seq, in the counter, the scrubber and the
+   * step buttons. While playing, events arrive without a state message, so
+   * the viewer calls it as it draws them.
+   */
+  at(seq) {
+    this.state.seq = seq;
+    const total = this.state.total || this.meta.total || 0;
+    if (document.activeElement !== this.scrub) this.scrub.value = String(seq);
+    this.scrub.max = String(total);
+    this.counter.textContent = `${seq} / ${total}`;
+    this.backBtn.disabled = seq <= 0;
+    this.stepBtn.disabled = this.state.total > 0 && seq >= this.state.total;
   }
 
   setCaption(m) {
