@@ -34,6 +34,19 @@ func TestBrowserClassroom(t *testing.T) {
 	if !qrOK {
 		t.Error("the QR code image did not load")
 	}
+	// On a 1280x720 projector, beside the sidebar, the join screen shows
+	// all of itself: the QR code beside the code, nothing to scroll to.
+	fit := browsertest.Eval[string](presenter, `(() => {
+  const s = document.querySelector(".join-screen"), box = s.getBoundingClientRect();
+  if (s.scrollHeight > s.clientHeight + 1 || s.scrollWidth > s.clientWidth + 1) return "the join screen scrolls: " + s.scrollWidth + "x" + s.scrollHeight + " in " + s.clientWidth + "x" + s.clientHeight;
+  const qr = document.querySelector(".join-qr").getBoundingClientRect(), code = document.querySelector(".join-code").getBoundingClientRect();
+  if (qr.top < box.top || qr.bottom > box.bottom || code.bottom > box.bottom) return "QR " + JSON.stringify(qr) + ", code " + JSON.stringify(code) + " outside " + JSON.stringify(box);
+  if (code.left < qr.right) return "the code is under the QR code, not beside it";
+  return "";
+})()`)
+	if fit != "" {
+		t.Error(fit)
+	}
 	var followers []*browsertest.Tab
 	for i := 0; i < 2; i++ {
 		f := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
