@@ -76,6 +76,7 @@ export class Viewer {
     this.events = new Map(); // seq -> event, for the current timeline
     this.playback = { playing: false, speed: 1, seq: 0, total: 0 };
     this.ui = []; // events not yet shown in captions and log
+    this.atShown = 0; // when the controls last showed the event on screen, in performance.now() ms
     this.offline = !transport && this.params.transport === "none";
     this.build(lessons);
     if (this.offline) {
@@ -452,7 +453,14 @@ export class Viewer {
     this.captions.draw();
     this.log.add(batch);
     this.inspector.draw(this.state);
-    this.controls.at(this.state.seq);
+    // The counter and scrubber follow the events; a few times a second is
+    // enough for the eye, and redrawing them at every frame of a busy
+    // scene costs frames. A state message always shows the exact event.
+    const now = performance.now();
+    if (now - this.atShown >= 200) {
+      this.atShown = now;
+      this.controls.at(this.state.seq);
+    }
     this.bridge.events(batch);
     this.emitChange();
   }
