@@ -61,7 +61,7 @@ func (p *Process) later(fn func()) {
 // options, bind, listen. Like a real daemon, it exits with status 1 when a
 // port cannot be had.
 func (p *Process) startServer() {
-	spec := p.prog.Server
+	spec := p.spec
 	t := p.Main()
 	addr := spec.BindAddr
 	if !addr.IsValid() {
@@ -84,7 +84,7 @@ func (p *Process) startServer() {
 			return
 		}
 		if svc.Proto == TCP {
-			if err := t.Listen(fd, 128); err != nil {
+			if err := t.Listen(fd, spec.Backlog); err != nil {
 				p.Exit(1)
 				return
 			}
@@ -127,7 +127,7 @@ func (p *Process) acceptOn(t *Thread, lfd int) {
 // (per-connection servers), the accept is re-armed, and protocols where
 // the server speaks first send their greeting.
 func (p *Process) accepted(t *Thread, lfd, fd int, s *Socket) {
-	spec := p.prog.Server
+	spec := p.spec
 	c := &appConn{t: t, fd: fd}
 	if spec.Threads == "per-connection" {
 		if nt, err := p.StartThread("serve " + s.remote.String()); err == nil {
@@ -135,7 +135,9 @@ func (p *Process) accepted(t *Thread, lfd, fd int, s *Socket) {
 		}
 	}
 	p.app.track(s, c)
-	p.acceptOn(t, lfd)
+	if !spec.Once {
+		p.acceptOn(t, lfd)
+	}
 	var greeting string
 	switch spec.Protocol {
 	case "smtp":
@@ -174,13 +176,19 @@ func (h *Host) appData(s *Socket, from netip.AddrPort, data string) {
 	})
 }
 
-// appPeerClosed lets the program close its end after the peer's FIN.
+// appPeerClosed lets the program close its end after the peer's FIN. A
+// server that serves once (nc -l) then exits.
 func (h *Host) appPeerClosed(s *Socket) {
 	p := h.appOwner(s)
 	if p == nil {
 		return
 	}
-	p.later(func() { p.closeConn(s) })
+	p.later(func() {
+		p.closeConn(s)
+		if p.spec != nil && p.spec.Once && s.proto == TCP {
+			p.Exit(0)
+		}
+	})
 }
 
 // appFailed lets the program close a socket whose connection failed.
@@ -220,7 +228,7 @@ func (p *Process) thread(c *appConn) *Thread {
 
 func (p *Process) onData(s *Socket, from netip.AddrPort, data string) {
 	c := p.app.conn(s)
-	if p.prog.Server == nil {
+	if p.spec == nil {
 		p.clientData(s, c, from, data)
 		return
 	}
@@ -228,7 +236,7 @@ func (p *Process) onData(s *Socket, from netip.AddrPort, data string) {
 		return
 	}
 	t := p.thread(c)
-	spec := p.prog.Server
+	spec := p.spec
 	if c.dataFor != nil {
 		return // the server does not read on an FTP data connection
 	}
@@ -240,7 +248,9 @@ func (p *Process) onData(s *Socket, from netip.AddrPort, data string) {
 	closeAfter := spec.CloseFirst
 	switch spec.Protocol {
 	case "http":
-		reply = "HTTP/1.1 200 OK (the page)"
+		var bad bool
+		reply, bad = p.httpResponse(data)
+		closeAfter = closeAfter || bad
 	case "https":
 		reply = "[TLS record: encrypted HTTP/1.1 200 OK]"
 	case "dns":
@@ -270,6 +280,25 @@ func (p *Process) onData(s *Socket, from netip.AddrPort, data string) {
 	}
 }
 
+// httpResponse answers an HTTP request as a small web server does: 200
+// with a one-line page for a request line "METHOD /PATH HTTP/1.x", and
+// 400 for anything else, after which the server closes the connection
+// (nginx does). bad reports the 400.
+func (p *Process) httpResponse(req string) (reply string, bad bool) {
+	f := strings.Fields(firstLine(req))
+	if len(f) >= 3 && strings.HasPrefix(f[1], "/") && strings.HasPrefix(f[2], "HTTP/1.") {
+		return httpMessage("200 OK", p.prog.Name, "hello from "+p.host.name+"\n"), false
+	}
+	return httpMessage("400 Bad Request", p.prog.Name, "400 Bad Request\n"), true
+}
+
+// httpMessage is an HTTP/1.1 response with the headers a client needs to
+// know where it ends.
+func httpMessage(status, server, body string) string {
+	return "HTTP/1.1 " + status + "\r\nServer: " + server + "\r\nContent-Type: text/plain\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\n\r\n" + body
+}
+
 func firstWord(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexAny(s, " \r\n"); i >= 0 {
@@ -294,7 +323,12 @@ func (p *Process) udpServe(t *Thread, c *appConn, s *Socket, from netip.AddrPort
 		// would loop forever.
 		return
 	}
-	switch p.prog.Server.Protocol {
+	if p.spec.Once && !s.remote.IsValid() && !c.xfer {
+		// netcat's UDP listen mode connects its socket to the first
+		// sender, and then hears from that peer only.
+		t.Connect(c.fd, from)
+	}
+	switch p.spec.Protocol {
 	case "dns":
 		if strings.HasPrefix(data, "answer:") {
 			return // a response, not a query

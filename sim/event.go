@@ -16,7 +16,9 @@ type Kind string
 // Event kinds.
 const (
 	KindHostUp          Kind = "host.up"
+	KindHostRange       Kind = "host.range"
 	KindProgramInstall  Kind = "program.install"
+	KindProgramRemove   Kind = "program.remove"
 	KindProcessStart    Kind = "process.start"
 	KindProcessExit     Kind = "process.exit"
 	KindThreadStart     Kind = "thread.start"
@@ -46,7 +48,7 @@ const (
 
 // Kinds lists every kind in the order docs/events.md presents them.
 var Kinds = []Kind{
-	KindHostUp, KindProgramInstall, KindProcessStart, KindProcessExit,
+	KindHostUp, KindHostRange, KindProgramInstall, KindProgramRemove, KindProcessStart, KindProcessExit,
 	KindThreadStart, KindThreadExit, KindSocketOpen, KindSocketInherit, KindSocketOption,
 	KindSocketBind, KindSocketListen, KindSocketConnect, KindSocketAccept,
 	KindSocketState, KindSocketRecv, KindSocketClose, KindPortAssign,
@@ -180,6 +182,7 @@ type Event struct {
 	Call      string
 	Errno     Errno
 	Code      int
+	Signal    string // process.exit: the signal that ended it ("TERM"), if any
 	Option    string
 	Shared    int // socket.close: how many other descriptors still hold the socket
 	Backlog   int
@@ -305,6 +308,7 @@ func (e *Event) AppendJSON(b []byte) []byte {
 	if e.Kind == KindProcessExit {
 		b = append(b, `,"code":`...)
 		b = strconv.AppendInt(b, int64(e.Code), 10)
+		b = appendOptStr(b, "signal", e.Signal)
 	}
 	b = appendOptStr(b, "option", e.Option)
 	if e.Kind == KindSocketClose {
@@ -406,6 +410,7 @@ type eventWire struct {
 	Call      string   `json:"call"`
 	Errno     Errno    `json:"errno"`
 	Code      int      `json:"code"`
+	Signal    string   `json:"signal"`
 	Option    string   `json:"option"`
 	Shared    int      `json:"shared"`
 	Backlog   int      `json:"backlog"`
@@ -434,7 +439,7 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 		Parent: w.Parent, Port: w.Port, Ephemeral: w.Ephemeral, From: w.From, To: w.To,
 		TCPSeq: w.TCPSeq, TCPAck: w.TCPAck, Len: w.Len, Data: w.Data, Packet: w.Packet,
 		Arrive: w.Arrive, Until: w.Until, Match: w.Match, Reason: w.Reason, Call: w.Call, Errno: w.Errno,
-		Code: w.Code, Option: w.Option, Shared: w.Shared, Backlog: w.Backlog, OS: w.OS,
+		Code: w.Code, Signal: w.Signal, Option: w.Option, Shared: w.Shared, Backlog: w.Backlog, OS: w.OS,
 		Services: w.Services, Question: w.Question, Choices: w.Choices, Answer: w.Answer,
 		Value: w.Value, Checkpt: w.Checkpt, Breaks: w.Breaks,
 	}

@@ -22,6 +22,14 @@ var Catalogue = map[string]Sentence{
 		"Host {host} is up at {addrs} ({os_title}); it hands out ephemeral ports from {range}.",
 		"The apartment complex {host} stands at street address {addrs}. Its management ({os_title}) issues temporary apartment numbers from {range}.",
 	},
+	"host.range": {
+		"The ephemeral port range of {host} is now {range}: the OS lends new client sockets ports from it; ports already lent keep their numbers.",
+		"The management of {host} will now issue temporary apartment numbers from {range} only. Tenants who already have one keep it.",
+	},
+	"program.remove": {
+		"The program {path} is removed from {host}. Processes already running it go on; new ones cannot start.",
+		"The blueprint {program} is taken out of {host_s} storage room. Households already living by it stay; no new one can move in.",
+	},
 	"program.install/server": {
 		"The program {path} is installed on {host}; when it runs it serves {services}.",
 		"The blueprint {program} is kept in {host_s} storage room. Households built from it will live in apartment {service_ports}.",
@@ -37,6 +45,10 @@ var Catalogue = map[string]Sentence{
 	"process.start": {
 		"{host} starts {path} as process PID {pid}, running as {user}.",
 		"A new household, PID {pid}, moves into {host}, built from the {program} blueprint.",
+	},
+	"process.exit/signal": {
+		"{program} (PID {pid}) is ended by signal SIG{signal} (exit status {code}); the OS closes every socket it still had open.",
+		"The {program} household (PID {pid}) is told to leave and moves out; the building closes its mail slots.",
 	},
 	"process.exit/error": {
 		"{program} (PID {pid}) exits with status {code}; the OS closes every socket it still had open.",
@@ -374,7 +386,10 @@ func catalogueKey(e *Event) string {
 			variants = []string{"fork"}
 		}
 	case KindProcessExit:
-		if e.Code != 0 {
+		switch {
+		case e.Signal != "":
+			variants = []string{"signal"}
+		case e.Code != 0:
 			variants = []string{"error"}
 		}
 	case KindThreadStart:
@@ -466,6 +481,33 @@ func fill(tmpl string, e *Event) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// maxCaptionDataRunes bounds how much of a payload a caption quotes.
+const maxCaptionDataRunes = 80
+
+// captionData is a payload as a caption quotes it: its first line, at most
+// maxCaptionDataRunes characters, with an ellipsis when there is more. An
+// HTTP response reads "HTTP/1.1 200 OK …"; the event's data field keeps
+// the payload itself.
+func captionData(d string) string {
+	line, more := d, false
+	if i := strings.IndexAny(d, "\r\n"); i >= 0 {
+		line = d[:i]
+		more = strings.TrimRight(d[i:], "\r\n") != ""
+	}
+	n := 0
+	for i := range line {
+		if n == maxCaptionDataRunes {
+			line, more = line[:i], true
+			break
+		}
+		n++
+	}
+	if more {
+		return line + " …"
+	}
+	return line
+}
 
 // field returns an event's value for a narration placeholder.
 func field(e *Event, name string) string {
@@ -575,7 +617,7 @@ func field(e *Event, name string) string {
 	case "len":
 		return itoa(e.Len)
 	case "data":
-		return e.Data
+		return captionData(e.Data)
 	case "call":
 		return e.Call
 	case "errno":
@@ -584,6 +626,8 @@ func field(e *Event, name string) string {
 		return e.Errno.Error()
 	case "code":
 		return itoa(e.Code)
+	case "signal":
+		return e.Signal
 	case "option":
 		return e.Option
 	case "shared":

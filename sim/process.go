@@ -37,6 +37,55 @@ type ServerSpec struct {
 	// its listeners (a pre-fork server); the workers accept, the master
 	// does not.
 	Workers int
+	// Backlog is the listen() backlog of its TCP listeners; 0 means 128.
+	// ss shows it as a listener's Send-Q (nginx 511, vsftpd 32, nc 1).
+	Backlog int
+	// Once makes the server serve a single client, as netcat's listen
+	// mode does (nc -l): it accepts one TCP connection, keeps its listener
+	// open without accepting again, and exits when that client closes.
+	// Over UDP it connects its socket to the first sender, so it hears
+	// from that peer only.
+	Once bool
+}
+
+// DefaultBacklog is the listen() backlog of a server that names none.
+const DefaultBacklog = 128
+
+// check validates a server spec and fills in its defaults; it returns a
+// copy, so the caller's spec is never changed.
+func (s *ServerSpec) check(name string) (*ServerSpec, error) {
+	cp := *s
+	cp.Listen = append([]Service(nil), s.Listen...)
+	if cp.Protocol == "" {
+		cp.Protocol = "none"
+	}
+	if !validProtocol(cp.Protocol) {
+		return nil, fmt.Errorf("program %q: unknown protocol %q", name, cp.Protocol)
+	}
+	if cp.Threads == "" {
+		cp.Threads = "per-connection"
+	}
+	if cp.Threads != "per-connection" && cp.Threads != "single" {
+		return nil, fmt.Errorf("program %q: threads %q: want per-connection or single", name, cp.Threads)
+	}
+	if cp.Workers < 0 || cp.Workers > 16 {
+		return nil, fmt.Errorf("program %q: workers %d out of range (0 to 16)", name, cp.Workers)
+	}
+	if cp.Backlog < 0 || cp.Backlog > somaxconn {
+		return nil, fmt.Errorf("program %q: backlog %d out of range (0 to %d)", name, cp.Backlog, somaxconn)
+	}
+	if cp.Backlog == 0 {
+		cp.Backlog = DefaultBacklog
+	}
+	if len(cp.Listen) == 0 {
+		return nil, fmt.Errorf("program %q: a server needs at least one service", name)
+	}
+	for _, l := range cp.Listen {
+		if l.Proto != TCP && l.Proto != UDP {
+			return nil, fmt.Errorf("program %q: service needs tcp or udp", name)
+		}
+	}
+	return &cp, nil
 }
 
 // Protocols lists the application protocols a server or client program can
@@ -72,30 +121,12 @@ func (h *Host) Install(p Program) (*Program, error) {
 	if p.Path == "" {
 		p.Path = "/usr/bin/" + p.Name
 	}
-	if s := p.Server; s != nil {
-		cp := *s
-		cp.Listen = append([]Service(nil), s.Listen...)
-		p.Server = &cp
-		if cp.Protocol == "" {
-			cp.Protocol = "none"
+	if p.Server != nil {
+		spec, err := p.Server.check(p.Name)
+		if err != nil {
+			return nil, err
 		}
-		if !validProtocol(cp.Protocol) {
-			return nil, fmt.Errorf("program %q: unknown protocol %q", p.Name, cp.Protocol)
-		}
-		if cp.Threads == "" {
-			cp.Threads = "per-connection"
-		}
-		if cp.Threads != "per-connection" && cp.Threads != "single" {
-			return nil, fmt.Errorf("program %q: threads %q: want per-connection or single", p.Name, cp.Threads)
-		}
-		if cp.Workers < 0 || cp.Workers > 16 {
-			return nil, fmt.Errorf("program %q: workers %d out of range (0 to 16)", p.Name, cp.Workers)
-		}
-		for _, l := range cp.Listen {
-			if l.Proto != TCP && l.Proto != UDP {
-				return nil, fmt.Errorf("program %q: service needs tcp or udp", p.Name)
-			}
-		}
+		p.Server = spec
 	}
 	if p.Client != "" && p.Client != "ftp" && p.Client != "tftp" && p.Client != "none" {
 		return nil, fmt.Errorf("program %q: client protocol %q: want ftp, tftp or none", p.Name, p.Client)
@@ -129,6 +160,7 @@ type Process struct {
 	pid     int
 	ppid    int
 	prog    *Program
+	spec    *ServerSpec // how it serves: its program's, or its start's own; nil for a client
 	user    string
 	alive   bool
 	threads []*Thread
@@ -149,6 +181,10 @@ type Thread struct {
 // StartOptions tune Host.Start.
 type StartOptions struct {
 	User string // overrides the program's user
+	// Server, when set, is how this process serves, in place of its
+	// program's: a program's behaviour can depend on its arguments
+	// (nc -l 7000 listens, nc web 80 does not; devserver --port 3001).
+	Server *ServerSpec
 }
 
 // Start runs a program as a new process and emits process.start and the
@@ -168,14 +204,22 @@ func (h *Host) Start(program string, opt StartOptions) (*Process, error) {
 			user = "root"
 		}
 	}
+	spec := prog.Server
+	if opt.Server != nil {
+		var err error
+		if spec, err = opt.Server.check(prog.Name); err != nil {
+			return nil, err
+		}
+	}
 	p, err := h.newProcess(prog, 0, user)
 	if err != nil {
 		return nil, err
 	}
-	if prog.Server != nil || prog.Client == "ftp" || prog.Client == "tftp" {
+	p.spec = spec
+	if spec != nil || prog.Client == "ftp" || prog.Client == "tftp" {
 		p.app = &appState{}
 	}
-	if prog.Server != nil {
+	if spec != nil {
 		p.startServer()
 	}
 	return p, nil
@@ -206,6 +250,10 @@ func (p *Process) PPID() int { return p.ppid }
 
 // Program returns the program the process runs.
 func (p *Process) Program() *Program { return p.prog }
+
+// Server returns how the process serves (its program's server spec, or
+// the one it was started with), or nil for a process that is no server.
+func (p *Process) Server() *ServerSpec { return p.spec }
 
 // Host returns the host the process runs on.
 func (p *Process) Host() *Host { return p.host }
@@ -322,7 +370,10 @@ func (t *Thread) end() {
 
 // Exit ends the process with the exit code: its threads end, the OS closes
 // every descriptor it still holds, and process.exit is emitted.
-func (p *Process) Exit(code int) {
+func (p *Process) Exit(code int) { p.exit(code, "") }
+
+// exit ends the process; signal names the signal that ended it, if any.
+func (p *Process) exit(code int, signal string) {
 	if !p.alive || p.exiting {
 		return
 	}
@@ -349,7 +400,7 @@ func (p *Process) Exit(code int) {
 	}
 	delete(h.byPID, p.pid)
 	e := h.w.newEvent(KindProcessExit)
-	e.Host, e.Program, e.PID, e.Code = h.name, p.prog.Name, p.pid, code
+	e.Host, e.Program, e.PID, e.Code, e.Signal = h.name, p.prog.Name, p.pid, code, signal
 	h.w.emit(e)
 }
 
@@ -364,6 +415,7 @@ func (p *Process) Fork() (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.spec = p.spec
 	for fd, s := range p.fds {
 		if s == nil {
 			continue

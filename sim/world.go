@@ -17,8 +17,10 @@ const (
 	maxThreadsPerProc = 256
 	maxDataBytes      = 64 << 10
 	// eventDataMaxBytes bounds how much of a payload an event carries; the
-	// len field always has the full length.
-	eventDataMaxBytes = 120
+	// len field always has the full length. It is larger than a line the
+	// lab's terminal sends (sim/lab's maxLineBytes), so a terminal can show
+	// what arrived from the events alone.
+	eventDataMaxBytes = 1024
 )
 
 // Default timings.
