@@ -141,7 +141,7 @@ func readLimited(name string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: the file is larger than %d bytes (256 KiB), the limit for a scenario", name, limit)
+		return nil, fmt.Errorf("%s: the file is larger than %d bytes (1 MiB), the limit for a scenario", name, limit)
 	}
 	return data, nil
 }

@@ -89,7 +89,7 @@ func TestParseErrors(t *testing.T) {
 			`1:1: scenario: missing field "title"`, `1:1: scenario: missing field "hosts"`, `1:1: scenario: missing field "steps"`}},
 		{"unknown field", "title: x\nauthor: me\n", []string{
 			`1:1: scenario: missing field "hosts"`, `1:1: scenario: missing field "steps"`,
-			`2:1: scenario: unknown field "author" (expected one of: id, title, summary, takeaways, seed, os, latency, hosts, links, steps)`}},
+			`2:1: scenario: unknown field "author" (expected one of: id, title, summary, takeaways, seed, os, latency, finish, hosts, links, steps)`}},
 		{"key is not a name", "~: x\n", []string{
 			`1:1: scenario: expected a field name, found nothing`,
 			`1:1: scenario: missing field "title"`, `1:1: scenario: missing field "hosts"`, `1:1: scenario: missing field "steps"`}},
@@ -181,7 +181,7 @@ func TestParseErrors(t *testing.T) {
 		{"server missing listen", hostsDoc("  - name: a\n    addr: 10.0.0.1\n    programs:\n      - name: x\n        server: {protocol: http}\n"),
 			[]string{`7:18: server: missing field "listen" (for example [tcp/80])`}},
 		{"server unknown field", hostsDoc("  - name: a\n    addr: 10.0.0.1\n    programs:\n      - name: x\n        server: {listen: tcp/80, tls: true}\n"),
-			[]string{`7:34: server: unknown field "tls" (expected one of: listen, protocol, threads, close, reuseaddr, reuseport, workers, addr)`}},
+			[]string{`7:34: server: unknown field "tls" (expected one of: listen, protocol, threads, close, reuseaddr, reuseport, workers, addr, backlog, once)`}},
 		{"no services", hostsDoc("  - name: a\n    addr: 10.0.0.1\n    programs:\n      - name: x\n        server: {listen: []}\n"),
 			[]string{`7:26: server: listen: expected 1 to 8 services such as tcp/80, found 0`}},
 		{"not a service", hostsDoc("  - name: a\n    addr: 10.0.0.1\n    programs:\n      - name: x\n        server: {listen: http/80}\n"),
@@ -220,18 +220,18 @@ func TestParseErrors(t *testing.T) {
 			[]string{`3:9: scenario: steps: expected a list, found a mapping`}},
 		{"no steps", "title: x\nhosts: [{name: a, addr: 10.0.0.1}]\nsteps: []\n",
 			[]string{`3:1: scenario: steps: expected at least one step, found none`}},
-		{"too many steps", "title: x\nhosts: [{name: a, addr: 10.0.0.1}]\nsteps:\n" + strings.Repeat("  - wait: 1s\n", 501),
-			[]string{`504:5: scenario: steps: 501 steps; the limit is 500`}},
+		{"too many steps", "title: x\nhosts: [{name: a, addr: 10.0.0.1}]\nsteps:\n" + strings.Repeat("  - wait: 1us\n", 5001),
+			[]string{`5004:5: scenario: steps: 5001 steps; the limit is 5000`}},
 		{"step not a mapping", withSteps("  - wait 1s\n"),
 			[]string{`14:5: step: expected a mapping (key: value lines), found "wait 1s"`}},
 		{"empty step", withSteps("  - {}\n"),
-			[]string{`14:5: step: no action (expected one of: note, start, fork, exit, thread, end_thread, socket, setsockopt, bind, listen, connect, accept, send, sendto, close, wait, checkpoint, pipe)`}},
+			[]string{`14:5: step: no action (expected one of: note, start, fork, exit, thread, end_thread, socket, setsockopt, bind, listen, connect, accept, send, sendto, close, wait, checkpoint, pipe, add_host, install, uninstall, set_range)`}},
 		{"no action", withSteps("  - say: hello\n"),
-			[]string{`14:5: step: no action (expected one of: note, start, fork, exit, thread, end_thread, socket, setsockopt, bind, listen, connect, accept, send, sendto, close, wait, checkpoint, pipe)`}},
+			[]string{`14:5: step: no action (expected one of: note, start, fork, exit, thread, end_thread, socket, setsockopt, bind, listen, connect, accept, send, sendto, close, wait, checkpoint, pipe, add_host, install, uninstall, set_range)`}},
 		{"two actions", withSteps("  - start: srv\n    on: a\n    wait: 1s\n"),
 			[]string{`16:5: step: has two actions, "start" and "wait" (expected one action per step)`}},
 		{"field of another action", withSteps("  - start: srv\n    on: a\n    to: a:80\n"),
-			[]string{`16:5: step start: unknown field "to" (expected one of: start, say, analogy, breaks, after, by, on, as, user)`}},
+			[]string{`16:5: step start: unknown field "to" (expected one of: start, say, analogy, breaks, after, by, on, as, user, server)`}},
 		{"missing field", withSteps("  - start: srv\n"),
 			[]string{`14:5: step start: missing field "on"`}},
 		{"bad proto", withSteps("  - start: cli\n    on: a\n  - socket: cli.s\n    proto: sctp\n"),
@@ -276,6 +276,44 @@ func TestParseErrors(t *testing.T) {
 			[]string{`17:9: step connect: to: "web_1:80": "web_1" is neither a host name nor an IPv4 address`}},
 		{"unknown host in endpoint", withSteps("  - start: cli\n    on: a\n  - connect: cli.s\n    to: z:80\n"),
 			[]string{`16:5: step connect: to: unknown host "z" (hosts: a, b)`}},
+
+		// Steps that change the town while the script runs.
+		{"add_host not a mapping", withSteps("  - add_host: web\n"),
+			[]string{`14:15: host: expected a mapping (key: value lines), found "web"`}},
+		{"add_host duplicate name", withSteps("  - add_host: {name: a, addr: 10.0.0.9}\n"),
+			[]string{`14:5: step add_host: duplicate host name "a" (first defined at line 3)`}},
+		{"add_host address taken", withSteps("  - add_host: {name: c, addr: 10.0.0.2}\n"),
+			[]string{`14:5: step add_host: address 10.0.0.2 already belongs to host b (line 9)`}},
+		{"add_host past the limit", withSteps(repeat(11, "  - add_host: {name: h%[1]d, addr: 10.1.0.%[1]d}\n")),
+			[]string{`24:5: step add_host: the scenario would have 13 hosts; the limit is 12`}},
+		{"add_host bad address", withSteps("  - add_host: {name: c, addr: 10.0.0.300}\n"),
+			[]string{`14:31: host c: addr: "10.0.0.300" is not an IPv4 address (expected four numbers 0-255 such as 10.0.0.2)`}},
+		{"start on a host added later", withSteps("  - start: cli\n    on: c\n  - add_host: {name: c, addr: 10.0.0.3, programs: [{name: cli}]}\n"),
+			[]string{`14:5: step start: on: unknown host "c" (hosts: a, b)`}},
+		{"install without on", withSteps("  - install: {name: nginx}\n"),
+			[]string{`14:5: step install: missing field "on"`}},
+		{"install twice", withSteps("  - install: {name: cli}\n    on: a\n"),
+			[]string{`14:5: step install: host a already has a program "cli"`}},
+		{"install on unknown host", withSteps("  - install: {name: nginx}\n    on: z\n"),
+			[]string{`14:5: step install: on: unknown host "z" (hosts: a, b)`}},
+		{"install bad server", withSteps("  - install: {name: nginx, server: {listen: tcp/99999}}\n    on: a\n"),
+			[]string{`14:45: server: listen: "tcp/99999": port 99999 is out of range (expected 1 to 65535)`}},
+		{"install past the limit", withSteps(repeat(15, "  - install: {name: p%d}\n    on: a\n")),
+			[]string{`42:5: step install: host a would have 17 programs; the limit is 16`}},
+		{"uninstall missing program", withSteps("  - uninstall: nginx\n    on: a\n"),
+			[]string{`14:5: step uninstall: host a has no program "nginx"`}},
+		{"start after uninstall", withSteps("  - uninstall: cli\n    on: a\n  - start: cli\n    on: a\n"),
+			[]string{`16:5: step start: program "cli" was uninstalled from host a`}},
+		{"set_range backwards", withSteps("  - set_range: a\n    range: 9-1\n"),
+			[]string{`15:12: step set_range: range: 9-1 is backwards (expected LOW-HIGH with LOW <= HIGH)`}},
+		{"set_range unknown host", withSteps("  - set_range: z\n    range: 40000-40009\n"),
+			[]string{`14:5: step set_range: set_range: unknown host "z" (hosts: a, b)`}},
+		{"bad signal", withSteps("  - start: cli\n    on: a\n  - exit: cli\n    signal: HUP\n"),
+			[]string{`17:13: step exit: signal: "HUP" (expected one of: TERM, INT, KILL)`}},
+		{"start server without listen", withSteps("  - start: cli\n    on: a\n    server: {once: true}\n"),
+			[]string{`16:14: server: missing field "listen" (for example [tcp/80])`}},
+		{"bad finish", "title: x\nfinish: later\nhosts: [{name: a, addr: 10.0.0.1}]\nsteps: [{wait: 1s}]\n",
+			[]string{`2:9: scenario: finish: "later" (expected run or settle)`}},
 
 		// Steps: what exists when.
 		{"unknown host", withSteps("  - start: srv\n    on: z\n"),
@@ -414,7 +452,7 @@ func TestParseFileTooLarge(t *testing.T) {
 	t.Parallel()
 	data := []byte("title: x\n" + strings.Repeat("#", scenario.MaxFileBytes))
 	_, err := scenario.Parse("big.yaml", data)
-	want := fmt.Sprintf("big.yaml:1:1: the file is %d bytes; the limit is 262144 bytes (256 KiB)", len(data))
+	want := fmt.Sprintf("big.yaml:1:1: the file is %d bytes; the limit is 1048576 bytes (1 MiB)", len(data))
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %s", err, want)
 	}

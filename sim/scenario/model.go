@@ -15,11 +15,13 @@ import (
 
 // Limits on a scenario file. Each has its own error message.
 const (
-	MaxFileBytes       = 256 << 10
+	// MaxFileBytes and MaxSteps leave room for a lab of its 500 commands
+	// exported as a scenario (sim/lab): a few steps and a comment each.
+	MaxFileBytes       = 1 << 20
 	MaxHosts           = 12
 	MaxAddrsPerHost    = 4
 	MaxProgramsPerHost = 16
-	MaxSteps           = 500
+	MaxSteps           = 5000
 	MaxChoices         = 6
 	MaxRevealAfter     = 10
 	// MaxWaitTotal bounds the simulated time a script asks for with wait
@@ -44,7 +46,18 @@ type Scenario struct {
 	Hosts     []HostDef
 	Links     []LinkDef
 	Steps     []Step
+	// Finish says what happens after the last step: FinishRun (the
+	// default) runs everything left, TIME_WAIT included; FinishSettle
+	// stops once the last step has settled, leaving long timers pending,
+	// as a lab does between commands.
+	Finish string
 }
+
+// What a scenario does after its last step (Scenario.Finish).
+const (
+	FinishRun    = "run"
+	FinishSettle = "settle"
+)
 
 // HostDef is a host in a scenario.
 type HostDef struct {
@@ -112,6 +125,15 @@ type Step struct {
 	Backlog int
 	Option  string
 	Wait    sim.Time
+	Signal  string // exit: the signal that ends the process ("TERM"), if any
+	// RangeLo and RangeHi are set_range's new ephemeral range.
+	RangeLo, RangeHi uint16
+
+	// NewHost is add_host's building; Install is install's program;
+	// Server is a start's own server spec, in place of its program's.
+	NewHost *HostDef
+	Install *sim.Program
+	Server  *sim.ServerSpec
 
 	Checkpoint *Checkpoint
 }

@@ -88,12 +88,15 @@ type runner struct {
 	objs    map[Ref]*sim.Socket       // last socket known by each name
 	ports   map[Ref]uint16            // last local port of each name
 	window  *window
-	cur     *Step          // the step being run, or the last one run
-	bound   map[string]int // ports held now, per host
-	out     func(*sim.Event)
-	stopAt  uint64
-	onStop  func(*sim.World)
-	result  Result
+	ncp     int   // checkpoints asked so far
+	cur     *Step // the step being run, or the last one run
+	// defaultOS is the profile of hosts that name none ("" for linux).
+	defaultOS string
+	bound     map[string]int // ports held now, per host
+	out       func(*sim.Event)
+	stopAt    uint64
+	onStop    func(*sim.World)
+	result    Result
 }
 
 // window collects what happens while a checkpoint waits for its answer.
@@ -108,6 +111,17 @@ type window struct {
 
 // Run runs the scenario and returns a summary. Events go to opt.OnEvent.
 func (sc *Scenario) Run(opt Options) (*Result, error) {
+	r := newRunner(sc, opt)
+	err := r.run(opt)
+	r.result.Events = r.w.Seq()
+	r.result.End = r.w.Now()
+	if errors.Is(err, errStopped) {
+		err = nil
+	}
+	return &r.result, err
+}
+
+func newRunner(sc *Scenario, opt Options) *runner {
 	r := &runner{
 		sc: sc, procs: map[string]*sim.Process{}, threads: map[string]map[string]*sim.Thread{},
 		socks: map[string]map[string]int{}, objs: map[Ref]*sim.Socket{}, ports: map[Ref]uint16{},
@@ -120,13 +134,7 @@ func (sc *Scenario) Run(opt Options) (*Result, error) {
 		Seed: r.result.Seed, MaxEvents: MaxEvents, MaxTime: MaxSimTime,
 		Latency: sc.Latency, OnEvent: r.observe,
 	})
-	err := r.run(opt)
-	r.result.Events = r.w.Seq()
-	r.result.End = r.w.Now()
-	if errors.Is(err, errStopped) {
-		err = nil
-	}
-	return &r.result, err
+	return r
 }
 
 func (r *runner) observe(e *sim.Event) {
@@ -190,32 +198,37 @@ func (r *runner) worldErr() error {
 }
 
 func (r *runner) run(opt Options) error {
-	defaultOS := r.sc.OS
+	if err := r.setup(opt); err != nil {
+		return err
+	}
+	for i := range r.sc.Steps {
+		if err := r.step(&r.sc.Steps[i]); err != nil {
+			return err
+		}
+	}
+	return r.finish()
+}
+
+// setup builds the world the script starts from: the hosts, their
+// programs and the links.
+func (r *runner) setup(opt Options) error {
+	r.defaultOS = r.sc.OS
 	if opt.OS != "" {
 		if _, err := sim.ProfileByName(opt.OS); err != nil {
 			return err
 		}
-		defaultOS = opt.OS
+		r.defaultOS = opt.OS
 	}
-	for _, hd := range r.sc.Hosts {
-		osName := hd.OS
-		if osName == "" {
-			osName = defaultOS
-		}
-		if osName == "" {
-			osName = "linux"
-		}
-		prof, _ := sim.ProfileByName(osName)
-		if _, err := r.w.AddHost(sim.HostSpec{Name: hd.Name, Addrs: hd.Addrs, OS: prof, RangeLo: hd.RangeLo, RangeHi: hd.RangeHi}); err != nil {
+	for i := range r.sc.Hosts {
+		hd := &r.sc.Hosts[i]
+		if _, err := r.addHost(hd); err != nil {
 			return &RunError{File: r.sc.File, Line: hd.Line, Col: hd.Col, Msg: err.Error()}
 		}
 	}
-	for _, hd := range r.sc.Hosts {
-		h := r.w.Host(hd.Name)
-		for _, p := range hd.Programs {
-			if _, err := h.Install(p); err != nil {
-				return &RunError{File: r.sc.File, Line: hd.Line, Col: hd.Col, Msg: err.Error()}
-			}
+	for i := range r.sc.Hosts {
+		hd := &r.sc.Hosts[i]
+		if err := r.install(hd); err != nil {
+			return &RunError{File: r.sc.File, Line: hd.Line, Col: hd.Col, Msg: err.Error()}
 		}
 	}
 	for _, l := range r.sc.Links {
@@ -224,55 +237,97 @@ func (r *runner) run(opt Options) error {
 		}
 	}
 	r.result.Start = r.w.Seq()
-	ncp := 0
-	for i := range r.sc.Steps {
-		st := &r.sc.Steps[i]
-		if err := r.w.Settle(); err != nil {
-			return r.worldErr()
-		}
-		r.cur = st
-		if st.After > 0 {
-			if err := r.w.Advance(st.After); err != nil {
-				return r.worldErr()
-			}
-		}
-		if st.Say != "" && st.Action != "note" {
-			r.w.Note(r.stepHost(st), st.Say, st.Analogy, st.Breaks)
-		}
-		if st.Action == "checkpoint" {
-			ncp++
-			cp := st.Checkpoint
-			if cp == nil {
-				return r.fail(st, "checkpoint: it has no question (Parse reports this; was the scenario built by hand?)")
-			}
-			choices := make([]sim.Choice, len(cp.Choices))
-			for k, c := range cp.Choices {
-				choices[k] = sim.Choice{ID: c.ID, Text: c.Text}
-			}
-			r.w.Checkpoint(ncp, cp.Question, choices)
-			r.window = &window{step: st, n: ncp, left: cp.RevealAfter}
-			continue
-		}
-		if err := r.do(st); err != nil {
+	return nil
+}
+
+// addHost adds a host with the OS profile it gets: its own os:, else
+// --os, else the file's os:, else linux.
+func (r *runner) addHost(hd *HostDef) (*sim.Host, error) {
+	osName := hd.OS
+	if osName == "" {
+		osName = r.defaultOS
+	}
+	if osName == "" {
+		osName = "linux"
+	}
+	prof, err := sim.ProfileByName(osName)
+	if err != nil {
+		return nil, err
+	}
+	return r.w.AddHost(sim.HostSpec{Name: hd.Name, Addrs: hd.Addrs, OS: prof, RangeLo: hd.RangeLo, RangeHi: hd.RangeHi})
+}
+
+// install installs a host's programs.
+func (r *runner) install(hd *HostDef) error {
+	h := r.w.Host(hd.Name)
+	for _, p := range hd.Programs {
+		if _, err := h.Install(p); err != nil {
 			return err
-		}
-		if err := r.worldErr(); err != nil {
-			return err
-		}
-		if win := r.window; win != nil {
-			win.left--
-			if win.left == 0 {
-				if err := r.w.Settle(); err != nil {
-					return r.worldErr()
-				}
-				if err := r.reveal(win); err != nil {
-					return err
-				}
-				r.window = nil
-			}
 		}
 	}
-	if err := r.w.Run(); err != nil {
+	return nil
+}
+
+// step runs one step: the world settles first, so the step sees what the
+// ones before it caused; then its after, its narration, and the step.
+func (r *runner) step(st *Step) error {
+	if err := r.w.Settle(); err != nil {
+		return r.worldErr()
+	}
+	r.cur = st
+	if st.After > 0 {
+		if err := r.w.Advance(st.After); err != nil {
+			return r.worldErr()
+		}
+	}
+	if st.Say != "" && st.Action != "note" {
+		r.w.Note(r.stepHost(st), st.Say, st.Analogy, st.Breaks)
+	}
+	if st.Action == "checkpoint" {
+		r.ncp++
+		cp := st.Checkpoint
+		if cp == nil {
+			return r.fail(st, "checkpoint: it has no question (Parse reports this; was the scenario built by hand?)")
+		}
+		choices := make([]sim.Choice, len(cp.Choices))
+		for k, c := range cp.Choices {
+			choices[k] = sim.Choice{ID: c.ID, Text: c.Text}
+		}
+		r.w.Checkpoint(r.ncp, cp.Question, choices)
+		r.window = &window{step: st, n: r.ncp, left: cp.RevealAfter}
+		return nil
+	}
+	if err := r.do(st); err != nil {
+		return err
+	}
+	if err := r.worldErr(); err != nil {
+		return err
+	}
+	if win := r.window; win != nil {
+		win.left--
+		if win.left == 0 {
+			if err := r.w.Settle(); err != nil {
+				return r.worldErr()
+			}
+			if err := r.reveal(win); err != nil {
+				return err
+			}
+			r.window = nil
+		}
+	}
+	return nil
+}
+
+// finish runs what is left after the last step: everything, timers
+// included, or (Finish settle) only what settling runs.
+func (r *runner) finish() error {
+	var err error
+	if r.sc.Finish == FinishSettle {
+		err = r.w.Settle()
+	} else {
+		err = r.w.Run()
+	}
+	if err != nil {
 		return r.worldErr()
 	}
 	return nil
@@ -370,9 +425,44 @@ func (r *runner) do(st *Step) error {
 			return r.worldErr()
 		}
 		return nil
+	case "add_host":
+		if st.NewHost == nil {
+			return r.fail(st, "step add_host: it has no host (Parse reports this; was the scenario built by hand?)")
+		}
+		if _, err := r.addHost(st.NewHost); err != nil {
+			return r.fail(st, "step add_host: %v", err)
+		}
+		if err := r.install(st.NewHost); err != nil {
+			return r.fail(st, "step add_host: %v", err)
+		}
+		return nil
+	case "install", "uninstall", "set_range":
+		h := r.w.Host(st.Host)
+		if h == nil {
+			return r.fail(st, "step %s: unknown host %q", st.Action, st.Host)
+		}
+		var err error
+		switch st.Action {
+		case "install":
+			if st.Install == nil {
+				return r.fail(st, "step install: it has no program (Parse reports this; was the scenario built by hand?)")
+			}
+			_, err = h.Install(*st.Install)
+		case "uninstall":
+			err = h.Uninstall(st.Program)
+		default:
+			err = h.SetRange(st.RangeLo, st.RangeHi)
+		}
+		if err != nil {
+			return r.fail(st, "step %s: %v", st.Action, err)
+		}
+		return nil
 	case "start":
 		h := r.w.Host(st.Host)
-		p, err := h.Start(st.Program, sim.StartOptions{User: st.User})
+		if h == nil {
+			return r.fail(st, "step start: unknown host %q", st.Host)
+		}
+		p, err := h.Start(st.Program, sim.StartOptions{User: st.User, Server: st.Server})
 		if err != nil {
 			return r.fail(st, "step start: %v", err)
 		}
@@ -381,7 +471,7 @@ func (r *runner) do(st *Step) error {
 		r.socks[st.As] = map[string]int{}
 		// A server's listening sockets are named after their service:
 		// web.tcp80, dns.udp53.
-		if prog := p.Program(); prog.Server != nil {
+		if p.Server() != nil {
 			for _, fd := range p.FDs() {
 				s := p.Socket(fd)
 				name := s.Proto().String() + strconv.Itoa(int(s.Local().Port()))
@@ -414,6 +504,12 @@ func (r *runner) do(st *Step) error {
 	}
 	switch st.Action {
 	case "exit":
+		if st.Signal != "" {
+			if err := p.Signal(st.Signal); err != nil {
+				return r.fail(st, "step exit: %v", err)
+			}
+			return nil
+		}
 		p.Exit(st.Code)
 		return nil
 	case "thread":

@@ -2,6 +2,7 @@ package scenario_test
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -289,6 +290,161 @@ steps:
 	for h, n := range want {
 		if res.Capacity[h] != n {
 			t.Errorf("capacity of %s = %d, want %d (all: %v)", h, res.Capacity[h], n, res.Capacity)
+		}
+	}
+}
+
+// townChanges is a script that changes the town while it runs, as a lab
+// does: a building and a web server arrive, a range narrows, netcat
+// listens once, a client closes first, and the run stops once settled.
+const townChanges = `title: Town changes
+finish: settle
+hosts:
+  - name: laptop
+    addr: 10.0.0.10
+    programs: [{name: nc}, {name: curl}]
+steps:
+  - add_host:
+      name: web
+      addr: 10.0.0.20
+      os: macos
+      programs: [{name: nc}]
+  - install: {name: nginx, path: /usr/sbin/nginx, server: {listen: tcp/80, protocol: http, workers: 2, backlog: 511}}
+    on: web
+  - start: nginx
+    on: web
+  - set_range: laptop
+    range: 40000-40009
+  - start: nc
+    on: web
+    as: listener
+    server: {listen: tcp/7000, reuseport: true, backlog: 1, once: true}
+  - start: curl
+    on: laptop
+  - connect: curl.s
+    to: web:80
+  - send: curl.s
+    data: "GET / HTTP/1.1\r\nHost: web\r\n\r\n"
+  - close: curl.s
+  - exit: nginx
+    signal: TERM
+  - uninstall: nginx
+    on: web
+`
+
+// TestTownChanges: the steps that change the town run, in order, and
+// finish: settle leaves TIME_WAIT pending.
+func TestTownChanges(t *testing.T) {
+	t.Parallel()
+	sc := mustParse(t, townChanges)
+	var got []string
+	var last sim.Event
+	_, err := sc.Run(scenario.Options{OnEvent: func(e *sim.Event) {
+		last = *e
+		switch e.Kind {
+		case sim.KindHostUp, sim.KindHostRange, sim.KindProgramInstall, sim.KindProgramRemove:
+			got = append(got, string(e.Kind)+" "+e.Host+" "+e.Program)
+		case sim.KindPortAssign:
+			got = append(got, "port "+e.Host+" "+strconv.Itoa(int(e.Port)))
+		case sim.KindSocketListen:
+			got = append(got, "listen "+e.Local.String()+" "+strconv.Itoa(e.Backlog))
+		case sim.KindProcessExit:
+			got = append(got, "exit "+e.Program+" "+strconv.Itoa(e.Code)+" "+e.Signal)
+		case sim.KindSocketState:
+			if e.To == "TIME_WAIT" || e.From == "TIME_WAIT" {
+				got = append(got, "state "+e.Host+" "+e.From+">"+e.To)
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"host.up laptop ", "program.install laptop nc", "program.install laptop curl",
+		"host.up web ", "program.install web nc", "program.install web nginx",
+		"listen 0.0.0.0:80 511", "host.range laptop ", "listen 0.0.0.0:7000 1",
+		"port laptop 40000", "state laptop FIN_WAIT_2>TIME_WAIT",
+		"exit nginx 143 TERM", "exit nginx 143 TERM", "exit nginx 143 TERM",
+		"program.remove web nginx",
+	}
+	// Which port of two the client gets depends on the hash; only its
+	// range is fixed.
+	for i, g := range got {
+		if strings.HasPrefix(g, "port laptop 4000") {
+			got[i] = "port laptop 40000"
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if last.Kind != sim.KindProgramRemove {
+		t.Errorf("the run went on after the last step settled: last event %s", last.Kind)
+	}
+	// The same script run to the end lets TIME_WAIT expire.
+	sc.Finish = scenario.FinishRun
+	expired := false
+	if _, err := sc.Run(scenario.Options{OnEvent: func(e *sim.Event) {
+		expired = expired || (e.Kind == sim.KindSocketState && e.From == "TIME_WAIT")
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if !expired {
+		t.Error("with finish: run, TIME_WAIT did not end")
+	}
+	if err := sc.Check(); err != nil {
+		t.Errorf("Check: %v", err)
+	}
+}
+
+// TestLiveMatchesRun: a scenario grown a step at a time gives the events
+// a run of the finished scenario gives, byte for byte, and a failing step
+// stops the live run without joining the scenario.
+func TestLiveMatchesRun(t *testing.T) {
+	t.Parallel()
+	full := mustParse(t, townChanges)
+	for _, os := range []string{"", "linux", "windows", "macos", "freebsd"} {
+		opt := scenario.Options{OS: os, Seed: 9, SeedSet: true}
+		var live []byte
+		grown := *full
+		grown.Steps = nil
+		lopt := opt
+		lopt.OnEvent = func(e *sim.Event) { live = e.AppendJSON(append(live, '\n')) }
+		l, err := grown.Start(lopt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range full.Steps {
+			if err := l.Do(st); err != nil {
+				t.Fatalf("os %q: Do %s: %v", os, st.Action, err)
+			}
+		}
+		var batch []byte
+		bopt := opt
+		bopt.OnEvent = func(e *sim.Event) { batch = e.AppendJSON(append(batch, '\n')) }
+		if _, err := grown.Run(bopt); err != nil {
+			t.Fatal(err)
+		}
+		if string(live) != string(batch) {
+			t.Errorf("os %q: the live run and the batch run differ (%d and %d bytes)", os, len(live), len(batch))
+		}
+		if len(grown.Steps) != len(full.Steps) {
+			t.Errorf("os %q: the grown scenario has %d steps, want %d", os, len(grown.Steps), len(full.Steps))
+		}
+		if p := l.Process("listener"); p == nil || !p.Alive() || p.Server() == nil || !p.Server().Once {
+			t.Errorf("os %q: Process(listener) = %v, want netcat listening once", os, p)
+		}
+		if s := l.Socket(scenario.Ref{Proc: "curl", Name: "s"}); s != nil {
+			t.Errorf("os %q: a closed socket is still found: %v", os, s)
+		}
+		bad := scenario.Step{Action: "start", Host: "laptop", Program: "nosuch", As: "x"}
+		if err := l.Do(bad); err == nil {
+			t.Errorf("os %q: starting a missing program worked", os)
+		}
+		if len(grown.Steps) != len(full.Steps) {
+			t.Errorf("os %q: the failed step joined the scenario", os)
+		}
+		if err := l.Do(full.Steps[0]); !errors.Is(err, scenario.ErrLiveStopped) {
+			t.Errorf("os %q: Do after a failure: %v, want ErrLiveStopped", os, err)
 		}
 	}
 }

@@ -24,8 +24,11 @@ var measureKinds = []string{
 var actions = []string{
 	"note", "start", "fork", "exit", "thread", "end_thread", "socket", "setsockopt",
 	"bind", "listen", "connect", "accept", "send", "sendto", "close", "wait", "checkpoint",
-	"pipe",
+	"pipe", "add_host", "install", "uninstall", "set_range",
 }
+
+// signalNames are the signals an exit step may name.
+var signalNames = []string{"TERM", "INT", "KILL"}
 
 var (
 	aliasRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
@@ -37,7 +40,7 @@ var (
 // ErrorList: every problem with its FILE:LINE:COL.
 func Parse(file string, data []byte) (*Scenario, error) {
 	if len(data) > MaxFileBytes {
-		return nil, ErrorList{{File: file, Line: 1, Col: 1, Msg: fmt.Sprintf("the file is %d bytes; the limit is %d bytes (256 KiB)", len(data), MaxFileBytes)}}
+		return nil, ErrorList{{File: file, Line: 1, Col: 1, Msg: fmt.Sprintf("the file is %d bytes; the limit is %d bytes (1 MiB)", len(data), MaxFileBytes)}}
 	}
 	root, err := parseYAML(file, data)
 	if err != nil {
@@ -61,7 +64,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 }
 
 func (d *decoder) top(root ast.Node, sc *Scenario) {
-	fields, isMap := d.mapping(root, "scenario", "id", "title", "summary", "takeaways", "seed", "os", "latency", "hosts", "links", "steps")
+	fields, isMap := d.mapping(root, "scenario", "id", "title", "summary", "takeaways", "seed", "os", "latency", "finish", "hosts", "links", "steps")
 	if !isMap {
 		return
 	}
@@ -92,6 +95,13 @@ func (d *decoder) top(root ast.Node, sc *Scenario) {
 			sc.OS = d.osName(f, "scenario")
 		case "latency":
 			sc.Latency, _ = d.duration(f, "scenario", 0, 10*sim.Second)
+		case "finish":
+			if s, ok := d.nonEmpty(f, "scenario"); ok {
+				if s != FinishRun && s != FinishSettle {
+					d.errf(f.val, "scenario: finish: %q (expected %s or %s)", s, FinishRun, FinishSettle)
+				}
+				sc.Finish = s
+			}
 		case "hosts":
 			hostsF = &fields[i]
 		case "links":
@@ -144,85 +154,94 @@ func (d *decoder) hosts(f field, sc *Scenario) {
 	}
 	names := map[string]Pos{}
 	for _, it := range items {
-		h := HostDef{Pos: posOf(it)}
-		fields, isMap := d.mapping(it, "host", "name", "addr", "addrs", "os", "range", "programs")
-		if !isMap {
-			continue
+		if h, ok := d.hostDef(it, names, sc.Hosts); ok {
+			sc.Hosts = append(sc.Hosts, h)
 		}
-		// The name comes first, wherever it is written, so that messages
-		// about the host's other fields can name it.
-		slices.SortStableFunc(fields, func(a, b field) int {
-			return cmp.Compare(boolInt(a.key != "name"), boolInt(b.key != "name"))
-		})
-		var progsF *field
-		what := "host" // "host NAME" once the name is known
-		for i := range fields {
-			hf := fields[i]
-			switch hf.key {
-			case "name":
-				s, ok := d.nonEmpty(hf, "host")
-				if !ok {
-					continue
-				}
-				if !hostRE.MatchString(s) {
-					d.errf(hf.val, "host: name: %q is not a host name (expected lower-case letters, digits and '-', starting with a letter, at most 32)", s)
-					continue
-				}
-				if s == "localhost" {
-					d.errf(hf.val, "host: name: \"localhost\" is reserved (it means 127.0.0.1)")
-					continue
-				}
-				if p, dup := names[s]; dup {
-					d.errf(hf.val, "host: name: duplicate host name %q (first defined at line %d)", s, p.Line)
-					continue
-				}
-				names[s] = h.Pos
-				h.Name = s
-				what = "host " + s
-			case "addr", "addrs":
-				list, ok := d.textList(hf, what)
-				if !ok {
-					continue
-				}
-				if len(list) == 0 || len(list) > MaxAddrsPerHost {
-					d.errf(hf.val, "%s: %s: expected 1 to %d addresses, found %d", what, hf.key, MaxAddrsPerHost, len(list))
-					continue
-				}
-				for _, s := range list {
-					a, err := netip.ParseAddr(strings.TrimSpace(s))
-					owner := addrOwner(sc.Hosts, a)
-					switch {
-					case err != nil || !a.Is4():
-						d.errf(hf.val, "%s: %s: %q is not an IPv4 address (expected four numbers 0-255 such as 10.0.0.2)", what, hf.key, s)
-					case a.IsLoopback() || a.IsUnspecified() || a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
-						d.errf(hf.val, "%s: %s: %s cannot be a host's address (loopback, 0.0.0.0, multicast and broadcast are reserved; every host has 127.0.0.1 already)", what, hf.key, a)
-					case slices.Contains(h.Addrs, a):
-						d.errf(hf.val, "%s: %s: address %s is listed twice", what, hf.key, a)
-					case owner != nil:
-						d.errf(hf.val, "%s: %s: address %s already belongs to host %s (line %d)", what, hf.key, a, owner.Name, owner.Line)
-					default:
-						h.Addrs = append(h.Addrs, a)
-					}
-				}
-			case "os":
-				h.OS = d.osName(hf, what)
-			case "range":
-				h.RangeLo, h.RangeHi = d.portRange(hf, what)
-			case "programs":
-				progsF = &fields[i]
-			}
-		}
-		if h.Name == "" && !hasField(fields, "name") {
-			d.errf(it, "host: missing field \"name\"")
-		}
-		if len(h.Addrs) == 0 && !hasField(fields, "addr") && !hasField(fields, "addrs") {
-			d.errf(it, "%s: missing field \"addr\" (its IPv4 address, such as 10.0.0.2)", what)
-		}
-		if progsF != nil {
-			d.programs(*progsF, &h)
-		}
-		sc.Hosts = append(sc.Hosts, h)
 	}
+}
+
+// hostDef reads one host: an item of hosts, or the value of an add_host
+// step. names holds the host names seen so far (it gets this one);
+// others are the hosts whose addresses this one must not reuse.
+func (d *decoder) hostDef(it ast.Node, names map[string]Pos, others []HostDef) (HostDef, bool) {
+	h := HostDef{Pos: posOf(it)}
+	fields, isMap := d.mapping(it, "host", "name", "addr", "addrs", "os", "range", "programs")
+	if !isMap {
+		return h, false
+	}
+	// The name comes first, wherever it is written, so that messages
+	// about the host's other fields can name it.
+	slices.SortStableFunc(fields, func(a, b field) int {
+		return cmp.Compare(boolInt(a.key != "name"), boolInt(b.key != "name"))
+	})
+	var progsF *field
+	what := "host" // "host NAME" once the name is known
+	for i := range fields {
+		hf := fields[i]
+		switch hf.key {
+		case "name":
+			s, ok := d.nonEmpty(hf, "host")
+			if !ok {
+				continue
+			}
+			if !hostRE.MatchString(s) {
+				d.errf(hf.val, "host: name: %q is not a host name (expected lower-case letters, digits and '-', starting with a letter, at most 32)", s)
+				continue
+			}
+			if s == "localhost" {
+				d.errf(hf.val, "host: name: \"localhost\" is reserved (it means 127.0.0.1)")
+				continue
+			}
+			if p, dup := names[s]; dup {
+				d.errf(hf.val, "host: name: duplicate host name %q (first defined at line %d)", s, p.Line)
+				continue
+			}
+			names[s] = h.Pos
+			h.Name = s
+			what = "host " + s
+		case "addr", "addrs":
+			list, ok := d.textList(hf, what)
+			if !ok {
+				continue
+			}
+			if len(list) == 0 || len(list) > MaxAddrsPerHost {
+				d.errf(hf.val, "%s: %s: expected 1 to %d addresses, found %d", what, hf.key, MaxAddrsPerHost, len(list))
+				continue
+			}
+			for _, s := range list {
+				a, err := netip.ParseAddr(strings.TrimSpace(s))
+				owner := addrOwner(others, a)
+				switch {
+				case err != nil || !a.Is4():
+					d.errf(hf.val, "%s: %s: %q is not an IPv4 address (expected four numbers 0-255 such as 10.0.0.2)", what, hf.key, s)
+				case a.IsLoopback() || a.IsUnspecified() || a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+					d.errf(hf.val, "%s: %s: %s cannot be a host's address (loopback, 0.0.0.0, multicast and broadcast are reserved; every host has 127.0.0.1 already)", what, hf.key, a)
+				case slices.Contains(h.Addrs, a):
+					d.errf(hf.val, "%s: %s: address %s is listed twice", what, hf.key, a)
+				case owner != nil:
+					d.errf(hf.val, "%s: %s: address %s already belongs to host %s (line %d)", what, hf.key, a, owner.Name, owner.Line)
+				default:
+					h.Addrs = append(h.Addrs, a)
+				}
+			}
+		case "os":
+			h.OS = d.osName(hf, what)
+		case "range":
+			h.RangeLo, h.RangeHi = d.portRange(hf, what)
+		case "programs":
+			progsF = &fields[i]
+		}
+	}
+	if h.Name == "" && !hasField(fields, "name") {
+		d.errf(it, "host: missing field \"name\"")
+	}
+	if len(h.Addrs) == 0 && !hasField(fields, "addr") && !hasField(fields, "addrs") {
+		d.errf(it, "%s: missing field \"addr\" (its IPv4 address, such as 10.0.0.2)", what)
+	}
+	if progsF != nil {
+		d.programs(*progsF, &h)
+	}
+	return h, true
 }
 
 func boolInt(b bool) int {
@@ -287,65 +306,78 @@ func (d *decoder) programs(f field, h *HostDef) {
 	}
 	names := map[string]int{}
 	for _, it := range items {
-		var p sim.Program
-		what := "program"
-		fields, isMap := d.mapping(it, what, "name", "path", "user", "server", "client")
-		if !isMap {
+		p, at, ok := d.program(it)
+		if !ok {
 			continue
 		}
-		for _, pf := range fields {
-			switch pf.key {
-			case "name":
-				s, ok := d.nonEmpty(pf, what)
-				if !ok {
-					continue
-				}
-				if !aliasRE.MatchString(s) {
-					d.errf(pf.val, "program: name: %q is not a program name (expected lower-case letters, digits, '-' or '_', starting with a letter, at most 32)", s)
-					continue
-				}
-				if line, dup := names[s]; dup {
-					d.errf(pf.val, "program: name: host %s already has a program %q (line %d)", h.Name, s, line)
-					continue
-				}
-				names[s] = posOf(pf.val).Line
-				p.Name = s
-			case "path":
-				if s, ok := d.nonEmpty(pf, what); ok {
-					if !strings.HasPrefix(s, "/") && !strings.Contains(s, `:\`) {
-						d.errf(pf.val, "program: path: %q is not an absolute path (expected /usr/bin/name or C:\\...)", s)
-					}
-					p.Path = s
-				}
-			case "user":
-				if s, ok := d.nonEmpty(pf, what); ok {
-					if !aliasRE.MatchString(s) {
-						d.errf(pf.val, "program: user: %q is not a user name", s)
-					}
-					p.User = s
-				}
-			case "client":
-				if s, ok := d.nonEmpty(pf, what); ok {
-					if s != "ftp" && s != "tftp" && s != "none" {
-						d.errf(pf.val, "program: client: unknown client protocol %q (expected ftp, tftp or none)", s)
-					}
-					p.Client = s
-				}
-			case "server":
-				p.Server = d.server(pf, h)
+		if p.Name != "" {
+			if line, dup := names[p.Name]; dup {
+				d.errAt(at.Line, at.Col, "program: name: host %s already has a program %q (line %d)", h.Name, p.Name, line)
+				continue
 			}
-		}
-		if p.Name == "" && !hasField(fields, "name") {
-			d.errf(it, "program: missing field \"name\"")
+			names[p.Name] = at.Line
 		}
 		h.Programs = append(h.Programs, p)
 	}
 }
 
-func (d *decoder) server(f field, h *HostDef) *sim.ServerSpec {
+// program reads one program: an item of a host's programs, or the value
+// of an install step. at is where its name is written.
+func (d *decoder) program(it ast.Node) (p sim.Program, at Pos, ok bool) {
+	what := "program"
+	at = posOf(it)
+	fields, isMap := d.mapping(it, what, "name", "path", "user", "server", "client")
+	if !isMap {
+		return p, at, false
+	}
+	for _, pf := range fields {
+		switch pf.key {
+		case "name":
+			s, ok := d.nonEmpty(pf, what)
+			if !ok {
+				continue
+			}
+			if !aliasRE.MatchString(s) {
+				d.errf(pf.val, "program: name: %q is not a program name (expected lower-case letters, digits, '-' or '_', starting with a letter, at most 32)", s)
+				continue
+			}
+			p.Name = s
+			at = posOf(pf.val)
+		case "path":
+			if s, ok := d.nonEmpty(pf, what); ok {
+				if !strings.HasPrefix(s, "/") && !strings.Contains(s, `:\`) {
+					d.errf(pf.val, "program: path: %q is not an absolute path (expected /usr/bin/name or C:\\...)", s)
+				}
+				p.Path = s
+			}
+		case "user":
+			if s, ok := d.nonEmpty(pf, what); ok {
+				if !aliasRE.MatchString(s) {
+					d.errf(pf.val, "program: user: %q is not a user name", s)
+				}
+				p.User = s
+			}
+		case "client":
+			if s, ok := d.nonEmpty(pf, what); ok {
+				if s != "ftp" && s != "tftp" && s != "none" {
+					d.errf(pf.val, "program: client: unknown client protocol %q (expected ftp, tftp or none)", s)
+				}
+				p.Client = s
+			}
+		case "server":
+			p.Server = d.server(pf)
+		}
+	}
+	if p.Name == "" && !hasField(fields, "name") {
+		d.errf(it, "program: missing field \"name\"")
+	}
+	return p, at, true
+}
+
+func (d *decoder) server(f field) *sim.ServerSpec {
 	what := "server"
 	spec := &sim.ServerSpec{ReuseAddr: true, Protocol: "none"}
-	fields, isMap := d.mapping(f.val, what, "listen", "protocol", "threads", "close", "reuseaddr", "reuseport", "workers", "addr")
+	fields, isMap := d.mapping(f.val, what, "listen", "protocol", "threads", "close", "reuseaddr", "reuseport", "workers", "addr", "backlog", "once")
 	if !isMap {
 		return spec
 	}
@@ -404,6 +436,10 @@ func (d *decoder) server(f field, h *HostDef) *sim.ServerSpec {
 			spec.ReusePort, _ = d.boolean(sf, what)
 		case "workers":
 			spec.Workers, _ = d.integer(sf, what, 0, 16)
+		case "backlog":
+			spec.Backlog, _ = d.integer(sf, what, 1, 4096)
+		case "once":
+			spec.Once, _ = d.boolean(sf, what)
 		case "addr":
 			if s, ok := d.nonEmpty(sf, what); ok {
 				a, err := netip.ParseAddr(s)

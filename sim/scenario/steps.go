@@ -3,6 +3,7 @@
 package scenario
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,9 +18,9 @@ var commonKeys = []string{"say", "analogy", "breaks", "after", "by"}
 // actionKeys lists, per action, the keys it takes besides its own.
 var actionKeys = map[string][]string{
 	"note":       {"host"},
-	"start":      {"on", "as", "user"},
+	"start":      {"on", "as", "user", "server"},
 	"fork":       {"as"},
-	"exit":       {"code"},
+	"exit":       {"code", "signal"},
 	"thread":     {"job", "as"},
 	"end_thread": {},
 	"socket":     {"proto"},
@@ -34,6 +35,10 @@ var actionKeys = map[string][]string{
 	"wait":       {},
 	"checkpoint": {},
 	"pipe":       {"into", "data"},
+	"add_host":   {},
+	"install":    {"on"},
+	"uninstall":  {"on"},
+	"set_range":  {"range"},
 }
 
 // requiredKeys lists the keys an action cannot do without.
@@ -48,6 +53,9 @@ var requiredKeys = map[string][]string{
 	"sendto":     {"to", "data"},
 	"setsockopt": {"option"},
 	"pipe":       {"into", "data"},
+	"install":    {"on"},
+	"uninstall":  {"on"},
+	"set_range":  {"range"},
 }
 
 func (d *decoder) steps(f field, sc *Scenario) {
@@ -157,6 +165,17 @@ func (d *decoder) step(n ast.Node) (Step, bool) {
 			st.Data, _ = d.nonEmpty(f, what)
 		case "backlog":
 			st.Backlog, _ = d.integer(f, what, 0, 4096)
+		case "server":
+			st.Server = d.server(f)
+		case "signal":
+			if s, ok := d.nonEmpty(f, what); ok {
+				if !contains(signalNames, s) {
+					d.errf(f.val, "%s: signal: %q (expected one of: %s)", what, s, strings.Join(signalNames, ", "))
+				}
+				st.Signal = s
+			}
+		case "range":
+			st.RangeLo, st.RangeHi = d.portRange(f, what)
 		}
 	}
 	if !hasField(fields, "backlog") {
@@ -238,6 +257,22 @@ func (d *decoder) actionValue(f field, st *Step, what string) {
 		st.Wait, _ = d.duration(f, what, sim.Microsecond, MaxWaitTotal)
 	case "checkpoint":
 		st.Checkpoint = d.checkpoint(f)
+	case "add_host":
+		// Names and addresses are checked against the other hosts in
+		// check, which knows every host by then.
+		if h, ok := d.hostDef(f.val, map[string]Pos{}, nil); ok {
+			st.NewHost = &h
+			st.Host = h.Name
+		}
+	case "install":
+		if p, _, ok := d.program(f.val); ok {
+			st.Install = &p
+			st.Program = p.Name
+		}
+	case "uninstall":
+		st.Program = d.alias(f, what, "program name")
+	case "set_range":
+		st.Host = d.hostName(f, what)
 	}
 }
 
@@ -409,15 +444,26 @@ var packetFields = []string{"to_host", "dst_port", "src_port", "dst", "src", "fl
 // programs, processes, threads and sockets, in script order.
 func (d *decoder) check(sc *Scenario) {
 	hosts := map[string]*HostDef{}
+	var hostNames []string // in the order they join: the file's hosts, then add_host steps
+	// progs holds the programs installed on each host at this point of
+	// the script; everProgs every program a host has had.
+	progs := map[string]map[string]*sim.Program{}
+	everProgs := map[string]map[string]bool{}
+	addHost := func(h *HostDef) {
+		hosts[h.Name] = h
+		hostNames = append(hostNames, h.Name)
+		progs[h.Name] = map[string]*sim.Program{}
+		everProgs[h.Name] = map[string]bool{}
+		for i := range h.Programs {
+			progs[h.Name][h.Programs[i].Name] = &h.Programs[i]
+			everProgs[h.Name][h.Programs[i].Name] = true
+		}
+	}
 	for i := range sc.Hosts {
-		hosts[sc.Hosts[i].Name] = &sc.Hosts[i]
+		addHost(&sc.Hosts[i])
 	}
 	hostList := func() string {
-		var names []string
-		for _, h := range sc.Hosts {
-			names = append(names, h.Name)
-		}
-		return strings.Join(names, ", ")
+		return strings.Join(hostNames, ", ")
 	}
 	for _, l := range sc.Links {
 		for _, n := range []string{l.A, l.B} {
@@ -489,7 +535,7 @@ func (d *decoder) check(sc *Scenario) {
 			h := hosts[m.Host]
 			if h == nil {
 				d.errAt(st.Line, st.Col, "checkpoint: measure: unknown host %q", m.Host)
-			} else if !hasProgram(h, m.Prog) {
+			} else if !everProgs[m.Host][m.Prog] {
 				d.errAt(st.Line, st.Col, "checkpoint: measure: host %s has no program %q", m.Host, m.Prog)
 			}
 		}
@@ -553,9 +599,13 @@ func (d *decoder) check(sc *Scenario) {
 				d.errAt(st.Line, st.Col, "step start: on: unknown host %q (hosts: %s)", st.Host, hostList())
 				break
 			}
-			prog := findProgram(h, st.Program)
+			prog := progs[st.Host][st.Program]
 			if prog == nil {
-				d.errAt(st.Line, st.Col, "step start: host %s has no program %q (install it under the host's programs)", st.Host, st.Program)
+				if everProgs[st.Host][st.Program] {
+					d.errAt(st.Line, st.Col, "step start: program %q was uninstalled from host %s", st.Program, st.Host)
+				} else {
+					d.errAt(st.Line, st.Col, "step start: host %s has no program %q (install it under the host's programs)", st.Host, st.Program)
+				}
 				break
 			}
 			if q := procs[st.As]; q != nil {
@@ -563,12 +613,68 @@ func (d *decoder) check(sc *Scenario) {
 				break
 			}
 			np := &procInfo{host: st.Host, alive: true, line: st.Line, socks: map[string]*sockInfo{}, threads: map[string]bool{"main": true}}
-			if prog.Server != nil {
-				for _, l := range prog.Server.Listen {
+			spec := prog.Server
+			if st.Server != nil {
+				spec = st.Server
+			}
+			if spec != nil {
+				for _, l := range spec.Listen {
 					declare(np, l.Proto.String()+strconv.Itoa(int(l.Port)), l.Proto, st.Line)
 				}
 			}
 			procs[st.As] = np
+		case "add_host":
+			h := st.NewHost
+			if h == nil {
+				break
+			}
+			if len(hostNames) >= MaxHosts {
+				d.errAt(st.Line, st.Col, "step add_host: the scenario would have %d hosts; the limit is %d", len(hostNames)+1, MaxHosts)
+				break
+			}
+			if old := hosts[h.Name]; old != nil {
+				d.errAt(st.Line, st.Col, "step add_host: duplicate host name %q (first defined at line %d)", h.Name, old.Line)
+				break
+			}
+			clash := false
+			for _, a := range h.Addrs {
+				for _, n := range hostNames {
+					if slices.Contains(hosts[n].Addrs, a) {
+						d.errAt(st.Line, st.Col, "step add_host: address %s already belongs to host %s (line %d)", a, n, hosts[n].Line)
+						clash = true
+					}
+				}
+			}
+			if !clash {
+				addHost(h)
+			}
+		case "install", "uninstall", "set_range":
+			if hosts[st.Host] == nil {
+				key := "on"
+				if st.Action == "set_range" {
+					key = "set_range"
+				}
+				d.errAt(st.Line, st.Col, "step %s: %s: unknown host %q (hosts: %s)", st.Action, key, st.Host, hostList())
+				break
+			}
+			have := progs[st.Host]
+			switch {
+			case st.Action == "install" && st.Install != nil:
+				if have[st.Program] != nil {
+					d.errAt(st.Line, st.Col, "step install: host %s already has a program %q", st.Host, st.Program)
+				} else if len(have) >= MaxProgramsPerHost {
+					d.errAt(st.Line, st.Col, "step install: host %s would have %d programs; the limit is %d", st.Host, len(have)+1, MaxProgramsPerHost)
+				} else {
+					have[st.Program] = st.Install
+					everProgs[st.Host][st.Program] = true
+				}
+			case st.Action == "uninstall":
+				if have[st.Program] == nil {
+					d.errAt(st.Line, st.Col, "step uninstall: host %s has no program %q", st.Host, st.Program)
+				} else {
+					delete(have, st.Program)
+				}
+			}
 		case "fork":
 			parent := live(st, st.Proc)
 			if parent == nil {
@@ -668,14 +774,3 @@ func (d *decoder) check(sc *Scenario) {
 		d.errAt(overWait.Line, overWait.Col, "step %s: the waits up to here add up to more than %s of simulated time, the limit for a scenario (in all: %s)", overWait.Action, humanDuration(MaxWaitTotal), humanDuration(waits))
 	}
 }
-
-func findProgram(h *HostDef, name string) *sim.Program {
-	for i := range h.Programs {
-		if h.Programs[i].Name == name {
-			return &h.Programs[i]
-		}
-	}
-	return nil
-}
-
-func hasProgram(h *HostDef, name string) bool { return findProgram(h, name) != nil }
