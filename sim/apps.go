@@ -31,9 +31,22 @@ type appConn struct {
 }
 
 type ftpState struct {
-	pasvFD  int // the passive-mode listener, 0 when none
-	dataFD  int // the accepted data connection, 0 when none
-	pending string
+	pasvFD  int      // the passive-mode listener, 0 when none
+	dataFD  int      // the accepted data connection, 0 when none
+	pending *ftpXfer // a transfer waiting for its data connection
+}
+
+// ftpXfer is a transfer an FTP server was asked for: the listing, or a
+// file.
+type ftpXfer struct {
+	list bool
+	name string
+}
+
+// ftpFiles are the files an FTP server offers: one, the notes a lesson
+// fetches.
+var ftpFiles = map[string]string{
+	"notes.txt": "Ports are per protocol: TCP 21 carries the commands, and every transfer gets a port of its own.\n",
 }
 
 func (a *appState) conn(s *Socket) *appConn {
@@ -143,7 +156,7 @@ func (p *Process) accepted(t *Thread, lfd, fd int, s *Socket) {
 	case "smtp":
 		greeting = "220 mail ESMTP ready"
 	case "ftp":
-		greeting = "220 FTP server ready"
+		greeting = "220 (vsFTPd 3.0.3)"
 		c.ftp = &ftpState{}
 	}
 	if greeting != "" {
@@ -287,16 +300,21 @@ func (p *Process) onData(s *Socket, from netip.AddrPort, data string) {
 func (p *Process) httpResponse(req string) (reply string, bad bool) {
 	f := strings.Fields(firstLine(req))
 	if len(f) >= 3 && strings.HasPrefix(f[1], "/") && strings.HasPrefix(f[2], "HTTP/1.") {
-		return httpMessage("200 OK", p.prog.Name, "hello from "+p.host.name+"\n"), false
+		return httpMessage("200 OK", p.prog.Name, "hello from "+p.host.name+"\n", f[0] != "HEAD"), false
 	}
-	return httpMessage("400 Bad Request", p.prog.Name, "400 Bad Request\n"), true
+	return httpMessage("400 Bad Request", p.prog.Name, "400 Bad Request\n", true), true
 }
 
 // httpMessage is an HTTP/1.1 response with the headers a client needs to
-// know where it ends.
-func httpMessage(status, server, body string) string {
-	return "HTTP/1.1 " + status + "\r\nServer: " + server + "\r\nContent-Type: text/plain\r\nContent-Length: " +
-		strconv.Itoa(len(body)) + "\r\n\r\n" + body
+// know where it ends. The answer to a HEAD request has the headers of the
+// page and not the page (withBody false).
+func httpMessage(status, server, body string, withBody bool) string {
+	head := "HTTP/1.1 " + status + "\r\nServer: " + server + "\r\nContent-Type: text/plain\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\n\r\n"
+	if !withBody {
+		return head
+	}
+	return head + body
 }
 
 func firstWord(s string) string {
@@ -387,6 +405,16 @@ func (p *Process) ftpCommand(t *Thread, c *appConn, s *Socket, data string) {
 		t.Send(c.fd, "331 Please specify the password.")
 	case "PASS":
 		t.Send(c.fd, "230 Login successful.")
+	case "SYST":
+		t.Send(c.fd, "215 UNIX Type: L8")
+	case "PWD":
+		t.Send(c.fd, `257 "/" is the current directory`)
+	case "TYPE":
+		if strings.EqualFold(arg, "A") {
+			t.Send(c.fd, "200 Switching to ASCII mode.")
+		} else {
+			t.Send(c.fd, "200 Switching to Binary mode.")
+		}
 	case "PASV", "EPSV":
 		if f.pasvFD != 0 && p.fds[f.pasvFD] != nil {
 			t.Close(f.pasvFD)
@@ -418,10 +446,10 @@ func (p *Process) ftpCommand(t *Thread, c *appConn, s *Socket, data string) {
 			f.pasvFD = 0
 			f.dataFD = dfd
 			p.app.track(ds, &appConn{t: t, fd: dfd, dataFor: c})
-			if f.pending != "" {
-				name := f.pending
-				f.pending = ""
-				p.later(func() { p.ftpTransfer(t, c, name) })
+			if f.pending != nil {
+				x := *f.pending
+				f.pending = nil
+				p.later(func() { p.ftpTransfer(t, c, x) })
 			}
 		})
 		if cmd == "PASV" {
@@ -431,19 +459,25 @@ func (p *Process) ftpCommand(t *Thread, c *appConn, s *Socket, data string) {
 			t.Send(c.fd, fmt.Sprintf("229 Entering Extended Passive Mode (|||%d|)", port))
 		}
 	case "RETR", "LIST":
-		name := arg
-		if cmd == "LIST" || name == "" {
-			name = "directory listing"
-		}
 		if f.pasvFD == 0 && f.dataFD == 0 {
-			t.Send(c.fd, "425 Use PASV first.")
+			t.Send(c.fd, "425 Use PORT or PASV first.")
 			return
 		}
-		t.Send(c.fd, "150 Opening data connection for "+name+".")
-		if f.dataFD != 0 {
-			p.later(func() { p.ftpTransfer(t, c, name) })
+		x := ftpXfer{list: cmd == "LIST", name: arg}
+		if x.list {
+			t.Send(c.fd, "150 Here comes the directory listing.")
 		} else {
-			f.pending = name
+			body, ok := ftpFiles[arg]
+			if !ok {
+				t.Send(c.fd, "550 Failed to open file.")
+				return
+			}
+			t.Send(c.fd, fmt.Sprintf("150 Opening BINARY mode data connection for %s (%d bytes).", arg, len(body)))
+		}
+		if f.dataFD != 0 {
+			p.later(func() { p.ftpTransfer(t, c, x) })
+		} else {
+			f.pending = &x
 		}
 	case "QUIT":
 		t.Send(c.fd, "221 Goodbye.")
@@ -453,21 +487,27 @@ func (p *Process) ftpCommand(t *Thread, c *appConn, s *Socket, data string) {
 	}
 }
 
-// ftpTransfer sends a file on the data connection and closes it: the
-// server closes first, so its side of the data connection waits in
-// TIME_WAIT on its ephemeral port.
-func (p *Process) ftpTransfer(t *Thread, c *appConn, name string) {
+// ftpTransfer sends the listing or a file on the data connection and
+// closes it: the server closes first, so its side of the data connection
+// waits in TIME_WAIT on its ephemeral port. The replies are vsftpd's.
+func (p *Process) ftpTransfer(t *Thread, c *appConn, x ftpXfer) {
 	f := c.ftp
 	fd := f.dataFD
 	ds := p.fds[fd]
 	if ds == nil {
 		return
 	}
-	t.Send(fd, "(contents of "+name+")")
+	done := "226 Transfer complete."
+	if x.list {
+		t.Send(fd, fmt.Sprintf("-rw-r--r--    1 0        0        %8d Nov 30 03:00 notes.txt\r\n", len(ftpFiles["notes.txt"])))
+		done = "226 Directory send OK."
+	} else {
+		t.Send(fd, ftpFiles[x.name])
+	}
 	delete(p.app.conns, ds.id)
 	t.Close(fd)
 	f.dataFD = 0
-	t.Send(c.fd, "226 Transfer complete.")
+	t.Send(c.fd, done)
 }
 
 // clientData is what FTP and TFTP clients do on their own: open the data

@@ -295,7 +295,7 @@ var teachingPoints = map[string]func(t *testing.T, s stream){
 		if len(accepts.filter(func(e *sim.Event) bool { return e.Local.Port() == p })) != 1 {
 			t.Errorf("vsftpd accepted no data connection on port %d", p)
 		}
-		file := s.data().program("vsftpd").filter(func(e *sim.Event) bool { return e.Data == "(contents of notes.txt)" }).
+		file := s.data().program("vsftpd").filter(func(e *sim.Event) bool { return strings.HasPrefix(e.Data, "Ports are per protocol:") }).
 			want(t, 1, "the file on the data connection")[0]
 		if file.Src.Port() != p {
 			t.Errorf("the file came from port %d, want the passive port %d", file.Src.Port(), p)
