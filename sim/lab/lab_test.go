@@ -89,7 +89,6 @@ func firstDiff(want, got string) string {
 	return ""
 }
 
-
 // TestMessages: what the terminal answers to bad input, word for word, and
 // that such input changes nothing in the town.
 func TestMessages(t *testing.T) {

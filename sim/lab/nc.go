@@ -22,8 +22,8 @@ var ncUsage = []string{
 // ncOpts are the netcat options the lab takes.
 type ncOpts struct {
 	listen, udp, keep, verbose, scan, shutdown, numeric bool
-	srcPort                                              uint16
-	args                                                 []string
+	srcPort                                             uint16
+	args                                                []string
 }
 
 // parseNC reads netcat's options; a problem is printed and ok is false.
