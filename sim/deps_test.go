@@ -109,3 +109,25 @@ func TestScenarioImports(t *testing.T) {
 		}
 	}
 }
+
+// TestLabImports: the lab's interpreter runs in the WebAssembly module of
+// the static build as on the server, so it takes the standard library,
+// sim and sim/scenario (built without its YAML front end) and nothing
+// that breaks determinism.
+func TestLabImports(t *testing.T) {
+	allowed := map[string]bool{"portville/sim": true, "portville/sim/scenario": true}
+	for name, f := range parseDir(t, "lab") {
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if !isStd(path) && !allowed[path] {
+				t.Errorf("lab/%s imports %q: only the standard library, sim and sim/scenario are allowed", name, path)
+			}
+			if why, bad := forbidden[path]; bad {
+				t.Errorf("lab/%s imports %q: %s", name, path, why)
+			}
+			if path == "regexp" {
+				t.Errorf("lab/%s imports regexp: it would grow the WebAssembly module by a tenth (sim/names.go)", name)
+			}
+		}
+	}
+}
