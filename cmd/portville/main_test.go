@@ -48,7 +48,7 @@ func TestServeEndToEnd(t *testing.T) {
 	defer cancel()
 	stdout, stderr := newLockedBuffer(), newLockedBuffer()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, stdout, stderr) }()
+	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, nil, stdout, stderr) }()
 
 	var base string
 	select {
@@ -158,7 +158,7 @@ func TestServeBadFlags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...), &out, &errOut)
+			err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...), nil, &out, &errOut)
 			var ue *usageError
 			if !errors.As(err, &ue) {
 				t.Fatalf("err %v, want a usage error", err)

@@ -29,13 +29,15 @@ func usagef(format string, args ...any) error {
 const usage = `usage:
   portville [serve] [--addr 127.0.0.1:8080]   start the web app
   portville run --lesson ID | --file F [--seed N] [--os linux|windows|macos|freebsd] [--format text|jsonl]
+  portville lab [--lesson ID | --file F] [--os OS] [--seed N] [--format text|jsonl] [--export FILE] < SCRIPT
+                                               type a script of HOST$ COMMAND lines into the lab's town
   portville check FILE...                      validate scenario files
   portville lessons                            list the built-in lessons
   portville export-static DIR                  write the app as static files (no server needed) into DIR`
 
 // run is the whole program; main only wires it to the process. Tests call
 // it directly.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -47,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runLesson(args, stdout, stderr)
 	case "check":
 		return check(args, stdout, stderr)
+	case "lab":
+		return labCommand(args, stdin, stdout, stderr)
 	case "lessons":
 		return listLessons(args, stdout)
 	case "export-static":
@@ -55,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, usage)
 		return nil
 	}
-	return usagef("unknown command %q (commands: serve, run, check, lessons, export-static, help)", cmd)
+	return usagef("unknown command %q (commands: serve, run, lab, check, lessons, export-static, help)", cmd)
 }
 
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {

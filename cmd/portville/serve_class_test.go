@@ -19,7 +19,7 @@ func TestServeClassFlags(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--public-url", "https://portville.school.example",
-			"--max-classes", "1", "--max-followers", "10", "--class-idle", "30m"}, stdout, stderr)
+			"--max-classes", "1", "--max-followers", "10", "--class-idle", "30m"}, nil, stdout, stderr)
 	}()
 	defer func() {
 		cancel()

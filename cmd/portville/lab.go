@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"portville/sim"
+	"portville/sim/lab"
+)
+
+// labCommand runs a lab script headless (docs/lab.md): the lines of
+// stdin, "HOST$ COMMAND" each, typed into the lab's terminals. It prints
+// the terminals' transcript (text) or the town's events (jsonl), and with
+// --export writes the lab as a scenario file. A line without a prompt,
+// or one the lab refuses (a host that does not exist), stops it with the
+// line's number and exit status 2; what a command prints when it fails
+// (bash: foo: command not found) is part of the transcript.
+func labCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("lab", stderr)
+	lesson := fs.String("lesson", "", "start from a built-in lesson's town (see portville lessons)")
+	file := fs.String("file", "", "start from the town of a scenario file (YAML)")
+	seedStr := fs.String("seed", "", "seed for every random choice (default: the town's)")
+	osName := fs.String("os", "", "OS profile for hosts that name none: linux, windows, macos, freebsd")
+	format := fs.String("format", "text", "output format: text (the terminals) or jsonl (the events)")
+	export := fs.String("export", "", "also write the lab as a scenario file to this path")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: portville lab [--lesson ID | --file F] [--os OS] [--seed N] [--format text|jsonl] [--export FILE] < SCRIPT\n\n"+
+			"Runs the lines of SCRIPT, each \"HOST$ COMMAND\" as a terminal shows it, in the lab's town\n"+
+			"(by default a laptop 10.0.0.10 and a web server 10.0.0.20 with nginx installed).")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("lab: unexpected argument %q (the script comes on standard input)", fs.Arg(0))
+	}
+	if *format != "text" && *format != "jsonl" {
+		return usagef("--format %q: expected text or jsonl", *format)
+	}
+	opt := lab.Options{}
+	if *seedStr != "" {
+		n, err := strconv.ParseUint(*seedStr, 10, 64)
+		if err != nil {
+			return usagef("--seed %q: expected a whole number from 0 to 18446744073709551615", *seedStr)
+		}
+		opt.Seed, opt.SeedSet = n, true
+	}
+	if *osName != "" {
+		if _, err := sim.ProfileByName(*osName); err != nil {
+			return usagef("--os: %v", err)
+		}
+		opt.OS = *osName
+	}
+	base, baseID := lab.DefaultTown(), ""
+	if *lesson != "" || *file != "" {
+		sc, err := loadScenario(*lesson, *file)
+		if err != nil {
+			return err
+		}
+		base, baseID = sc, *lesson
+	}
+	if stdin == nil {
+		stdin = os.Stdin
+	}
+	data, err := io.ReadAll(io.LimitReader(stdin, lab.MaxScriptBytes+1))
+	if err != nil {
+		return fmt.Errorf("lab: read the script: %w", err)
+	}
+	inputs, lines, err := lab.ParseScriptLines(string(data))
+	if err != nil {
+		return usagef("lab: %v", err)
+	}
+	l, err := lab.New(base, baseID, opt)
+	if err != nil {
+		return usagef("lab: %v", err)
+	}
+	w := bufio.NewWriterSize(stdout, 64<<10)
+	defer w.Flush()
+	writeEvents := func(events []sim.Event) {
+		if *format != "jsonl" {
+			return
+		}
+		var buf []byte
+		for i := range events {
+			buf = append(events[i].AppendJSON(buf[:0]), '\n')
+			w.Write(buf)
+		}
+	}
+	writeEvents(l.SetupEvents())
+	for i, in := range inputs {
+		e, events, err := l.Do(in)
+		if err != nil {
+			w.Flush()
+			var ie *lab.InputError
+			if errors.As(err, &ie) {
+				return usagef("lab: line %d: %s", lines[i], strings.TrimPrefix(ie.Msg, "lab: "))
+			}
+			return err
+		}
+		writeEvents(events)
+		if *format == "text" {
+			w.WriteString(lab.FormatEntry(e))
+		}
+	}
+	if *export != "" {
+		if err := os.WriteFile(*export, l.Export(), 0o644); err != nil {
+			return fmt.Errorf("lab: --export: %w", err)
+		}
+	}
+	return w.Flush()
+}
