@@ -619,7 +619,14 @@ func (sess *session) forkFor(v *viewer) {
 		sess.reply(v, userErrorf(CodeForbidden, "the presenter has not handed over control"))
 		return
 	}
-	fork, err := sess.srv.openSessionAt(sess.tl, sess.cursor, true)
+	var fork *session
+	var err error
+	if sess.lab != nil {
+		// A lab's copy is a lab of its own: the follower types into it.
+		fork, err = sess.forkLab()
+	} else {
+		fork, err = sess.srv.openSessionAt(sess.tl, sess.cursor, true)
+	}
 	if err != nil {
 		sess.reply(v, err)
 		return

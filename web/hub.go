@@ -74,6 +74,9 @@ func (sess *session) onJoin(j *joinReq) error {
 		Type: TypeHello, V: ProtocolVersion, Session: sess.id, Timeline: sess.tlID,
 		Lesson: &sess.tl.Info, State: sess.state(""),
 	}
+	if sess.lab != nil {
+		hello.Lab = labInfo(sess.lab, "")
+	}
 	resume := j.resume && j.timeline == sess.tlID && sess.canCatchUp(j.after)
 	if resume {
 		hello.Resumed = true
@@ -127,6 +130,9 @@ func (sess *session) onInbound(in inbound) {
 	case TypeClassStart, TypeClassMode, TypeClassEnd, TypeAnswer, TypeFork:
 		sess.onClassCommand(v, cmd, now)
 		return
+	case TypeLabInput, TypeLabUndo, TypeLabExport:
+		sess.onLabCommand(v, cmd, now)
+		return
 	case TypePlay:
 		sess.player.play(now)
 		sess.advance(now)
@@ -160,6 +166,14 @@ func (sess *session) onInbound(in inbound) {
 		sess.cursor = sess.tl.Info.Start
 		sess.broadcastSnapshot(ReasonRestart, false)
 	case TypeLoad:
+		if sess.lab != nil {
+			sess.labLoad(v, cmd)
+			return
+		}
+		if cmd.LabSet {
+			sess.reply(v, userErrorf(CodeBadValue, "load: lab: this session plays a lesson; open /lab for a lab"))
+			return
+		}
 		sess.player.pause()
 		sess.tl, sess.tlID = in.tl, sess.tlID+1
 		sess.current.Store(in.tl)

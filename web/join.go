@@ -81,7 +81,7 @@ func (s *Server) handleFollower(w http.ResponseWriter, r *http.Request) {
 	v := viewerView{
 		Head: s.head(info.Title + " · Class " + code + " · Portville"), Mode: modeFollower,
 		ID: tl.Info.ID, Title: info.Title, Summary: info.Summary, Takeaways: info.Takeaways,
-		WS: "/ws", Query: r.URL.RawQuery, Class: code,
+		WS: "/ws", Query: r.URL.RawQuery, Class: code, Lab: info.Lab,
 	}
 	s.render(w, r, http.StatusOK, viewerPage(v))
 }

@@ -7,10 +7,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
+
+	"portville/sim/lab"
 )
 
 // View models: the pages' templ components (pages.templ, view.templ) take
@@ -63,6 +67,25 @@ type viewerView struct {
 	WS        string         // websocket path
 	Query     string         // the page's query string, for the script (os, seed, speed, ...)
 	Class     string         // follower mode: the class's join code
+	Lab       bool           // the lab: ID is the lesson whose town it starts from ("" for the default)
+	LabURL    string         // a lesson's "Try it yourself": its lab
+}
+
+// viewerBodyAttrs are the body's attributes: the mode, and data-lab on a
+// lab's page.
+func viewerBodyAttrs(v viewerView) templ.Attributes {
+	a := templ.Attributes{"data-mode": v.Mode}
+	if v.Lab {
+		a["data-lab"] = "1"
+	}
+	return a
+}
+
+func labURL(lessonID string) string {
+	if lessonID == "" {
+		return "/lab"
+	}
+	return "/lab?lesson=" + url.QueryEscape(lessonID)
 }
 
 type errorView struct {
@@ -115,7 +138,7 @@ func (s *Server) handleViewer(mode string) http.HandlerFunc {
 		v := viewerView{
 			Head: s.head(l.Title() + " · Portville"), Mode: mode,
 			ID: l.ID, Title: l.Title(), Summary: l.Scenario.Summary, Takeaways: l.Scenario.Takeaways,
-			WS: "/ws", Query: r.URL.RawQuery,
+			WS: "/ws", Query: r.URL.RawQuery, LabURL: labURL(l.ID),
 		}
 		if mode == modeFull {
 			all, err := s.catalog.Lessons()
@@ -129,6 +152,37 @@ func (s *Server) handleViewer(mode string) http.HandlerFunc {
 		}
 		s.render(w, r, http.StatusOK, viewerPage(v))
 	}
+}
+
+// handleLab serves the lab: the viewer in lab mode, on the default town
+// or (?lesson=ID) on a lesson's hosts and programs with nothing run yet.
+func (s *Server) handleLab(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("lesson")
+	title, summary := "Lab", lab.DefaultTown().Summary
+	var takeaways []string
+	if id != "" {
+		l, err := s.lesson(id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		title = "Lab: " + l.Title()
+		summary = "The town of the lesson " + strconv.Quote(l.Title()) + ", with nothing run yet: type its commands yourself. " + l.Scenario.Summary
+		takeaways = l.Scenario.Takeaways
+	}
+	all, err := s.catalog.Lessons()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := viewerView{
+		Head: s.head(title + " · Portville"), Mode: modeFull, ID: id, Title: title, Summary: summary, Takeaways: takeaways,
+		WS: "/ws", Query: r.URL.RawQuery, Lab: true,
+	}
+	for _, o := range all {
+		v.Options = append(v.Options, lessonOption{ID: o.ID, Title: o.Title(), Selected: o.ID == id})
+	}
+	s.render(w, r, http.StatusOK, viewerPage(v))
 }
 
 // handleAPILessons lists the lessons as JSON.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"portville/sim"
+	"portville/sim/lab"
 )
 
 // This file is the Go side of the browser contract, docs/protocol.md. The
@@ -33,6 +34,12 @@ const (
 	TypeForked     = "forked"      // a follower's private copy
 	TypeClassEnd   = "class.end"   // also sent by a presenter
 	TypeClassMode  = "class.mode"  // also sent by a presenter
+
+	// The lab (lab.go, docs/protocol.md "The lab").
+	TypeLab       = "lab"        // the whole lab: after a load
+	TypeLabEntry  = "lab.entry"  // one input and what it printed
+	TypeLabUndo   = "lab.undo"   // also sent by the browser
+	TypeLabExport = "lab.export" // also sent by the browser
 )
 
 // Message types the browser sends.
@@ -52,6 +59,10 @@ const (
 	TypeClassStart = "class.start"
 	TypeAnswer     = "answer"
 	TypeFork       = "fork"
+
+	// The lab: lab.input types into a host's terminal; lab.undo and
+	// lab.export are also names of what the server sends back.
+	TypeLabInput = "lab.input"
 )
 
 // Error codes, the `code` of an error message.
@@ -84,6 +95,7 @@ const (
 	ReasonLoad    = "load"
 	ReasonResume  = "resume"
 	ReasonFollow  = "follow" // to followers, when the presenter takes control back
+	ReasonLab     = "lab"    // a lab command happens at the end, or an undo went back
 )
 
 // Classroom roles (ClassInfo.Role), modes (class.mode) and the reasons a
@@ -134,6 +146,7 @@ type Hello struct {
 	Recent   json.RawMessage `json:"recent,omitempty"`   // the events before the snapshot, for captions and log
 	State    State           `json:"state"`
 	Class    *ClassInfo      `json:"class,omitempty"` // presenters and followers of a class
+	Lab      *LabInfo        `json:"lab,omitempty"`   // a lab's terminals (lab.go)
 }
 
 // ClassInfo describes a class to one of its viewers: the class message,
@@ -237,6 +250,12 @@ type Command struct {
 	Mode       string // class.mode
 	Checkpoint uint64 // answer
 	Choice     string // answer
+	// The lab.
+	Host   string // lab.input
+	Line   string // lab.input
+	Key    string // lab.input
+	Lab    string // load: a lab's script
+	LabSet bool   // load: lab was given (an empty script is a fresh lab)
 }
 
 // isControl reports whether the command changes what every viewer of the
@@ -244,7 +263,7 @@ type Command struct {
 // not send those.
 func (c *Command) isControl() bool {
 	switch c.Type {
-	case TypeResume, TypeAnswer, TypeFork:
+	case TypeResume, TypeAnswer, TypeFork, TypeLabExport:
 		return false
 	}
 	return true
@@ -271,7 +290,9 @@ func parseCommand(data []byte) (Command, error) {
 	}
 	var err error
 	switch c.Type {
-	case TypePlay, TypePause, TypeStep, TypeBack, TypeRestart, TypeClassStart, TypeClassEnd, TypeFork:
+	case TypePlay, TypePause, TypeStep, TypeBack, TypeRestart, TypeClassStart, TypeClassEnd, TypeFork, TypeLabUndo, TypeLabExport:
+	case TypeLabInput:
+		err = parseLabInput(raw, &c)
 	case TypeSeek:
 		c.Seq, err = uintField(raw, "seq")
 	case TypeResume:
@@ -308,8 +329,51 @@ func parseCommand(data []byte) (Command, error) {
 // maxTypeEchoBytes bounds how much of an unknown type an error message repeats.
 const maxTypeEchoBytes = 32
 
+// maxHostNameBytes bounds a lab.input's host (host names have at most 32
+// bytes; "town" is the town's own terminal).
+const maxHostNameBytes = 32
+
+func parseLabInput(raw map[string]json.RawMessage, c *Command) error {
+	var err error
+	if c.Host, err = stringField(raw, "host"); err != nil {
+		return err
+	}
+	if c.Host == "" || len(c.Host) > maxHostNameBytes {
+		return userErrorf(CodeBadValue, "host: expected the name of one of the lab's hosts")
+	}
+	_, hasLine := raw["line"]
+	_, hasKey := raw["key"]
+	switch {
+	case hasLine && hasKey:
+		return userErrorf(CodeBadValue, "lab.input: give line or key, not both")
+	case hasLine:
+		if c.Line, err = stringField(raw, "line"); err != nil {
+			return err
+		}
+		if len(c.Line) > lab.MaxLineBytes {
+			return userErrorf(CodeBadValue, "line: %d bytes; the limit is %d", len(c.Line), lab.MaxLineBytes)
+		}
+	case hasKey:
+		if c.Key, err = stringField(raw, "key"); err != nil {
+			return err
+		}
+		if c.Key != lab.KeyInterrupt && c.Key != lab.KeyEOF {
+			return userErrorf(CodeBadValue, "key: expected %q or %q", lab.KeyInterrupt, lab.KeyEOF)
+		}
+	default:
+		return userErrorf(CodeBadValue, "lab.input: give line or key")
+	}
+	return nil
+}
+
 func parseLoad(raw map[string]json.RawMessage, c *Command) error {
 	var err error
+	if _, ok := raw["lab"]; ok {
+		if c.Lab, err = stringField(raw, "lab"); err != nil {
+			return err
+		}
+		c.LabSet = true
+	}
 	if _, ok := raw["lesson"]; ok {
 		if c.Lesson, err = stringField(raw, "lesson"); err != nil {
 			return err
@@ -337,8 +401,10 @@ func parseLoad(raw map[string]json.RawMessage, c *Command) error {
 	switch {
 	case c.Lesson != "" && c.Scenario != "":
 		return userErrorf(CodeBadValue, "load: give lesson or scenario, not both")
-	case c.Lesson == "" && c.Scenario == "" && c.OS == "" && !c.SeedSet:
-		return userErrorf(CodeBadValue, "load: give lesson, scenario, os or seed")
+	case c.LabSet && c.Scenario != "":
+		return userErrorf(CodeBadValue, "load: give lab or scenario, not both")
+	case c.Lesson == "" && c.Scenario == "" && c.OS == "" && !c.SeedSet && !c.LabSet:
+		return userErrorf(CodeBadValue, "load: give lesson, scenario, lab, os or seed")
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/", s.handlePicker)                      // the lesson picker
 		r.Get("/lesson/{id}", s.handleViewer(modeFull)) // a lesson's view, with header and lesson menu
 		r.Get("/embed/{id}", s.handleViewer(modeEmbed)) // the same view with minimal chrome, for iframes
+		r.Get("/lab", s.handleLab)                      // the lab: a town to type commands into (?lesson=ID: a lesson's town)
 		r.Get("/join", s.handleJoin)                    // the form for a class code; ?code=CODE redirects to the class
 		r.Get("/join/{code}", s.handleFollower)         // a class's follower view (the lesson view, data-mode follower)
 		r.Get("/class/{code}/qr.svg", s.handleClassQR)  // the QR code of a class's join URL, an SVG image

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"portville/sim/lab"
 	"portville/sim/scenario"
 )
 
@@ -37,6 +38,8 @@ type session struct {
 	// fork is whether the session is a follower's private copy of a
 	// class; set before the hub starts.
 	fork bool
+	// isLab is whether the session is a lab; set before the hub starts.
+	isLab bool
 
 	// Owned by the hub goroutine.
 	tl      *timeline
@@ -49,7 +52,8 @@ type session struct {
 		tlID, seq uint64
 		data      json.RawMessage
 	}
-	class *class // nil unless the session is a class (class.go)
+	class *class   // nil unless the session is a class (class.go)
+	lab   *lab.Lab // nil unless the session is a lab (lab.go)
 }
 
 // joinReq asks the hub to add a viewer. With resume, a viewer that had
@@ -91,7 +95,14 @@ func (s *Server) openSession(tl *timeline) (*session, error) {
 // openSessionAt starts a session on tl with its cursor at cursor; fork
 // marks a follower's private copy of a class.
 func (s *Server) openSessionAt(tl *timeline, cursor uint64, fork bool) (*session, error) {
+	return s.openSessionWith(tl, cursor, fork, nil)
+}
+
+// openSessionWith starts a session on tl, a lab's timeline when l is set.
+func (s *Server) openSessionWith(tl *timeline, cursor uint64, fork bool, l *lab.Lab) (*session, error) {
 	sess := &session{
+		lab:    l,
+		isLab:  l != nil,
 		id:     rand.Text(),
 		srv:    s,
 		join:   make(chan *joinReq),
@@ -116,7 +127,7 @@ func (s *Server) openSessionAt(tl *timeline, cursor uint64, fork bool) (*session
 	}
 	s.sessions[sess.id] = sess
 	s.spawnLocked(sess.run)
-	s.log.Info("session opened", "session", sess.id, "lesson", tl.Info.ID, "os", tl.Info.OS, "seed", tl.Info.Seed, "fork", fork)
+	s.log.Info("session opened", "session", sess.id, "lesson", tl.Info.ID, "os", tl.Info.OS, "seed", tl.Info.Seed, "fork", fork, "lab", l != nil)
 	return sess, nil
 }
 

@@ -165,15 +165,18 @@ func (s *Server) attach(v *viewer, q url.Values) (*session, error) {
 				return sess, err
 			}
 		}
-		if q.Get("lesson") == "" {
+		if q.Get("lesson") == "" && !q.Has("lab") {
 			return nil, fmt.Errorf("session %q: %w", id, errUnknownSession)
 		}
 		// The session is gone: open a new one on the lesson the
 		// browser was showing.
 	}
 	id := q.Get("lesson")
+	if q.Has("lab") {
+		return s.attachNewLab(v, id, q)
+	}
 	if id == "" {
-		return nil, userErrorf(CodeBadValue, "the websocket URL needs ?lesson=ID or ?session=ID")
+		return nil, userErrorf(CodeBadValue, "the websocket URL needs ?lesson=ID, ?lab=1 or ?session=ID")
 	}
 	var opt scenario.Options
 	if o := q.Get("os"); o != "" {
@@ -198,6 +201,28 @@ func (s *Server) attach(v *viewer, q url.Values) (*session, error) {
 		return nil, err
 	}
 	sess, err := s.openSession(tl)
+	if err != nil {
+		return nil, err
+	}
+	if err := sess.addViewer(joinReq{v: v}); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// attachNewLab opens a session on a new lab (?lab=1[&lesson=ID][&os=..]
+// [&seed=..]) and joins v to it. A lab's commands arrive later, as
+// lab.input, or all at once in a load.
+func (s *Server) attachNewLab(v *viewer, lessonID string, q url.Values) (*session, error) {
+	opt, err := labOptions(q)
+	if err != nil {
+		return nil, err
+	}
+	base, err := s.labBase(lessonID)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := s.openLab(base, lessonID, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +307,9 @@ func (s *Server) readLoop(sess *session, v *viewer) {
 			in.err = err
 		} else {
 			in.cmd = &cmd
-			if cmd.Type == TypeLoad {
+			if cmd.Type == TypeLoad && !sess.isLab && !cmd.LabSet {
+				// A lab's load re-runs its commands in the hub, which
+				// owns the lab.
 				in.tl, in.err = s.load(cmd, sess.current.Load())
 			}
 		}

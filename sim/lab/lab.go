@@ -448,3 +448,19 @@ func (l *Lab) hostAddr(name string) (netip.Addr, *sim.Host, bool) {
 	}
 	return netip.Addr{}, nil, false
 }
+
+// Startable lists the programs of a host a learner can start by typing
+// their name: those the base system does not bring.
+func (l *Lab) Startable(host string) []string {
+	out := []string{}
+	h := l.live.World().Host(host)
+	if h == nil {
+		return out
+	}
+	for _, p := range h.Programs() {
+		if !isBaseTool(p.Name) {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}

@@ -12,9 +12,9 @@ import (
 // program (netcat, ftp) is written the same way; ^C and ^D stand for
 // Ctrl-C and Ctrl-D. docs/lab.md describes the format.
 
-// maxScriptBytes bounds a script read by ParseScript: MaxEntries lines of
-// MaxLineBytes and their prefixes.
-const maxScriptBytes = MaxEntries * (MaxLineBytes + 40)
+// MaxScriptBytes bounds a script read by ParseScript: MaxEntries lines
+// of MaxLineBytes and their prompts, with room for comments.
+const MaxScriptBytes = 2 * MaxEntries * (MaxLineBytes + 40)
 
 // ScriptError is a malformed script line, with its number.
 type ScriptError struct {
@@ -28,10 +28,18 @@ func (e *ScriptError) Error() string { return fmt.Sprintf("line %d: %s", e.Line,
 // naming its number; what the lab makes of each input (an unknown
 // command, a bad option) is the terminal's business, not the parser's.
 func ParseScript(text string) ([]Input, error) {
-	if len(text) > maxScriptBytes {
-		return nil, &ScriptError{Line: 1, Msg: fmt.Sprintf("the script is %d bytes; the limit is %d", len(text), maxScriptBytes)}
+	in, _, err := ParseScriptLines(text)
+	return in, err
+}
+
+// ParseScriptLines is ParseScript that also returns the line number of
+// each input, for messages about it.
+func ParseScriptLines(text string) ([]Input, []int, error) {
+	if len(text) > MaxScriptBytes {
+		return nil, nil, &ScriptError{Line: 1, Msg: fmt.Sprintf("the script is %d bytes; the limit is %d", len(text), MaxScriptBytes)}
 	}
 	var out []Input
+	var lines []int
 	for i, line := range strings.Split(text, "\n") {
 		n := i + 1
 		line = strings.TrimSuffix(line, "\r")
@@ -45,17 +53,17 @@ func ParseScript(text string) ([]Input, error) {
 			if len(shown) > 40 {
 				shown = shown[:40] + "..."
 			}
-			return nil, &ScriptError{Line: n, Msg: fmt.Sprintf("expected HOST$ COMMAND, such as laptop$ curl http://web/; found %q", shown)}
+			return nil, nil, &ScriptError{Line: n, Msg: fmt.Sprintf("expected HOST$ COMMAND, such as laptop$ curl http://web/; found %q", shown)}
 		}
 		if rest != "" && rest[0] != ' ' {
-			return nil, &ScriptError{Line: n, Msg: fmt.Sprintf("expected a space after %s$", host)}
+			return nil, nil, &ScriptError{Line: n, Msg: fmt.Sprintf("expected a space after %s$", host)}
 		}
 		rest = strings.TrimPrefix(rest, " ")
 		if len(rest) > MaxLineBytes {
-			return nil, &ScriptError{Line: n, Msg: fmt.Sprintf("the command is %d bytes; the limit is %d", len(rest), MaxLineBytes)}
+			return nil, nil, &ScriptError{Line: n, Msg: fmt.Sprintf("the command is %d bytes; the limit is %d", len(rest), MaxLineBytes)}
 		}
 		if len(out) >= MaxEntries {
-			return nil, &ScriptError{Line: n, Msg: fmt.Sprintf("more than %d inputs, the most a lab holds", MaxEntries)}
+			return nil, nil, &ScriptError{Line: n, Msg: fmt.Sprintf("more than %d inputs, the most a lab holds", MaxEntries)}
 		}
 		in := Input{Host: host, Line: rest}
 		switch strings.TrimSpace(rest) {
@@ -65,8 +73,9 @@ func ParseScript(text string) ([]Input, error) {
 			in = Input{Host: host, Key: KeyEOF}
 		}
 		out = append(out, in)
+		lines = append(lines, n)
 	}
-	return out, nil
+	return out, lines, nil
 }
 
 // Script writes the lab's inputs as a script that ParseScript reads back
@@ -98,6 +107,13 @@ func (l *Lab) Transcript() string {
 	for _, e := range l.entries {
 		writeEntry(&b, e)
 	}
+	return b.String()
+}
+
+// FormatEntry is one entry of Transcript.
+func FormatEntry(e Entry) string {
+	var b strings.Builder
+	writeEntry(&b, e)
 	return b.String()
 }
 

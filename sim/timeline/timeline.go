@@ -34,6 +34,9 @@ type Info struct {
 	Total       uint64         `json:"total"`
 	Checkpoints []uint64       `json:"checkpoints"`
 	Capacity    map[string]int `json:"capacity"`
+	// Lab marks a lab's timeline (sim/lab): it grows as commands are
+	// typed; ID is then the lesson whose town the lab started from.
+	Lab bool `json:"lab,omitempty"`
 }
 
 // Timeline is the complete event stream of one scenario with one OS
@@ -126,6 +129,71 @@ func FromEvents(info Info, events []sim.Event) *Timeline {
 		info.Takeaways = []string{}
 	}
 	info.Total = tl.Total()
+	tl.Info = info
+	return tl
+}
+
+// Grow returns a timeline of tl's events and then events, which must
+// follow tl's last event; sc is the scenario that gives them all (a
+// lab's, as written so far), for snapshots. The new timeline shares tl's
+// arrays: only the latest timeline of a line may be grown, as a lab does
+// (Truncate copies, so an older timeline is never written over).
+func (tl *Timeline) Grow(events []sim.Event, sc *scenario.Scenario, capacity map[string]int) (*Timeline, error) {
+	next := &Timeline{Info: tl.Info, sc: sc, opt: tl.opt, data: tl.data, ends: tl.ends, kinds: tl.kinds}
+	for i := range events {
+		e := &events[i]
+		if e.Seq != next.Total()+1 {
+			return nil, fmt.Errorf("grow: event %d does not follow event %d", e.Seq, next.Total())
+		}
+		next.data = e.AppendJSON(next.data)
+		next.ends = append(next.ends, len(next.data))
+		next.kinds = append(next.kinds, e.Kind)
+	}
+	next.Info.Total = next.Total()
+	next.Info.Capacity = capacity
+	return next, nil
+}
+
+// Truncate returns a copy of the timeline's first total events, with sc
+// (the scenario that gives exactly them) behind its snapshots.
+func (tl *Timeline) Truncate(total uint64, sc *scenario.Scenario, capacity map[string]int) *Timeline {
+	total = min(total, tl.Total())
+	end := 0
+	if total > 0 {
+		end = tl.ends[total-1]
+	}
+	next := &Timeline{
+		Info: tl.Info, sc: sc, opt: tl.opt,
+		data: append([]byte(nil), tl.data[:end]...), ends: append([]int(nil), tl.ends[:total]...),
+		kinds: append([]sim.Kind(nil), tl.kinds[:total]...),
+	}
+	next.Info.Total = total
+	next.Info.Capacity = capacity
+	return next
+}
+
+// Bytes returns the size of the events' JSON.
+func (tl *Timeline) Bytes() int { return len(tl.data) }
+
+// NewLab makes the timeline of a lab that has only its setup events
+// (sim/lab.Lab.SetupEvents): info says what it is, sc and opt are the
+// lab's scenario and options.
+func NewLab(info Info, events []sim.Event, sc *scenario.Scenario, opt scenario.Options) *Timeline {
+	opt.OnEvent, opt.StopAfter, opt.OnStop = nil, 0, nil
+	tl := &Timeline{sc: sc, opt: opt}
+	for i := range events {
+		tl.data = events[i].AppendJSON(tl.data)
+		tl.ends = append(tl.ends, len(tl.data))
+		tl.kinds = append(tl.kinds, events[i].Kind)
+	}
+	info.Lab = true
+	info.Total = tl.Total()
+	if info.Checkpoints == nil {
+		info.Checkpoints = []uint64{}
+	}
+	if info.Takeaways == nil {
+		info.Takeaways = []string{}
+	}
 	tl.Info = info
 	return tl
 }

@@ -1,0 +1,354 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"portville/sim"
+	"portville/sim/lab"
+	"portville/sim/scenario"
+	tlpkg "portville/sim/timeline"
+)
+
+// The lab (sim/lab, docs/lab.md): a session whose timeline grows as its
+// viewers type commands. The lab belongs to the session's hub like the
+// rest of its state; an input runs on the hub goroutine (a command takes
+// well under a millisecond to simulate), its events are appended to the
+// timeline, and every viewer gets the entry (lab.entry) and then the
+// events, paced by the player as a lesson's are.
+
+// maxLabTimelineBytes bounds a lab's events; an input that would pass it
+// is taken back.
+const maxLabTimelineBytes = maxInlineTimelineBytes
+
+// LabInfo is a lab's state for its viewers: the lab message, and the lab
+// inside hello.
+type LabInfo struct {
+	Type     string       `json:"type,omitempty"`
+	Base     string       `json:"base"` // the lesson whose town it started from, "" for the default town
+	Hosts    []LabHost    `json:"hosts"`
+	Entries  []lab.Entry  `json:"entries"`
+	Packages []LabPackage `json:"packages"`
+	Limits   LabLimits    `json:"limits"`
+}
+
+// LabHost is one host's terminal: the prompt it shows and the program it
+// is attached to ("" for the shell).
+type LabHost struct {
+	Name     string   `json:"name"`
+	Prompt   string   `json:"prompt"`
+	Attached string   `json:"attached"`
+	Secret   bool     `json:"secret,omitempty"` // the prompt asks for a password
+	Programs []string `json:"programs"`         // programs that can be started by name
+}
+
+// LabPackage is a program the view offers to install.
+type LabPackage struct {
+	Name    string `json:"name"`
+	Program string `json:"program"`
+	Title   string `json:"title"`
+	Port    uint16 `json:"port"`
+}
+
+// LabLimits are the lab's bounds, for the view to say so before the
+// server does.
+type LabLimits struct {
+	Entries   int `json:"entries"`
+	LineBytes int `json:"line"`
+	Hosts     int `json:"hosts"`
+}
+
+// LabEntry is the lab.entry message: the nth entry (from 1) and the
+// terminals' state after it.
+type LabEntry struct {
+	Type  string    `json:"type"`
+	N     int       `json:"n"`
+	Entry lab.Entry `json:"entry"`
+	Hosts []LabHost `json:"hosts"`
+}
+
+// LabUndo is the lab.undo message: the lab now has n entries.
+type LabUndo struct {
+	Type  string    `json:"type"`
+	N     int       `json:"n"`
+	Hosts []LabHost `json:"hosts"`
+}
+
+// LabExport is the lab.export message: the lab as a scenario file and as
+// a script.
+type LabExport struct {
+	Type     string `json:"type"`
+	Scenario string `json:"scenario"`
+	Script   string `json:"script"`
+}
+
+// labInfo describes l for its viewers.
+func labInfo(l *lab.Lab, typ string) *LabInfo {
+	info := &LabInfo{Type: typ, Base: l.BaseID(), Hosts: labHosts(l), Entries: l.Entries(),
+		Limits: LabLimits{Entries: lab.MaxEntries, LineBytes: lab.MaxLineBytes, Hosts: scenario.MaxHosts}}
+	if info.Entries == nil {
+		info.Entries = []lab.Entry{}
+	}
+	for _, p := range lab.Catalogue {
+		info.Packages = append(info.Packages, LabPackage{Name: p.Name, Program: p.Program, Title: p.Title, Port: p.Port})
+	}
+	return info
+}
+
+func labHosts(l *lab.Lab) []LabHost {
+	out := []LabHost{}
+	for _, name := range l.Hosts() {
+		p := l.Prompt(name)
+		out = append(out, LabHost{Name: name, Prompt: p, Attached: l.Attached(name),
+			Secret: p == "Password:", Programs: l.Startable(name)})
+	}
+	return out
+}
+
+// labOptions reads a lab's OS and seed from a websocket URL.
+func labOptions(q url.Values) (lab.Options, error) {
+	var opt lab.Options
+	if o := q.Get("os"); o != "" {
+		if _, err := sim.ProfileByName(o); err != nil {
+			return opt, userErrorf(CodeBadValue, "os: %v", err)
+		}
+		opt.OS = o
+	}
+	if sd := q.Get("seed"); sd != "" {
+		seed, err := strconv.ParseUint(sd, 10, 64)
+		if err != nil {
+			return opt, userErrorf(CodeBadValue, "seed: expected a whole number from 0 to 18446744073709551615")
+		}
+		opt.Seed, opt.SeedSet = seed, true
+	}
+	return opt, nil
+}
+
+// labBase returns the town a lab starts from: a lesson's, or the default.
+func (s *Server) labBase(lessonID string) (*scenario.Scenario, error) {
+	if lessonID == "" {
+		return lab.DefaultTown(), nil
+	}
+	l, err := s.lesson(lessonID)
+	if err != nil {
+		return nil, err
+	}
+	return l.Scenario, nil
+}
+
+// newLab runs a lab's script on its base town and returns it with its
+// timeline. The script's inputs must all be taken.
+func (s *Server) newLab(base *scenario.Scenario, baseID string, opt lab.Options, inputs []lab.Input) (*lab.Lab, *timeline, error) {
+	s.loads <- struct{}{}
+	defer func() { <-s.loads }()
+	l, err := lab.New(base, baseID, opt)
+	if err != nil {
+		return nil, nil, labError(err)
+	}
+	info := tlpkg.Info{ID: baseID, Title: base.Title, Summary: base.Summary, Takeaways: base.Takeaways,
+		OS: l.OS(), Seed: l.Seed(), Start: l.StartSeq(), Capacity: l.Capacity()}
+	if baseID != "" {
+		info.Title = "Lab: " + base.Title
+	}
+	tl := tlpkg.NewLab(info, l.SetupEvents(), l.Scenario(), scenario.Options{})
+	for i, in := range inputs {
+		_, events, err := l.Do(in)
+		if err != nil {
+			return nil, nil, userErrorf(CodeBadValue, "the lab's input %d (%s): %s", i+1, in.Host, err)
+		}
+		if tl, err = tl.Grow(events, l.Scenario(), l.Capacity()); err != nil {
+			return nil, nil, err
+		}
+		if tl.Bytes() > maxLabTimelineBytes {
+			return nil, nil, userErrorf(CodeBadValue, "the lab is too long to play: its events pass %d MiB", maxLabTimelineBytes>>20)
+		}
+	}
+	return l, tl, nil
+}
+
+// openLab starts a session on a new lab.
+func (s *Server) openLab(base *scenario.Scenario, baseID string, opt lab.Options) (*session, error) {
+	l, tl, err := s.newLab(base, baseID, opt, nil)
+	if err != nil {
+		return nil, err
+	}
+	return s.openLabSession(l, tl, tl.Total(), false)
+}
+
+// openLabSession starts a session on a lab with its cursor at cursor.
+func (s *Server) openLabSession(l *lab.Lab, tl *timeline, cursor uint64, fork bool) (*session, error) {
+	sess, err := s.openSessionWith(tl, cursor, fork, l)
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// labError turns the lab's refusals into messages for the viewer.
+func labError(err error) error {
+	var ie *lab.InputError
+	if errors.As(err, &ie) {
+		return userErrorf(CodeBadValue, "%s", ie.Msg)
+	}
+	return err
+}
+
+// onLabCommand runs a lab message from a viewer that may control the
+// session. Others have been refused by onInbound.
+func (sess *session) onLabCommand(v *viewer, cmd *Command, now time.Time) {
+	if sess.lab == nil {
+		sess.reply(v, userErrorf(CodeBadValue, "%s: this session is not a lab", cmd.Type))
+		return
+	}
+	switch cmd.Type {
+	case TypeLabInput:
+		sess.labInput(v, lab.Input{Host: cmd.Host, Line: cmd.Line, Key: cmd.Key}, now)
+	case TypeLabUndo:
+		sess.labUndo(v)
+	case TypeLabExport:
+		l := sess.lab
+		sess.sendTo(v, mustJSON(LabExport{Type: TypeLabExport, Scenario: string(l.Export()), Script: l.Script()}))
+	}
+}
+
+// labInput types one input into the lab: every viewer gets the entry,
+// then the town plays its events from where it stood when the command was
+// typed.
+func (sess *session) labInput(v *viewer, in lab.Input, now time.Time) {
+	l := sess.lab
+	before := sess.tl.Total()
+	e, events, err := l.Do(in)
+	if err != nil {
+		sess.reply(v, labError(err))
+		return
+	}
+	tl, err := sess.tl.Grow(events, l.Scenario(), l.Capacity())
+	if err == nil && tl.Bytes() > maxLabTimelineBytes {
+		err = userErrorf(CodeBadValue, "lab: this lab has reached its size limit (%d MiB of events); save it as a scenario and start a new lab", maxLabTimelineBytes>>20)
+	}
+	if err != nil {
+		if _, _, uerr := l.Undo(); uerr != nil {
+			sess.srv.log.Error("lab undo", "session", sess.id, "err", uerr)
+		}
+		sess.reply(v, err)
+		return
+	}
+	sess.tl = tl
+	sess.current.Store(tl)
+	sess.broadcast(mustJSON(LabEntry{Type: TypeLabEntry, N: len(l.Entries()), Entry: e, Hosts: labHosts(l)}))
+	if len(events) == 0 {
+		sess.broadcast(mustJSON(sess.state(TypeState)))
+		return
+	}
+	if sess.cursor != before {
+		// The command happens now, at the end of the timeline: the town
+		// jumps there from wherever the viewers had stepped back to.
+		sess.player.pause()
+		sess.cursor = before
+		sess.broadcastSnapshot(ReasonLab, false)
+	}
+	sess.player.play(now)
+	sess.advance(now)
+	sess.broadcast(mustJSON(sess.state(TypeState)))
+}
+
+// labUndo takes back the last entry: the timeline loses its events, and
+// the town goes back to before it when it was further on.
+func (sess *session) labUndo(v *viewer) {
+	l := sess.lab
+	_, ok, err := l.Undo()
+	if err != nil {
+		sess.reply(v, err)
+		return
+	}
+	if !ok {
+		sess.reply(v, userErrorf(CodeBadValue, "lab: there is nothing to undo"))
+		return
+	}
+	tl := sess.tl.Truncate(l.Events(), l.Scenario(), l.Capacity())
+	// Events after the cut will mean something else once the next
+	// command runs: a new timeline id makes a viewer that reconnects take
+	// a snapshot rather than resume with events it has no right to.
+	sess.tl, sess.tlID = tl, sess.tlID+1
+	sess.current.Store(tl)
+	sess.snap.data = nil
+	sess.broadcast(mustJSON(LabUndo{Type: TypeLabUndo, N: len(l.Entries()), Hosts: labHosts(l)}))
+	sess.player.pause()
+	sess.cursor = min(sess.cursor, tl.Total())
+	sess.broadcastSnapshot(ReasonLab, false)
+	sess.broadcast(mustJSON(sess.state(TypeState)))
+}
+
+// labLoad replaces the lab: another base town, OS or seed, or a script
+// (a shared lab). The new lab is played to its end; the viewers get it
+// whole.
+func (sess *session) labLoad(v *viewer, cmd *Command) {
+	l := sess.lab
+	baseID := l.BaseID()
+	if cmd.Lesson != "" {
+		baseID = cmd.Lesson
+	}
+	opt := l.Options()
+	if cmd.OS != "" {
+		opt.OS = cmd.OS
+	}
+	if cmd.SeedSet {
+		opt.Seed, opt.SeedSet = cmd.Seed, true
+	}
+	var inputs []lab.Input
+	if cmd.LabSet {
+		var err error
+		if inputs, err = lab.ParseScript(cmd.Lab); err != nil {
+			sess.reply(v, userErrorf(CodeBadValue, "lab: the script's %v", err))
+			return
+		}
+	} else {
+		for _, e := range l.Entries() {
+			inputs = append(inputs, e.Input)
+		}
+	}
+	base, err := sess.srv.labBase(baseID)
+	if errors.Is(err, errUnknownLesson) {
+		err = userErrorf(CodeUnknownLesson, "there is no lesson %q", baseID)
+	}
+	if err != nil {
+		sess.reply(v, err)
+		return
+	}
+	nl, tl, err := sess.srv.newLab(base, baseID, opt, inputs)
+	if err != nil {
+		sess.reply(v, err)
+		return
+	}
+	sess.player.pause()
+	sess.lab = nl
+	sess.tl, sess.tlID = tl, sess.tlID+1
+	sess.current.Store(tl)
+	sess.cursor = tl.Total()
+	sess.broadcastSnapshot(ReasonLoad, true)
+	sess.broadcast(mustJSON(labInfo(nl, TypeLab)))
+	sess.clearAnswers()
+	sess.broadcast(mustJSON(sess.state(TypeState)))
+}
+
+// forkLab gives a follower its own copy of the class's lab, at the class's
+// cursor, to type into.
+func (sess *session) forkLab() (*session, error) {
+	l := sess.lab
+	var inputs []lab.Input
+	for _, e := range l.Entries() {
+		inputs = append(inputs, e.Input)
+	}
+	base, err := sess.srv.labBase(l.BaseID())
+	if err != nil {
+		return nil, err
+	}
+	nl, tl, err := sess.srv.newLab(base, l.BaseID(), l.Options(), inputs)
+	if err != nil {
+		return nil, fmt.Errorf("fork lab: %w", err)
+	}
+	return sess.srv.openLabSession(nl, tl, min(sess.cursor, tl.Total()), true)
+}

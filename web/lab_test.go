@@ -1,0 +1,303 @@
+package web
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"portville/sim"
+	"portville/sim/lab"
+	"portville/sim/scenario"
+)
+
+// labMsg is a server message with the lab's fields.
+type labMsg struct {
+	classMsg
+	Lab        *LabInfo    `json:"lab"`
+	N          int         `json:"n"`
+	Entry      *lab.Entry  `json:"entry"`
+	Hosts      []LabHost   `json:"hosts"`
+	ScenarioY  string      `json:"scenario"`
+	Script     string      `json:"script"`
+	LabEntries []lab.Entry `json:"entries"`
+}
+
+func (c *client) nextLab() labMsg {
+	c.t.Helper()
+	m := c.next()
+	var lm labMsg
+	if err := json.Unmarshal(m.raw, &lm); err != nil {
+		c.t.Fatalf("decode %s: %v", m.raw, err)
+	}
+	lm.classMsg = m
+	return lm
+}
+
+func (c *client) nextLabOf(typ string) labMsg {
+	c.t.Helper()
+	m := c.nextLab()
+	if m.Type != typ {
+		c.t.Fatalf("got %.300s, want a %q message", m.raw, typ)
+	}
+	return m
+}
+
+// typeLine sends one line to a host's terminal and reads its entry.
+func (c *client) typeLine(host, line string) labMsg {
+	c.t.Helper()
+	c.send(map[string]any{"type": TypeLabInput, "host": host, "line": line})
+	return c.nextLabOf(TypeLabEntry)
+}
+
+// playOut advances the fake clock until the session has played all it
+// has, collecting the events; it returns them and the last state.
+func playOut(t *testing.T, e *env, c *client) ([]sim.Event, labMsg) {
+	t.Helper()
+	var events []sim.Event
+	for i := 0; i < 10000; i++ {
+		m := c.nextLab()
+		switch m.Type {
+		case TypeEvent:
+			events = append(events, *m.Event)
+		case TypeEvents:
+			events = append(events, m.Events...)
+		case TypeState:
+			if !m.Playing {
+				return events, m
+			}
+		case TypeSnapshot, TypeLabEntry:
+			continue
+		default:
+			t.Fatalf("unexpected %.200s", m.raw)
+		}
+		e.clock.Advance(2 * time.Second)
+	}
+	t.Fatal("the lab never stopped playing")
+	return nil, labMsg{}
+}
+
+// TestLabSession walks a lab over the websocket: a command's entry comes
+// to the viewer with the events it caused, the port curl printed is the
+// port the OS assigned in those events, undo takes the timeline back, and
+// the export replays to the session's timeline.
+func TestLabSession(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.dial("lab=1")
+	h := c.nextLabOf(TypeHello)
+	if h.Lab == nil || len(h.Lab.Hosts) != 2 || h.Lab.Hosts[0].Name != "laptop" || h.Lab.Hosts[0].Prompt != "laptop$ " ||
+		len(h.Lab.Entries) != 0 || len(h.Lab.Packages) != len(lab.Catalogue) || h.Lab.Limits.Entries != lab.MaxEntries {
+		t.Fatalf("hello lab %+v", h.Lab)
+	}
+	if h.Lesson == nil || !h.Lesson.Lab || h.State.Seq != h.Lesson.Total || h.Lesson.Total != h.Lesson.Start {
+		t.Fatalf("hello lesson %+v state %+v: want a lab at the end of its setup", h.Lesson, h.State)
+	}
+	setup := h.Lesson.Total
+
+	en := c.typeLine("web", "nginx")
+	if en.N != 1 || en.Entry.Line != "nginx" || en.Entry.From != setup+1 || en.Entry.To <= en.Entry.From {
+		t.Fatalf("entry %+v", en.Entry)
+	}
+	events, st := playOut(t, e, c)
+	if uint64(len(events)) != en.Entry.To-setup || st.Seq != en.Entry.To || st.Total != en.Entry.To {
+		t.Fatalf("played %d events to %d (total %d), want %d..%d", len(events), st.Seq, st.Total, en.Entry.From, en.Entry.To)
+	}
+	afterNginx := st.Total
+
+	en = c.typeLine("laptop", "curl -s -o /dev/null -w '%{local_port}\\n' http://web/")
+	printed := ""
+	for _, ch := range en.Entry.Out {
+		printed += ch.Text
+		if ch.Host != "laptop" || ch.Seq < en.Entry.From || ch.Seq > en.Entry.To {
+			t.Errorf("chunk %+v: want laptop's, shown within the entry's events", ch)
+		}
+	}
+	events, st = playOut(t, e, c)
+	assigned := ""
+	for _, ev := range events {
+		if ev.Kind == sim.KindPortAssign && ev.Host == "laptop" {
+			assigned = strconv.Itoa(int(ev.Port)) + "\n"
+		}
+	}
+	if printed == "" || printed != assigned {
+		t.Errorf("curl printed %q; the OS assigned %q", printed, assigned)
+	}
+	afterCurl := st.Total
+
+	// A line nobody can run changes nothing but the terminal.
+	en = c.typeLine("laptop", "nosuchcommand")
+	if en.Entry.From <= en.Entry.To || en.Entry.Status != 127 {
+		t.Errorf("nosuchcommand: entry %+v", en.Entry)
+	}
+	c.expectState(false, afterCurl)
+
+	// Undo twice: back to before curl.
+	for n := 2; n >= 1; n-- {
+		c.send(map[string]any{"type": TypeLabUndo})
+		u := c.nextLabOf(TypeLabUndo)
+		if u.N != n {
+			t.Fatalf("lab.undo n=%d, want %d", u.N, n)
+		}
+		if s := c.nextLabOf(TypeSnapshot); s.Reason != ReasonLab || s.Snapshot.Seq > afterCurl {
+			t.Fatalf("snapshot after undo: reason %q at %d", s.Reason, s.Snapshot.Seq)
+		}
+		c.nextLabOf(TypeState)
+	}
+	sess := e.srv.session(h.Session)
+	if got := sess.current.Load().Total(); got != afterNginx {
+		t.Errorf("after undoing curl the timeline has %d events, want %d (the end of nginx's)", got, afterNginx)
+	}
+
+	// The export replays to exactly the session's timeline.
+	c.typeLine("laptop", "curl -v http://web/")
+	playOut(t, e, c)
+	c.send(map[string]any{"type": TypeLabExport})
+	x := c.nextLabOf(TypeLabExport)
+	if !strings.Contains(x.Script, "web$ nginx\nlaptop$ curl -v http://web/\n") {
+		t.Errorf("script %q", x.Script)
+	}
+	sc, err := scenario.Parse("lab.yaml", []byte(x.ScenarioY))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := sess.current.Load()
+	var seq uint64
+	if _, err := sc.Run(scenario.Options{OnEvent: func(ev *sim.Event) {
+		seq++
+		if seq <= tl.Total() && string(ev.AppendJSON(nil)) != string(tl.Event(seq)) {
+			t.Fatalf("event %d of the export differs from the session's", seq)
+		}
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if seq != tl.Total() {
+		t.Errorf("the export replays %d events, the session has %d", seq, tl.Total())
+	}
+
+	// A shared lab: its script, loaded on another seed, re-runs there.
+	c.send(map[string]any{"type": TypeLoad, "lab": x.Script, "seed": 99})
+	snap := c.nextLabOf(TypeSnapshot)
+	full := c.nextLabOf(TypeLab)
+	if snap.Reason != ReasonLoad || snap.Lesson == nil || snap.Lesson.Seed != 99 || len(full.LabEntries) != 2 {
+		t.Errorf("load: snapshot %+v, lab %d entries", snap.Lesson, len(full.LabEntries))
+	}
+}
+
+// TestLabBadInput: what the lab refuses gets an error and changes nothing.
+func TestLabBadInput(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.dial("lab=1")
+	h := c.nextLabOf(TypeHello)
+	for _, tc := range []struct {
+		msg  string
+		code string
+	}{
+		{`{"type":"lab.input","host":"nowhere","line":"ls"}`, CodeBadValue},
+		{`{"type":"lab.input","host":"laptop"}`, CodeBadValue},
+		{`{"type":"lab.input","host":"laptop","line":"ls","key":"ctrl-c"}`, CodeBadValue},
+		{`{"type":"lab.input","host":"laptop","key":"ctrl-z"}`, CodeBadValue},
+		{`{"type":"lab.input","host":"laptop","line":"` + strings.Repeat("x", lab.MaxLineBytes+1) + `"}`, CodeBadValue},
+		{`{"type":"lab.input","host":"laptop","line":7}`, CodeBadValue},
+		{`{"type":"lab.undo"}`, CodeBadValue},
+		{`{"type":"load","lab":"curl http://web/\n"}`, CodeBadValue},
+		{`{"type":"load","lab":"laptop$ ls","scenario":"title: x"}`, CodeBadValue},
+		{`{"type":"load","lab":"","lesson":"nosuch"}`, CodeUnknownLesson},
+	} {
+		c.sendRaw(tc.msg)
+		m := c.expectError(tc.code)
+		if strings.Contains(tc.msg, "nowhere") && !strings.Contains(m.Message, `no host "nowhere"`) {
+			t.Errorf("%s: message %q", tc.msg, m.Message)
+		}
+	}
+	c.expectQuiet()
+	if got := e.srv.session(h.Session).current.Load().Total(); got != h.Lesson.Total {
+		t.Errorf("bad input changed the timeline: %d events, want %d", got, h.Lesson.Total)
+	}
+	// A lesson's session is not a lab.
+	l, _ := e.open("lesson=ephemeral-ports")
+	l.send(map[string]any{"type": TypeLabInput, "host": "laptop", "line": "ls"})
+	if m := l.expectError(CodeBadValue); !strings.Contains(m.Message, "not a lab") {
+		t.Errorf("lab.input on a lesson: %q", m.Message)
+	}
+	// An unknown lesson as a lab's town is refused at the door.
+	bad := e.dial("lab=1&lesson=nosuch")
+	bad.expectError(CodeUnknownLesson)
+	bad.expectClose(1008)
+}
+
+// TestLabClass: a lab can be a class. Followers get the entries as the
+// presenter types, may not type themselves, and a private copy in free
+// mode is a lab of their own with the class's entries.
+func TestLabClass(t *testing.T) {
+	e := newEnv(t, nil)
+	p := e.dial("lab=1&lesson=ephemeral-ports")
+	h := p.nextLabOf(TypeHello)
+	p.send(map[string]any{"type": TypeClassStart})
+	cl := p.nextOf(TypeClass)
+	f, fh := e.follow("class=" + cl.Code)
+	var fl labMsg
+	json.Unmarshal(fh.raw, &fl)
+	if fl.Lab == nil || fl.Lab.Base != "ephemeral-ports" {
+		t.Fatalf("follower hello lab %+v", fl.Lab)
+	}
+	f.send(map[string]any{"type": TypeLabInput, "host": "web", "line": "nginx"})
+	f.expectError(CodeForbidden)
+
+	p.send(map[string]any{"type": TypeLabInput, "host": "web", "line": "nginx"})
+	got := f.nextLabOf(TypeLabEntry)
+	if got.Entry == nil || got.Entry.Line != "nginx" || got.N != 1 {
+		t.Fatalf("the follower got %.300s", got.raw)
+	}
+	for {
+		if m := p.nextSkipping(TypeClassStats); m.Type == TypeState && !m.Playing {
+			break
+		} else if m.Type == TypeState || m.Type == TypeEvent || m.Type == TypeEvents || m.Type == TypeLabEntry {
+			e.clock.Advance(2 * time.Second)
+		}
+	}
+	p.send(map[string]any{"type": TypeClassMode, "mode": ModeFree})
+	for m := f.next(); m.Type != TypeClassMode; m = f.next() {
+	}
+	f.send(map[string]any{"type": TypeFork})
+	var fk classMsg
+	for fk = f.next(); fk.Type != TypeForked; fk = f.next() {
+	}
+	own := e.dial("session=" + fk.Session)
+	oh := own.nextLabOf(TypeHello)
+	if oh.Lab == nil || len(oh.Lab.Entries) != 1 || oh.Lab.Entries[0].Line != "nginx" {
+		t.Fatalf("the private copy's lab %+v", oh.Lab)
+	}
+	en := own.typeLine("laptop", "curl http://web/")
+	if en.N != 2 || !strings.Contains(en.Entry.Out[0].Text, "hello from web") {
+		t.Errorf("the follower typed into its copy: %+v", en.Entry)
+	}
+	if n := len(e.srv.session(h.Session).lab.Entries()); n != 1 {
+		t.Errorf("the class's lab has %d entries after the follower typed into its copy, want 1", n)
+	}
+}
+
+// TestLabPages: /lab serves the lab's page, on a lesson's town too, and
+// every lesson links to its lab.
+func TestLabPages(t *testing.T) {
+	e := newEnv(t, nil)
+	resp, body := e.get("/lab", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `data-lab="1"`) || !strings.Contains(string(body), "<h1 class=\"lesson-title\">Lab</h1>") {
+		t.Fatalf("/lab: %d %.400s", resp.StatusCode, body)
+	}
+	resp, body = e.get("/lab?lesson=ephemeral-ports", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `data-lesson="ephemeral-ports"`) || !strings.Contains(string(body), "Lab: ") {
+		t.Errorf("/lab?lesson=ephemeral-ports: %d", resp.StatusCode)
+	}
+	if resp, _ := e.get("/lab?lesson=nosuch", nil); resp.StatusCode != 404 {
+		t.Errorf("/lab?lesson=nosuch: %d, want 404", resp.StatusCode)
+	}
+	_, body = e.get("/lesson/ephemeral-ports", nil)
+	if !strings.Contains(string(body), `href="/lab?lesson=ephemeral-ports"`) {
+		t.Errorf("the lesson page has no link to its lab")
+	}
+	_, body = e.get("/", nil)
+	if !strings.Contains(string(body), `href="/lab"`) {
+		t.Errorf("the home page has no link to the lab")
+	}
+}
