@@ -550,6 +550,14 @@ func (sess *session) setMode(v *viewer, mode string) {
 		return
 	}
 	m := SnapshotMsg{Type: TypeSnapshot, Reason: ReasonFollow, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(sess.tl, sess.cursor)}
+	if sess.lab != nil {
+		// A follower's own lab had another timeline and other entries:
+		// it gets the class's back whole.
+		m.Lesson = &sess.tl.Info
+		sess.broadcastIf(mustJSON(m), isFollower)
+		sess.broadcastIf(mustJSON(labInfo(sess.lab, TypeLab)), isFollower)
+		return
+	}
 	sess.broadcastIf(mustJSON(m), isFollower)
 }
 

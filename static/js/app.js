@@ -18,6 +18,7 @@ import { EmbedBridge } from "./embed.js";
 import { ShareDialog } from "./share.js";
 import { osTitle } from "./words.js";
 import { Classroom } from "./classroom.js";
+import { LabView } from "./lab.js";
 
 /**
  * lessonURL returns the address of another lesson's page: /lesson/ID on a
@@ -26,6 +27,18 @@ import { Classroom } from "./classroom.js";
 function lessonURL(id) {
   const page = location.pathname.endsWith(".html") ? `${encodeURIComponent(id)}.html` : `/lesson/${encodeURIComponent(id)}`;
   return new URL(page, location.href).href;
+}
+
+/**
+ * labURL returns the address of the lab on a lesson's town ("" for the
+ * default town): /lab?lesson=ID on a server, lab.html?lesson=ID in the
+ * static build.
+ */
+function labURL(id) {
+  const page = location.pathname.endsWith(".html") ? "lab.html" : "/lab";
+  const u = new URL(page, location.href);
+  if (id) u.searchParams.set("lesson", id);
+  return u.href;
 }
 
 /** Params reads the page's settings: URL parameters, then the data attributes. */
@@ -69,6 +82,7 @@ export class Viewer {
     this.app = app;
     this.params = readParams(app);
     this.mode = app.dataset.mode || "full";
+    this.isLab = app.dataset.lab === "1";
     this.state = empty();
     this.meta = null;
     this.session = "";
@@ -109,6 +123,7 @@ export class Viewer {
   openParams() {
     const base = Classroom.connectParams(this.app, this.params);
     if (base.class) return base;
+    if (this.isLab) base.lab = "1";
     const sid = this.remembered();
     if (sid) return { ...base, session: sid, token: Classroom.tokenFor(sid) || undefined };
     return base;
@@ -126,11 +141,12 @@ export class Viewer {
       lesson: this.params.lesson, os: this.params.os, seed: this.params.seed,
       session: this.session, timeline: this.timeline, after,
       token: Classroom.tokenFor(this.session) || undefined,
+      lab: this.isLab ? "1" : undefined,
     };
   }
 
   sessionKey() {
-    return `portville.session.${this.mode}.${this.params.lesson}`;
+    return `portville.session.${this.isLab ? "lab" : this.mode}.${this.params.lesson}`;
   }
 
   remembered() {
@@ -164,17 +180,32 @@ export class Viewer {
     this.toolbar = h("div", { id: "controls", class: "controls", role: "toolbar", "aria-label": "Playback" });
     this.logEl = h("section", { id: "log", class: "log", "aria-label": "Event log" });
     this.inspectorEl = h("section", { id: "inspector", class: "inspector", hidden: true, "aria-label": "Inspector" });
-    const side = h("aside", { id: "sidebar", class: "sidebar" }, info, this.inspectorEl, h("h2", { class: "side-title", text: "Event log" }), this.logEl);
+    let side;
+    if (this.isLab) {
+      // The lab's sidebar is its terminals; the lesson text and the event
+      // log fold away under them.
+      this.labEl = h("section", { id: "lab", class: "lab-panel", "aria-label": "Lab" });
+      if (info) info.hidden = true;
+      side = h("aside", { id: "sidebar", class: "sidebar lab-sidebar" }, this.labEl, this.inspectorEl,
+        h("details", { class: "lab-log" }, h("summary", { class: "side-title", text: "Event log" }), this.logEl));
+    } else {
+      side = h("aside", { id: "sidebar", class: "sidebar" }, info, this.inspectorEl, h("h2", { class: "side-title", text: "Event log" }), this.logEl);
+    }
     this.classBar = h("div", { id: "class-bar", class: "class-bar", hidden: true, role: "status" });
     this.stage.prepend(this.classBar);
     const main = h("div", { class: "viewer-main" }, this.stage, this.captionsEl, this.toolbar);
     app.replaceChildren(main, side);
-    if (info) info.hidden = false;
+    if (info && !this.isLab) info.hidden = false;
 
     const reduced = matchMedia("(prefers-reduced-motion: reduce)");
     this.scene = new Scene(this.svg, {
       reducedMotion: reduced.matches,
       onSelect: (kind, id) => {
+        if (this.lab && kind === "host") {
+          // In the lab a building is a terminal to type into.
+          this.lab.select(id);
+          return;
+        }
         this.inspector.select(kind, id);
         this.inspector.draw(this.state);
       },
@@ -222,13 +253,14 @@ export class Viewer {
       share: () => this.shareDialog.open(),
       dismiss: () => this.captions.hideCard(true),
       lesson: (id) => {
-        location.href = lessonURL(id);
+        location.href = this.isLab ? labURL(id) : lessonURL(id);
       },
     };
     this.controls = new Controls(this.toolbar, cb, { level, lessons, lesson: this.params.lesson });
     keyboard(document, this.controls, cb);
     this.classroom = new Classroom(this, this.classBar);
     this.classroom.draw();
+    this.lab = this.isLab ? new LabView(this, this.labEl) : null;
     this.setTheme(this.params.theme || store.get("theme") || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"), false);
     this.setCaption(this.params.caption || store.get("caption") || "both", false);
     const ro = new ResizeObserver(() => this.resize());
@@ -281,6 +313,9 @@ export class Viewer {
     const following = this.classroom.following && !this.classroom.private;
     document.body.classList.toggle("following", !!following);
     this.toolbar.inert = !!following;
+    // A follower types only into a private copy (free mode forks one on
+    // the first input, as on the first control).
+    if (this.lab) this.lab.setReadOnly(!!following);
   }
 
   /** receivePrivate handles the messages of a follower's private copy. */
@@ -288,6 +323,7 @@ export class Viewer {
     if (m.type === S.HELLO) {
       this.newTimeline(m.timeline, m.lesson, m.snapshot);
       this.playbackState(m.state);
+      if (this.lab) this.lab.hello(m.lab, false);
       return;
     }
     this.receive(m, true);
@@ -307,6 +343,7 @@ export class Viewer {
 
   receive(m, fromPrivate = false) {
     if (this.classroom.receive(m)) return;
+    if (this.lab && (fromPrivate || !this.classroom.private) && this.lab.receive(m)) return;
     if (!fromPrivate && this.classroom.private) {
       // While a follower explores its private copy, the class goes on;
       // remember where, and show it again when the teacher calls back.
@@ -320,16 +357,19 @@ export class Viewer {
         if (m.v !== VERSION) {
           this.notice(`This page speaks protocol ${VERSION}, the server ${m.v}: reload the page.`);
         }
+        const newSession = !!this.session && this.session !== m.session;
         this.session = m.session;
         this.remember(m.session);
         this.classroom.hello(m.class);
         if (m.class && m.class.role === "follower") this.classTimeline = m.timeline;
         if (m.resumed && m.timeline === this.timeline) {
           this.playbackState(m.state);
+          if (this.lab) this.lab.hello(m.lab, false);
           return;
         }
         this.newTimeline(m.timeline, m.lesson, m.snapshot, m.recent);
         this.playbackState(m.state);
+        if (this.lab) this.lab.hello(m.lab, newSession);
         if (!m.class) this.applyStartParams();
         return;
       case S.EVENT:
@@ -340,7 +380,11 @@ export class Viewer {
         return;
       case S.SNAPSHOT:
         if (m.lesson) this.newTimeline(m.timeline, m.lesson, m.snapshot, m.recent);
-        else this.jump(m.snapshot, m.recent);
+        else {
+          // A lab's undo gives its timeline a new id without a new lesson.
+          if (m.timeline) this.timeline = m.timeline;
+          this.jump(m.snapshot, m.recent);
+        }
         return;
       case S.STATE:
         this.playbackState(m);
@@ -376,6 +420,7 @@ export class Viewer {
     this.log.set(known);
     this.inspector.draw(this.state);
     this.controls.lessonMeta(lesson);
+    if (this.lab) this.lab.at(this.state.seq);
     if (lesson.title) document.title = `${lesson.title} · Portville`;
     this.bridge.ready(lesson);
     this.emitChange();
@@ -393,6 +438,7 @@ export class Viewer {
     this.log.set(known);
     this.captions.restore(known.slice(-60));
     this.inspector.draw(this.state);
+    if (this.lab) this.lab.at(this.state.seq);
     this.emitChange();
   }
 
@@ -453,6 +499,7 @@ export class Viewer {
     this.captions.draw();
     this.log.add(batch);
     this.inspector.draw(this.state);
+    if (this.lab) this.lab.at(this.state.seq);
     // The counter and scrubber follow the events; a few times a second is
     // enough for the eye, and redrawing them at every frame of a busy
     // scene costs frames. A state message always shows the exact event.

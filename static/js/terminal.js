@@ -1,0 +1,304 @@
+// terminal.js: the lab's terminals (docs/lab.md). One panel with a tab per
+// host; each tab shows what that host's terminal printed, up to the event
+// the town is showing, and takes a line (or Ctrl-C, Ctrl-D) for the lab.
+// It knows nothing of transports: onInput(host, {line} | {key}) sends, and
+// the lab calls set/add/undo/at/hosts with what the session said.
+//
+// What a terminal shows is derived from the lab's entries alone: an
+// input's echo once the town has reached the event it was typed at
+// (entry.at), and each chunk of output once the town has reached its
+// event (chunk.seq). Stepping back in the town steps the terminals back
+// too, and a follower sees exactly what the presenter's terminal shows.
+
+import { h } from "./dom.js";
+
+/** maxShownLines bounds the lines a terminal keeps on screen. */
+const maxShownLines = 2000;
+
+/** Commands the shell completes with Tab, besides the host's programs. */
+const COMMANDS = [
+  "nc", "curl", "ftp", "ss", "ps", "kill", "ip", "sysctl", "netsh", "sleep", "install", "uninstall", "apt",
+  "echo", "printf", "jobs", "history", "clear", "help", "sudo",
+];
+
+export class Terminal {
+  /**
+   * root is the element to build into. onInput(host, input) sends an
+   * input; onUndo() asks to take the last entry back; onSelect(host) is
+   * told when the learner switches tabs.
+   */
+  constructor(root, { onInput, onUndo, onSelect }) {
+    this.root = root;
+    this.onInput = onInput;
+    this.onUndo = onUndo;
+    this.onSelect = onSelect || (() => {});
+    this.entries = [];
+    this.hostList = []; // [{name, prompt, attached, secret, programs}]
+    this.current = "";
+    this.seq = 0; // the event the town shows
+    this.readOnly = false;
+    this.history = new Map(); // host -> lines typed at its prompt
+    this.histPos = -1;
+    this.tabHint = "";
+    this.tabs = h("div", { class: "term-tabs", role: "tablist", "aria-label": "Terminals" });
+    this.screen = h("pre", { class: "term-screen", id: "term-screen", tabindex: "0", "aria-live": "polite", "aria-label": "Terminal output" });
+    this.promptEl = h("span", { class: "term-prompt" });
+    this.input = h("input", {
+      class: "term-input", id: "term-input", type: "text", autocomplete: "off", autocapitalize: "off", spellcheck: "false",
+      "aria-label": "Command", enterkeyhint: "send", maxlength: "1000",
+    });
+    this.status = h("p", { class: "term-status", "aria-live": "polite" });
+    const line = h("label", { class: "term-line" }, this.promptEl, this.input);
+    this.body = h("div", { class: "term-body", role: "tabpanel" }, this.screen, line);
+    root.replaceChildren(this.tabs, this.body, this.status);
+    this.input.addEventListener("keydown", (ev) => this.key(ev));
+    this.screen.addEventListener("click", () => {
+      if (!getSelection().toString()) this.focus();
+    });
+  }
+
+  /** set replaces the lab's entries and hosts (hello, a load). */
+  set(entries, hosts) {
+    this.entries = entries.slice();
+    this.history.clear();
+    for (const e of this.entries) this.remember(e);
+    this.hosts(hosts);
+  }
+
+  /** add appends the lab's nth entry (1-based), with the hosts after it. */
+  add(n, entry, hosts) {
+    this.entries.length = n - 1;
+    this.entries.push(entry);
+    this.remember(entry);
+    this.hosts(hosts);
+  }
+
+  /** undo keeps the first n entries. */
+  undo(n, hosts) {
+    this.entries.length = Math.min(n, this.entries.length);
+    this.history.clear();
+    for (const e of this.entries) this.remember(e);
+    this.hosts(hosts);
+  }
+
+  remember(e) {
+    if (e.key || !e.prompt.endsWith("$ ") || !e.line) return;
+    const list = this.history.get(e.host) || [];
+    if (list[list.length - 1] !== e.line) list.push(e.line);
+    this.history.set(e.host, list);
+  }
+
+  /** hosts takes the terminals' state: prompts, attached programs. */
+  hosts(list) {
+    this.hostList = list || [];
+    if (!this.hostList.some((x) => x.name === this.current) && this.hostList.length) this.current = this.hostList[0].name;
+    this.drawTabs();
+    this.draw();
+  }
+
+  /** select switches to a host's terminal. */
+  select(name, focus) {
+    if (!this.hostList.some((x) => x.name === name)) return;
+    this.current = name;
+    this.histPos = -1;
+    this.tabHint = "";
+    this.drawTabs();
+    this.draw();
+    this.onSelect(name);
+    if (focus) this.focus();
+  }
+
+  focus() {
+    if (!this.input.disabled) this.input.focus({ preventScroll: true });
+  }
+
+  /** at shows the terminals as they were at event seq. */
+  at(seq) {
+    if (seq === this.seq) return;
+    this.seq = seq;
+    this.draw();
+  }
+
+  setReadOnly(ro, why) {
+    this.readOnly = ro;
+    this.readOnlyWhy = why || "";
+    this.input.disabled = ro;
+    this.draw();
+  }
+
+  drawTabs() {
+    this.tabs.replaceChildren(...this.hostList.map((x) => {
+      const on = x.name === this.current;
+      const b = h("button", {
+        type: "button", role: "tab", class: on ? "term-tab on" : "term-tab", "aria-selected": on ? "true" : "false",
+        "data-host": x.name, text: x.attached ? `${x.name} · ${x.attached}` : x.name,
+        onclick: () => this.select(x.name, true),
+      });
+      return b;
+    }));
+  }
+
+  /** text returns what a host's terminal shows at the current event. */
+  text(host) {
+    let out = [];
+    for (const e of this.entries) {
+      if (e.at > this.seq) break;
+      if (e.host === host) out.push(echoOf(e));
+      for (const c of e.out) {
+        if (c.host !== host || c.seq > this.seq) continue;
+        if (c.clear) {
+          out = [];
+          continue;
+        }
+        out.push(c.text);
+      }
+    }
+    let s = out.join("");
+    const lines = s.split("\n");
+    if (lines.length > maxShownLines) s = lines.slice(-maxShownLines).join("\n");
+    return s;
+  }
+
+  draw() {
+    const host = this.hostList.find((x) => x.name === this.current);
+    if (!host) {
+      this.screen.textContent = "";
+      return;
+    }
+    let s = this.text(host.name);
+    if (s && !s.endsWith("\n")) s += "\n";
+    if (!s && !this.readOnly) s = this.welcome(host);
+    if (this.tabHint) s += this.tabHint;
+    if (this.screen.textContent !== s) {
+      const bottom = this.screen.scrollHeight - this.screen.scrollTop - this.screen.clientHeight < 40;
+      this.screen.textContent = s;
+      if (bottom) this.screen.scrollTop = this.screen.scrollHeight;
+    }
+    this.promptEl.textContent = host.prompt;
+    this.input.type = host.secret ? "password" : "text";
+    const behind = this.entries.length && this.seq < lastAt(this.entries);
+    this.status.textContent = this.readOnly ? this.readOnlyWhy
+      : host.attached ? `Typing into ${host.attached}: Enter sends a line, Ctrl-C stops it${host.attached === "nc" ? ", Ctrl-D ends the input" : ""}.`
+        : behind ? "The town is replaying: what you type now happens after the last command." : "";
+  }
+
+  /**
+   * welcome is what an empty terminal shows before its first command: how
+   * to start, with the names of this town's buildings.
+   */
+  welcome(host) {
+    const others = this.hostList.map((x) => x.name).filter((n) => n !== host.name);
+    const lines = [`This is ${host.name}'s terminal. Type help for the commands it takes.`];
+    if (host.programs && host.programs.length) lines.push(`Start a server installed here: ${host.programs.join(", ")}.`);
+    if (others.length) lines.push(`Reach another building by name: curl -v http://${others[0]}/, nc ${others[0]} 80.`);
+    lines.push("Click a building, or a tab above, to type into its terminal.");
+    return lines.join("\n") + "\n";
+  }
+
+  key(ev) {
+    const host = this.hostList.find((x) => x.name === this.current);
+    if (!host || this.readOnly) return;
+    if (ev.ctrlKey && !ev.altKey && !ev.metaKey) {
+      const k = ev.key.toLowerCase();
+      if (k === "c" && !this.input.value.length || k === "c" && this.input.selectionStart === this.input.selectionEnd) {
+        ev.preventDefault();
+        this.input.value = "";
+        this.onInput(host.name, { key: "ctrl-c" });
+        return;
+      }
+      if (k === "d" && !this.input.value) {
+        ev.preventDefault();
+        this.onInput(host.name, { key: "ctrl-d" });
+        return;
+      }
+      if (k === "z" && !this.input.value) {
+        ev.preventDefault();
+        this.onUndo();
+        return;
+      }
+      if (k === "l") {
+        ev.preventDefault();
+        this.send(host, "clear");
+        return;
+      }
+    }
+    switch (ev.key) {
+      case "Enter":
+        ev.preventDefault();
+        this.send(host, this.input.value);
+        return;
+      case "ArrowUp":
+      case "ArrowDown": {
+        const list = this.history.get(host.name) || [];
+        if (!list.length || host.attached) return;
+        ev.preventDefault();
+        if (this.histPos < 0) this.histPos = list.length;
+        this.histPos = Math.max(0, Math.min(list.length, this.histPos + (ev.key === "ArrowUp" ? -1 : 1)));
+        this.input.value = list[this.histPos] || "";
+        return;
+      }
+      case "Tab":
+        if (host.attached) return;
+        ev.preventDefault();
+        this.complete(host);
+        return;
+      case "Escape":
+        this.tabHint = "";
+        this.draw();
+        return;
+    }
+    this.tabHint = "";
+  }
+
+  send(host, line) {
+    this.input.value = "";
+    this.histPos = -1;
+    this.tabHint = "";
+    this.onInput(host.name, { line });
+  }
+
+  /**
+   * complete does what bash's Tab does: the first word from the commands
+   * and the host's programs, later words from the host names (and, after
+   * install, the catalogue), completing the common prefix; when several
+   * remain, it lists them under the output.
+   */
+  complete(host) {
+    const v = this.input.value;
+    const start = v.lastIndexOf(" ") + 1;
+    const word = v.slice(start);
+    const words = v.slice(0, start).trim().split(/\s+/).filter(Boolean);
+    const firstWord = words.length === 0 || (words.length === 1 && words[0] === "sudo");
+    let pool;
+    if (firstWord) pool = COMMANDS.concat(host.programs || []);
+    else if (/^(install|uninstall)$/.test(words[words.length - 1]) || /^(apt|apt-get)$/.test(words[0])) pool = (this.packages || []).concat(["install", "remove"]);
+    else pool = this.hostList.map((x) => x.name).concat(["localhost"]);
+    const matches = [...new Set(pool)].filter((c) => c.startsWith(word)).sort();
+    if (!matches.length) return;
+    let prefix = matches[0];
+    for (const m of matches) while (!m.startsWith(prefix)) prefix = prefix.slice(0, -1);
+    if (matches.length === 1) {
+      this.input.value = v.slice(0, start) + matches[0] + " ";
+      this.tabHint = "";
+    } else if (prefix.length > word.length) {
+      this.input.value = v.slice(0, start) + prefix;
+    } else {
+      this.tabHint = matches.join("  ") + "\n";
+    }
+    this.draw();
+  }
+}
+
+/** echoOf is an input as its terminal shows it: the prompt and the line. */
+function echoOf(e) {
+  if (e.key === "ctrl-c") return "^C\n";
+  if (e.key === "ctrl-d") return e.prompt.endsWith("$ ") ? "" : "^D\n";
+  if (e.prompt === "Password:") return e.prompt + "\n";
+  return e.prompt + e.line + "\n";
+}
+
+function lastAt(entries) {
+  let at = 0;
+  for (const e of entries) at = Math.max(at, e.to >= e.from ? e.to : e.at);
+  return at;
+}
