@@ -24,57 +24,27 @@ import (
 // is taken back.
 const maxLabTimelineBytes = maxInlineTimelineBytes
 
-// LabInfo is a lab's state for its viewers: the lab message, and the lab
-// inside hello.
+// LabInfo is a lab's state for its viewers (sim/lab.View): the lab
+// message, and the lab inside hello (without its type).
 type LabInfo struct {
-	Type     string       `json:"type,omitempty"`
-	Base     string       `json:"base"` // the lesson whose town it started from, "" for the default town
-	Hosts    []LabHost    `json:"hosts"`
-	Entries  []lab.Entry  `json:"entries"`
-	Packages []LabPackage `json:"packages"`
-	Limits   LabLimits    `json:"limits"`
-}
-
-// LabHost is one host's terminal: the prompt it shows and the program it
-// is attached to ("" for the shell).
-type LabHost struct {
-	Name     string   `json:"name"`
-	Prompt   string   `json:"prompt"`
-	Attached string   `json:"attached"`
-	Secret   bool     `json:"secret,omitempty"` // the prompt asks for a password
-	Programs []string `json:"programs"`         // programs that can be started by name
-}
-
-// LabPackage is a program the view offers to install.
-type LabPackage struct {
-	Name    string `json:"name"`
-	Program string `json:"program"`
-	Title   string `json:"title"`
-	Port    uint16 `json:"port"`
-}
-
-// LabLimits are the lab's bounds, for the view to say so before the
-// server does.
-type LabLimits struct {
-	Entries   int `json:"entries"`
-	LineBytes int `json:"line"`
-	Hosts     int `json:"hosts"`
+	Type string `json:"type,omitempty"`
+	lab.View
 }
 
 // LabEntry is the lab.entry message: the nth entry (from 1) and the
 // terminals' state after it.
 type LabEntry struct {
-	Type  string    `json:"type"`
-	N     int       `json:"n"`
-	Entry lab.Entry `json:"entry"`
-	Hosts []LabHost `json:"hosts"`
+	Type  string         `json:"type"`
+	N     int            `json:"n"`
+	Entry lab.Entry      `json:"entry"`
+	Hosts []lab.HostView `json:"hosts"`
 }
 
 // LabUndo is the lab.undo message: the lab now has n entries.
 type LabUndo struct {
-	Type  string    `json:"type"`
-	N     int       `json:"n"`
-	Hosts []LabHost `json:"hosts"`
+	Type  string         `json:"type"`
+	N     int            `json:"n"`
+	Hosts []lab.HostView `json:"hosts"`
 }
 
 // LabExport is the lab.export message: the lab as a scenario file and as
@@ -86,27 +56,9 @@ type LabExport struct {
 }
 
 // labInfo describes l for its viewers.
-func labInfo(l *lab.Lab, typ string) *LabInfo {
-	info := &LabInfo{Type: typ, Base: l.BaseID(), Hosts: labHosts(l), Entries: l.Entries(),
-		Limits: LabLimits{Entries: lab.MaxEntries, LineBytes: lab.MaxLineBytes, Hosts: scenario.MaxHosts}}
-	if info.Entries == nil {
-		info.Entries = []lab.Entry{}
-	}
-	for _, p := range lab.Catalogue {
-		info.Packages = append(info.Packages, LabPackage{Name: p.Name, Program: p.Program, Title: p.Title, Port: p.Port})
-	}
-	return info
-}
+func labInfo(l *lab.Lab, typ string) *LabInfo { return &LabInfo{Type: typ, View: l.View()} }
 
-func labHosts(l *lab.Lab) []LabHost {
-	out := []LabHost{}
-	for _, name := range l.Hosts() {
-		p := l.Prompt(name)
-		out = append(out, LabHost{Name: name, Prompt: p, Attached: l.Attached(name),
-			Secret: p == "Password:", Programs: l.Startable(name)})
-	}
-	return out
-}
+func labHosts(l *lab.Lab) []lab.HostView { return l.HostViews() }
 
 // labOptions reads a lab's OS and seed from a websocket URL.
 func labOptions(q url.Values) (lab.Options, error) {

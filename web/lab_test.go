@@ -15,13 +15,13 @@ import (
 // labMsg is a server message with the lab's fields.
 type labMsg struct {
 	classMsg
-	Lab        *LabInfo    `json:"lab"`
-	N          int         `json:"n"`
-	Entry      *lab.Entry  `json:"entry"`
-	Hosts      []LabHost   `json:"hosts"`
-	ScenarioY  string      `json:"scenario"`
-	Script     string      `json:"script"`
-	LabEntries []lab.Entry `json:"entries"`
+	Lab        *LabInfo       `json:"lab"`
+	N          int            `json:"n"`
+	Entry      *lab.Entry     `json:"entry"`
+	Hosts      []lab.HostView `json:"hosts"`
+	ScenarioY  string         `json:"scenario"`
+	Script     string         `json:"script"`
+	LabEntries []lab.Entry    `json:"entries"`
 }
 
 func (c *client) nextLab() labMsg {

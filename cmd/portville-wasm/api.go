@@ -7,17 +7,24 @@ import (
 	"strconv"
 
 	"portville/sim"
+	"portville/sim/lab"
 	"portville/sim/scenario"
 	"portville/sim/timeline"
 )
 
 // api is what the module offers static/js/wasm.js. Every call takes and
 // returns strings (JSON where there is structure), so the JavaScript side
-// needs no knowledge of Go values; main_js.go only converts them. It
-// keeps no session state: the page's session (wasm.js) names the lesson,
-// OS and seed on every call, and a snapshot re-runs the scenario.
+// needs no knowledge of Go values; main_js.go only converts them. For a
+// lesson it keeps no session state: the page's session (wasm.js) names
+// the lesson, OS and seed on every call, and a snapshot re-runs the
+// scenario. A lab grows a command at a time, so the module keeps each
+// lab between calls, by handle (lab.go).
 type api struct {
 	lessons []timeline.Lesson
+	// labs are the labs the page's sessions type into (lab.go), by
+	// handle: the module's one piece of state between calls.
+	labs    map[int]*lab.Lab
+	nextLab int
 }
 
 // Error codes of the session protocol (web/protocol.go) the module
@@ -60,6 +67,7 @@ func (a *api) init(data []byte) []byte {
 		return errorJSON(&apiError{Code: codeInternal, Message: "The lessons could not be read.", Detail: err.Error()})
 	}
 	a.lessons = ls
+	a.labs = map[int]*lab.Lab{}
 	ids := make([]string, len(ls))
 	for i, l := range ls {
 		ids[i] = l.ID

@@ -61,6 +61,7 @@ type Chunk struct {
 type Entry struct {
 	Input
 	Prompt string  `json:"prompt"` // the prompt the input was typed at
+	At     uint64  `json:"at"`     // the town's last event when it was typed: a terminal shows the input from there
 	Out    []Chunk `json:"out"`
 	From   uint64  `json:"from"`
 	To     uint64  `json:"to"`
@@ -333,7 +334,7 @@ func runError(err error) error {
 
 func (l *Lab) do(in Input) (Entry, []sim.Event, error) {
 	r := &run{lab: l, in: in, term: in.Host}
-	r.entry = Entry{Input: in, Prompt: l.promptOf(in.Host)}
+	r.entry = Entry{Input: in, Prompt: l.promptOf(in.Host), At: l.Events()}
 	t := l.terms[in.Host]
 	var err error
 	switch {
@@ -461,6 +462,64 @@ func (l *Lab) Startable(host string) []string {
 		if !isBaseTool(p.Name) {
 			out = append(out, p.Name)
 		}
+	}
+	return out
+}
+
+// View is a lab's state as its viewers see it (docs/protocol.md, "The
+// lab"): the server's lab message and the static build's carry it.
+type View struct {
+	Base     string        `json:"base"` // the lesson whose town it started from, "" for the default town
+	Hosts    []HostView    `json:"hosts"`
+	Entries  []Entry       `json:"entries"`
+	Packages []PackageView `json:"packages"`
+	Limits   Limits        `json:"limits"`
+}
+
+// HostView is one host's terminal: the prompt it shows and the program it
+// is attached to ("" for the shell).
+type HostView struct {
+	Name     string   `json:"name"`
+	Prompt   string   `json:"prompt"`
+	Attached string   `json:"attached"`
+	Secret   bool     `json:"secret,omitempty"` // the prompt asks for a password
+	Programs []string `json:"programs"`         // programs it can start by name
+}
+
+// PackageView is a program the view offers to install.
+type PackageView struct {
+	Name    string `json:"name"`
+	Program string `json:"program"`
+	Title   string `json:"title"`
+	Port    uint16 `json:"port"`
+}
+
+// Limits are a lab's bounds, for a view to say so before the lab does.
+type Limits struct {
+	Entries   int `json:"entries"`
+	LineBytes int `json:"line"`
+	Hosts     int `json:"hosts"`
+}
+
+// View returns the lab's state for its viewers.
+func (l *Lab) View() View {
+	v := View{Base: l.baseID, Hosts: l.HostViews(), Entries: l.entries,
+		Limits: Limits{Entries: MaxEntries, LineBytes: MaxLineBytes, Hosts: scenario.MaxHosts}}
+	if v.Entries == nil {
+		v.Entries = []Entry{}
+	}
+	for _, p := range Catalogue {
+		v.Packages = append(v.Packages, PackageView{Name: p.Name, Program: p.Program, Title: p.Title, Port: p.Port})
+	}
+	return v
+}
+
+// HostViews returns the terminals' state, in the order the hosts joined.
+func (l *Lab) HostViews() []HostView {
+	out := []HostView{}
+	for _, name := range l.order {
+		p := l.Prompt(name)
+		out = append(out, HostView{Name: name, Prompt: p, Attached: l.Attached(name), Secret: p == "Password:", Programs: l.Startable(name)})
 	}
 	return out
 }

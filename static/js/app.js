@@ -422,6 +422,8 @@ export class Viewer {
     this.controls.lessonMeta(lesson);
     if (this.lab) this.lab.at(this.state.seq);
     if (lesson.title) document.title = `${lesson.title} · Portville`;
+    const heading = document.querySelector(".viewer-header .lesson-title");
+    if (this.isLab && heading && lesson.title) heading.textContent = lesson.title;
     this.bridge.ready(lesson);
     this.emitChange();
   }
@@ -540,7 +542,8 @@ export async function start() {
   let lessons = [];
   const sel = document.getElementById("lesson-select");
   if (sel) {
-    sel.addEventListener("change", () => (location.href = lessonURL(sel.value)));
+    sel.addEventListener("change", () => (location.href = sel.dataset.lab ? labURL(sel.value) : lessonURL(sel.value)));
+    if (sel.dataset.lab) sel.value = new URLSearchParams(location.search).get("lesson") || "";
   }
   const viewer = new Viewer(app, { lessons });
   // For tests and the host page: a read-only look at the viewer.

@@ -19,6 +19,7 @@
 // after the call that caused it, in order, never from inside that call.
 
 import { S, C, E, VERSION, MIN_SPEED, MAX_SPEED, holdMs } from "./protocol.js";
+import { openLab, parseLab, labCommand, labSnapshot } from "./wasmlab.js";
 
 /** Bounds, as the server's (web/server.go, web/player.go, web/protocol.go). */
 const MAX_BATCH_EVENTS = 256; // events in one events frame
@@ -163,14 +164,19 @@ export class WasmTransport {
     );
   }
 
-  /** start opens the session as the server's /ws?lesson=..&os=..&seed=.. does (web/ws.go). */
+  /** start opens the session as the server's /ws?lesson=..&os=..&seed=.. (or ?lab=1) does (web/ws.go). */
   start() {
     const p = this.params;
     const req = { lesson: p.lesson || "", os: p.os || "", seed: p.seed === undefined || p.seed === null ? "" : String(p.seed) };
     let tl;
+    let lab;
     try {
-      if (!req.lesson) throw new ProtocolError(E.BAD_VALUE, "the page names no lesson (data-lesson or ?lesson=ID)");
-      tl = this.build(req);
+      if (p.lab) {
+        ({ tl, lab } = openLab(this, call, p));
+      } else {
+        if (!req.lesson) throw new ProtocolError(E.BAD_VALUE, "the page names no lesson (data-lesson or ?lesson=ID)");
+        tl = this.build(req);
+      }
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       const message = err.code === E.UNKNOWN_LESSON ? UNKNOWN_LESSON_TEXT : err.message;
@@ -181,7 +187,7 @@ export class WasmTransport {
     this.session = sessionID();
     this.tl = tl;
     this.tlID = 1;
-    this.cursor = tl.info.start;
+    this.cursor = lab ? tl.total : tl.info.start;
     this.playing = false;
     this.speed = 1;
     this.shown = 0; // when the event at the cursor fell due, in performance.now() ms
@@ -194,7 +200,7 @@ export class WasmTransport {
     }
     this.emit({
       type: S.HELLO, v: VERSION, session: this.session, timeline: this.tlID, resumed: false,
-      lesson: tl.info, snapshot: snap, recent: this.recent(), state: this.state(),
+      lesson: tl.info, snapshot: snap, recent: this.recent(), state: this.state(), ...(lab ? { lab } : {}),
     });
     for (const m of this.queue.splice(0)) this.handle(m);
   }
@@ -213,6 +219,7 @@ export class WasmTransport {
   /** snapshot returns the world at the cursor; if the module fails, it sends the error and returns null. */
   snapshot() {
     try {
+      if (this.tl.handle) return labSnapshot(this, call);
       return call(this.api, "snapshot", { ...this.tl.req, seq: this.cursor });
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
@@ -312,6 +319,7 @@ export class WasmTransport {
       case C.LOAD:
         return this.parseLoad(raw, c);
     }
+    if (parseLab(raw, c, ProtocolError, stringField)) return c;
     if (new TextEncoder().encode(type).length > MAX_TYPE_ECHO_BYTES) {
       throw new ProtocolError(E.UNKNOWN_TYPE, "unknown message type");
     }
@@ -328,9 +336,11 @@ export class WasmTransport {
       if (bad) throw new ProtocolError(E.BAD_VALUE, `os: ${bad}`);
     }
     if ("seed" in raw) c.seed = uintField(raw, "seed");
+    if ("lab" in raw) c.lab = stringField(raw, "lab");
     if (c.lesson && c.scenario) throw new ProtocolError(E.BAD_VALUE, "load: give lesson or scenario, not both");
-    if (!c.lesson && !c.scenario && !c.os && c.seed === undefined) {
-      throw new ProtocolError(E.BAD_VALUE, "load: give lesson, scenario, os or seed");
+    if (c.lab !== undefined && c.scenario) throw new ProtocolError(E.BAD_VALUE, "load: give lab or scenario, not both");
+    if (!c.lesson && !c.scenario && !c.os && c.seed === undefined && c.lab === undefined) {
+      throw new ProtocolError(E.BAD_VALUE, "load: give lesson, scenario, lab, os or seed");
     }
     return c;
   }
@@ -338,6 +348,7 @@ export class WasmTransport {
   command(c) {
     const now = performance.now();
     const total = this.tl.total;
+    if (labCommand(this, call, c, now)) return;
     switch (c.type) {
       case C.PLAY:
         this.playing = true;

@@ -245,7 +245,7 @@ func TestStaticSessionMessages(t *testing.T) {
 		{"fractional seq", `{type: "seek", seq: 1.5}`, "bad_value: seq: expected a whole number from 0 to 18446744073709551615"},
 		{"no type", `{seq: 1}`, "unknown_type: the message has no type"},
 		{"unknown type", `{type: "dance"}`, `unknown_type: unknown message type "dance"`},
-		{"empty load", `{type: "load"}`, "bad_value: load: give lesson, scenario, os or seed"},
+		{"empty load", `{type: "load"}`, "bad_value: load: give lesson, scenario, lab, os or seed"},
 	}
 	for i, tt := range tests {
 		p.send(tt.msg)

@@ -18,9 +18,9 @@ import (
 	"portville/static"
 )
 
-// maxWasmGzipBytes is the size target of the module, gzipped (issue 7:
-// under 1.2 MB). docs/benchmarks.md reports the figure.
-const maxWasmGzipBytes = 1_200_000
+// maxWasmGzipBytes is the size target of the module with the lab,
+// gzipped (issue 10: under 1.3 MB). docs/benchmarks.md reports the figure.
+const maxWasmGzipBytes = 1_300_000
 
 // goList returns the packages the module's build depends on, with extra
 // environment and flags.
@@ -100,7 +100,7 @@ func TestExportFolder(t *testing.T) {
 		}
 		return data
 	}
-	want := []string{".portville-static", "index.html", "wasm/portville.wasm", "wasm/wasm_exec.js", "wasm/lessons.json", "wasm/LICENSE-go.txt"}
+	want := []string{".portville-static", "index.html", "lab.html", "wasm/portville.wasm", "wasm/wasm_exec.js", "wasm/lessons.json", "wasm/LICENSE-go.txt"}
 	for _, id := range lessons.IDs {
 		want = append(want, "lesson/"+id+".html", "embed/"+id+".html")
 	}
@@ -161,7 +161,8 @@ func TestExportFolder(t *testing.T) {
 				t.Errorf("%s: URL %q is not relative", page, u)
 				continue
 			}
-			target := filepath.Join(filepath.Dir(filepath.Join(dir, page)), filepath.FromSlash(u))
+			file, _, _ := strings.Cut(u, "?") // lab.html?lesson=ID names lab.html
+			target := filepath.Join(filepath.Dir(filepath.Join(dir, page)), filepath.FromSlash(file))
 			if _, err := os.Stat(target); err != nil {
 				t.Errorf("%s: URL %q names no file of the folder", page, u)
 			}

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"path"
 
+	"portville/sim/lab"
 	"portville/sim/lessons"
 )
 
@@ -56,6 +57,9 @@ type viewerView struct {
 	Summary   string
 	Takeaways []string
 	Wasm      string // relative URL of portville.wasm
+	Lab       bool   // lab.html: the lab, on the town ?lesson=ID names (the page's script reads it)
+	LabURL    string // a lesson's "Try it yourself"
+	Options   []lessonCard
 }
 
 var pages = template.Must(template.New("").Parse(`
@@ -82,6 +86,7 @@ var pages = template.Must(template.New("").Parse(`
 </header>
 <main class="picker">
 <p class="picker-intro">Pick a lesson. Play it, step through it with the arrow keys, or show it on a projector (press P).</p>
+<p class="picker-lab"><a class="lab-link" href="lab.html">Open the lab</a>: build your own town and type real commands into it (curl, nc, ss, ps) to see which ports the OS hands out.</p>
 <ol class="lesson-list">
 {{- range .Lessons}}
 <li class="lesson-card" id="lesson-{{.ID}}">
@@ -104,14 +109,24 @@ var pages = template.Must(template.New("").Parse(`
 
 {{- define "viewer" -}}
 {{template "head" .Head}}
-<body class="page-viewer" data-mode="{{.Mode}}">
+<body class="page-viewer" data-mode="{{.Mode}}"{{if .Lab}} data-lab="1"{{end}}>
 {{- if eq .Mode "full"}}
 <header class="viewer-header">
 <a class="brand" href="{{.Head.Root}}index.html">Portville</a>
 <h1 class="lesson-title">{{.Title}}</h1>
+{{- if .Lab}}
+<select id="lesson-select" name="lesson" aria-label="The town the lab starts from" data-lab="1">
+<option value="">A laptop and a web server</option>
+{{- range .Options}}
+<option value="{{.ID}}">The town of: {{.Title}}</option>
+{{- end}}
+</select>
+{{- else}}
+<a class="lab-link" href="{{.LabURL}}">Try it yourself</a>
+{{- end}}
 </header>
 {{- end}}
-<main id="app" data-lesson="{{.ID}}" data-mode="{{.Mode}}" data-transport="wasm" data-wasm="{{.Wasm}}">
+<main id="app" data-lesson="{{.ID}}" data-mode="{{.Mode}}" data-transport="wasm" data-wasm="{{.Wasm}}"{{if .Lab}} data-lab="1"{{end}}>
 <section id="lesson-info">
 <p class="lesson-summary">{{.Summary}}</p>
 <ul class="lesson-takeaways">
@@ -148,12 +163,20 @@ func renderPages(all []*lessons.Lesson) (map[string][]byte, error) {
 			v := viewerView{
 				Head: head{Title: l.Title() + " · Portville", Root: "../"}, Mode: m.mode,
 				ID: l.ID, Title: l.Title(), Summary: l.Scenario.Summary, Takeaways: l.Scenario.Takeaways,
-				Wasm: "../" + path.Join(wasmDir, wasmFile),
+				Wasm: "../" + path.Join(wasmDir, wasmFile), LabURL: "../" + labFile + "?lesson=" + l.ID,
 			}
 			if out[path.Join(m.dir, l.ID+".html")], err = render("viewer", v); err != nil {
 				return nil, err
 			}
 		}
+	}
+	// The lab: one page for every town; its script reads ?lesson=ID.
+	labView := viewerView{
+		Head: head{Title: "Lab · Portville"}, Mode: modeFull, Title: "Lab", Summary: lab.DefaultTown().Summary,
+		Wasm: path.Join(wasmDir, wasmFile), Lab: true, Options: picker.Lessons,
+	}
+	if out[labFile], err = render("viewer", labView); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

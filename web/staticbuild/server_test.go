@@ -61,7 +61,7 @@ func TestPagesMatchServer(t *testing.T) {
 	if _, err := Export(context.Background(), dir, Options{Prebuilt: b}); err != nil {
 		t.Fatal(err)
 	}
-	pages := [][2]string{{"/", "index.html"}}
+	pages := [][2]string{{"/", "index.html"}, {"/lab", "lab.html"}}
 	for _, id := range lessons.IDs {
 		pages = append(pages, [2]string{"/lesson/" + id, "lesson/" + id + ".html"}, [2]string{"/embed/" + id, "embed/" + id + ".html"})
 	}
