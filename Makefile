@@ -44,3 +44,5 @@ static:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -fuzzminimizetime 100x ./sim/scenario/
 	$(GO) test -run '^$$' -fuzz FuzzWorld -fuzztime 60s -fuzzminimizetime 100x ./sim/
+	$(GO) test -run '^$$' -fuzz FuzzCommand -fuzztime 60s -fuzzminimizetime 100x ./sim/lab/
+	$(GO) test -run '^$$' -fuzz FuzzParseScript -fuzztime 30s -fuzzminimizetime 100x ./sim/lab/

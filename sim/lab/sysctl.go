@@ -33,10 +33,14 @@ func (r *run) sysctl(args []string) error {
 			r.outln("lab: the town's kernels have one setting the lab shows, the ephemeral port range: sysctl " + r.rangeKeys())
 			return nil
 		case strings.HasPrefix(a, "-"):
+			c := strings.TrimLeft(a, "-")
+			if c == "" {
+				c = "-"
+			}
 			if linux {
-				r.outln("sysctl: invalid option -- '"+strings.TrimLeft(a, "-")[:1]+"'", "Usage:", " sysctl [options] [variable[=value] ...]")
+				r.outln("sysctl: invalid option -- '"+c[:1]+"'", "Usage:", " sysctl [options] [variable[=value] ...]")
 			} else {
-				r.outln("sysctl: illegal option -- "+strings.TrimLeft(a, "-")[:1], "usage: sysctl [-bdehiNnoqTtWx] [ -B <bufsize> ] [-f filename] name[=value] ...")
+				r.outln("sysctl: illegal option -- "+c[:1], "usage: sysctl [-bdehiNnoqTtWx] [ -B <bufsize> ] [-f filename] name[=value] ...")
 			}
 			r.status(1)
 			return nil
