@@ -270,11 +270,18 @@ func (sess *session) snapshotJSON(seq uint64) (json.RawMessage, error) {
 	if sess.snap.data != nil && sess.snap.tlID == sess.tlID && sess.snap.seq == seq {
 		return sess.snap.data, nil
 	}
-	snap, err := sess.tl.Snapshot(seq)
-	if err != nil {
-		return nil, fmt.Errorf("session %s: %w", sess.id, err)
+	var data json.RawMessage
+	if sess.lab != nil && seq == sess.tl.Total() && seq == sess.lab.Events() {
+		// A lab's own world is its timeline's end: no re-run of (at
+		// most) 500 commands.
+		data = mustJSON(sess.lab.Snapshot())
+	} else {
+		snap, err := sess.tl.Snapshot(seq)
+		if err != nil {
+			return nil, fmt.Errorf("session %s: %w", sess.id, err)
+		}
+		data = mustJSON(snap)
 	}
-	data := mustJSON(snap)
 	sess.snap.tlID, sess.snap.seq, sess.snap.data = sess.tlID, seq, data
 	return data, nil
 }

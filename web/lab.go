@@ -172,6 +172,14 @@ func (sess *session) onLabCommand(v *viewer, cmd *Command, now time.Time) {
 func (sess *session) labInput(v *viewer, in lab.Input, now time.Time) {
 	l := sess.lab
 	before := sess.tl.Total()
+	if sess.cursor != before {
+		// The viewers will jump to the end as it is now: the lab's world
+		// is that end until the command runs.
+		if _, err := sess.snapshotJSON(before); err != nil {
+			sess.reply(v, err)
+			return
+		}
+	}
 	e, events, err := l.Do(in)
 	if err != nil {
 		sess.reply(v, labError(err))

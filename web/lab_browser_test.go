@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/device"
 	"github.com/chromedp/chromedp/kb"
 
 	"portville/sim"
@@ -58,6 +59,8 @@ func typeInto(t *testing.T, tab *browsertest.Tab, host, line string) {
 func settled(t *testing.T, tab *browsertest.Tab) {
 	t.Helper()
 	browsertest.Wait(tab, `window.portville.seq() === window.portville.playback().total && !window.portville.playback().playing`, 30*time.Second)
+	// The terminals and the log draw at the next animation frame.
+	browsertest.Eval[bool](tab, `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`)
 }
 
 // TestBrowserLab types into the lab as a learner does, on the server's
@@ -106,6 +109,12 @@ func TestBrowserLab(t *testing.T) {
 		tab.Do(chromedp.Focus("#term-input"), chromedp.KeyEvent("z", chromedp.KeyModifiers(2)))
 		browsertest.Wait(tab, fmt.Sprintf(`window.portville.viewer.lab.info.entries.length === %v`, n-1), 5*time.Second)
 	}
+	// The town jumps back (a snapshot) and the terminal draws at the
+	// next frame: wait for both, then look.
+	gone := fmt.Sprintf(`!document.getElementById("term-screen").textContent.includes("%s") && !window.portville.state().hosts.find(h => h.name === "laptop").bindings.some(b => b.port === %s)`, port, port)
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end) && !browsertest.Eval[bool](tab, gone); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	settled(t, tab)
 	if text := browsertest.Eval[string](tab, termTextJS); strings.Contains(text, port) {
 		t.Errorf("after undo the terminal still shows port %s:\n%s", port, text)
@@ -116,6 +125,8 @@ func TestBrowserLab(t *testing.T) {
 	// Again, and a shared link reopens the same lab: same terminal text.
 	typeInto(t, tab, "laptop", `curl -v http://web/`)
 	typeInto(t, tab, "web", `ss -tan`)
+	typeInto(t, tab, "laptop", `help`)
+	typeInto(t, tab, "laptop", `help`)
 	settled(t, tab)
 	// Save as scenario: the file portville run replays to the session's
 	// events.
@@ -142,9 +153,19 @@ func TestBrowserLab(t *testing.T) {
 	}
 	tab.Do(chromedp.Click(chromedp.CSS(`.term-tab[data-host="laptop"]`)))
 	want := browsertest.Eval[string](tab, termTextJS)
+	// The screen is drawn in blocks of lines; copying it gives its
+	// lines, with no blank line where one block meets the next.
+	if n := browsertest.Eval[float64](tab, `document.querySelectorAll("#term-screen .term-block").length`); n < 2 {
+		t.Errorf("the laptop's %d lines are in %v block(s), want several", strings.Count(want, "\n"), n)
+	}
+	copied := browsertest.Eval[string](tab, `(() => { const r = document.createRange(); r.selectNodeContents(document.getElementById("term-screen"));
+		const sel = getSelection(); sel.removeAllRanges(); sel.addRange(r); const s = sel.toString(); sel.removeAllRanges(); return s; })()`)
+	if strings.TrimRight(copied, "\n") != strings.TrimRight(want, "\n") {
+		t.Errorf("copying the terminal gives\n%q\nwant\n%q", copied, want)
+	}
 	other := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
 	openLab(t, other, link)
-	browsertest.Wait(other, `window.portville.viewer.lab.info.entries.length === 3`, 10*time.Second)
+	browsertest.Wait(other, `window.portville.viewer.lab.info.entries.length === 5`, 10*time.Second)
 	settled(t, other)
 	if got := browsertest.Eval[string](other, termTextJS); got != want {
 		t.Errorf("the shared lab's laptop terminal differs:\n%s\nwant:\n%s", got, want)
@@ -184,5 +205,53 @@ func TestBrowserLabClass(t *testing.T) {
 		if errs := tb.ConsoleErrors(); len(errs) > 0 {
 			t.Errorf("console errors: %v", errs)
 		}
+	}
+}
+
+// TestBrowserLabSizes opens the lab as a class sees it: on the projector
+// (1280x720, large type) the terminal stays beside the town; on a phone
+// (390x844, device emulation) it sits under the town with room for some
+// lines, its prompt on screen, and the tools on one line each. Before
+// the first command the captions say what to do, not how the town was
+// set up.
+func TestBrowserLabSizes(t *testing.T) {
+	base := browserServer(t, fastHold)
+	proj := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
+	openLab(t, proj, base+"/lab?theme=projector")
+	if got := browsertest.Eval[string](proj, `document.querySelector(".captions").textContent`); !strings.Contains(got, "Your town is ready") {
+		t.Errorf("an empty lab's captions say %q, want what to do first", got)
+	}
+	typeInto(t, proj, "web", "nginx")
+	typeInto(t, proj, "laptop", `curl -v http://web/`)
+	typeInto(t, proj, "web", `ss -tanp`)
+	settled(t, proj)
+	shot(t, proj, "lab-projector")
+	// The terminal is beside the town, in type the back row reads, and
+	// ss's long lines wrap rather than run off the edge.
+	geo := browsertest.Eval[map[string]float64](proj, `(() => {
+		const s = document.getElementById("term-screen"), town = document.getElementById("stage").getBoundingClientRect(), r = s.getBoundingClientRect();
+		return { font: parseFloat(getComputedStyle(s).fontSize), left: r.left, townRight: town.right, overflow: s.scrollWidth - s.clientWidth };
+	})()`)
+	if geo["font"] < 16 || geo["left"] < geo["townRight"]-1 || geo["overflow"] > 0 {
+		t.Errorf("projector: terminal font %vpx (want >= 16), left %v (town ends at %v), %v px cut off at the right", geo["font"], geo["left"], geo["townRight"], geo["overflow"])
+	}
+
+	phone := browsertest.New(t, browsertest.Options{Width: 390, Height: 844})
+	phone.Do(chromedp.Emulate(device.IPhone12))
+	openLab(t, phone, base+"/lab")
+	typeInto(t, phone, "web", "nginx")
+	typeInto(t, phone, "laptop", `curl -s -o /dev/null -w '%{local_port}\n' http://web/`)
+	settled(t, phone)
+	shot(t, phone, "lab-phone")
+	geo = browsertest.Eval[map[string]float64](phone, `(() => {
+		const s = document.getElementById("term-screen"), line = parseFloat(getComputedStyle(s).lineHeight);
+		const input = document.getElementById("term-input").getBoundingClientRect(), town = document.getElementById("stage").getBoundingClientRect();
+		const btn = document.querySelector(".lab-undo").getBoundingClientRect().height;
+		return { lines: s.clientHeight / line, inputBottom: input.bottom, vh: innerHeight, townBottom: town.bottom, top: s.getBoundingClientRect().top,
+			actions: document.querySelector(".lab-actions").getBoundingClientRect().height / btn, townHeight: town.height };
+	})()`)
+	if geo["lines"] < 5 || geo["inputBottom"] > geo["vh"] || geo["top"] < geo["townBottom"] || geo["actions"] > 1.5 || geo["townHeight"] < 150 {
+		t.Errorf("phone: the terminal shows %.1f lines (want >= 5), prompt bottom %v of %v, top %v under the town's bottom %v (town %v px high, want >= 150), tools %.1f buttons high (want one line)",
+			geo["lines"], geo["inputBottom"], geo["vh"], geo["top"], geo["townBottom"], geo["townHeight"], geo["actions"])
 	}
 }

@@ -108,10 +108,12 @@ type Lab struct {
 type sink struct {
 	pending []sim.Event
 	started map[cmdKey]sim.Time
+	last    sim.Time // when the latest event happened
 }
 
 func (k *sink) observe(e *sim.Event) {
 	k.pending = append(k.pending, *e)
+	k.last = e.T
 	if e.Kind == sim.KindProcessStart {
 		k.started[cmdKey{e.Host, e.PID}] = e.T
 	}
@@ -229,6 +231,16 @@ func (l *Lab) OS() string {
 // Events returns how many events the lab has caused, the town's setup
 // included.
 func (l *Lab) Events() uint64 { return l.live.World().Seq() }
+
+// Snapshot returns the town as the lab's last event left it: what
+// timeline.SnapshotAt gives for Events() by running the scenario again,
+// without running it again. Its time is the last event's, as a re-run's
+// is, though sleep may have moved the lab's clock on since.
+func (l *Lab) Snapshot() sim.Snapshot {
+	snap := l.live.World().Snapshot()
+	snap.T = l.sink.last
+	return snap
+}
 
 // StartSeq is the last event of the base town's setup.
 func (l *Lab) StartSeq() uint64 { return l.live.StartSeq() }

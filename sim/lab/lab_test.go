@@ -2,6 +2,7 @@ package lab_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"portville/sim/lab"
 	"portville/sim/lessons"
 	"portville/sim/scenario"
+	"portville/sim/timeline"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata/")
@@ -364,5 +366,40 @@ func TestDeterministic(t *testing.T) {
 	}
 	if bytes.Equal(a, c) {
 		t.Error("seeds 3 and 4 gave the same events")
+	}
+}
+
+// TestSnapshot: the lab's own world, after every entry of the golden
+// scripts, is the world a re-run of its scenario gives at its last event
+// (what a viewer that reconnects is sent).
+func TestSnapshot(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"tour", "exhaustion", "town"} {
+		src, err := os.ReadFile(filepath.Join("testdata", name+".lab"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs, err := lab.ParseScript(string(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := lab.New(lab.DefaultTown(), "", lab.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, in := range inputs {
+			if _, _, err := l.Do(in); err != nil {
+				t.Fatalf("%s entry %d: %v", name, i+1, err)
+			}
+			got, _ := json.Marshal(l.Snapshot())
+			snap, err := timeline.SnapshotAt(l.Scenario(), scenario.Options{}, l.Events())
+			if err != nil {
+				t.Fatalf("%s entry %d: %v", name, i+1, err)
+			}
+			want, _ := json.Marshal(snap)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%s entry %d (%s$ %s): the lab's world differs from a re-run at event %d:\n lab   %.300s\n rerun %.300s", name, i+1, in.Host, in.Line, l.Events(), got, want)
+			}
+		}
 	}
 }

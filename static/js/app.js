@@ -415,6 +415,11 @@ export class Viewer {
     this.scene.setCapacity(lesson.capacity);
     this.scene.show(this.state, { jump: true });
     const known = this.learn(recent);
+    if (this.isLab) {
+      // The buildings and their programs are there before the first
+      // command: the captions start with what the learner does.
+      this.captions.setIdle("Your town is ready. Type a command into a building's terminal (help lists them) and watch it play out here.", lesson.start);
+    }
     this.captions.reset();
     this.captions.restore(known);
     this.log.set(known);

@@ -19,7 +19,20 @@ export class Captions {
     this.checkpoint = null; // {e, picked, answer}
     this.stats = null; // a presenter's class answers: {followers, answers}
     this.mine = {}; // a follower's answers by checkpoint number
+    this.idleText = "Press play (Space) or step (→) to begin.";
+    this.after = 0; // events up to this one are the town's setup, not told
     this.root.setAttribute("aria-live", "polite");
+  }
+
+  /**
+   * setIdle sets what the captions say before anything has happened, and
+   * the last event of the town's setup (a lab: its buildings and their
+   * programs are there before the first command, not news).
+   */
+  setIdle(text, after) {
+    this.idleText = text;
+    this.after = after || 0;
+    this.draw();
   }
 
   setMode(m) {
@@ -54,6 +67,7 @@ export class Captions {
 
   /** show takes the newest event; with draw false the caller draws later. */
   show(e, draw = true) {
+    if (e.seq <= this.after) return;
     if (e.kind === "note") this.note = e;
     else if (e.kind === "checkpoint") {
       this.checkpoint = { e, picked: null, answer: null };
@@ -73,6 +87,7 @@ export class Captions {
     this.event = null;
     this.checkpoint = null;
     for (const e of events) {
+      if (e.seq <= this.after) continue;
       if (e.kind === "note") this.note = e;
       else if (e.kind === "checkpoint") this.checkpoint = { e, picked: null, answer: null };
       else if (e.kind === "checkpoint.answer") {
@@ -107,7 +122,7 @@ export class Captions {
         h("span", { class: "cap-kind", text: `#${this.event.seq} ${this.event.kind}` }),
         this.lines(this.event, "cap-detail")));
     }
-    if (!parts.length) parts.push(h("p", { class: "cap-main", text: "Press play (Space) or step (→) to begin." }));
+    if (!parts.length) parts.push(h("p", { class: "cap-main", text: this.idleText }));
     this.root.replaceChildren(...parts);
   }
 

@@ -39,8 +39,18 @@ export class Log {
     this.redraw();
   }
 
-  /** set replaces the events (after a jump). */
+  /**
+   * set replaces the events (after a jump). A jump forward keeps what
+   * is there and adds what follows: a lab's town jumps to its end on every
+   * command typed while it plays, and redrawing a long log each time
+   * would hold up the command's first event.
+   */
   set(events) {
+    const n = this.events.length;
+    if (n && events.length >= n && events[n - 1] === this.events[n - 1] && events[0] === this.events[0]) {
+      this.add(events.slice(n));
+      return;
+    }
     this.events = events.slice();
     this.refreshFilters();
     this.redraw();
@@ -79,16 +89,27 @@ export class Log {
     h("span", { class: "log-text", text: e.text }));
   }
 
+  /**
+   * current marks event seq's entry and scrolls it into view at the next
+   * frame: measuring where it is makes the browser lay the page out, and
+   * doing that once per frame, after every change of the frame, costs one
+   * layout instead of one per message.
+   */
   current(seq) {
-    for (const n of this.list.querySelectorAll(".current")) n.classList.remove("current");
-    const li = this.list.querySelector(`li[data-seq="${seq}"]`);
-    if (li) {
+    this.currentSeq = seq;
+    if (this.currentQueued) return;
+    this.currentQueued = true;
+    requestAnimationFrame(() => {
+      this.currentQueued = false;
+      for (const n of this.list.querySelectorAll(".current")) n.classList.remove("current");
+      const li = this.list.querySelector(`li[data-seq="${this.currentSeq}"]`);
+      if (!li) return;
       li.classList.add("current");
       const box = this.list;
       if (li.offsetTop < box.scrollTop || li.offsetTop > box.scrollTop + box.clientHeight - li.offsetHeight) {
         box.scrollTop = li.offsetTop - box.clientHeight + li.offsetHeight + 8;
       }
-    }
+    });
   }
 
   redraw() {

@@ -12,8 +12,11 @@
 
 import { h } from "./dom.js";
 
-/** maxShownLines bounds the lines a terminal keeps on screen. */
-const maxShownLines = 2000;
+/** maxShownLines bounds the lines a terminal keeps on screen (its scrollback). */
+const maxShownLines = 1000;
+
+/** blockLines is how many lines of the screen the browser lays out together. */
+const blockLines = 40;
 
 /** Commands the shell completes with Tab, besides the host's programs. */
 const COMMANDS = [
@@ -41,7 +44,7 @@ export class Terminal {
     this.histPos = -1;
     this.tabHint = "";
     this.tabs = h("div", { class: "term-tabs", role: "tablist", "aria-label": "Terminals" });
-    this.screen = h("pre", { class: "term-screen", id: "term-screen", tabindex: "0", "aria-live": "polite", "aria-label": "Terminal output" });
+    this.screen = h("div", { class: "term-screen", id: "term-screen", tabindex: "0", "aria-live": "polite", "aria-label": "Terminal output" });
     this.promptEl = h("span", { class: "term-prompt" });
     this.input = h("input", {
       class: "term-input", id: "term-input", type: "text", autocomplete: "off", autocapitalize: "off", spellcheck: "false",
@@ -51,6 +54,10 @@ export class Terminal {
     const line = h("label", { class: "term-line" }, this.promptEl, this.input);
     this.body = h("div", { class: "term-body", role: "tabpanel" }, this.screen, line);
     root.replaceChildren(this.tabs, this.body, this.status);
+    this.stick = true; // the screen follows new output until the reader scrolls up
+    this.screen.addEventListener("scroll", () => {
+      this.stick = this.screen.scrollHeight - this.screen.scrollTop - this.screen.clientHeight < 40;
+    });
     this.input.addEventListener("keydown", (ev) => this.key(ev));
     this.screen.addEventListener("click", () => {
       if (!getSelection().toString()) this.focus();
@@ -93,7 +100,21 @@ export class Terminal {
     this.hostList = list || [];
     if (!this.hostList.some((x) => x.name === this.current) && this.hostList.length) this.current = this.hostList[0].name;
     this.drawTabs();
-    this.draw();
+    this.later();
+  }
+
+  /**
+   * later draws at the next animation frame, once however many entries
+   * arrived: an entry's message must not hold up the events behind it
+   * (the town draws its first event in the same frame).
+   */
+  later() {
+    if (this.drawQueued) return;
+    this.drawQueued = true;
+    requestAnimationFrame(() => {
+      this.drawQueued = false;
+      this.draw();
+    });
   }
 
   /** select switches to a host's terminal. */
@@ -138,48 +159,91 @@ export class Terminal {
     }));
   }
 
-  /** text returns what a host's terminal shows at the current event. */
+  /**
+   * text returns what a host's terminal shows at the current event. An
+   * entry whose events have all been shown contributes the same text
+   * forever, so that part is kept per entry (entries never change; undo
+   * drops them whole): a lab of 500 commands costs a join, not a walk
+   * through every chunk, on each frame the town draws.
+   */
   text(host) {
-    let out = [];
+    const parts = [];
     for (const e of this.entries) {
       if (e.at > this.seq) break;
-      if (e.host === host) out.push(echoOf(e));
-      for (const c of e.out) {
-        if (c.host !== host || c.seq > this.seq) continue;
-        if (c.clear) {
-          out = [];
-          continue;
-        }
-        out.push(c.text);
-      }
+      const own = shownText(e, host, doneAt(e) <= this.seq ? Infinity : this.seq);
+      if (own.clear) parts.length = 0;
+      if (own.text) parts.push(own.text);
     }
-    let s = out.join("");
-    const lines = s.split("\n");
-    if (lines.length > maxShownLines) s = lines.slice(-maxShownLines).join("\n");
-    return s;
+    return parts.join("");
   }
 
   draw() {
     const host = this.hostList.find((x) => x.name === this.current);
     if (!host) {
-      this.screen.textContent = "";
+      this.show("");
       return;
     }
     let s = this.text(host.name);
     if (s && !s.endsWith("\n")) s += "\n";
     if (!s && !this.readOnly) s = this.welcome(host);
     if (this.tabHint) s += this.tabHint;
-    if (this.screen.textContent !== s) {
-      const bottom = this.screen.scrollHeight - this.screen.scrollTop - this.screen.clientHeight < 40;
-      this.screen.textContent = s;
-      if (bottom) this.screen.scrollTop = this.screen.scrollHeight;
-    }
+    this.show(s);
     this.promptEl.textContent = host.prompt;
     this.input.type = host.secret ? "password" : "text";
     const behind = this.entries.length && this.seq < lastAt(this.entries);
     this.status.textContent = this.readOnly ? this.readOnlyWhy
       : host.attached ? `Typing into ${host.attached}: Enter sends a line, Ctrl-C stops it${host.attached === "nc" ? ", Ctrl-D ends the input" : ""}.`
         : behind ? "The town is replaying: what you type now happens after the last command." : "";
+  }
+
+  /**
+   * show puts text on the screen, as blocks of blockLines lines: output
+   * mostly grows at its end, and only the blocks whose text changed are
+   * touched, so the browser lays out the last block again, not the whole
+   * scrollback. Blocks are cut at fixed line numbers, so dropping the
+   * oldest lines (the screen keeps about maxShownLines, as a terminal's
+   * scrollback does) drops whole blocks. The screen stays at the bottom
+   * unless the reader has scrolled up.
+   */
+  show(s) {
+    if (s === this.shown) return;
+    this.shown = s;
+    const lines = s.split("\n");
+    const ends = lines.length > 1 && lines[lines.length - 1] === "";
+    if (ends) lines.pop();
+    const first = Math.max(0, Math.ceil((lines.length - maxShownLines) / blockLines));
+    const want = [];
+    for (let b = first; b * blockLines < lines.length; b++) {
+      const last = (b + 1) * blockLines >= lines.length;
+      want.push({ n: b, text: lines.slice(b * blockLines, (b + 1) * blockLines).join("\n") + (last && !ends ? "" : "\n") });
+    }
+    const have = this.blocks || [];
+    while (have.length && (!want.length || have[0].n < want[0].n)) have.shift().el.remove();
+    while (have.length > want.length || (have.length && have[0].n !== want[0]?.n)) have.pop().el.remove();
+    want.forEach((w, i) => {
+      const b = have[i];
+      if (!b) {
+        const el = h("div", { class: "term-block", text: w.text });
+        this.screen.append(el);
+        have.push({ n: w.n, text: w.text, el });
+        return;
+      }
+      if (b.text === w.text) return;
+      const node = b.el.firstChild;
+      if (node && w.text.startsWith(b.text)) node.appendData(w.text.slice(b.text.length));
+      else b.el.textContent = w.text;
+      b.text = w.text;
+    });
+    this.blocks = have;
+    if (this.stick && !this.scrollQueued) {
+      // At the next frame, with the frame's other changes: finding the
+      // bottom makes the browser lay the page out.
+      this.scrollQueued = true;
+      requestAnimationFrame(() => {
+        this.scrollQueued = false;
+        if (this.stick) this.screen.scrollTop = this.screen.scrollHeight;
+      });
+    }
   }
 
   /**
@@ -190,7 +254,12 @@ export class Terminal {
     const others = this.hostList.map((x) => x.name).filter((n) => n !== host.name);
     const lines = [`This is ${host.name}'s terminal. Type help for the commands it takes.`];
     if (host.programs && host.programs.length) lines.push(`Start a server installed here: ${host.programs.join(", ")}.`);
-    if (others.length) lines.push(`Reach another building by name: curl -v http://${others[0]}/, nc ${others[0]} 80.`);
+    const server = this.hostList.find((x) => x.name !== host.name && x.programs && x.programs.length);
+    if (server) {
+      const p = server.programs[0], n = server.name;
+      const reach = { nginx: `curl -v http://${n}/`, devserver: `curl -v http://${n}:3000/`, vsftpd: `ftp ${n}`, postgres: `nc -v ${n} 5432` }[p];
+      lines.push(`${n} has ${server.programs.join(", ")}: start ${p} in ${n}'s terminal, then reach it from here by name${reach ? ": " + reach : "."}`);
+    } else if (others.length) lines.push(`Reach another building by name: curl -v http://${others[0]}/, nc ${others[0]} 80.`);
     lines.push("Click a building, or a tab above, to type into its terminal.");
     return lines.join("\n") + "\n";
   }
@@ -287,6 +356,43 @@ export class Terminal {
     }
     this.draw();
   }
+}
+
+/** fullCache keeps, per entry and host, the text of an entry shown whole. */
+const fullCache = new WeakMap();
+
+/**
+ * shownText returns what entry e put in host's terminal up to event seq
+ * (Infinity: all of it, kept in fullCache), and whether it cleared the
+ * terminal first (clear).
+ */
+function shownText(e, host, seq) {
+  if (seq === Infinity) {
+    let m = fullCache.get(e);
+    if (!m) fullCache.set(e, (m = new Map()));
+    let v = m.get(host);
+    if (!v) m.set(host, (v = shownText(e, host, Number.MAX_SAFE_INTEGER)));
+    return v;
+  }
+  let out = e.host === host ? echoOf(e) : "";
+  let clear = false;
+  for (const c of e.out) {
+    if (c.host !== host || c.seq > seq) continue;
+    if (c.clear) {
+      out = "";
+      clear = true;
+      continue;
+    }
+    out += c.text;
+  }
+  return { text: out, clear };
+}
+
+/** doneAt is the last event an entry waits for before all of it shows. */
+function doneAt(e) {
+  let at = e.at;
+  for (const c of e.out) if (c.seq > at) at = c.seq;
+  return at;
 }
 
 /** echoOf is an input as its terminal shows it: the prompt and the line. */

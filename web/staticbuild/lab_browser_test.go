@@ -39,6 +39,8 @@ func TestStaticLab(t *testing.T) {
 	settled := func() {
 		t.Helper()
 		p.wait(`window.portville.seq() === window.portville.playback().total && !window.portville.playback().playing`, 30*time.Second)
+		// The terminals draw at the next animation frame.
+		browsertest.Eval[bool](tab, `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`)
 	}
 	script := "web$ nginx\nlaptop$ curl -s -o /dev/null -w '%{local_port}\\n' http://web/\nlaptop$ nc web 7000\nweb$ ss -tlnp\n"
 	inputs, err := lab.ParseScript(script)
