@@ -58,7 +58,7 @@ func typeInto(t *testing.T, tab *browsertest.Tab, host, line string) {
 // settled waits until the town has played every event the lab has.
 func settled(t *testing.T, tab *browsertest.Tab) {
 	t.Helper()
-	browsertest.Wait(tab, `window.portville.seq() === window.portville.playback().total && !window.portville.playback().playing`, 30*time.Second)
+	browsertest.Wait(tab, browsertest.LabSettled, 30*time.Second)
 	// The terminals and the log draw at the next animation frame.
 	browsertest.Eval[bool](tab, `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`)
 }
@@ -170,7 +170,21 @@ func TestBrowserLab(t *testing.T) {
 	if got := browsertest.Eval[string](other, termTextJS); got != want {
 		t.Errorf("the shared lab's laptop terminal differs:\n%s\nwant:\n%s", got, want)
 	}
-	for _, tb := range []*browsertest.Tab{tab, other} {
+	// The same link on another OS profile runs the lab there: the port
+	// curl -v got (in TIME_WAIT on the laptop, which closed first) is from
+	// macOS's range, 49152-65535.
+	if !strings.Contains(link, "os=linux") {
+		t.Fatalf("share link %q does not name its OS", link)
+	}
+	mac := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
+	openLab(t, mac, strings.Replace(link, "os=linux", "os=macos", 1))
+	browsertest.Wait(mac, `window.portville.viewer.lab.info.entries.length === 5 && window.portville.viewer.meta.os === "macos"`, 10*time.Second)
+	settled(t, mac)
+	ports := browsertest.Eval[[]float64](mac, `window.portville.state().hosts.find(h => h.name === "laptop").bindings.map(b => b.port)`)
+	if len(ports) != 1 || ports[0] < 49152 {
+		t.Errorf("on macOS the laptop holds ports %v, want one from 49152-65535", ports)
+	}
+	for _, tb := range []*browsertest.Tab{tab, other, mac} {
 		if errs := tb.ConsoleErrors(); len(errs) > 0 {
 			t.Errorf("console errors: %v", errs)
 		}

@@ -38,7 +38,7 @@ func TestStaticLab(t *testing.T) {
 	}
 	settled := func() {
 		t.Helper()
-		p.wait(`window.portville.seq() === window.portville.playback().total && !window.portville.playback().playing`, 30*time.Second)
+		p.wait(browsertest.LabSettled, 30*time.Second)
 		// The terminals draw at the next animation frame.
 		browsertest.Eval[bool](tab, `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`)
 	}

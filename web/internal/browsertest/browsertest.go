@@ -220,3 +220,13 @@ func short(s string) string {
 	}
 	return s
 }
+
+// LabSettled is true in a lab page once the town has played every event
+// of the lab's last entry and stopped: the entry arrives before its events
+// and before the state that says the timeline grew, so seq === total alone
+// can still describe the timeline before it.
+const LabSettled = `(() => {
+  const es = window.portville.viewer.lab.info.entries, last = es[es.length - 1];
+  const pb = window.portville.playback();
+  return window.portville.seq() === pb.total && !pb.playing && (!last || window.portville.seq() >= last.to);
+})()`
