@@ -4,10 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"time"
 
-	"portville/sim"
 	"portville/sim/lab"
 	"portville/sim/scenario"
 	tlpkg "portville/sim/timeline"
@@ -63,20 +61,9 @@ func labHosts(l *lab.Lab) []lab.HostView { return l.HostViews() }
 // labOptions reads a lab's OS and seed from a websocket URL.
 func labOptions(q url.Values) (lab.Options, error) {
 	var opt lab.Options
-	if o := q.Get("os"); o != "" {
-		if _, err := sim.ProfileByName(o); err != nil {
-			return opt, userErrorf(CodeBadValue, "os: %v", err)
-		}
-		opt.OS = o
-	}
-	if sd := q.Get("seed"); sd != "" {
-		seed, err := strconv.ParseUint(sd, 10, 64)
-		if err != nil {
-			return opt, userErrorf(CodeBadValue, "seed: expected a whole number from 0 to 18446744073709551615")
-		}
-		opt.Seed, opt.SeedSet = seed, true
-	}
-	return opt, nil
+	var err error
+	opt.OS, opt.Seed, opt.SeedSet, err = urlOSSeed(q)
+	return opt, err
 }
 
 // labBase returns the town a lab starts from: a lesson's, or the default.

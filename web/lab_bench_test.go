@@ -5,37 +5,14 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"portville/sim/lab/labtest"
 	"portville/web/internal/browsertest"
 )
-
-// labScript is a lab of n commands of the kinds a class types: servers
-// started, pages fetched, ports printed, sockets listed, time let pass so
-// TIME_WAIT ends.
-func labScript(n int) string {
-	lines := []string{"web$ nginx", "web$ nc -lk 7000", "web$ install devserver", "web$ devserver &"}
-	cmds := []string{
-		"laptop$ curl -s -o /dev/null -w '%{local_port}\\n' http://web/",
-		"laptop$ curl -v http://web:3000/",
-		"laptop$ nc -zv web 80",
-		"laptop$ ss -tan",
-		"web$ ps -e",
-		"laptop$ echo hi | nc -N web 7000",
-	}
-	for i := 0; len(lines) < n; i++ {
-		if i%60 == 59 {
-			lines = append(lines, "laptop$ sleep 61")
-			continue
-		}
-		lines = append(lines, cmds[i%len(cmds)])
-	}
-	return strings.Join(lines, "\n") + "\n"
-}
 
 // enterToDrawJS types a line into the terminal shown and resolves with
 // the milliseconds from the Enter key to the moment the scene has drawn
@@ -79,7 +56,7 @@ func BenchmarkLabEnterToDraw(b *testing.B) {
 	tab := browsertest.New(b, browsertest.Options{Width: 1280, Height: 720, Timeout: 5 * time.Minute})
 	tab.Do(chromedp.Navigate(base + "/lab"))
 	browsertest.Wait(tab, `window.portville && window.portville.viewer.lab && window.portville.viewer.lab.info !== null`, 20*time.Second)
-	script, _ := json.Marshal(labScript(loaded))
+	script, _ := json.Marshal(labtest.ClassScript(loaded))
 	caughtUp := func(n int) string {
 		return fmt.Sprintf(`window.portville.viewer.lab.info.entries.length === %d && window.portville.seq() === window.portville.playback().total`, n)
 	}

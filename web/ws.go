@@ -179,18 +179,9 @@ func (s *Server) attach(v *viewer, q url.Values) (*session, error) {
 		return nil, userErrorf(CodeBadValue, "the websocket URL needs ?lesson=ID, ?lab=1 or ?session=ID")
 	}
 	var opt scenario.Options
-	if o := q.Get("os"); o != "" {
-		if _, err := sim.ProfileByName(o); err != nil {
-			return nil, userErrorf(CodeBadValue, "os: %v", err)
-		}
-		opt.OS = o
-	}
-	if sd := q.Get("seed"); sd != "" {
-		seed, err := strconv.ParseUint(sd, 10, 64)
-		if err != nil {
-			return nil, userErrorf(CodeBadValue, "seed: expected a whole number from 0 to 18446744073709551615")
-		}
-		opt.Seed, opt.SeedSet = seed, true
+	var err error
+	if opt.OS, opt.Seed, opt.SeedSet, err = urlOSSeed(q); err != nil {
+		return nil, err
 	}
 	l, err := s.lesson(id)
 	if err != nil {
@@ -370,4 +361,21 @@ func (s *Server) closeConn(v *viewer) {
 	}
 	t.Stop()
 	v.conn.Close()
+}
+
+// urlOSSeed reads the os and seed of a websocket URL (a lesson's or a
+// lab's).
+func urlOSSeed(q url.Values) (os string, seed uint64, seedSet bool, err error) {
+	if os = q.Get("os"); os != "" {
+		if _, err := sim.ProfileByName(os); err != nil {
+			return "", 0, false, userErrorf(CodeBadValue, "os: %v", err)
+		}
+	}
+	if sd := q.Get("seed"); sd != "" {
+		if seed, err = strconv.ParseUint(sd, 10, 64); err != nil {
+			return "", 0, false, userErrorf(CodeBadValue, "seed: expected a whole number from 0 to 18446744073709551615")
+		}
+		seedSet = true
+	}
+	return os, seed, seedSet, nil
 }

@@ -64,12 +64,17 @@ func (a *api) labDecode(req []byte) (labReq, *apiError) {
 	return r, nil
 }
 
-func (a *api) labOf(r labReq) (*lab.Lab, *apiError) {
+// labFor reads a request about an open lab, and finds the lab.
+func (a *api) labFor(req []byte) (labReq, *lab.Lab, *apiError) {
+	r, e := a.labDecode(req)
+	if e != nil {
+		return r, nil, e
+	}
 	l := a.labs[r.Handle]
 	if l == nil {
-		return nil, &apiError{Code: codeInternal, Message: "The page asked for a lab the simulator does not have.", Detail: strconv.Itoa(r.Handle)}
+		return r, nil, &apiError{Code: codeInternal, Message: "The page asked for a lab the simulator does not have.", Detail: strconv.Itoa(r.Handle)}
 	}
-	return l, nil
+	return r, l, nil
 }
 
 // labOpen starts a lab on a town, with its OS and seed, and runs a
@@ -143,11 +148,7 @@ func (a *api) labOpen(req []byte) []byte {
 
 // labInput types one input into a lab.
 func (a *api) labInput(req []byte) []byte {
-	r, e := a.labDecode(req)
-	if e != nil {
-		return errorJSON(e)
-	}
-	l, e := a.labOf(r)
+	r, l, e := a.labFor(req)
 	if e != nil {
 		return errorJSON(e)
 	}
@@ -161,11 +162,7 @@ func (a *api) labInput(req []byte) []byte {
 
 // labUndo takes back a lab's last entry.
 func (a *api) labUndo(req []byte) []byte {
-	r, e := a.labDecode(req)
-	if e != nil {
-		return errorJSON(e)
-	}
-	l, e := a.labOf(r)
+	_, l, e := a.labFor(req)
 	if e != nil {
 		return errorJSON(e)
 	}
@@ -181,11 +178,7 @@ func (a *api) labUndo(req []byte) []byte {
 
 // labExport returns a lab as a scenario file and as a script.
 func (a *api) labExport(req []byte) []byte {
-	r, e := a.labDecode(req)
-	if e != nil {
-		return errorJSON(e)
-	}
-	l, e := a.labOf(r)
+	_, l, e := a.labFor(req)
 	if e != nil {
 		return errorJSON(e)
 	}
@@ -195,16 +188,17 @@ func (a *api) labExport(req []byte) []byte {
 	}{string(l.Export()), l.Script()})
 }
 
-// labSnapshot returns the world of a lab after event seq, by running the
-// scenario the lab has written (the same as its events up to there).
+// labSnapshot returns the world of a lab after event seq: the lab's own
+// at its end, else by running the scenario the lab has written (the same
+// as its events up to there).
 func (a *api) labSnapshot(req []byte) []byte {
-	r, e := a.labDecode(req)
+	r, l, e := a.labFor(req)
 	if e != nil {
 		return errorJSON(e)
 	}
-	l, e := a.labOf(r)
-	if e != nil {
-		return errorJSON(e)
+	if r.Seq == l.Events() {
+		// The lab's end is its own world: no re-run of every command.
+		return mustJSON(l.Snapshot())
 	}
 	snap, err := timeline.SnapshotAt(l.Scenario(), scenario.Options{}, r.Seq)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"portville/sim"
@@ -44,18 +43,9 @@ func labCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		return usagef("--format %q: expected text or jsonl", *format)
 	}
 	opt := lab.Options{}
-	if *seedStr != "" {
-		n, err := strconv.ParseUint(*seedStr, 10, 64)
-		if err != nil {
-			return usagef("--seed %q: expected a whole number from 0 to 18446744073709551615", *seedStr)
-		}
-		opt.Seed, opt.SeedSet = n, true
-	}
-	if *osName != "" {
-		if _, err := sim.ProfileByName(*osName); err != nil {
-			return usagef("--os: %v", err)
-		}
-		opt.OS = *osName
+	var err error
+	if opt.OS, opt.Seed, opt.SeedSet, err = osSeed(*osName, *seedStr); err != nil {
+		return err
 	}
 	base, baseID := lab.DefaultTown(), ""
 	if *lesson != "" || *file != "" {

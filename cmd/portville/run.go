@@ -167,18 +167,9 @@ func runLesson(args []string, stdout, stderr io.Writer) error {
 		return usagef("--format %q: expected text or jsonl", *format)
 	}
 	opt := scenario.Options{}
-	if *seedStr != "" {
-		n, err := strconv.ParseUint(*seedStr, 10, 64)
-		if err != nil {
-			return usagef("--seed %q: expected a whole number from 0 to 18446744073709551615", *seedStr)
-		}
-		opt.Seed, opt.SeedSet = n, true
-	}
-	if *osName != "" {
-		if _, err := sim.ProfileByName(*osName); err != nil {
-			return usagef("--os: %v", err)
-		}
-		opt.OS = *osName
+	var err error
+	if opt.OS, opt.Seed, opt.SeedSet, err = osSeed(*osName, *seedStr); err != nil {
+		return err
 	}
 	sc, err := loadScenario(*lesson, *file)
 	if err != nil {
@@ -242,4 +233,20 @@ func check(args []string, stdout, stderr io.Writer) error {
 		return usagef("%d of %d file(s) have problems", failed, fs.NArg())
 	}
 	return nil
+}
+
+// osSeed checks the --os and --seed flags of run and lab.
+func osSeed(osName, seedStr string) (os string, seed uint64, seedSet bool, err error) {
+	if seedStr != "" {
+		if seed, err = strconv.ParseUint(seedStr, 10, 64); err != nil {
+			return "", 0, false, usagef("--seed %q: expected a whole number from 0 to 18446744073709551615", seedStr)
+		}
+		seedSet = true
+	}
+	if osName != "" {
+		if _, err := sim.ProfileByName(osName); err != nil {
+			return "", 0, false, usagef("--os: %v", err)
+		}
+	}
+	return osName, seed, seedSet, nil
 }

@@ -1,40 +1,18 @@
 package lab_test
 
 import (
-	"strings"
 	"testing"
 	"time"
 
 	"portville/sim/lab"
+	"portville/sim/lab/labtest"
 )
-
-// benchScript is a lab of n inputs of the kinds a class types (the web
-// package's BenchmarkLabEnterToDraw types the same mix).
-func benchScript(n int) string {
-	lines := []string{"web$ nginx", "web$ nc -lk 7000", "web$ install devserver", "web$ devserver &"}
-	cmds := []string{
-		"laptop$ curl -s -o /dev/null -w '%{local_port}\\n' http://web/",
-		"laptop$ curl -v http://web:3000/",
-		"laptop$ nc -zv web 80",
-		"laptop$ ss -tan",
-		"web$ ps -e",
-		"laptop$ echo hi | nc -N web 7000",
-	}
-	for i := 0; len(lines) < n; i++ {
-		if i%60 == 59 {
-			lines = append(lines, "laptop$ sleep 61")
-			continue
-		}
-		lines = append(lines, cmds[i%len(cmds)])
-	}
-	return strings.Join(lines, "\n") + "\n"
-}
 
 // BenchmarkReplay500 types a lab of 500 inputs from its script: what a
 // share link, a load or portville lab costs, and what an undo repeats
 // (it rebuilds the lab from its inputs).
 func BenchmarkReplay500(b *testing.B) {
-	in, err := lab.ParseScript(benchScript(500))
+	in, err := lab.ParseScript(labtest.ClassScript(500))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -55,7 +33,7 @@ func BenchmarkReplay500(b *testing.B) {
 // An iteration replays the 490 first (ns/op is mostly that); do-µs is
 // the mean of the ten inputs alone.
 func BenchmarkDoAt490(b *testing.B) {
-	in, err := lab.ParseScript(benchScript(490))
+	in, err := lab.ParseScript(labtest.ClassScript(490))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -304,18 +304,9 @@ func unescape(s string) string {
 			continue
 		}
 		i++
-		switch s[i] {
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case 'r':
-			b.WriteByte('\r')
-		case '\\':
-			b.WriteByte('\\')
-		case 'a':
-			b.WriteByte('\a')
-		default:
+		if e, ok := escaped(s[i]); ok {
+			b.WriteByte(e)
+		} else {
 			b.WriteByte('\\')
 			b.WriteByte(s[i])
 		}
@@ -323,18 +314,40 @@ func unescape(s string) string {
 	return b.String()
 }
 
+// escaped is the byte a backslash escape stands for: \n, \t, \r, \\, \a.
+func escaped(c byte) (byte, bool) {
+	switch c {
+	case 'n':
+		return '\n', true
+	case 't':
+		return '\t', true
+	case 'r':
+		return '\r', true
+	case '\\':
+		return '\\', true
+	case 'a':
+		return '\a', true
+	}
+	return 0, false
+}
+
 // jobs lists the terminal's background jobs, as bash's jobs does.
 func (r *run) jobs(t *terminal) {
 	for i, j := range t.jobs {
-		mark := " "
-		switch i {
-		case len(t.jobs) - 1:
-			mark = "+"
-		case len(t.jobs) - 2:
-			mark = "-"
-		}
-		r.outln(fmt.Sprintf("[%d]%s  %-24s%s &", j.n, mark, "Running", j.cmd))
+		r.outln(fmt.Sprintf("[%d]%s  %-24s%s &", j.n, jobMark(i, len(t.jobs)), "Running", j.cmd))
 	}
+}
+
+// jobMark is bash's mark for the ith of n jobs: + the current job, - the
+// previous one.
+func jobMark(i, n int) string {
+	switch i {
+	case n - 1:
+		return "+"
+	case n - 2:
+		return "-"
+	}
+	return " "
 }
 
 // history lists the lines typed at this terminal's prompt, numbered.

@@ -498,17 +498,11 @@ func (c *curlJob) writeOut(r *run, code int, msg string) string {
 	for i := 0; i < len(f); i++ {
 		switch {
 		case f[i] == '\\' && i+1 < len(f):
+			// curl knows \n, \t, \r and \\; others stay as typed.
 			i++
-			switch f[i] {
-			case 'n':
-				b.WriteByte('\n')
-			case 't':
-				b.WriteByte('\t')
-			case 'r':
-				b.WriteByte('\r')
-			case '\\':
-				b.WriteByte('\\')
-			default:
+			if e, ok := escaped(f[i]); ok && f[i] != 'a' {
+				b.WriteByte(e)
+			} else {
 				b.WriteByte('\\')
 				b.WriteByte(f[i])
 			}

@@ -151,14 +151,7 @@ func (r *run) notices() {
 					break
 				}
 			}
-			mark := " "
-			switch i {
-			case len(t.jobs) - 1:
-				mark = "+"
-			case len(t.jobs) - 2:
-				mark = "-"
-			}
-			r.printAt(host, fmt.Sprintf("[%d]%s  %-24s%s\n", j.n, mark, state, j.cmd), seq)
+			r.printAt(host, fmt.Sprintf("[%d]%s  %-24s%s\n", j.n, jobMark(i, len(t.jobs)), state, j.cmd), seq)
 		}
 		// A job list with only finished jobs starts again at [1].
 		live := t.jobs[:0]
