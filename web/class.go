@@ -58,6 +58,7 @@ const (
 // made on first request.
 type classEntry struct {
 	code     string
+	base     string // the server's absolute URL, without a final slash
 	url      string // the absolute join URL
 	loopback bool   // url names this machine's loopback address
 	sess     *session
@@ -86,6 +87,9 @@ type class struct {
 	// checks describes the checkpoints of the current timeline, by
 	// number.
 	checks map[uint64]checkpointInfo
+	// remoteQR is the QR code of the remote's URL (token included), as
+	// a data: URL for presenters only; made when first asked for.
+	remoteQR string
 	// active is when a presenter last sent something or joined; the
 	// class ends cfg.ClassIdle after it.
 	active     time.Time
@@ -200,7 +204,11 @@ func newToken() string {
 }
 
 func joinPath(code string) string { return "/join/" + code }
-func qrPath(code string) string   { return "/class/" + code + "/qr.svg" }
+
+// remotePath is the teacher's remote for a class: the presenter token
+// goes in the fragment, which browsers never send to a server.
+func remotePath(code string) string { return "/remote/" + code }
+func qrPath(code string) string     { return "/class/" + code + "/qr.svg" }
 
 // requestOrigin returns scheme://host of the URL the browser asked for,
 // or "" when the Host header is not a plain host name or address.
@@ -262,7 +270,7 @@ func (s *Server) registerClass(sess *session, origin string) (*classEntry, error
 		if _, taken := s.classes[code]; taken {
 			continue
 		}
-		e := &classEntry{code: code, url: base + joinPath(code), loopback: isLoopbackOrigin(base), sess: sess}
+		e := &classEntry{code: code, base: base, url: base + joinPath(code), loopback: isLoopbackOrigin(base), sess: sess}
 		s.classes[code] = e
 		return e, nil
 	}
@@ -305,7 +313,8 @@ func (s *Server) findClass(remote, code string) (*classEntry, error) {
 }
 
 // attachFollower joins v to the class its URL names:
-// ?class=CODE[&follower=FID&after=N&timeline=T].
+// ?class=CODE[&follower=FID&after=N&timeline=T], or as a presenter with
+// ?class=CODE&token=T[&after=N&timeline=T].
 func (s *Server) attachFollower(v *viewer, q url.Values) (*session, error) {
 	code, ok := normalizeCode(q.Get("class"))
 	if !ok {
@@ -314,6 +323,22 @@ func (s *Server) attachFollower(v *viewer, q url.Values) (*session, error) {
 	e, err := s.findClass(v.remote, code)
 	if err != nil {
 		return nil, err
+	}
+	if q.Has("token") {
+		// A presenter that knows the class by its code: the teacher's
+		// remote (/remote/CODE#TOKEN). The token decides, as for
+		// ?session=SID&token=T.
+		j := joinReq{v: v, token: q.Get("token")}
+		if err := parseResume(q, &j); err != nil {
+			return nil, err
+		}
+		if err := e.sess.addViewer(j); err != nil {
+			if errors.Is(err, errSessionGone) {
+				err = fmt.Errorf("class %s: %w", code, errUnknownClass)
+			}
+			return nil, err
+		}
+		return e.sess, nil
 	}
 	j := joinReq{v: v, code: code, follower: q.Get("follower")}
 	if err := parseResume(q, &j); err != nil {
@@ -444,6 +469,15 @@ func (sess *session) classInfo(v *viewer, typ string) *ClassInfo {
 	case RolePresenter:
 		info.Token = c.token
 		info.ClassCounts = c.counts()
+		info.Remote = e.base + remotePath(e.code) + "#" + c.token
+		if c.remoteQR == "" {
+			if svg, err := qrSVG(info.Remote); err == nil {
+				c.remoteQR = "data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg)
+			} else {
+				sess.srv.log.Error("remote qr", "session", sess.id, "err", err)
+			}
+		}
+		info.RemoteQR = c.remoteQR
 	case RoleFollower:
 		info.Follower = v.follower
 		if f := c.followers[v.follower]; f != nil {

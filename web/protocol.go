@@ -161,6 +161,10 @@ type ClassInfo struct {
 	Loopback bool   `json:"loopback,omitempty"` // URL names this machine's loopback address
 	Mode     string `json:"mode"`
 	Token    string `json:"token,omitempty"`
+	// Remote is the teacher's remote, /remote/CODE#TOKEN, and RemoteQR
+	// its QR code as a data: URL: for presenters only.
+	Remote   string `json:"remote,omitempty"`
+	RemoteQR string `json:"remote_qr,omitempty"`
 	*ClassCounts
 	Follower string            `json:"follower,omitempty"`
 	Mine     map[uint64]string `json:"mine,omitempty"` // checkpoint number -> choice id

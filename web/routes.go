@@ -30,6 +30,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/join", s.handleJoin)                    // the form for a class code; ?code=CODE redirects to the class
 		r.Get("/join/{code}", s.handleFollower)         // a class's follower view (the lesson view, data-mode follower)
 		r.Get("/class/{code}/qr.svg", s.handleClassQR)  // the QR code of a class's join URL, an SVG image
+		r.Get("/remote/{code}", s.handleRemote)         // the teacher's phone as a remote; the presenter token comes in the fragment
 		r.Get("/api/lessons", s.handleAPILessons)       // the lessons as JSON: id, title, summary, takeaways, url
 		r.Get("/healthz", s.handleHealth)               // "ok" while the server runs
 		r.Get("/static/{version}/*", s.serveAsset)      // the front end, cached forever under a content hash

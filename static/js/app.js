@@ -191,9 +191,10 @@ export class Viewer {
     } else {
       side = h("aside", { id: "sidebar", class: "sidebar" }, info, this.inspectorEl, h("h2", { class: "side-title", text: "Event log" }), this.logEl);
     }
+    // The class bar is a row of its own above the town, never over it;
+    // outside a class, "Start a class" waits in the page's header.
     this.classBar = h("div", { id: "class-bar", class: "class-bar", hidden: true, role: "status" });
-    this.stage.prepend(this.classBar);
-    const main = h("div", { class: "viewer-main" }, this.stage, this.captionsEl, this.toolbar);
+    const main = h("div", { class: "viewer-main" }, this.classBar, this.stage, this.captionsEl, this.toolbar);
     app.replaceChildren(main, side);
     if (info && !this.isLab) info.hidden = false;
 
@@ -258,7 +259,7 @@ export class Viewer {
     };
     this.controls = new Controls(this.toolbar, cb, { level, lessons, lesson: this.params.lesson });
     keyboard(document, this.controls, cb);
-    this.classroom = new Classroom(this, this.classBar);
+    this.classroom = new Classroom(this, this.classBar, document.querySelector(".viewer-header"));
     this.classroom.draw();
     this.lab = this.isLab ? new LabView(this, this.labEl) : null;
     this.setTheme(this.params.theme || store.get("theme") || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"), false);

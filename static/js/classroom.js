@@ -31,16 +31,28 @@ export function groupCode(code) {
 }
 
 export class Classroom {
-  /** viewer is the Viewer; bar is where the class bar goes (in the stage). */
-  constructor(viewer, bar) {
+  /**
+   * viewer is the Viewer; bar is the class bar (a row above the town);
+   * header, when the page has one, holds "Start a class".
+   */
+  constructor(viewer, bar, header) {
     this.viewer = viewer;
     this.bar = bar;
+    this.startBtn = null;
+    // A class needs the server: not offline, not in the static build.
+    if (header && viewer.mode === "full" && !viewer.offline && viewer.app.dataset.transport !== "wasm") {
+      this.startBtn = h("button", { class: "class-start", type: "button", text: "Start a class", title: "Let students follow on their devices", onclick: () => this.start() });
+      const sel = header.querySelector("#lesson-select");
+      if (sel) sel.before(this.startBtn);
+      else header.append(this.startBtn);
+    }
     this.info = null; // the class message: role, code, url, qr, mode, ...
     this.stats = { followers: 0, answers: {} };
     this.mine = {}; // a follower's answers by checkpoint number
     this.private = null; // a follower's private copy: {transport}
     this.screen = h("section", { class: "join-screen", hidden: true, "aria-label": "Join the class" });
-    viewer.stage.appendChild(this.screen);
+    this.remotePanel = h("section", { class: "remote-panel", hidden: true, "aria-label": "Control from your phone" });
+    viewer.stage.append(this.screen, this.remotePanel);
   }
 
   get role() {
@@ -140,6 +152,8 @@ export class Classroom {
     this.info = null;
     delete document.body.dataset.classRole;
     this.showScreen(false);
+    this.remotePanel.hidden = true;
+    this.remotePanel.replaceChildren();
     this.viewer.captions.setStats(null);
     this.viewer.classChanged();
     this.draw();
@@ -204,6 +218,10 @@ export class Classroom {
       this.screen.hidden = true;
       return;
     }
+    // The join screen is for the class to see: the remote's code never
+    // shows with it.
+    this.remotePanel.hidden = true;
+    this.remotePanel.replaceChildren();
     const c = this.info;
     this.screen.replaceChildren(...[
       h("button", { class: "join-close", type: "button", text: "×", "aria-label": "Hide the join screen", onclick: () => this.showScreen(false) }),
@@ -221,16 +239,38 @@ export class Classroom {
     this.screen.hidden = false;
   }
 
+  /**
+   * showRemote shows or hides the remote's QR code, on the presenter's
+   * screen only: whoever scans it controls the class, so it is a panel the
+   * teacher opens, not part of the join screen the class sees.
+   */
+  showRemote(show) {
+    const c = this.info;
+    if (!show || !c || this.role !== "presenter" || !c.remote) {
+      this.remotePanel.hidden = true;
+      this.remotePanel.replaceChildren();
+      this.draw();
+      return;
+    }
+    this.showScreen(false);
+    this.remotePanel.replaceChildren(
+      h("button", { class: "remote-close", type: "button", text: "×", "aria-label": "Hide", onclick: () => this.showRemote(false) }),
+      h("h2", { text: "Control the class from your phone" }),
+      h("p", { text: "Scan this with your phone's camera: it opens a remote with back, play and step, the caption, and the class's answers." }),
+      c.remote_qr ? h("img", { class: "remote-qr", src: c.remote_qr, alt: "QR code of the remote's link", width: 240, height: 240 }) : null,
+      h("p", { class: "remote-warn", text: "Whoever opens this link controls the class. Show it only on your own screen, not on the projector." }),
+      h("input", { class: "remote-link", readonly: true, value: c.remote, "aria-label": "The remote's link", onfocus: (ev) => ev.target.select() }));
+    this.remotePanel.hidden = false;
+    this.draw();
+  }
+
   /** draw updates the class bar. */
   draw() {
-    this.bar.hidden = !this.info && this.role !== "";
     const parts = [];
+    if (this.startBtn) this.startBtn.hidden = !!this.info;
     if (!this.info) {
-      if (this.viewer.mode === "full" && !this.viewer.offline) {
-        parts.push(h("button", { class: "class-start", type: "button", text: "Start a class", title: "Let students follow on their devices", onclick: () => this.start() }));
-      }
-      this.bar.hidden = parts.length === 0;
-      this.bar.replaceChildren(...parts);
+      this.bar.hidden = true;
+      this.bar.replaceChildren();
       return;
     }
     const c = this.info;
@@ -239,6 +279,7 @@ export class Classroom {
         h("span", { class: "class-label" }, "Class ", h("strong", { text: groupCode(c.code) })),
         h("span", { class: "class-count", text: `${this.stats.followers} following` }),
         h("button", { type: "button", text: "Join screen", onclick: () => this.showScreen(this.screen.hidden) }),
+        c.remote ? h("button", { type: "button", class: "class-remote", text: "Control from your phone", "aria-expanded": String(!this.remotePanel.hidden), onclick: () => this.showRemote(this.remotePanel.hidden) }) : null,
         h("button", {
           type: "button", class: c.mode === "free" ? "class-free on" : "class-free",
           text: c.mode === "free" ? "Take control back" : "Let everyone explore",
