@@ -1,0 +1,243 @@
+// letters.js: the letters (packets) on the street and the error callouts:
+// where a letter starts, the path it travels, its envelope and labels,
+// and the one animation loop that moves them. Scene (render.js) mixes
+// these methods in; they draw only in the overlay's groups.
+
+import { el, text, rect, title, round } from "./svg.js";
+import { curbOf, letterPath, pointAt, ease } from "./layout.js";
+import { bindingOf, bindingFor, splitAddr } from "./model.js";
+import { errno as errnoWords, matchWords, dropWords } from "./words.js";
+
+/** crowdedLetters: above this many letters in flight they drop their address tags. */
+const crowdedLetters = 24;
+
+/** letterMethods are Scene's methods for letters and callouts. */
+export const letterMethods = {
+  /** where returns the point in the scene for an address on a host. */
+  aptFor(h, proto, ap) {
+    if (!h) return null;
+    const bd = bindingFor(h, proto, ap);
+    return bd ? this.aptRect(h, bd) : null;
+  },
+
+  drawLetters(state, prev, byPacket, dur) {
+    const L = this.layout;
+    const hostIdx = (name) => state.hosts.findIndex((h) => h.name === name);
+    const live = new Set(state.packets.map((p) => p.packet));
+    // Letters that arrived or were dropped: travel to their end, then go.
+    for (const [id, node] of this.letters) {
+      if (live.has(id)) continue;
+      this.letters.delete(id);
+      const pk = node.__packet;
+      const done = byPacket.get(id) || null;
+      const a = hostIdx(pk.from);
+      const bi = hostIdx(pk.to);
+      const from = L.buildings[a];
+      const to = bi >= 0 ? L.buildings[bi] : null;
+      let path;
+      if (done && done.kind === "packet.deliver") {
+        const dh = state.hosts[bi];
+        const s = dh && dh.sockets.find((x) => x.sock === done.sock);
+        const bd = s && bindingOf(dh, s);
+        const apt = bd ? this.aptRect(dh, bd) : null;
+        path = this.tail(node, letterPath(from, null, to, apt, L.streets, node.__lane));
+        node.classList.add("delivered");
+        this.label(node, matchWords(done.match));
+      } else if (done && done.kind === "packet.drop" && done.reason === "no-host") {
+        const c = curbOf(from, node.__lane);
+        path = [this.pos(node), { x: c.x, y: c.y }, { x: L.w - 30, y: c.y }];
+        node.classList.add("dropped");
+        this.label(node, dropWords(done.reason));
+      } else if (done && done.kind === "packet.drop") {
+        path = this.tail(node, letterPath(from, null, to, null, L.streets, node.__lane));
+        node.classList.add("dropped");
+        this.label(node, dropWords(done.reason));
+      } else {
+        path = [this.pos(node)];
+      }
+      this.move(node, path, dur, () => this.fadeOut(node, dur));
+    }
+    // Level of detail: with a crowd of letters on the street, address tags
+    // would hide each other; envelopes keep their flags (and the inspector
+    // shows everything).
+    this.overlay.classList.toggle("crowded", state.packets.length > crowdedLetters);
+    // New letters: from the sender's apartment out to the street.
+    let lane = 0;
+    for (const pk of state.packets) {
+      if (this.letters.has(pk.packet)) continue;
+      const a = hostIdx(pk.from);
+      const bi = hostIdx(pk.to);
+      const from = L.buildings[a];
+      if (!from) continue;
+      const srcApt = this.aptFor(state.hosts[a], pk.proto, pk.src)
+        || (prev && this.aptFor(prev.hosts[a], pk.proto, pk.src));
+      const node = this.letter(pk);
+      node.__packet = pk;
+      node.__lane = (lane++ % 3);
+      this.lettersG.appendChild(node);
+      this.letters.set(pk.packet, node);
+      if (bi === a) {
+        // Loopback: the letter stays in the building.
+        const pts = letterPath(from, srcApt, from, null, L.streets);
+        this.place(node, pts[0]);
+        this.move(node, pts.slice(0, 2), dur);
+      } else {
+        const pts = letterPath(from, srcApt, null, null, L.streets, node.__lane);
+        this.place(node, pts[0]);
+        this.move(node, pts, dur);
+      }
+    }
+  },
+
+  /** tail returns the part of a full path after the letter's current spot. */
+  tail(node, pts) {
+    const p = this.pos(node);
+    let best = 0;
+    let bestD = Infinity;
+    pts.forEach((q, i) => {
+      const d = Math.hypot(q.x - p.x, q.y - p.y);
+      if (d < bestD) {
+        bestD = d;
+        best = i;
+      }
+    });
+    return [p, ...pts.slice(best + 1)];
+  },
+
+  letter(pk) {
+    const g = el("g", { class: `letter ${pk.proto}`, id: "pkt-" + pk.packet, "data-select": "packet:" + pk.packet, tabindex: 0, role: "button", "aria-label": `Letter ${pk.src} to ${pk.dst}` });
+    const flags = pk.proto === "udp" ? "UDP" : flagLabel(pk.flags);
+    g.appendChild(el("use", { href: "#ov-sym-envelope", x: -42, y: -27, width: 84, height: 54, class: "envelope" }));
+    g.appendChild(text(0, 8, "letter-flags", flags, { "text-anchor": "middle" }));
+    const addr = this.big ? `:${splitAddr(pk.src)[1]} → :${splitAddr(pk.dst)[1]}` : `${pk.src} → ${pk.dst}`;
+    const w = addr.length * (this.big ? 13 : 8.6) + 16;
+    g.appendChild(rect({ x: -w / 2, y: 30, w, h: this.big ? 32 : 24 }, "letter-tag", { rx: 6 }));
+    g.appendChild(text(0, this.big ? 54 : 47, "letter-addr", addr, { "text-anchor": "middle" }));
+    title(g, `${pk.proto.toUpperCase()} ${flags} from ${pk.src} to ${pk.dst}${pk.data ? ': "' + pk.data + '"' : ""}`);
+    return g;
+  },
+
+  label(node, words) {
+    const w = words.length * (this.big ? 12.5 : 8.4) + 20;
+    node.appendChild(el("g", { class: "letter-note" },
+      rect({ x: -w / 2, y: -66, w, h: this.big ? 32 : 26 }, "letter-note-box", { rx: 8 }),
+      text(0, this.big ? -43 : -47, "letter-note-text", words, { "text-anchor": "middle" })));
+  },
+
+  pos(node) {
+    return node.__pos || { x: 0, y: 0 };
+  },
+
+  place(node, p) {
+    node.__pos = p;
+    node.setAttribute("transform", `translate(${round(p.x)} ${round(p.y)})`);
+  },
+
+  /** move animates node along pts over dur ms, then calls done. */
+  move(node, pts, dur, done) {
+    if (dur <= 0 || pts.length < 2) {
+      this.place(node, pts[pts.length - 1]);
+      if (done) done();
+      return;
+    }
+    this.tweens.set(node, { pts, t0: performance.now(), dur, done });
+    this.kick();
+  },
+
+  fadeOut(node, dur) {
+    node.classList.add("gone");
+    setTimeout(() => node.remove(), Math.max(200, dur));
+  },
+
+  kick() {
+    if (!this.raf) this.raf = requestAnimationFrame((t) => this.frame(t));
+  },
+
+  /** frame advances every moving letter; one call per animation frame. */
+  frame(now) {
+    this.raf = 0;
+    this.frames++;
+    for (const [node, tw] of this.tweens) {
+      const f = Math.min(1, (now - tw.t0) / tw.dur);
+      this.place(node, pointAt(tw.pts, ease(f)));
+      if (f >= 1) {
+        this.tweens.delete(node);
+        if (tw.done) tw.done();
+      }
+    }
+    if (this.tweens.size) this.kick();
+  },
+
+  /** settle finishes every animation at once (before a seek). */
+  settle() {
+    for (const [node, tw] of this.tweens) {
+      this.place(node, tw.pts[tw.pts.length - 1]);
+      if (tw.done) tw.done();
+    }
+    this.tweens.clear();
+  },
+
+  drawCallout(state, ev, jump, n = 1) {
+    if (jump) {
+      this.calloutsG.replaceChildren();
+      this.callout = null;
+    }
+    if (this.callout) {
+      this.callout.age += n;
+      if (this.callout.age > 4) {
+        this.callout.el.classList.add("gone");
+        const old = this.callout.el;
+        setTimeout(() => old.remove(), 400);
+        this.callout = null;
+      }
+    }
+    if (!ev || ev.kind !== "error") return;
+    if (this.callout) this.callout.el.remove();
+    const hi = state.hosts.findIndex((h) => h.name === ev.host);
+    const b = this.layout.buildings[hi];
+    if (!b) return;
+    const h = state.hosts[hi];
+    // Anchor: the apartment of the failing socket's port, else the building.
+    let at = { x: b.x + b.w / 2, y: b.y + 140 };
+    const bd = ev.port && (h.bindings.find((x) => x.port === ev.port && x.proto === ev.proto));
+    const r = bd && this.aptRect(h, bd);
+    if (r) at = { x: r.x + r.w / 2, y: r.y + 20 };
+    const w = 380;
+    const x = Math.max(10, Math.min(this.layout.w - w - 10, at.x - w / 2));
+    const y = Math.max(10, at.y - 120);
+    const g = el("g", { class: "callout", role: "alert" },
+      el("path", { class: "callout-pointer", d: `M${round(at.x - 12)} ${round(y + 96)} L${round(at.x)} ${round(at.y)} L${round(at.x + 12)} ${round(y + 96)} Z` }),
+      rect({ x, y, w, h: 98 }, "callout-box", { rx: 10 }),
+      el("path", { class: "callout-icon", d: `M${x + 22} ${y + 14} l14 26 h-28 z` }),
+      text(x + 22, y + 36, "callout-bang", "!", { "text-anchor": "middle" }),
+      text(x + 48, y + 36, "callout-errno", `${ev.errno} on ${ev.call}()`),
+      ...wrap(errnoWords(ev.errno), 40).slice(0, 2).map((line, k) => text(x + 16, y + 64 + k * 24, "callout-text", line)));
+    this.calloutsG.appendChild(g);
+    this.callout = { el: g, age: 0 };
+  }
+};
+
+function flagLabel(flags) {
+  if (!flags || flags.length === 0) return "";
+  const f = new Set(flags);
+  if (f.has("SYN") && f.has("ACK")) return "SYN/ACK";
+  if (f.has("SYN")) return "SYN";
+  if (f.has("RST")) return "RST";
+  if (f.has("FIN")) return "FIN";
+  if (f.has("PSH")) return "DATA";
+  return "ACK";
+}
+
+/** wrap breaks a sentence into lines of at most n characters. */
+export function wrap(s, n) {
+  const out = [];
+  let line = "";
+  for (const w of s.split(" ")) {
+    if (line && (line + " " + w).length > n) {
+      out.push(line);
+      line = w;
+    } else line = line ? line + " " + w : w;
+  }
+  if (line) out.push(line);
+  return out;
+}
