@@ -335,6 +335,18 @@ const sceneDOMJS = `(() => {
   return svg.outerHTML;
 })()`
 
+// townDOMJS is sceneDOMJS without the viewBox, and with what the camera
+// frames instead: two screens of different sizes frame the same event
+// (camera.js), each as large as its own stage allows.
+const townDOMJS = `(() => {
+  const svg = document.getElementById("scene").cloneNode(true);
+  svg.querySelectorAll(".leaving, .letter.gone, .letter.delivered, .letter.dropped, .callouts > *").forEach((n) => n.remove());
+  svg.querySelectorAll(".appear, .focus").forEach((n) => n.classList.remove("appear", "focus"));
+  svg.removeAttribute("viewBox");
+  const f = window.portville.viewer.scene.focusEvent;
+  return "camera on " + (f ? f.seq : "the whole town") + "\n" + svg.outerHTML;
+})()`
+
 // TestBrowserStepBack: stepping forward then back returns the scene to
 // exactly the markup it had, at several points of a lesson.
 func TestBrowserStepBack(t *testing.T) {

@@ -64,7 +64,7 @@ func TestBrowserClassroom(t *testing.T) {
 			if a, b := browsertest.Eval[string](presenter, stateJS), browsertest.Eval[string](f, stateJS); a != b {
 				t.Errorf("%s: follower %d's state differs from the presenter's at event %v", what, i, seq)
 			}
-			if a, b := browsertest.Eval[string](presenter, sceneDOMJS), browsertest.Eval[string](f, sceneDOMJS); a != b {
+			if a, b := browsertest.Eval[string](presenter, townDOMJS), browsertest.Eval[string](f, townDOMJS); a != b {
 				t.Errorf("%s: follower %d's scene differs from the presenter's at event %v:\n%s", what, i, seq, domDiff(a, b))
 			}
 		}

@@ -20,6 +20,9 @@ import { osTitle } from "./words.js";
 import { Classroom } from "./classroom.js";
 import { LabView } from "./lab.js";
 
+/** narrowStage: a stage narrower than this (CSS pixels) draws the big layout. */
+const narrowStage = 700;
+
 /**
  * lessonURL returns the address of another lesson's page: /lesson/ID on a
  * server, ID.html next to this page in the static build.
@@ -57,6 +60,7 @@ function readParams(app) {
     caption: get("caption"),
     transport: get("transport"),
     origin: get("origin"),
+    view: get("view"),
   };
 }
 
@@ -251,6 +255,10 @@ export class Viewer {
       caption: (m) => this.setCaption(m, true),
       theme: (t) => this.setTheme(t, true),
       fullscreen: () => this.fullscreen(),
+      whole: () => {
+        this.scene.setWhole(!this.scene.whole);
+        this.controls.setWhole(this.scene.whole);
+      },
       share: () => this.shareDialog.open(),
       dismiss: () => this.captions.hideCard(true),
       lesson: (id) => {
@@ -264,15 +272,38 @@ export class Viewer {
     this.lab = this.isLab ? new LabView(this, this.labEl) : null;
     this.setTheme(this.params.theme || store.get("theme") || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"), false);
     this.setCaption(this.params.caption || store.get("caption") || "both", false);
+    if (this.params.view === "whole") {
+      // ?view=whole: the whole town, not the camera (a course page that
+      // wants every building in sight).
+      this.scene.setWhole(true);
+      this.controls.setWhole(true);
+    }
+    // The town's own box: the stage less what a question takes of it.
     const ro = new ResizeObserver(() => this.resize());
-    ro.observe(this.stage);
+    ro.observe(this.svg);
     this.resize();
     document.body.classList.add("ready");
   }
 
   resize() {
-    const r = this.stage.getBoundingClientRect();
-    if (r.width > 0 && r.height > 0) this.scene.resize(r.width / r.height);
+    const r = this.svg.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0) {
+      this.stageWidth = r.width;
+      this.updateBig();
+      this.scene.resize(r.width, r.height);
+      this.captions.fit();
+    }
+  }
+
+  /**
+   * updateBig picks the big layout (fewer details, larger type) for the
+   * projector, and for a stage as narrow as a phone's, where the normal
+   * layout's type cannot be made readable.
+   */
+  updateBig() {
+    const projector = document.documentElement.dataset.theme === "projector";
+    const narrow = (this.stageWidth || 1000) < narrowStage;
+    this.scene.setBig(projector || narrow, projector ? "projector" : narrow ? "phone" : "normal");
   }
 
   setTheme(t, save) {
@@ -281,7 +312,8 @@ export class Viewer {
     if (t !== "projector") store.set("theme-before", t);
     document.documentElement.dataset.theme = t;
     this.controls.setTheme(t);
-    this.scene.setBig(t === "projector");
+    this.updateBig();
+    this.captions.fit();
     if (save) store.set("theme", t);
   }
 
@@ -313,7 +345,7 @@ export class Viewer {
   classChanged() {
     const following = this.classroom.following && !this.classroom.private;
     document.body.classList.toggle("following", !!following);
-    this.toolbar.inert = !!following;
+    this.controls.lockPlayback(!!following);
     // A follower types only into a private copy (free mode forks one on
     // the first input, as on the first control).
     if (this.lab) this.lab.setReadOnly(!!following);
@@ -412,10 +444,10 @@ export class Viewer {
     this.events.clear();
     this.ui.length = 0;
     this.state = snap ? fromSnapshot(snap) : empty();
+    const known = this.learn(recent);
     this.scene.settle();
     this.scene.setCapacity(lesson.capacity);
-    this.scene.show(this.state, { jump: true });
-    const known = this.learn(recent);
+    this.scene.show(this.state, { jump: true, focus: this.focusAt(this.state.seq) });
     if (this.isLab) {
       // The buildings and their programs are there before the first
       // command: the captions start with what the learner does.
@@ -434,6 +466,16 @@ export class Viewer {
     this.emitChange();
   }
 
+  /**
+   * focusAt returns the newest known event up to seq that happens on a
+   * host: what the camera frames there, as it would have playing there.
+   */
+  focusAt(seq) {
+    let best = null;
+    for (const e of this.events.values()) if (e.seq <= seq && e.host && (!best || e.seq > best.seq)) best = e;
+    return best;
+  }
+
   /** jump replaces the state with a snapshot (seek, step back, restart). */
   jump(snap, recent) {
     this.ui.length = 0;
@@ -442,7 +484,7 @@ export class Viewer {
     this.learn(recent);
     const known = [...this.events.values()].sort((a, b) => a.seq - b.seq);
     this.scene.settle();
-    this.scene.show(this.state, { jump: true });
+    this.scene.show(this.state, { jump: true, focus: this.focusAt(this.state.seq) });
     this.log.set(known);
     this.captions.restore(known.slice(-60));
     this.inspector.draw(this.state);

@@ -12,7 +12,7 @@ export const OSES = [["linux", "OS: Linux"], ["windows", "OS: Windows"], ["macos
 /**
  * Controls builds the toolbar into root. cb holds the actions: play, pause,
  * step, back, restart, seek(seq), speed(x), os(name), seed(n),
- * caption(mode), theme(name), fullscreen(), share(). level is "full",
+ * caption(mode), theme(name), fullscreen(), share(), whole(). level is "full",
  * "minimal" or "none".
  */
 export class Controls {
@@ -43,6 +43,8 @@ export class Controls {
     this.themeSel = h("select", { class: "ctl-theme", "aria-label": "Theme", title: "Theme (P: projector)", onchange: () => cb.theme(this.themeSel.value) },
       THEMES.map((t) => h("option", { value: t, text: t[0].toUpperCase() + t.slice(1) })));
     this.fullBtn = btn("full", "Full screen", "F", () => cb.fullscreen());
+    this.wholeBtn = cb.whole ? btn("whole", "Whole town", "W", () => cb.whole()) : null;
+    if (this.wholeBtn) this.wholeBtn.setAttribute("aria-pressed", "false");
     this.shareBtn = cb.share ? btn("share", "Share or embed", "S", () => cb.share()) : null;
     this.lessonSel = null;
     if (lessons.length) {
@@ -51,7 +53,11 @@ export class Controls {
     }
     const transport = h("div", { class: "ctl-group transport" }, this.restartBtn, this.backBtn, this.playBtn, this.stepBtn, this.speedSel);
     const timeline = h("div", { class: "ctl-group timeline" }, h("div", { class: "scrub-wrap" }, this.scrub, this.marks), this.counter);
-    const settings = h("div", { class: "ctl-group settings" }, this.osSel, this.seedIn, this.capSel, this.themeSel, this.shareBtn, this.fullBtn);
+    const settings = h("div", { class: "ctl-group settings" }, this.osSel, this.seedIn, this.capSel, this.themeSel, this.wholeBtn, this.shareBtn, this.fullBtn);
+    // What changes the session, for lockPlayback; the rest (captions,
+    // theme, whole town, full screen) is this screen's own.
+    this.playbackParts = [transport, timeline, this.osSel, this.seedIn, this.shareBtn].filter(Boolean);
+    this.playbackLocked = false;
     root.classList.add("level-" + level);
     if (level === "none") root.hidden = true;
     else if (level === "minimal") root.replaceChildren(transport, timeline);
@@ -103,6 +109,22 @@ export class Controls {
     this.capSel.value = m;
   }
 
+  /**
+   * lockPlayback takes the session's controls away (a follower while the
+   * teacher drives): they go inert and out of sight; the view's own
+   * settings stay.
+   */
+  lockPlayback(locked) {
+    this.playbackLocked = locked;
+    for (const p of this.playbackParts) p.inert = locked;
+    this.root.classList.toggle("locked", locked);
+  }
+
+  /** setWhole shows whether the view shows the whole town. */
+  setWhole(on) {
+    if (this.wholeBtn) this.wholeBtn.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+
   setTheme(t) {
     this.themeSel.value = t;
   }
@@ -118,9 +140,10 @@ export class Controls {
 /**
  * keyboard wires the shortcuts: Space play/pause, Right/Left and
  * PageDown/PageUp (presenter clickers) step, +/- speed, Home restart,
- * F full screen, P projector theme. Keys typed into a form field are left
- * alone. While the toolbar is inert (a follower of a class while the
- * teacher drives) the playback keys are too; the view keys still work.
+ * F full screen, P projector theme, W whole town. Keys typed into a form
+ * field are left alone. While playback is locked (a follower of a class
+ * while the teacher drives) the playback keys are too; the view keys
+ * still work.
  */
 export function keyboard(target, controls, cb) {
   target.addEventListener("keydown", (ev) => {
@@ -130,7 +153,7 @@ export function keyboard(target, controls, cb) {
     if (t && t.tagName === "BUTTON" && (ev.key === " " || ev.key === "Enter")) return;
     if (t && t.closest && t.closest("[data-select], li[data-seq]") && (ev.key === " " || ev.key === "Enter")) return;
     let handled = true;
-    const playback = !controls.root.inert;
+    const playback = !controls.playbackLocked;
     switch (ev.key) {
       case " ":
       case "k":
@@ -166,6 +189,11 @@ export function keyboard(target, controls, cb) {
       case "p":
       case "P":
         cb.theme("toggle-projector");
+        break;
+      case "w":
+      case "W":
+        if (cb.whole) cb.whole();
+        else handled = false;
         break;
       default:
         handled = false;

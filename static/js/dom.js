@@ -53,4 +53,5 @@ export const ICONS = {
   full: "M3 3 h7 v3 h-4 v4 h-3 z M21 3 v7 h-3 v-4 h-4 v-3 z M3 21 v-7 h3 v4 h4 v3 z M21 21 h-7 v-3 h4 v-4 h3 z",
   share: "M18 16 a3 3 0 1 0 0.1 0 M6 9 a3 3 0 1 0 0.1 0 M18 2 a3 3 0 1 0 0.1 0 M8.6 13.5 l6.8 4 M15.4 6.5 l-6.8 4",
   log: "M4 5 h16 v2 h-16 z M4 11 h16 v2 h-16 z M4 17 h10 v2 h-10 z",
+  whole: "M3 3 h6 v2 h-4 v4 h-2 z M21 3 v6 h-2 v-4 h-4 v-2 z M3 21 v-6 h2 v4 h4 v2 z M21 21 h-6 v-2 h4 v-4 h2 z M8 11 l4 -4 l4 4 v6 h-8 z",
 };

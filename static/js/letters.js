@@ -165,7 +165,8 @@ export const letterMethods = {
         if (tw.done) tw.done();
       }
     }
-    if (this.tweens.size) this.kick();
+    const moving = this.stepCamera(now);
+    if (this.tweens.size || moving) this.kick();
   },
 
   /** settle finishes every animation at once (before a seek). */
@@ -175,6 +176,7 @@ export const letterMethods = {
       if (tw.done) tw.done();
     }
     this.tweens.clear();
+    this.settleCamera();
   },
 
   drawCallout(state, ev, jump, n = 1) {

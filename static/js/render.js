@@ -12,6 +12,7 @@ import { town, apartmentRect, assignSlots } from "./layout.js";
 import { bindingOf } from "./model.js";
 import { buildingMethods } from "./buildings.js";
 import { letterMethods } from "./letters.js";
+import { cameraMethods } from "./camera.js";
 
 const bindingKey = (b) => `${b.proto}:${b.sock}`;
 
@@ -43,6 +44,13 @@ export class Scene {
     this.callout = null; // {el, age}
     this.letters = new Map(); // packet id -> element
     this.frames = 0;
+    // The camera (camera.js): the event it follows, the stage's size in
+    // pixels, the viewBox shown and its move; whole shows the whole town.
+    this.focusEvent = null;
+    this.stagePx = null;
+    this.view = null;
+    this.camTween = null;
+    this.whole = false;
     this.defs = el("defs", {}, this.symbols());
     this.sky = el("g", { class: "sky" });
     this.streetsG = el("g", { class: "streets" });
@@ -88,13 +96,21 @@ export class Scene {
     this.opts.onSelect(kind, kind === "packet" ? Number(id) : id);
   }
 
-  /** setBig switches to the projector layout: fewer details, larger type. */
-  setBig(big) {
+  /**
+   * setBig switches to the big layout (projector, phones): fewer details,
+   * larger type. readable names the camera's readable scale (camera.js
+   * minScale: normal, projector or phone).
+   */
+  setBig(big, readable = "normal") {
+    const changed = this.readable !== readable;
+    this.readable = readable;
     if (this.big !== big) {
       this.big = big;
+      this.svg.classList.toggle("big", big);
+      this.overlay.classList.toggle("big", big);
       this.layoutKey = "";
-      if (this.state) this.show(this.state, { jump: true });
-    }
+      if (this.state) this.show(this.state, { jump: true, focus: this.focusEvent });
+    } else if (changed && this.state && this.layout) this.aim(this.state, false);
   }
 
   /** setCapacity tells how many apartments each host will need at most. */
@@ -104,13 +120,15 @@ export class Scene {
     this.slotHistory.clear();
   }
 
-  /** resize sets the stage's aspect ratio (width / height). */
-  resize(aspect) {
+  /** resize takes the stage's size in pixels. */
+  resize(w, h) {
+    const aspect = w / h;
+    this.stagePx = { w, h };
     if (Math.abs(aspect - this.aspect) > 0.01) {
       this.aspect = aspect;
       this.layoutKey = "";
-      if (this.state) this.show(this.state, { jump: true });
-    }
+      if (this.state) this.show(this.state, { jump: true, focus: this.focusEvent });
+    } else if (this.state && this.layout) this.aim(this.state, false);
   }
 
   /**
@@ -131,7 +149,7 @@ export class Scene {
     if (this.slotHistory.size > maxSlotHistory) this.slotHistory.delete(this.slotHistory.keys().next().value);
     if (opts.jump) {
       this.pending = null;
-      this.render(state, { jump: true, prev: null, events: [], duration: 0 });
+      this.render(state, { jump: true, prev: null, events: [], duration: 0, focus: opts.focus });
       return;
     }
     // Redraws collapse into one animation frame: a burst of events costs
@@ -158,7 +176,7 @@ export class Scene {
     if (p) this.render(p.state, p);
   }
 
-  render(state, { prev, events, duration, jump }) {
+  render(state, { prev, events, duration, jump, focus }) {
     prev = jump ? null : prev;
     this.state = state;
     const dur = this.reducedMotion ? 0 : Math.max(0, duration ?? 600);
@@ -190,13 +208,20 @@ export class Scene {
     this.drawLetters(state, prev, byPacket, dur);
     this.drawCallout(state, lastError, jump, events.length);
     this.focus(state, last);
+    // The camera follows the newest event that happens somewhere (a note
+    // or a question keeps the frame); a jump says which one that is.
+    const where = events.findLast((e) => e.host);
+    if (where) this.focusEvent = where;
+    else if (jump) this.focusEvent = focus || null;
+    this.aim(state, !jump && !full);
     this.svg.setAttribute("aria-label", describe(state));
   }
 
   drawTown(state) {
     const L = this.layout;
-    this.svg.setAttribute("viewBox", `0 0 ${round(L.w)} ${round(L.h)}`);
-    this.overlay.setAttribute("viewBox", `0 0 ${round(L.w)} ${round(L.h)}`);
+    // A new layout moves everything: the camera starts again from there.
+    this.view = null;
+    this.camTween = null;
     this.sky.replaceChildren(rect({ x: 0, y: 0, w: L.w, h: L.h }, "sky-bg"));
     this.streetsG.replaceChildren(...L.streets.map((s, i) => el("g", { class: "street" },
       rect(s, "street-road"),
@@ -250,6 +275,6 @@ function describe(state) {
   }).join(". ") + `. ${state.packets.length} letter(s) on the way.`;
 }
 
-// The drawing of buildings (buildings.js) and of letters and callouts
-// (letters.js) are Scene's methods too.
-Object.assign(Scene.prototype, buildingMethods, letterMethods);
+// The drawing of buildings (buildings.js), of letters and callouts
+// (letters.js), and the camera (camera.js) are Scene's methods too.
+Object.assign(Scene.prototype, buildingMethods, letterMethods, cameraMethods);

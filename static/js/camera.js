@@ -1,0 +1,217 @@
+// camera.js: what part of the town the view frames. The camera follows
+// the events: it frames the buildings the current event involves (a
+// connect: both ends and the street between; a bind: that building), as
+// large as the stage allows, and never smaller than a readable scale; when
+// the buildings do not fit at that scale it frames the part where the
+// event happens (the apartment, the household, the mail room). The frame
+// is a function of the event and the town alone, so a snapshot after a
+// seek frames what playing to the same event frames. "Whole town" turns
+// it off.
+//
+// The geometry (involved, focusRect, frameFor) is pure; cameraMethods are
+// mixed into Scene (render.js) and move the SVGs' viewBox.
+
+import { ease, groundRects } from "./layout.js";
+import { bindingOf, splitAddr } from "./model.js";
+import { round } from "./svg.js";
+
+/** How long the camera takes to move to a new frame, in ms. */
+const moveMs = 650;
+
+/**
+ * Readable scales (screen pixels per scene unit): the camera never frames
+ * more than the stage shows at this scale. The big layout sets its type
+ * larger, so it reads at a smaller scale; the projector needs more than a
+ * phone held at arm's length (issue 19: 16 px at the median for the back
+ * row, 12 px on a phone).
+ */
+export const minScale = { normal: 0.62, projector: 0.68, phone: 0.52 };
+
+/** maxScale keeps a small building from filling a big screen. */
+const maxScale = 1.5;
+
+/** margin around a frame, in scene units. */
+const margin = 24;
+
+/**
+ * involved returns the names of the hosts an event involves: where it
+ * happens, where its letter goes, and the hosts whose addresses it names
+ * (the other end of a connection).
+ */
+export function involved(state, e) {
+  const out = [];
+  const add = (name) => {
+    if (name && !out.includes(name) && state.hosts.some((h) => h.name === name)) out.push(name);
+  };
+  if (!e) return out;
+  add(e.host);
+  add(e.to_host);
+  for (const a of [e.remote, e.dst, e.src]) {
+    if (!a) continue;
+    const [ip] = splitAddr(a);
+    if (!ip || ip === "0.0.0.0" || ip.startsWith("127.")) continue;
+    const h = state.hosts.find((x) => x.addrs.includes(ip));
+    if (h) add(h.name);
+  }
+  return out;
+}
+
+/**
+ * focusRect returns the rectangle, in scene units, where event e happens
+ * on its host: the apartment of its socket, the household of its
+ * process, or the building. scene gives aptRect and the layout.
+ */
+export function focusRect(scene, state, e) {
+  const i = state.hosts.findIndex((h) => h.name === e.host);
+  const b = scene.layout && scene.layout.buildings[i];
+  if (!b) return null;
+  const h = state.hosts[i];
+  if (e.sock) {
+    const s = h.sockets.find((x) => x.sock === e.sock);
+    const bd = (s && bindingOf(h, s)) || h.bindings.find((x) => x.sock === e.sock);
+    const r = bd && scene.aptRect(h, bd);
+    if (r) return r;
+  }
+  if (e.kind && e.kind.startsWith("packet.")) return groundRects(b).mailroom;
+  if (e.pid) {
+    const p = h.processes.find((x) => x.pid === e.pid);
+    for (const f of p ? p.fds : []) {
+      const s = h.sockets.find((x) => x.sock === f.sock);
+      const bd = s && bindingOf(h, s);
+      const r = bd && scene.aptRect(h, bd);
+      if (r) return r;
+    }
+    return groundRects(b).lobby;
+  }
+  if (e.kind === "program.install" || e.kind === "program.remove") return groundRects(b).storage;
+  return { x: b.x, y: b.y, w: b.w, h: b.h };
+}
+
+/** union returns the smallest rectangle holding every rectangle of rs. */
+function union(rs) {
+  const x0 = Math.min(...rs.map((r) => r.x)), y0 = Math.min(...rs.map((r) => r.y));
+  const x1 = Math.max(...rs.map((r) => r.x + r.w)), y1 = Math.max(...rs.map((r) => r.y + r.h));
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}
+
+/**
+ * frameFor returns the viewBox that frames what rect wants (the involved
+ * buildings) on a stage of W x H pixels, keeping focus (where the event
+ * happens) in view when the whole does not fit at scale lo. The frame has
+ * the stage's aspect and stays inside the town (town: {w, h}) where it can.
+ */
+export function frameFor(want, focus, town, W, H, lo) {
+  const aspect = W / H;
+  let f = { x: want.x - margin, y: want.y - margin, w: want.w + 2 * margin, h: want.h + 2 * margin };
+  // The stage's aspect, around the wanted rectangle's centre.
+  if (f.w / f.h < aspect) {
+    const w = f.h * aspect;
+    f = { x: f.x - (w - f.w) / 2, y: f.y, w, h: f.h };
+  } else {
+    const h = f.w / aspect;
+    f = { x: f.x, y: f.y - (h - f.h) / 2, w: f.w, h };
+  }
+  if (W / f.w < lo && focus) {
+    // Too small to read: the largest readable frame, around where the
+    // event happens, as much of the wanted rectangle as it holds.
+    const w = W / lo, h = H / lo;
+    const cx = focus.x + focus.w / 2, cy = focus.y + focus.h / 2;
+    f = { x: cx - w / 2, y: cy - h / 2, w, h };
+    f.x = Math.min(Math.max(f.x, want.x - margin), want.x + want.w + margin - w);
+    f.y = Math.min(Math.max(f.y, want.y - margin), want.y + want.h + margin - h);
+    // The focus itself stays whole in view.
+    f.x = Math.min(Math.max(f.x, focus.x + focus.w + margin - w), focus.x - margin);
+    f.y = Math.min(Math.max(f.y, focus.y + focus.h + margin - h), focus.y - margin);
+  } else if (W / f.w > maxScale) {
+    const w = W / maxScale, h = H / maxScale;
+    f = { x: f.x + f.w / 2 - w / 2, y: f.y + f.h / 2 - h / 2, w, h };
+  }
+  // Inside the town: where the frame is smaller than the town, it does not
+  // show past its edges; where it is larger, the town sits in its middle.
+  f.x = f.w >= town.w ? (town.w - f.w) / 2 : Math.min(Math.max(f.x, 0), town.w - f.w);
+  f.y = f.h >= town.h ? (town.h - f.h) / 2 : Math.min(Math.max(f.y, 0), town.h - f.h);
+  return f;
+}
+
+/** cameraMethods are Scene's methods that move its view. */
+export const cameraMethods = {
+  /** setWhole shows the whole town (true) or lets the camera follow (false). */
+  setWhole(whole) {
+    this.whole = !!whole;
+    if (this.state && this.layout) this.aim(this.state, !this.reducedMotion);
+  },
+
+  /**
+   * target returns the frame for the current focus event: the buildings
+   * it involves and their street, or the whole town.
+   */
+  target(state) {
+    const L = this.layout;
+    const whole = { x: 0, y: 0, w: L.w, h: L.h };
+    const e = this.focusEvent;
+    if (this.whole || !e || !this.stagePx) return whole;
+    const names = involved(state, e);
+    const rs = [];
+    for (const n of names) {
+      const b = L.buildings[state.hosts.findIndex((h) => h.name === n)];
+      if (!b) continue;
+      const Z = b.Z;
+      rs.push({ x: b.x - 14, y: b.y - Z.roofRise, w: b.w + 28, h: b.h + Z.roofRise });
+      // The street in front of it, where its letters go.
+      rs.push({ x: b.x, y: b.doorY, w: b.w, h: Z.street * (names.length > 1 ? 0.8 : 0.5) });
+    }
+    if (!rs.length) return whole;
+    const want = union(rs);
+    const focus = focusRect(this, state, e);
+    const { w: W, h: H } = this.stagePx;
+    return frameFor(want, focus, L, W, H, minScale[this.readable] || minScale.normal);
+  },
+
+  /** aim moves the view to the frame for state, smoothly when animate. */
+  aim(state, animate) {
+    const to = this.target(state);
+    const from = this.view;
+    const same = from && Math.abs(from.x - to.x) < 1 && Math.abs(from.y - to.y) < 1 && Math.abs(from.w - to.w) < 1 && Math.abs(from.h - to.h) < 1;
+    if (same && !this.camTween) return;
+    if (!animate || !from || this.reducedMotion) {
+      this.camTween = null;
+      this.setView(to);
+      return;
+    }
+    if (this.camTween && sameFrame(this.camTween.to, to)) return;
+    this.camTween = { from: { ...from }, to, t0: performance.now() };
+    this.kick();
+  },
+
+  /** stepCamera advances the camera's move; it returns whether it still moves. */
+  stepCamera(now) {
+    const tw = this.camTween;
+    if (!tw) return false;
+    const f = Math.min(1, (now - tw.t0) / moveMs);
+    const k = ease(f);
+    const lerp = (a, b) => a + (b - a) * k;
+    this.setView({ x: lerp(tw.from.x, tw.to.x), y: lerp(tw.from.y, tw.to.y), w: lerp(tw.from.w, tw.to.w), h: lerp(tw.from.h, tw.to.h) });
+    if (f >= 1) this.camTween = null;
+    return !!this.camTween;
+  },
+
+  /** setView sets both SVGs' viewBox. */
+  setView(v) {
+    this.view = v;
+    const box = `${round(v.x)} ${round(v.y)} ${round(v.w)} ${round(v.h)}`;
+    this.svg.setAttribute("viewBox", box);
+    this.overlay.setAttribute("viewBox", box);
+  },
+
+  /** settleCamera ends a move at once (before a jump). */
+  settleCamera() {
+    if (this.camTween) {
+      this.setView(this.camTween.to);
+      this.camTween = null;
+    }
+  },
+};
+
+function sameFrame(a, b) {
+  return Math.abs(a.x - b.x) < 1 && Math.abs(a.y - b.y) < 1 && Math.abs(a.w - b.w) < 1 && Math.abs(a.h - b.h) < 1;
+}
