@@ -4,7 +4,7 @@ GO      ?= go
 ADDR    ?= 127.0.0.1:8080
 PKGS    := ./...
 
-.PHONY: run test check bench build static browser fuzz
+.PHONY: run test check bench build static browser fuzz shots
 
 run:
 	$(GO) run ./cmd/portville serve --addr $(ADDR)
@@ -46,3 +46,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzWorld -fuzztime 60s -fuzzminimizetime 100x ./sim/
 	$(GO) test -run '^$$' -fuzz FuzzCommand -fuzztime 60s -fuzzminimizetime 100x ./sim/lab/
 	$(GO) test -run '^$$' -fuzz FuzzParseScript -fuzztime 30s -fuzzminimizetime 100x ./sim/lab/
+
+# shots saves screenshots of every lesson on the screens of a class (the
+# projector at 1024x768, 1280x720 and 1920x1080, phones at 390x844 and
+# 360x740) and of the lab into $(SHOTS_DIR), for a person to look at.
+SHOTS_DIR ?= dist/shots
+shots: browser
+	PORTVILLE_SHOTS=$(abspath $(SHOTS_DIR)) $(GO) test -count 1 -run 'TestBrowserScreens|TestBrowserLab' ./web/

@@ -105,7 +105,8 @@ export class Captions {
   lines(e, cls) {
     const out = [];
     if (this.mode !== "technical") out.push(h("p", { class: cls + " analogy", text: e.analogy || e.text }));
-    if (this.mode !== "analogy") out.push(h("p", { class: cls + " technical", text: e.text }));
+    // A step with no analogy of its own says its one sentence once.
+    if (this.mode === "technical" || (this.mode !== "analogy" && e.analogy && e.analogy !== e.text)) out.push(h("p", { class: cls + " technical", text: e.text }));
     return out;
   }
 
@@ -124,13 +125,30 @@ export class Captions {
     }
     if (!parts.length) parts.push(h("p", { class: "cap-main", text: this.idleText }));
     this.root.replaceChildren(...parts);
+    this.fit();
+  }
+
+  /**
+   * fit shrinks the caption's type until it shows whole, where the page
+   * gives the caption a fixed height (--caption-fit: the projector, a
+   * phone): never below 60%, nor below 13 px; past that it scrolls.
+   */
+  fit() {
+    const r = this.root;
+    r.style.fontSize = "";
+    if (getComputedStyle(r).getPropertyValue("--caption-fit").trim() !== "1") return;
+    r.style.overflowY = "hidden";
+    r.style.overflowY = shrinkToFit(r, 0.6, 13) ? "hidden" : "auto";
   }
 
   drawCard() {
     const cp = this.checkpoint;
     if (!cp) {
-      this.card.hidden = true;
-      this.card.replaceChildren();
+      if (!this.card.hidden) {
+        this.card.hidden = true;
+        this.card.replaceChildren();
+        this.fit(); // the caption gets its row back (the projector)
+      }
       return;
     }
     const e = cp.e;
@@ -174,7 +192,36 @@ export class Captions {
       }));
     }
     this.card.replaceChildren(...parts.filter(Boolean));
+    const opened = this.card.hidden;
     this.card.hidden = false;
+    if (opened) this.fit(); // the question takes part of the caption's row (the projector)
+    this.fitCard();
+  }
+
+  /**
+   * fitCard scales the question's type down until all of it shows (a
+   * question with six long choices on a small screen), never below 14 px:
+   * past that the question scrolls.
+   */
+  fitCard() {
+    const c = this.card;
+    if (c.hidden) return;
+    if (!this.cardObserved && typeof ResizeObserver !== "undefined") {
+      this.cardObserved = true;
+      let last = "";
+      new ResizeObserver(() => {
+        const size = `${c.clientWidth}x${c.clientHeight}`;
+        if (size !== last) {
+          last = size;
+          this.fitCard();
+        }
+      }).observe(c);
+    }
+    c.style.fontSize = "";
+    shrinkToFit(c, 0.45, 14);
+    // Where the question grows with its content (a phone), the town keeps
+    // the rest of the stage.
+    if (getComputedStyle(c).getPropertyValue("--cp-grow").trim() === "1") c.parentElement.style.setProperty("--cp-h", `${c.offsetHeight}px`);
   }
 
   /** bar draws how many followers picked a choice. */
@@ -195,4 +242,21 @@ export class Captions {
       this.drawCard();
     }
   }
+}
+
+/**
+ * shrinkToFit lowers el's type in steps of 8% until all of its content
+ * shows (scrollHeight within clientHeight), down to the fraction floor of
+ * its own size or floorPx, whichever is larger; it returns whether it fits.
+ */
+function shrinkToFit(el, floor, floorPx) {
+  const base = parseFloat(getComputedStyle(el).fontSize);
+  const over = () => el.scrollHeight > el.clientHeight + 1;
+  const least = Math.max(base * floor, floorPx);
+  let size = base;
+  while (over() && size > least) {
+    size = Math.max(size * 0.92, least); // the last step lands on the floor
+    el.style.fontSize = `${size.toFixed(1)}px`;
+  }
+  return !over();
 }

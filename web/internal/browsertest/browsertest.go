@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -95,6 +96,10 @@ type Tab struct {
 	console []chromedp.ConsoleMessage
 }
 
+// tabs numbers the tabs, so that each failed tab's screenshot has a name
+// of its own.
+var tabs atomic.Int64
+
 // New opens a tab, or skips the test when no browser is installed (fails
 // when RequireEnv is set). The tab closes when the test ends; if the test
 // failed, a screenshot is saved first.
@@ -140,9 +145,15 @@ func New(t testing.TB, o Options) *Tab {
 			t.Fatalf("emulate reduced motion: %v", err)
 		}
 	}
+	// The artifact directory is made now, so that it is removed after
+	// (cleanups run last first) the failure screenshots below are saved.
+	if at, ok := t.(interface{ ArtifactDir() string }); ok {
+		at.ArtifactDir()
+	}
+	n := tabs.Add(1)
 	t.Cleanup(func() {
 		if t.Failed() {
-			tab.SaveScreenshot("failure")
+			tab.SaveScreenshot(fmt.Sprintf("failure-tab%d", n))
 		}
 		cancelTimeout()
 		cancelTab()
