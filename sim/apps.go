@@ -1,8 +1,10 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -18,6 +20,8 @@ type appState struct {
 	worker bool             // a forked worker: it accepts, it does not set up
 	conns  map[int]*appConn // by socket id
 	lfds   []int            // listening descriptors to accept on
+	// acceptors are the threads that accept and serve (AcceptThreads).
+	acceptors []*Thread
 }
 
 // appConn is what a program knows about one of its sockets.
@@ -81,18 +85,8 @@ func (p *Process) startServer() {
 		addr = netip.IPv4Unspecified()
 	}
 	for _, svc := range spec.Listen {
-		fd, err := t.Socket(svc.Proto)
-		if err != nil {
-			p.Exit(1)
-			return
-		}
-		if spec.ReuseAddr {
-			t.SetOption(fd, SO_REUSEADDR, true)
-		}
-		if spec.ReusePort {
-			t.SetOption(fd, SO_REUSEPORT, true)
-		}
-		if err := t.Bind(fd, netip.AddrPortFrom(addr, svc.Port)); err != nil {
+		fd, ok := p.openService(t, addr, svc)
+		if !ok {
 			p.Exit(1)
 			return
 		}
@@ -104,6 +98,9 @@ func (p *Process) startServer() {
 			p.app.lfds = append(p.app.lfds, fd)
 		} else {
 			p.app.track(p.fds[fd], &appConn{t: t, fd: fd})
+		}
+		if spec.Announce {
+			p.Print(t, "listening on "+serviceURL(spec.Protocol, p.fds[fd]))
 		}
 	}
 	if spec.Workers > 0 {
@@ -125,8 +122,66 @@ func (p *Process) startServer() {
 	p.acceptAll()
 }
 
-// acceptAll blocks the main thread in accept on every listener.
+// openService opens, sets up and binds the socket of one service. A
+// server with PortTries tries the following port numbers while a port is
+// taken, printing what it does, as development servers do.
+func (p *Process) openService(t *Thread, addr netip.Addr, svc Service) (int, bool) {
+	spec := p.spec
+	port := svc.Port
+	for try := 0; ; try++ {
+		fd, err := t.Socket(svc.Proto)
+		if err != nil {
+			return 0, false
+		}
+		if spec.ReuseAddr {
+			t.SetOption(fd, SO_REUSEADDR, true)
+		}
+		if spec.ReusePort {
+			t.SetOption(fd, SO_REUSEPORT, true)
+		}
+		err = t.Bind(fd, netip.AddrPortFrom(addr, port))
+		if err == nil {
+			return fd, true
+		}
+		t.Close(fd)
+		if !errors.Is(err, EADDRINUSE) || try >= spec.PortTries || port == 0 || port == 65535 {
+			var errno Errno
+			if spec.Announce && errors.As(err, &errno) {
+				p.Print(t, fmt.Sprintf("cannot listen on %s port %d: %s", svc.Proto, port, errno.Error()))
+			}
+			return 0, false
+		}
+		p.Print(t, fmt.Sprintf("Port %d is in use, trying %d instead.", port, port+1))
+		port++
+	}
+}
+
+// serviceURL is how a server names where it listens: a URL for web
+// protocols, PROTO ADDRESS otherwise.
+func serviceURL(protocol string, s *Socket) string {
+	switch protocol {
+	case "http", "https":
+		return protocol + "://" + s.local.String()
+	}
+	return s.proto.String() + " " + s.local.String()
+}
+
+// acceptAll blocks the main thread in accept on every listener, or, for a
+// server with accept threads, starts them and blocks each of them there.
 func (p *Process) acceptAll() {
+	if n := p.spec.AcceptThreads; n > 0 && len(p.app.lfds) > 0 {
+		for i := 0; i < n; i++ {
+			t, err := p.StartThread("accept connections")
+			if err != nil {
+				break
+			}
+			p.app.acceptors = append(p.app.acceptors, t)
+			for _, fd := range p.app.lfds {
+				p.acceptOn(t, fd)
+			}
+		}
+		return
+	}
 	for _, fd := range p.app.lfds {
 		p.acceptOn(p.Main(), fd)
 	}
@@ -142,7 +197,7 @@ func (p *Process) acceptOn(t *Thread, lfd int) {
 func (p *Process) accepted(t *Thread, lfd, fd int, s *Socket) {
 	spec := p.spec
 	c := &appConn{t: t, fd: fd}
-	if spec.Threads == "per-connection" {
+	if spec.Threads == "per-connection" && !slices.Contains(p.app.acceptors, t) {
 		if nt, err := p.StartThread("serve " + s.remote.String()); err == nil {
 			c.t, c.owned = nt, true
 		}
@@ -267,7 +322,10 @@ func (p *Process) onData(s *Socket, from netip.AddrPort, data string) {
 	case "https":
 		reply = "[TLS record: encrypted HTTP/1.1 200 OK]"
 	case "dns":
-		reply = "answer: " + firstLine(data)
+		var ok bool
+		if reply, ok = p.dnsAnswer(data, false); !ok {
+			reply = "answer: " + firstLine(data)
+		}
 	case "echo":
 		reply = data
 	case "smtp":
@@ -348,10 +406,14 @@ func (p *Process) udpServe(t *Thread, c *appConn, s *Socket, from netip.AddrPort
 	}
 	switch p.spec.Protocol {
 	case "dns":
-		if strings.HasPrefix(data, "answer:") {
+		if strings.HasPrefix(data, "answer") {
 			return // a response, not a query
 		}
-		t.SendTo(c.fd, from, "answer: "+firstLine(data))
+		reply, ok := p.dnsAnswer(data, true)
+		if !ok {
+			reply = "answer: " + firstLine(data)
+		}
+		t.SendTo(c.fd, from, reply)
 	case "echo":
 		t.SendTo(c.fd, from, data)
 	case "tftp":

@@ -26,6 +26,9 @@ const (
 	EMFILE        Errno = "EMFILE"
 	EAGAIN        Errno = "EAGAIN"
 	ETIMEDOUT     Errno = "ETIMEDOUT"
+	// The resolver's errors (getaddrinfo's EAI_ codes, not errno values).
+	EAI_NONAME Errno = "EAI_NONAME"
+	EAI_AGAIN  Errno = "EAI_AGAIN"
 )
 
 // errnoText is what strerror(3) prints on Linux for each errno.
@@ -47,6 +50,8 @@ var errnoText = map[Errno]string{
 	EMFILE:        "Too many open files",
 	EAGAIN:        "Resource temporarily unavailable",
 	ETIMEDOUT:     "Connection timed out",
+	EAI_NONAME:    "Name or service not known",
+	EAI_AGAIN:     "Temporary failure in name resolution",
 }
 
 // Error returns the strerror text, for example "Address already in use".

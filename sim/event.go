@@ -21,6 +21,7 @@ const (
 	KindProgramRemove   Kind = "program.remove"
 	KindProcessStart    Kind = "process.start"
 	KindProcessExit     Kind = "process.exit"
+	KindProcessOutput   Kind = "process.output"
 	KindThreadStart     Kind = "thread.start"
 	KindThreadExit      Kind = "thread.exit"
 	KindSocketOpen      Kind = "socket.open"
@@ -48,7 +49,7 @@ const (
 
 // Kinds lists every kind in the order docs/events.md presents them.
 var Kinds = []Kind{
-	KindHostUp, KindHostRange, KindProgramInstall, KindProgramRemove, KindProcessStart, KindProcessExit,
+	KindHostUp, KindHostRange, KindProgramInstall, KindProgramRemove, KindProcessStart, KindProcessExit, KindProcessOutput,
 	KindThreadStart, KindThreadExit, KindSocketOpen, KindSocketInherit, KindSocketOption,
 	KindSocketBind, KindSocketListen, KindSocketConnect, KindSocketAccept,
 	KindSocketState, KindSocketRecv, KindSocketClose, KindPortAssign,

@@ -58,6 +58,10 @@ var Catalogue = map[string]Sentence{
 		"{program} (PID {pid}) exits with status {code}; the OS closes every socket it still had open.",
 		"The {program} household (PID {pid}) moves out; the building closes its mail slots.",
 	},
+	"process.output": {
+		"{program} (PID {pid}) prints: {data}",
+		"The {program} household (PID {pid}) pins a notice on its door: {data}",
+	},
 	"thread.start/main": {
 		"Process {pid} starts with one thread, its main thread (TID {tid}).",
 		"The {program} household starts with one member at home (TID {tid}).",

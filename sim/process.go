@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 )
 
 // Service is a protocol and port a server program listens on.
@@ -46,10 +47,29 @@ type ServerSpec struct {
 	// Over UDP it connects its socket to the first sender, so it hears
 	// from that peer only.
 	Once bool
+	// AcceptThreads > 0 starts that many threads that each block in
+	// accept() on the listeners and serve the connections they take
+	// themselves (a threaded server: several threads, one socket); the
+	// main thread then does not accept.
+	AcceptThreads int
+	// PortTries is how many following port numbers the server tries when
+	// a port is taken (EADDRINUSE), as development servers do ("Port 3000
+	// is in use, trying 3001 instead."); 0 means it exits at once.
+	PortTries int
+	// Announce makes the server print where it listens once it does, as
+	// development servers do: with port 0, the port the OS chose.
+	Announce bool
+	// Records are names a DNS server (protocol "dns") answers for besides
+	// the town's hosts (World.AddName): a site with many addresses, whose
+	// answer does not fit in one UDP message.
+	Records []Record
 }
 
 // DefaultBacklog is the listen() backlog of a server that names none.
 const DefaultBacklog = 128
+
+// MaxPortTries bounds ServerSpec.PortTries.
+const MaxPortTries = 100
 
 // check validates a server spec and fills in its defaults; it returns a
 // copy, so the caller's spec is never changed.
@@ -67,6 +87,18 @@ func (s *ServerSpec) check(name string) (*ServerSpec, error) {
 	}
 	if cp.Threads != "per-connection" && cp.Threads != "single" {
 		return nil, fmt.Errorf("program %q: threads %q: want per-connection or single", name, cp.Threads)
+	}
+	cp.Records = slices.Clone(s.Records)
+	for _, r := range cp.Records {
+		if !ValidDNSName(r.Name) || len(r.Addrs) == 0 || len(r.Addrs) > MaxRecords {
+			return nil, fmt.Errorf("program %q: record %q: want a DNS name and 1 to %d addresses", name, r.Name, MaxRecords)
+		}
+	}
+	if cp.AcceptThreads < 0 || cp.AcceptThreads > 16 {
+		return nil, fmt.Errorf("program %q: accept_threads %d out of range (0 to 16)", name, cp.AcceptThreads)
+	}
+	if cp.PortTries < 0 || cp.PortTries > MaxPortTries {
+		return nil, fmt.Errorf("program %q: port_tries %d out of range (0 to %d)", name, cp.PortTries, MaxPortTries)
 	}
 	if cp.Workers < 0 || cp.Workers > 16 {
 		return nil, fmt.Errorf("program %q: workers %d out of range (0 to 16)", name, cp.Workers)
@@ -292,6 +324,22 @@ func (p *Process) FDs() []int {
 		}
 	}
 	return out
+}
+
+// Print writes a line to the process's terminal (process.output), as a
+// program prints to its standard output.
+func (p *Process) Print(t *Thread, line string) {
+	if !p.alive {
+		return
+	}
+	e := p.host.w.newEvent(KindProcessOutput)
+	e.Host, e.Program, e.PID = p.host.name, p.prog.Name, p.pid
+	if t != nil {
+		e.TID = t.tid
+	}
+	e.Len = len(line)
+	e.Data = truncData(line)
+	p.host.w.emit(e)
 }
 
 func (p *Process) emitThread(k Kind, t *Thread) {

@@ -110,6 +110,9 @@ func (s *Socket) State() State { return s.state }
 // Local returns the local address and port (zero until bound).
 func (s *Socket) Local() netip.AddrPort { return s.local }
 
+// Host returns the host the socket belongs to.
+func (s *Socket) Host() *Host { return s.host }
+
 // Remote returns the peer's address and port (zero until connected).
 func (s *Socket) Remote() netip.AddrPort { return s.remote }
 
@@ -177,6 +180,10 @@ func (s *Socket) fail(t *Thread, call string, errno Errno, fd int, target netip.
 }
 
 // threadFail reports an error for a call that has no socket yet.
+// Fail reports that a library call the thread made failed (the resolver's
+// getaddrinfo): an error event, and the error to return.
+func (t *Thread) Fail(call string, errno Errno) error { return t.fail(call, errno, 0) }
+
 func (t *Thread) fail(call string, errno Errno, fd int) error {
 	p := t.proc
 	e := p.host.w.newEvent(KindError)

@@ -81,8 +81,9 @@ type World struct {
 	latency  map[[2]int]Time
 	nextSock int
 	nextPkt  int
-	inflight map[int]*packet // packets on the street, by id
-	ev       Event           // scratch event, reused to avoid allocation
+	inflight map[int]*packet         // packets on the street, by id
+	names    map[string][]netip.Addr // the town's DNS names (dns.go)
+	ev       Event                   // scratch event, reused to avoid allocation
 }
 
 // NewWorld returns an empty world.
@@ -315,3 +316,7 @@ func (w *World) CheckpointAnswer(n int, answer, value, text, analogy string) {
 }
 
 func (w *World) randN(n int) int { return w.rng.IntN(n) }
+
+// RandUint16 returns a random 16-bit number from the world's seeded
+// source (a DNS query ID): the same seed and calls give the same numbers.
+func (w *World) RandUint16() uint16 { return uint16(w.rng.Uint32()) }

@@ -40,8 +40,8 @@ func TestLessonsListsEveryLesson(t *testing.T) {
 		t.Fatalf("lessons: err=%v stderr=%q", err, stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
-	if len(lines) != 11 || len(lines) != len(lessons.IDs) {
-		t.Fatalf("lessons printed %d lines, want 11:\n%s", len(lines), stdout)
+	if len(lines) != len(lessons.IDs) {
+		t.Fatalf("lessons printed %d lines, want %d:\n%s", len(lines), len(lessons.IDs), stdout)
 	}
 	for i, line := range lines {
 		id, title, ok := strings.Cut(line, "\t")
@@ -134,7 +134,7 @@ func TestRunBadInput(t *testing.T) {
 		want string
 	}{
 		{"unknown lesson", []string{"run", "--lesson", "ports-101"},
-			`unknown lesson "ports-101" (the lessons are: programs-processes-threads, sockets, addressing, well-known-ports, ephemeral-ports, many-clients-one-port, server-ephemeral-ports, port-conflict, port-exhaustion, same-host, os-differences)`},
+			`unknown lesson "ports-101" (the lessons are: ` + strings.Join(lessons.IDs, ", ") + `)`},
 		{"seed not a number", []string{"run", "--lesson", "sockets", "--seed", "abc"},
 			`--seed "abc": expected a whole number from 0 to 18446744073709551615`},
 		{"unknown OS", []string{"run", "--lesson", "sockets", "--os", "plan9"},

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"portville/sim/lessons"
 )
 
 // TestExportStatic: export-static writes the static build (its contents
@@ -17,7 +20,7 @@ func TestExportStatic(t *testing.T) {
 	if err != nil || stderr != "" {
 		t.Fatalf("export-static: err=%v stderr=%q", err, stderr)
 	}
-	if !strings.HasPrefix(stdout, "wrote "+dir+": 11 lessons; portville.wasm ") || !strings.Contains(stdout, "python3 -m http.server -d "+dir) {
+	if !strings.HasPrefix(stdout, fmt.Sprintf("wrote %s: %d lessons; portville.wasm ", dir, len(lessons.IDs))) || !strings.Contains(stdout, "python3 -m http.server -d "+dir) {
 		t.Errorf("export-static printed %q", stdout)
 	}
 	for _, f := range []string{"index.html", "lesson/sockets.html", "embed/sockets.html", "wasm/portville.wasm", "wasm/wasm_exec.js", "wasm/lessons.json", "static/js/wasm.js"} {

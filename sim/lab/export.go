@@ -232,6 +232,15 @@ func serverFlow(s *sim.ServerSpec) string {
 	if s.Once {
 		parts = append(parts, "once: true")
 	}
+	if s.AcceptThreads != 0 {
+		parts = append(parts, "accept_threads: "+strconv.Itoa(s.AcceptThreads))
+	}
+	if s.PortTries != 0 {
+		parts = append(parts, "port_tries: "+strconv.Itoa(s.PortTries))
+	}
+	if s.Announce {
+		parts = append(parts, "announce: true")
+	}
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 

@@ -478,6 +478,112 @@ var teachingPoints = map[string]func(t *testing.T, s stream){
 			}
 		}
 	},
+
+	"worker-processes": func(t *testing.T, s stream) {
+		web := s.on("web")
+		// Pre-fork: one listening socket, inherited by four workers, who
+		// each accept one connection on it.
+		master := s.pids("web", "nginx")[0]
+		workers := map[int]bool{}
+		for _, e := range web.kind(sim.KindProcessStart).program("nginx") {
+			if e.PPID == master {
+				workers[e.PID] = true
+			}
+		}
+		if len(workers) != 4 {
+			t.Fatalf("nginx forked %d workers, want 4", len(workers))
+		}
+		l := web.kind(sim.KindSocketListen).program("nginx").want(t, 1, "nginx listen() calls")[0]
+		accepts := web.kind(sim.KindSocketAccept).program("nginx").want(t, 4, "connections nginx accepts")
+		took := map[int]bool{}
+		for _, a := range accepts {
+			if !workers[a.PID] || a.Parent != l.Sock || a.Local.Port() != 80 {
+				t.Errorf("nginx accept by PID %d from listener %d on port %d; want a worker, the master's listener %d, port 80", a.PID, a.Parent, a.Local.Port(), l.Sock)
+			}
+			took[a.PID] = true
+		}
+		if len(took) != 4 {
+			t.Errorf("%d workers accepted the four connections, want each of the 4", len(took))
+		}
+		// SO_REUSEPORT: four listening sockets on port 8080, one per
+		// process; each connection is accepted from one of them by the
+		// process that owns it.
+		owner := map[int]int{}
+		for _, e := range web.kind(sim.KindSocketListen).program("api").want(t, 4, "api listen() calls") {
+			if e.Local.Port() != 8080 {
+				t.Errorf("api listens on %s, want port 8080", e.Local)
+			}
+			owner[e.Sock] = e.PID
+		}
+		if len(owner) != 4 {
+			t.Errorf("api has %d distinct listening sockets, want 4", len(owner))
+		}
+		for _, a := range web.kind(sim.KindSocketAccept).program("api").want(t, 4, "connections api accepts") {
+			if pid, ok := owner[a.Parent]; !ok || pid != a.PID || a.Local.Port() != 8080 {
+				t.Errorf("api accept by PID %d from socket %d (owned by %d) on port %d; want the owner of one of the 8080 listeners", a.PID, a.Parent, pid, a.Local.Port())
+			}
+		}
+		// Threads: one process, one listener, four acceptor threads.
+		jl := web.kind(sim.KindSocketListen).program("jetty").want(t, 1, "jetty listen() calls")[0]
+		tids := map[int]bool{}
+		for _, a := range web.kind(sim.KindSocketAccept).program("jetty").want(t, 4, "connections jetty accepts") {
+			if a.PID != jl.PID || a.Parent != jl.Sock || a.TID == a.PID {
+				t.Errorf("jetty accept by PID %d thread %d from socket %d; want an acceptor thread of PID %d on listener %d", a.PID, a.TID, a.Parent, jl.PID, jl.Sock)
+			}
+			tids[a.TID] = true
+		}
+		if len(tids) != 4 {
+			t.Errorf("%d jetty threads accepted, want 4", len(tids))
+		}
+	},
+
+	"dev-servers": func(t *testing.T, s stream) {
+		laptop := s.on("laptop")
+		nexts := s.pids("laptop", "next")
+		if len(nexts) != 2 {
+			t.Fatalf("next processes = %v, want two", nexts)
+		}
+		shop, admin := nexts[0], nexts[1]
+		if l := laptop.kind(sim.KindSocketListen).pid(shop).want(t, 1, "the shop's listener")[0]; l.Local.Port() != 3000 {
+			t.Errorf("the shop listens on %s, want port 3000", l.Local)
+		}
+		rails := s.pids("laptop", "rails")[0]
+		if e := laptop.kind(sim.KindError).pid(rails).want(t, 1, "rails errors")[0]; e.Errno != sim.EADDRINUSE || e.Call != "bind" {
+			t.Errorf("rails got %s from %s, want EADDRINUSE from bind", e.Errno, e.Call)
+		}
+		if x := laptop.kind(sim.KindProcessExit).pid(rails).want(t, 1, "rails exits")[0]; x.Code != 1 {
+			t.Errorf("rails exits with %d, want 1", x.Code)
+		}
+		if e := laptop.kind(sim.KindError).pid(admin).want(t, 1, "the admin server's errors")[0]; e.Errno != sim.EADDRINUSE {
+			t.Errorf("the admin server got %s, want EADDRINUSE for port 3000", e.Errno)
+		}
+		var said []string
+		for _, e := range laptop.kind(sim.KindProcessOutput).pid(admin) {
+			said = append(said, e.Data)
+		}
+		if want := []string{"Port 3000 is in use, trying 3001 instead.", "listening on http://0.0.0.0:3001"}; !slices.Equal(said, want) {
+			t.Errorf("the admin server printed %q, want %q", said, want)
+		}
+		if l := laptop.kind(sim.KindSocketListen).pid(admin).want(t, 1, "the admin server's listener")[0]; l.Local.Port() != 3001 {
+			t.Errorf("the admin server listens on %s, want port 3001", l.Local)
+		}
+		// Port 0: the OS picks from its range; the server prints it, and
+		// the client connects there.
+		tests := s.pids("laptop", "apitest")[0]
+		bind := laptop.kind(sim.KindSocketBind).pid(tests).want(t, 1, "the test server's bind")[0]
+		lo, hi := s.hostRange(t, "laptop")
+		port := bind.Local.Port()
+		if bind.Ephemeral == nil || !*bind.Ephemeral || port < lo || port > hi {
+			t.Errorf("the test server bound %s (ephemeral %v), want a port the OS chose from %d-%d", bind.Local, bind.Ephemeral, lo, hi)
+		}
+		out := laptop.kind(sim.KindProcessOutput).pid(tests).want(t, 1, "lines the test server prints")[0]
+		if want := "listening on http://127.0.0.1:" + fmt.Sprint(port); out.Data != want {
+			t.Errorf("the test server printed %q, want %q", out.Data, want)
+		}
+		laptop.kind(sim.KindPacketSend).filter(func(e *sim.Event) bool {
+			return e.Flags == sim.SYN && e.Dst == netip.AddrPortFrom(sim.Loopback, port)
+		}).want(t, 1, "SYNs to the printed port")
+	},
 }
 
 func TestTeachingPoints(t *testing.T) {

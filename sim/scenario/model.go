@@ -77,14 +77,19 @@ type LinkDef struct {
 }
 
 // Endpoint is an address and port as written in a step: a host name or an
-// IPv4 address, and a port.
+// IPv4 address, and a port; or a socket, standing for the address it is
+// bound to (a client connects where a server said it listens).
 type Endpoint struct {
 	Host string // a host name, resolved to its first address when run
 	Addr netip.Addr
 	Port uint16
+	Sock Ref // set for a socket's address
 }
 
 func (e Endpoint) String() string {
+	if e.Sock.Proc != "" {
+		return e.Sock.String()
+	}
 	if e.Host != "" {
 		return e.Host + ":" + strconv.Itoa(int(e.Port))
 	}

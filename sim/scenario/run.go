@@ -371,6 +371,17 @@ func (r *runner) thread(st *Step, p *sim.Process) (*sim.Thread, error) {
 }
 
 func (r *runner) resolve(st *Step, ep Endpoint) (netip.AddrPort, error) {
+	if ep.Sock.Proc != "" {
+		s := r.objs[ep.Sock]
+		if s == nil || !s.Local().IsValid() {
+			return netip.AddrPort{}, r.fail(st, "step %s: %s has no address", st.Action, ep.Sock)
+		}
+		a := s.Local()
+		if a.Addr().IsUnspecified() {
+			a = netip.AddrPortFrom(s.Host().Addr(), a.Port())
+		}
+		return a, nil
+	}
 	if ep.Host == "" {
 		return netip.AddrPortFrom(ep.Addr, ep.Port), nil
 	}
@@ -469,13 +480,17 @@ func (r *runner) do(st *Step) error {
 		r.procs[st.As] = p
 		r.threads[st.As] = map[string]*sim.Thread{}
 		r.socks[st.As] = map[string]int{}
-		// A server's listening sockets are named after their service:
-		// web.tcp80, dns.udp53.
-		if p.Server() != nil {
-			for _, fd := range p.FDs() {
+		// A server's listening sockets are named after their service as
+		// the program lists it: web.tcp80, dns.udp53, dev.tcp0 (whatever
+		// port the OS or the server's port tries gave it).
+		if spec := p.Server(); spec != nil {
+			for i, fd := range p.FDs() {
 				s := p.Socket(fd)
-				name := s.Proto().String() + strconv.Itoa(int(s.Local().Port()))
-				r.name(st.As, name, fd, p)
+				port := s.Local().Port()
+				if i < len(spec.Listen) {
+					port = spec.Listen[i].Port
+				}
+				r.name(st.As, s.Proto().String()+strconv.Itoa(int(port)), fd, p)
 			}
 		}
 		return nil
@@ -774,6 +789,33 @@ func (r *runner) measure(st *Step, win *window) (string, error) {
 			}
 		}
 		return strconv.Itoa(n), nil
+	case "listeners":
+		// Listening sockets, not descriptors: a forked worker's inherited
+		// descriptor is the same socket as its master's.
+		seen := map[int]bool{}
+		for _, p := range r.w.Host(m.Host).Processes() {
+			if p.Program().Name != m.Prog {
+				continue
+			}
+			for _, fd := range p.FDs() {
+				if s := p.Socket(fd); s.State() == sim.StateListen && !s.Dead() {
+					seen[s.ID()] = true
+				}
+			}
+		}
+		return strconv.Itoa(len(seen)), nil
+	case "accepting_processes", "accepting_threads":
+		seen := map[int]bool{}
+		for _, e := range win.accepts {
+			if e.Host == m.Host && e.Program == m.Prog {
+				if m.Kind == "accepting_threads" {
+					seen[e.TID] = true
+				} else {
+					seen[e.PID] = true
+				}
+			}
+		}
+		return strconv.Itoa(len(seen)), nil
 	case "threads":
 		p := r.procs[m.Proc]
 		if p == nil || !p.Alive() {

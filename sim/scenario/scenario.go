@@ -19,7 +19,11 @@ import (
 var measureKinds = []string{
 	"port", "ephemeral", "in_range", "same_port", "port_step", "state", "errno",
 	"processes", "threads", "packet", "accepted_port", "accepted_port_kind",
+	"listeners", "accepting_processes", "accepting_threads",
 }
+
+// programMeasures are the measure kinds that name PROGRAM@HOST.
+var programMeasures = []string{"processes", "listeners", "accepting_processes", "accepting_threads"}
 
 var actions = []string{
 	"note", "start", "fork", "exit", "thread", "end_thread", "socket", "setsockopt",
@@ -377,7 +381,7 @@ func (d *decoder) program(it ast.Node) (p sim.Program, at Pos, ok bool) {
 func (d *decoder) server(f field) *sim.ServerSpec {
 	what := "server"
 	spec := &sim.ServerSpec{ReuseAddr: true, Protocol: "none"}
-	fields, isMap := d.mapping(f.val, what, "listen", "protocol", "threads", "close", "reuseaddr", "reuseport", "workers", "addr", "backlog", "once")
+	fields, isMap := d.mapping(f.val, what, "listen", "protocol", "threads", "close", "reuseaddr", "reuseport", "workers", "addr", "backlog", "once", "accept_threads", "port_tries", "announce")
 	if !isMap {
 		return spec
 	}
@@ -440,6 +444,12 @@ func (d *decoder) server(f field) *sim.ServerSpec {
 			spec.Backlog, _ = d.integer(sf, what, 1, 4096)
 		case "once":
 			spec.Once, _ = d.boolean(sf, what)
+		case "accept_threads":
+			spec.AcceptThreads, _ = d.integer(sf, what, 0, 16)
+		case "port_tries":
+			spec.PortTries, _ = d.integer(sf, what, 0, sim.MaxPortTries)
+		case "announce":
+			spec.Announce, _ = d.boolean(sf, what)
 		case "addr":
 			if s, ok := d.nonEmpty(sf, what); ok {
 				a, err := netip.ParseAddr(s)
@@ -464,8 +474,8 @@ func parseService(s string) (sim.Service, error) {
 		return sim.Service{}, fmt.Errorf("%q is not a service (expected tcp/PORT or udp/PORT, such as tcp/80)", s)
 	}
 	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 {
-		return sim.Service{}, fmt.Errorf("%q: port %s is out of range (expected 1 to 65535)", s, port)
+	if err != nil || n < 0 || n > 65535 {
+		return sim.Service{}, fmt.Errorf("%q: port %s is out of range (expected 0 to 65535; 0 asks the OS for an ephemeral port)", s, port)
 	}
 	return sim.Service{Proto: p, Port: uint16(n)}, nil
 }
@@ -508,7 +518,12 @@ func parseEndpoint(s string, allowAny bool, minPort int) (Endpoint, error) {
 	s = strings.TrimSpace(s)
 	i := strings.LastIndexByte(s, ':')
 	if i < 0 {
-		return Endpoint{}, fmt.Errorf("%q has no port (expected HOST:PORT, such as web:80 or 10.0.0.2:80)", s)
+		if r, ok := parseRef(s); ok && !allowAny && strings.IndexFunc(r.Proc, func(c rune) bool { return c < '0' || c > '9' }) >= 0 {
+			// A socket's own address: a client connects where a server
+			// said it listens (a port the OS chose).
+			return Endpoint{Sock: r}, nil
+		}
+		return Endpoint{}, fmt.Errorf("%q has no port (expected HOST:PORT, such as web:80 or 10.0.0.2:80, or a server's socket such as dev.tcp0)", s)
 	}
 	hostPart, portPart := s[:i], s[i+1:]
 	n, err := strconv.Atoi(portPart)

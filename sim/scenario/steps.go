@@ -404,14 +404,14 @@ func (d *decoder) measure(f field, cp *Checkpoint) {
 			m.Proc = d.alias(mf, what, "process name")
 		case "threads", "accepted_port", "accepted_port_kind":
 			m.Proc = d.alias(mf, what, "process name")
-		case "processes":
+		case "processes", "listeners", "accepting_processes", "accepting_threads":
 			s, ok := d.nonEmpty(mf, what)
 			if !ok {
 				continue
 			}
 			prog, host, found := strings.Cut(s, "@")
 			if !found || !aliasRE.MatchString(prog) || !hostRE.MatchString(host) {
-				d.errf(mf.val, "measure: processes: %q (expected PROGRAM@HOST, such as writer@laptop)", s)
+				d.errf(mf.val, "measure: %s: %q (expected PROGRAM@HOST, such as writer@laptop)", mf.key, s)
 				continue
 			}
 			m.Prog, m.Host = prog, host
@@ -512,6 +512,14 @@ func (d *decoder) check(sc *Scenario) {
 		if ep.Host != "" && hosts[ep.Host] == nil {
 			d.errAt(st.Line, st.Col, "step %s: %s: unknown host %q (hosts: %s)", st.Action, key, ep.Host, hostList())
 		}
+		if r := ep.Sock; r.Proc != "" {
+			switch p := procs[r.Proc]; {
+			case p == nil:
+				d.errAt(st.Line, st.Col, "step %s: %s: unknown process %q", st.Action, key, r.Proc)
+			case p.socks[r.Name] == nil || !p.socks[r.Name].open:
+				d.errAt(st.Line, st.Col, "step %s: %s: process %q has no open socket %q here", st.Action, key, r.Proc, r.Name)
+			}
+		}
 	}
 	declare := func(p *procInfo, name string, proto sim.Proto, line int) {
 		p.socks[name] = &sockInfo{proto: proto, open: true, line: line}
@@ -531,7 +539,7 @@ func (d *decoder) check(sc *Scenario) {
 		if m.Proc != "" && procs[m.Proc] == nil {
 			d.errAt(st.Line, st.Col, "checkpoint: measure: unknown process %q", m.Proc)
 		}
-		if m.Kind == "processes" {
+		if contains(programMeasures, m.Kind) {
 			h := hosts[m.Host]
 			if h == nil {
 				d.errAt(st.Line, st.Col, "checkpoint: measure: unknown host %q", m.Host)

@@ -193,12 +193,27 @@ export const letterMethods = {
         this.callout = null;
       }
     }
-    if (!ev || ev.kind !== "error") return;
+    if (!ev || (ev.kind !== "error" && ev.kind !== "process.output")) return;
     if (this.callout) this.callout.el.remove();
     const hi = state.hosts.findIndex((h) => h.name === ev.host);
     const b = this.layout.buildings[hi];
     if (!b) return;
     const h = state.hosts[hi];
+    if (ev.kind === "process.output") {
+      // What a program prints, as on its terminal: a notice on the building.
+      // It sits on the building, under its sign, where the camera frames.
+      const w = Math.min(this.big ? 600 : 420, b.w - 20);
+      const x = b.x + (b.w - w) / 2;
+      const y = b.y + 100;
+      const lines = wrap(ev.data || "", Math.floor(w / (this.big ? 15 : 10.5)) - 3).slice(0, 2);
+      const g = el("g", { class: "callout notice", role: "status" },
+        rect({ x, y, w, h: 98 }, "callout-box", { rx: 10 }),
+        text(x + 16, y + 30, "callout-errno", `${ev.program} (PID ${ev.pid}) prints:`),
+        ...lines.map((line, k) => text(x + 16, y + 60 + k * 26, "callout-text notice-text", line)));
+      this.calloutsG.appendChild(g);
+      this.callout = { el: g, age: 0 };
+      return;
+    }
     // Anchor: the apartment of the failing socket's port, else the building.
     let at = { x: b.x + b.w / 2, y: b.y + 140 };
     const bd = ev.port && (h.bindings.find((x) => x.port === ev.port && x.proto === ev.proto));

@@ -69,7 +69,7 @@ export function errno(name) {
 /** Names of the event kinds for the log filter. */
 export const kindNames = {
   "host.up": "host up", "program.install": "program installed", "process.start": "process starts",
-  "process.exit": "process exits", "thread.start": "thread starts", "thread.exit": "thread ends",
+  "process.exit": "process exits", "process.output": "prints", "thread.start": "thread starts", "thread.exit": "thread ends",
   "socket.open": "socket()", "socket.inherit": "fork: inherit", "socket.option": "setsockopt()",
   "socket.bind": "bind()", "socket.listen": "listen()", "socket.connect": "connect()",
   "socket.accept": "accept()", "socket.state": "TCP state", "socket.recv": "recv()",
