@@ -22,6 +22,7 @@ type appState struct {
 	lfds   []int            // listening descriptors to accept on
 	// acceptors are the threads that accept and serve (AcceptThreads).
 	acceptors []*Thread
+	quic      map[string]*quicConn // an HTTP/3 server's connections by ID
 }
 
 // appConn is what a program knows about one of its sockets.
@@ -320,7 +321,9 @@ func (p *Process) onData(s *Socket, from netip.AddrPort, data string) {
 		reply, bad = p.httpResponse(data)
 		closeAfter = closeAfter || bad
 	case "https":
-		reply = "[TLS record: encrypted HTTP/1.1 200 OK]"
+		if reply = p.tlsServe(data); reply == "" {
+			return
+		}
 	case "dns":
 		var ok bool
 		if reply, ok = p.dnsAnswer(data, false); !ok {
@@ -416,6 +419,8 @@ func (p *Process) udpServe(t *Thread, c *appConn, s *Socket, from netip.AddrPort
 		t.SendTo(c.fd, from, reply)
 	case "echo":
 		t.SendTo(c.fd, from, data)
+	case "https":
+		p.quicServe(t, c, from, data)
 	case "tftp":
 		if strings.HasPrefix(data, "ERROR") {
 			return // RFC 1350 section 7: an ERROR is not acknowledged
@@ -587,6 +592,10 @@ func (p *Process) clientData(s *Socket, c *appConn, from netip.AddrPort, data st
 		}
 	}
 	switch p.prog.Client {
+	case "https":
+		if s.sec != nil {
+			p.secureData(t, s, sfd, data)
+		}
 	case "ftp":
 		var target netip.AddrPort
 		if ap, ok := parsePASV(data); ok {

@@ -210,6 +210,10 @@ var Catalogue = map[string]Sentence{
 		"The OS assigns ephemeral port {port} to {who}'s UDP socket for its first datagram to {remote}.",
 		"The OS gives {program} the temporary apartment number {port} so that replies to its letter can find it.",
 	},
+	"port.assign/rebind": {
+		"{who}'s UDP socket moves to ephemeral port {port}: its old port is gone (a new network, or a NAT that forgot it), and its peer now sees it at a new address.",
+		"The OS moves {program}'s mail slot to the temporary apartment number {port}: its old return address is no longer valid.",
+	},
 	"port.assign/listen": {
 		"{who} listens without binding first, so the OS picks port {port} for it.",
 		"{program} opens its door without choosing a number, so the OS hands it apartment {port}.",

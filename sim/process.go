@@ -160,7 +160,7 @@ func (h *Host) Install(p Program) (*Program, error) {
 		}
 		p.Server = spec
 	}
-	if p.Client != "" && p.Client != "ftp" && p.Client != "tftp" && p.Client != "none" {
+	if p.Client != "" && p.Client != "ftp" && p.Client != "tftp" && p.Client != "https" && p.Client != "none" {
 		return nil, fmt.Errorf("program %q: client protocol %q: want ftp, tftp or none", p.Name, p.Client)
 	}
 	prog := &p
@@ -248,7 +248,7 @@ func (h *Host) Start(program string, opt StartOptions) (*Process, error) {
 		return nil, err
 	}
 	p.spec = spec
-	if spec != nil || prog.Client == "ftp" || prog.Client == "tftp" {
+	if spec != nil || prog.Client == "ftp" || prog.Client == "tftp" || prog.Client == "https" {
 		p.app = &appState{}
 	}
 	if spec != nil {

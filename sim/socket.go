@@ -96,6 +96,7 @@ type Socket struct {
 	buf                 []string // data that arrived before a process took the socket
 	orphan              bool     // no descriptor refers to it any more
 	dead                bool
+	sec                 *secure // TLS or QUIC (tls.go), nil for plain
 }
 
 // ID returns the socket's world-unique id.
@@ -550,6 +551,9 @@ func (t *Thread) Connect(fd int, raddr netip.AddrPort) error {
 	e := s.event(KindSocketConnect, t)
 	e.Port = raddr.Port()
 	h.w.emit(e)
+	if s.proto == UDP && s.sec != nil {
+		s.secureStart() // QUIC: the Initial goes out at once
+	}
 	if s.proto == TCP {
 		s.iss = h.w.rng.Uint32()
 		s.sndNxt = s.iss + 1
@@ -637,6 +641,9 @@ func (t *Thread) Send(fd int, data string) error {
 	}
 	if len(data) > maxDataBytes {
 		return s.fail(t, "send", EINVAL, fd, netip.AddrPort{})
+	}
+	if s.sec != nil && s.sec.done {
+		data = s.sealed(data)
 	}
 	if s.proto == UDP {
 		if !s.remote.IsValid() {

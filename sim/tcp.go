@@ -190,6 +190,9 @@ func (s *Socket) input(p *packet) {
 			s.rcvNxt = p.seq + 1
 			s.setState(StateEstablished)
 			s.sendSegment(ACK, s.sndNxt, s.rcvNxt, "")
+			if s.sec != nil {
+				s.secureStart() // TLS: the ClientHello follows the handshake
+			}
 		}
 		return
 	case StateSynRecv:

@@ -584,6 +584,62 @@ var teachingPoints = map[string]func(t *testing.T, s stream){
 			return e.Flags == sim.SYN && e.Dst == netip.AddrPortFrom(sim.Loopback, port)
 		}).want(t, 1, "SYNs to the printed port")
 	},
+
+	"a-web-page": func(t *testing.T, s stream) {
+		laptop := s.on("laptop")
+		lo, hi := s.hostRange(t, "laptop")
+		// DNS: one query (the browser caches the answer) over UDP to port
+		// 53 from an ephemeral port, answered from 53 to that port with
+		// the same ID and the site's address.
+		query := laptop.kind(sim.KindPacketSend).filter(func(e *sim.Event) bool {
+			return e.Dst.Port() == 53
+		}).want(t, 1, "DNS queries")[0]
+		if query.Proto != sim.UDP || query.Src.Port() < lo || query.Src.Port() > hi || !strings.HasPrefix(query.Data, "query A example.org (id 0x") {
+			t.Errorf("DNS query %s %s -> %s %q, want UDP from an ephemeral port (%d-%d) asking for example.org", query.Proto, query.Src, query.Dst, query.Data, lo, hi)
+		}
+		answer := s.on("resolver").kind(sim.KindPacketSend).want(t, 1, "DNS answers")[0]
+		ans, ok := sim.ParseDNSAnswer(answer.Data)
+		q, _ := strings.CutPrefix(query.Data, "query A example.org (id 0x")
+		if !ok || answer.Src.Port() != 53 || answer.Dst != query.Src || fmt.Sprintf("%04x)", ans.ID) != q ||
+			len(ans.Addrs) != 1 || ans.Addrs[0] != netip.MustParseAddr("93.184.215.14") {
+			t.Errorf("DNS answer %s -> %s %q, want from port 53 to %s with the query's ID and 93.184.215.14", answer.Src, answer.Dst, answer.Data, query.Src)
+		}
+		// HTTPS: four TCP connections to 443 from four ephemeral ports,
+		// each opening with a ClientHello that names the site.
+		syns := laptop.kind(sim.KindPacketSend).filter(func(e *sim.Event) bool { return e.Flags == sim.SYN })
+		ports := map[uint16]bool{}
+		for _, syn := range syns.want(t, 4, "TCP connections") {
+			if syn.Dst != ap("93.184.215.14:443") || syn.Src.Port() < lo || syn.Src.Port() > hi {
+				t.Errorf("SYN %s -> %s, want an ephemeral port to 93.184.215.14:443", syn.Src, syn.Dst)
+			}
+			ports[syn.Src.Port()] = true
+			first := laptop.data().filter(func(e *sim.Event) bool { return e.Src == syn.Src })
+			if len(first) == 0 || first[0].Data != "TLS ClientHello (SNI example.org)" {
+				t.Errorf("the first data from %s is %v, want the ClientHello naming example.org", syn.Src, first)
+			}
+		}
+		if len(ports) != 4 {
+			t.Errorf("the four connections used %d ports, want 4", len(ports))
+		}
+		if n := len(laptop.data().filter(func(e *sim.Event) bool { return strings.Contains(e.Data, "GET") })); n != 0 {
+			t.Errorf("%d requests went out readable, want every one encrypted", n)
+		}
+		// QUIC: the port changes, the connection ID stays, and the server
+		// answers at the new port.
+		quic := laptop.kind(sim.KindPacketSend).filter(func(e *sim.Event) bool {
+			return e.Proto == sim.UDP && strings.HasPrefix(e.Data, "QUIC 1-RTT")
+		}).want(t, 2, "HTTP/3 requests")
+		if quic[0].Src.Port() == quic[1].Src.Port() || quic[0].Dst != ap("93.184.215.14:443") ||
+			quic[0].Data[:len("QUIC 1-RTT, DCID 0123456789abcdef")] != quic[1].Data[:len("QUIC 1-RTT, DCID 0123456789abcdef")] {
+			t.Errorf("HTTP/3 requests %s %q and %s %q, want two ports and one connection ID", quic[0].Src, quic[0].Data, quic[1].Src, quic[1].Data)
+		}
+		replies := s.on("site").kind(sim.KindPacketSend).filter(func(e *sim.Event) bool {
+			return strings.HasPrefix(e.Data, "QUIC 1-RTT")
+		}).want(t, 2, "HTTP/3 answers")
+		if replies[0].Dst != quic[0].Src || replies[1].Dst != quic[1].Src {
+			t.Errorf("HTTP/3 answers went to %s and %s, want %s and then the new %s", replies[0].Dst, replies[1].Dst, quic[0].Src, quic[1].Src)
+		}
+	},
 }
 
 func TestTeachingPoints(t *testing.T) {

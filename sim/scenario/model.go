@@ -67,7 +67,17 @@ type HostDef struct {
 	OS               string // "" means the scenario's default
 	RangeLo, RangeHi uint16
 	Programs         []sim.Program
+	// Names are the host's DNS names (A records for its addresses), such
+	// as example.org; its host name is one too.
+	Names []string
+	// Nameserver is the DNS server the host's programs ask (its
+	// /etc/resolv.conf): a host name or an IPv4 address; empty means names
+	// in its steps are looked up directly, with no DNS traffic.
+	Nameserver string
 }
+
+// MaxNamesPerHost bounds a host's names.
+const MaxNamesPerHost = 8
 
 // LinkDef sets the latency between two hosts.
 type LinkDef struct {
@@ -83,15 +93,16 @@ type Endpoint struct {
 	Host string // a host name, resolved to its first address when run
 	Addr netip.Addr
 	Port uint16
-	Sock Ref // set for a socket's address
+	Sock Ref    // set for a socket's address
+	Name string // a DNS name (with a dot), such as example.org
 }
 
 func (e Endpoint) String() string {
 	if e.Sock.Proc != "" {
 		return e.Sock.String()
 	}
-	if e.Host != "" {
-		return e.Host + ":" + strconv.Itoa(int(e.Port))
+	if e.Host != "" || e.Name != "" {
+		return e.Host + e.Name + ":" + strconv.Itoa(int(e.Port))
 	}
 	return netip.AddrPortFrom(e.Addr, e.Port).String()
 }

@@ -97,6 +97,13 @@ type runner struct {
 	stopAt    uint64
 	onStop    func(*sim.World)
 	result    Result
+	// dnsSock is the socket a DNS lookup waits on, dnsReply what arrived
+	// on it (resolve.go).
+	dnsSock  int
+	dnsReply string
+	// dnsCache holds the names each process has looked up (a browser's
+	// host cache): by process, then name.
+	dnsCache map[*sim.Process]map[string]netip.Addr
 }
 
 // window collects what happens while a checkpoint waits for its answer.
@@ -140,6 +147,9 @@ func newRunner(sc *Scenario, opt Options) *runner {
 func (r *runner) observe(e *sim.Event) {
 	if r.out != nil {
 		r.out(e)
+	}
+	if e.Kind == sim.KindSocketRecv && r.dnsSock != 0 && e.Sock == r.dnsSock {
+		r.dnsReply = e.Data // the answer the resolver waits for (resolve.go)
 	}
 	switch {
 	case e.Kind == sim.KindPortAssign, e.Kind == sim.KindSocketBind && e.Ephemeral != nil && !*e.Ephemeral:
@@ -228,6 +238,9 @@ func (r *runner) setup(opt Options) error {
 	for i := range r.sc.Hosts {
 		hd := &r.sc.Hosts[i]
 		if err := r.install(hd); err != nil {
+			return &RunError{File: r.sc.File, Line: hd.Line, Col: hd.Col, Msg: err.Error()}
+		}
+		if err := r.addNames(hd); err != nil {
 			return &RunError{File: r.sc.File, Line: hd.Line, Col: hd.Col, Msg: err.Error()}
 		}
 	}
@@ -371,6 +384,13 @@ func (r *runner) thread(st *Step, p *sim.Process) (*sim.Thread, error) {
 }
 
 func (r *runner) resolve(st *Step, ep Endpoint) (netip.AddrPort, error) {
+	if ep.Name != "" {
+		addrs, ok := r.w.LookupName(ep.Name)
+		if !ok || len(addrs) == 0 {
+			return netip.AddrPort{}, r.fail(st, "unknown DNS name %q", ep.Name)
+		}
+		return netip.AddrPortFrom(addrs[0], ep.Port), nil
+	}
 	if ep.Sock.Proc != "" {
 		s := r.objs[ep.Sock]
 		if s == nil || !s.Local().IsValid() {
@@ -446,6 +466,9 @@ func (r *runner) do(st *Step) error {
 		if err := r.install(st.NewHost); err != nil {
 			return r.fail(st, "step add_host: %v", err)
 		}
+		if err := r.addNames(st.NewHost); err != nil {
+			return r.fail(st, "step add_host: %v", err)
+		}
 		return nil
 	case "install", "uninstall", "set_range":
 		h := r.w.Host(st.Host)
@@ -459,6 +482,7 @@ func (r *runner) do(st *Step) error {
 				return r.fail(st, "step install: it has no program (Parse reports this; was the scenario built by hand?)")
 			}
 			_, err = h.Install(*st.Install)
+			r.addRecords(st.Install)
 		case "uninstall":
 			err = h.Uninstall(st.Program)
 		default:
@@ -590,25 +614,33 @@ func (r *runner) do(st *Step) error {
 			r.notePort(st.Sock, p, fd)
 		}
 		return err
-	case "connect":
-		fd, ok, err := r.fd(st, p, t, sim.TCP, true)
-		if ok {
-			ap, err := r.resolve(st, st.To)
-			if err != nil {
-				return err
-			}
-			t.Connect(fd, ap)
-			r.notePort(st.Sock, p, fd)
+	case "connect", "sendto":
+		// The name is resolved first (a DNS lookup, resolve.go), as
+		// getaddrinfo runs before the program opens its socket.
+		ap, found, err := r.resolveFor(st, p, t, st.To)
+		if err != nil || !found {
+			return err
 		}
-		return err
-	case "sendto":
-		fd, ok, err := r.fd(st, p, t, sim.UDP, true)
-		if ok {
-			ap, err := r.resolve(st, st.To)
-			if err != nil {
-				return err
+		proto := sim.TCP
+		if st.Action == "sendto" {
+			proto = sim.UDP
+		}
+		fd, ok, err := r.fd(st, p, t, proto, true)
+		if ok && st.Action == "connect" && p.Program().Client == "https" {
+			// A browser speaks TLS (TCP) or QUIC (UDP), and names the
+			// site it wants in its ClientHello.
+			sni := st.To.Name + st.To.Host
+			if sni == "" {
+				sni = ap.Addr().String()
 			}
-			t.SendTo(fd, ap, st.Data)
+			t.UseTLS(fd, sni)
+		}
+		if ok {
+			if st.Action == "connect" {
+				t.Connect(fd, ap)
+			} else {
+				t.SendTo(fd, ap, st.Data)
+			}
 			r.notePort(st.Sock, p, fd)
 		}
 		return err
@@ -618,6 +650,14 @@ func (r *runner) do(st *Step) error {
 			return err
 		}
 		t.Send(fd, st.Data)
+		return nil
+	case "rebind":
+		fd, _, err := r.fd(st, p, t, sim.UDP, false)
+		if err != nil {
+			return err
+		}
+		t.Rebind(fd)
+		r.notePort(st.Sock, p, fd)
 		return nil
 	case "close":
 		fd, _, err := r.fd(st, p, t, sim.TCP, false)
@@ -789,6 +829,25 @@ func (r *runner) measure(st *Step, win *window) (string, error) {
 			}
 		}
 		return strconv.Itoa(n), nil
+	case "reaches":
+		// Does the first letter to the socket's host in the window reach
+		// the socket's port as it is now (an answer after its port
+		// changed)?
+		s, err := sockOf(m.Socks[0])
+		if err != nil {
+			return "", err
+		}
+		host := s.Host().Name()
+		for _, e := range win.packets {
+			if e.ToHost != host || e.Host == host {
+				continue
+			}
+			if e.Dst.Port() == r.portOf(m.Socks[0]) {
+				return "yes", nil
+			}
+			return "no", nil
+		}
+		return "none", nil
 	case "listeners":
 		// Listening sockets, not descriptors: a forked worker's inherited
 		// descriptor is the same socket as its master's.

@@ -448,3 +448,115 @@ func TestLiveMatchesRun(t *testing.T) {
 		}
 	}
 }
+
+// dnsTown is a laptop whose nameserver knows example.org and a name with
+// 32 addresses, too many for one UDP answer.
+const dnsTown = `title: DNS
+hosts:
+  - name: laptop
+    addr: 192.168.1.10
+    nameserver: resolver
+    programs: [{name: curl}]
+  - name: resolver
+    addr: 10.0.0.53
+    programs:
+      - name: unbound
+        server:
+          listen: [udp/53, tcp/53]
+          protocol: dns
+          records: [{name: cdn.example.net, addrs: [%s]}]
+  - name: site
+    addr: 93.184.215.14
+    names: [example.org]
+    programs: [{name: web, server: {listen: tcp/80, protocol: http}}]
+steps:
+  - start: unbound
+    on: resolver
+  - start: web
+    on: site
+  - start: curl
+    on: laptop
+%s`
+
+// TestDNSLookups: a step to a name on a host with a nameserver asks it over
+// UDP from an ephemeral port, connects to the answer, remembers it, asks
+// again over TCP when the answer is truncated, and fails with EAI_NONAME
+// for a name nobody has.
+func TestDNSLookups(t *testing.T) {
+	t.Parallel()
+	var addrs []string
+	for i := 1; i <= 32; i++ {
+		addrs = append(addrs, "198.51.100."+strconv.Itoa(i))
+	}
+	steps := `  - connect: curl.a
+    to: example.org:80
+  - connect: curl.b
+    to: example.org:80
+  - connect: curl.c
+    to: cdn.example.net:80
+  - connect: curl.d
+    to: site:80
+`
+	sc := mustParse(t, strings.Replace(strings.Replace(dnsTown, "%s", strings.Join(addrs, ", "), 1), "%s", steps, 1))
+	var evs []sim.Event
+	if _, err := sc.Run(scenario.Options{OnEvent: func(e *sim.Event) { evs = append(evs, *e) }}); err != nil {
+		t.Fatal(err)
+	}
+	var queries, answers []sim.Event
+	var syns []string
+	for _, e := range evs {
+		if e.Kind != sim.KindPacketSend {
+			continue
+		}
+		switch {
+		case e.Host == "laptop" && e.Dst.Port() == 53 && e.Len > 0:
+			queries = append(queries, e)
+		case e.Host == "resolver" && e.Len > 0:
+			answers = append(answers, e)
+		case e.Host == "laptop" && e.Flags == sim.SYN && e.Dst.Port() == 80:
+			syns = append(syns, e.Dst.String())
+		}
+	}
+	// example.org once (the second connect uses the cache), cdn over UDP
+	// then TCP, site once.
+	var got []string
+	for _, q := range queries {
+		got = append(got, q.Proto.String()+" "+strings.Fields(q.Data)[2])
+	}
+	if want := []string{"udp example.org", "udp cdn.example.net", "tcp cdn.example.net", "udp site"}; strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("queries = %q, want %q", got, want)
+	}
+	for i, a := range answers {
+		if a.Dst != queries[i].Src || a.Src.Port() != 53 {
+			t.Errorf("answer %d went %s -> %s, want from port 53 to the query's %s", i, a.Src, a.Dst, queries[i].Src)
+		}
+	}
+	if !strings.Contains(answers[1].Data, "(truncated: 32 records") || !strings.HasPrefix(answers[2].Data, "answer A cdn.example.net 198.51.100.1, ") {
+		t.Errorf("cdn answers = %q, %q; want a truncated one over UDP, the whole list over TCP", answers[1].Data, answers[2].Data)
+	}
+	if want := "93.184.215.14:80; 93.184.215.14:80; 198.51.100.1:80"; strings.Join(syns[:3], "; ") != want {
+		t.Errorf("connections to %q, want %q", syns, want)
+	}
+
+	sc = mustParse(t, strings.Replace(strings.Replace(dnsTown, "%s", "198.51.100.1", 1), "%s", "  - connect: curl.a\n    to: example.org:80\n", 1))
+	// A name the resolver does not know: the server's records and the
+	// town's names exclude it once the site is gone from the file.
+	sc.Hosts[2].Names = nil
+	sc.Steps[len(sc.Steps)-1].To.Name = "nosuch.example"
+	evs = nil
+	if _, err := sc.Run(scenario.Options{OnEvent: func(e *sim.Event) { evs = append(evs, *e) }}); err != nil {
+		t.Fatal(err)
+	}
+	var errs []string
+	for _, e := range evs {
+		if e.Kind == sim.KindError {
+			errs = append(errs, e.Call+" "+string(e.Errno))
+		}
+		if e.Kind == sim.KindPacketSend && e.Flags == sim.SYN {
+			t.Errorf("a SYN went to %s after the name failed", e.Dst)
+		}
+	}
+	if strings.Join(errs, "; ") != "getaddrinfo EAI_NONAME" {
+		t.Errorf("errors = %q, want getaddrinfo EAI_NONAME", errs)
+	}
+}

@@ -19,7 +19,7 @@ import (
 var measureKinds = []string{
 	"port", "ephemeral", "in_range", "same_port", "port_step", "state", "errno",
 	"processes", "threads", "packet", "accepted_port", "accepted_port_kind",
-	"listeners", "accepting_processes", "accepting_threads",
+	"listeners", "accepting_processes", "accepting_threads", "reaches",
 }
 
 // programMeasures are the measure kinds that name PROGRAM@HOST.
@@ -27,7 +27,7 @@ var programMeasures = []string{"processes", "listeners", "accepting_processes", 
 
 var actions = []string{
 	"note", "start", "fork", "exit", "thread", "end_thread", "socket", "setsockopt",
-	"bind", "listen", "connect", "accept", "send", "sendto", "close", "wait", "checkpoint",
+	"bind", "listen", "connect", "accept", "send", "sendto", "close", "rebind", "wait", "checkpoint",
 	"pipe", "add_host", "install", "uninstall", "set_range",
 }
 
@@ -169,7 +169,7 @@ func (d *decoder) hosts(f field, sc *Scenario) {
 // others are the hosts whose addresses this one must not reuse.
 func (d *decoder) hostDef(it ast.Node, names map[string]Pos, others []HostDef) (HostDef, bool) {
 	h := HostDef{Pos: posOf(it)}
-	fields, isMap := d.mapping(it, "host", "name", "addr", "addrs", "os", "range", "programs")
+	fields, isMap := d.mapping(it, "host", "name", "addr", "addrs", "os", "range", "programs", "names", "nameserver")
 	if !isMap {
 		return h, false
 	}
@@ -234,6 +234,34 @@ func (d *decoder) hostDef(it ast.Node, names map[string]Pos, others []HostDef) (
 			h.RangeLo, h.RangeHi = d.portRange(hf, what)
 		case "programs":
 			progsF = &fields[i]
+		case "names":
+			list, ok := d.textList(hf, what)
+			if !ok {
+				continue
+			}
+			if len(list) > MaxNamesPerHost {
+				d.errf(hf.val, "%s: names: %d names; the limit is %d", what, len(list), MaxNamesPerHost)
+				continue
+			}
+			for _, n := range list {
+				n = strings.TrimSpace(n)
+				switch {
+				case !sim.ValidDNSName(n) || !strings.Contains(n, "."):
+					d.errf(hf.val, "%s: names: %q is not a DNS name with a dot (expected labels of a-z, 0-9 and '-', such as example.org)", what, n)
+				case slices.Contains(h.Names, n):
+					d.errf(hf.val, "%s: names: %s is listed twice", what, n)
+				default:
+					h.Names = append(h.Names, n)
+				}
+			}
+		case "nameserver":
+			if s, ok := d.nonEmpty(hf, what); ok {
+				if a, err := netip.ParseAddr(s); err == nil && !a.Is4() || err != nil && !hostRE.MatchString(s) {
+					d.errf(hf.val, "%s: nameserver: %q is neither a host name nor an IPv4 address", what, s)
+					continue
+				}
+				h.Nameserver = s
+			}
 		}
 	}
 	if h.Name == "" && !hasField(fields, "name") {
@@ -363,8 +391,8 @@ func (d *decoder) program(it ast.Node) (p sim.Program, at Pos, ok bool) {
 			}
 		case "client":
 			if s, ok := d.nonEmpty(pf, what); ok {
-				if s != "ftp" && s != "tftp" && s != "none" {
-					d.errf(pf.val, "program: client: unknown client protocol %q (expected ftp, tftp or none)", s)
+				if s != "ftp" && s != "tftp" && s != "https" && s != "none" {
+					d.errf(pf.val, "program: client: unknown client protocol %q (expected ftp, tftp, https or none)", s)
 				}
 				p.Client = s
 			}
@@ -381,7 +409,7 @@ func (d *decoder) program(it ast.Node) (p sim.Program, at Pos, ok bool) {
 func (d *decoder) server(f field) *sim.ServerSpec {
 	what := "server"
 	spec := &sim.ServerSpec{ReuseAddr: true, Protocol: "none"}
-	fields, isMap := d.mapping(f.val, what, "listen", "protocol", "threads", "close", "reuseaddr", "reuseport", "workers", "addr", "backlog", "once", "accept_threads", "port_tries", "announce")
+	fields, isMap := d.mapping(f.val, what, "listen", "protocol", "threads", "close", "reuseaddr", "reuseport", "workers", "addr", "backlog", "once", "accept_threads", "port_tries", "announce", "records")
 	if !isMap {
 		return spec
 	}
@@ -450,6 +478,8 @@ func (d *decoder) server(f field) *sim.ServerSpec {
 			spec.PortTries, _ = d.integer(sf, what, 0, sim.MaxPortTries)
 		case "announce":
 			spec.Announce, _ = d.boolean(sf, what)
+		case "records":
+			spec.Records = d.records(sf)
 		case "addr":
 			if s, ok := d.nonEmpty(sf, what); ok {
 				a, err := netip.ParseAddr(s)
@@ -465,6 +495,61 @@ func (d *decoder) server(f field) *sim.ServerSpec {
 		d.errf(f.val, "server: missing field \"listen\" (for example [tcp/80])")
 	}
 	return spec
+}
+
+// records reads a DNS server's own names: a list of {name, addrs}.
+func (d *decoder) records(f field) []sim.Record {
+	items, ok := d.list(f, "server")
+	if !ok {
+		return nil
+	}
+	var out []sim.Record
+	for _, it := range items {
+		fields, isMap := d.mapping(it, "record", "name", "addrs")
+		if !isMap {
+			continue
+		}
+		var r sim.Record
+		for _, rf := range fields {
+			switch rf.key {
+			case "name":
+				if s, ok := d.nonEmpty(rf, "record"); ok {
+					if !sim.ValidDNSName(s) || !strings.Contains(s, ".") {
+						d.errf(rf.val, "record: name: %q is not a DNS name with a dot (such as cdn.example)", s)
+						continue
+					}
+					r.Name = s
+				}
+			case "addrs":
+				list, ok := d.textList(rf, "record")
+				if !ok {
+					continue
+				}
+				if len(list) == 0 || len(list) > sim.MaxRecords {
+					d.errf(rf.val, "record: addrs: expected 1 to %d addresses, found %d", sim.MaxRecords, len(list))
+					continue
+				}
+				for _, s := range list {
+					a, err := netip.ParseAddr(strings.TrimSpace(s))
+					if err != nil || !a.Is4() {
+						d.errf(rf.val, "record: addrs: %q is not an IPv4 address", s)
+						continue
+					}
+					r.Addrs = append(r.Addrs, a)
+				}
+			}
+		}
+		if r.Name == "" && !hasField(fields, "name") {
+			d.errf(it, "record: missing field \"name\"")
+		}
+		if len(r.Addrs) == 0 && !hasField(fields, "addrs") {
+			d.errf(it, "record: missing field \"addrs\"")
+		}
+		if r.Name != "" && len(r.Addrs) > 0 {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func parseService(s string) (sim.Service, error) {
@@ -550,6 +635,8 @@ func parseEndpoint(s string, allowAny bool, minPort int) (Endpoint, error) {
 			ep.Addr = a
 		} else if hostRE.MatchString(hostPart) {
 			ep.Host = hostPart
+		} else if strings.Contains(hostPart, ".") && sim.ValidDNSName(hostPart) && !allowAny {
+			ep.Name = hostPart
 		} else {
 			return Endpoint{}, fmt.Errorf("%q: %q is neither a host name nor an IPv4 address", s, hostPart)
 		}

@@ -3,6 +3,7 @@
 package scenario
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ var actionKeys = map[string][]string{
 	"send":       {"data"},
 	"sendto":     {"to", "data", "proto"},
 	"close":      {},
+	"rebind":     {},
 	"wait":       {},
 	"checkpoint": {},
 	"pipe":       {"into", "data"},
@@ -250,7 +252,7 @@ func (d *decoder) actionValue(f field, st *Step, what string) {
 	case "end_thread":
 		st.Sock = d.ref(f, what)
 		st.Proc = st.Sock.Proc
-	case "socket", "setsockopt", "bind", "listen", "connect", "accept", "send", "sendto", "close":
+	case "socket", "setsockopt", "bind", "listen", "connect", "accept", "send", "sendto", "close", "rebind":
 		st.Sock = d.ref(f, what)
 		st.Proc = st.Sock.Proc
 	case "wait":
@@ -376,7 +378,7 @@ func (d *decoder) measure(f field, cp *Checkpoint) {
 		}
 		m.Kind = mf.key
 		switch mf.key {
-		case "port", "ephemeral", "in_range", "state":
+		case "port", "ephemeral", "in_range", "state", "reaches":
 			if r := d.ref(mf, what+" "+mf.key); r.Proc != "" {
 				m.Socks = []Ref{r}
 			}
@@ -465,6 +467,51 @@ func (d *decoder) check(sc *Scenario) {
 	hostList := func() string {
 		return strings.Join(hostNames, ", ")
 	}
+	// DNS names: the hosts' names, and the records of DNS servers, from
+	// the whole file (add_host and install steps included).
+	dnsNames := map[string]bool{}
+	allHosts := slices.Collect(func(yield func(*HostDef) bool) {
+		for i := range sc.Hosts {
+			if !yield(&sc.Hosts[i]) {
+				return
+			}
+		}
+		for i := range sc.Steps {
+			if h := sc.Steps[i].NewHost; h != nil && !yield(h) {
+				return
+			}
+		}
+	})
+	nameOwner := map[string]*HostDef{}
+	addRecords := func(p *sim.Program) {
+		if p.Server != nil {
+			for _, r := range p.Server.Records {
+				dnsNames[r.Name] = true
+			}
+		}
+	}
+	for _, h := range allHosts {
+		for _, n := range h.Names {
+			if o := nameOwner[n]; o != nil && o != h {
+				d.errAt(h.Line, h.Col, "host %s: names: %s already belongs to host %s (line %d)", h.Name, n, o.Name, o.Line)
+			}
+			nameOwner[n] = h
+			dnsNames[n] = true
+		}
+		for i := range h.Programs {
+			addRecords(&h.Programs[i])
+		}
+	}
+	for i := range sc.Steps {
+		if p := sc.Steps[i].Install; p != nil {
+			addRecords(p)
+		}
+	}
+	for _, h := range allHosts {
+		if ns := h.Nameserver; ns != "" && hostRE.MatchString(ns) && !slices.ContainsFunc(allHosts, func(o *HostDef) bool { return o.Name == ns }) {
+			d.errAt(h.Line, h.Col, "host %s: nameserver: unknown host %q (hosts: %s)", h.Name, ns, hostList())
+		}
+	}
 	for _, l := range sc.Links {
 		for _, n := range []string{l.A, l.B} {
 			if hosts[n] == nil {
@@ -511,6 +558,13 @@ func (d *decoder) check(sc *Scenario) {
 	checkEndpoint := func(st *Step, ep Endpoint, key string) {
 		if ep.Host != "" && hosts[ep.Host] == nil {
 			d.errAt(st.Line, st.Col, "step %s: %s: unknown host %q (hosts: %s)", st.Action, key, ep.Host, hostList())
+		}
+		if ep.Name != "" && !dnsNames[ep.Name] {
+			known := slices.Sorted(maps.Keys(dnsNames))
+			if len(known) == 0 {
+				known = []string{"none; give a host names: [...]"}
+			}
+			d.errAt(st.Line, st.Col, "step %s: %s: unknown DNS name %q (names: %s)", st.Action, key, ep.Name, strings.Join(known, ", "))
 		}
 		if r := ep.Sock; r.Proc != "" {
 			switch p := procs[r.Proc]; {
@@ -746,6 +800,10 @@ func (d *decoder) check(sc *Scenario) {
 			}
 		case "send":
 			sock()
+		case "rebind":
+			if s := sock(); s != nil && s.proto != sim.UDP {
+				d.errAt(st.Line, st.Col, "step rebind: %s is a TCP socket; only a UDP socket moves to a new port and keeps its conversation (QUIC)", st.Sock)
+			}
 		case "pipe":
 			if q := live(st, st.Into); q != nil && p != nil && q.host != p.host {
 				d.errAt(st.Line, st.Col, "step pipe: %q and %q run on different hosts; a pipe joins processes on one host", st.Proc, st.Into)

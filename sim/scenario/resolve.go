@@ -1,0 +1,176 @@
+package scenario
+
+import (
+	"net/netip"
+
+	"portville/sim"
+)
+
+// This file is the stub resolver of the scenario's programs: what
+// getaddrinfo does with /etc/resolv.conf before a program can connect to a
+// name (DOMAIN.md section 8). On a host with a nameserver, a step that
+// connects or sends to a name (a host name, or a DNS name such as
+// example.org) first asks the DNS server: a UDP socket from an ephemeral
+// port, a query with a random ID to port 53, the answer back to that
+// port; a truncated answer makes it ask again over TCP port 53. Each is an
+// ordinary socket call, so every one shows in the events. A process
+// remembers what it looked up, as a browser's host cache does, so its
+// later connections to the name go out at once. On a host without
+// a nameserver the name is looked up directly, with no traffic, as
+// scenarios always did.
+
+// dnsPort is DNS's well-known port, UDP and TCP.
+const dnsPort = 53
+
+// addNames gives the world's DNS a host's names: its host name and its
+// names:, for its addresses; and the records of its DNS servers.
+func (r *runner) addNames(hd *HostDef) error {
+	for _, n := range append([]string{hd.Name}, hd.Names...) {
+		if err := r.w.AddName(n, hd.Addrs...); err != nil {
+			return err
+		}
+	}
+	for _, p := range hd.Programs {
+		r.addRecords(&p)
+	}
+	return nil
+}
+
+// addRecords makes a DNS server's own records known to direct lookups
+// too, so that a host without a nameserver can reach those names.
+func (r *runner) addRecords(p *sim.Program) {
+	if p.Server == nil {
+		return
+	}
+	for _, rec := range p.Server.Records {
+		if _, ok := r.w.LookupName(rec.Name); !ok {
+			r.w.AddName(rec.Name, rec.Addrs...)
+		}
+	}
+}
+
+// nameserver returns the address of the DNS server a host's programs ask,
+// if it has one.
+func (r *runner) nameserver(host string) (netip.Addr, bool) {
+	for _, hd := range r.hostDefs() {
+		if hd.Name != host || hd.Nameserver == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(hd.Nameserver); err == nil {
+			return a, true
+		}
+		if h := r.w.Host(hd.Nameserver); h != nil {
+			return h.Addr(), true
+		}
+	}
+	return netip.Addr{}, false
+}
+
+// hostDefs returns the file's hosts and those its add_host steps added.
+func (r *runner) hostDefs() []*HostDef {
+	out := make([]*HostDef, 0, len(r.sc.Hosts))
+	for i := range r.sc.Hosts {
+		out = append(out, &r.sc.Hosts[i])
+	}
+	for i := range r.sc.Steps {
+		if h := r.sc.Steps[i].NewHost; h != nil && r.w.Host(h.Name) != nil {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// resolveFor returns the address a step's process reaches for ep. A name
+// on a host with a nameserver is looked up over DNS first; ok is false
+// when the lookup failed (the error is in the events, and the step does
+// nothing more, as a program that cannot resolve a name gives up).
+func (r *runner) resolveFor(st *Step, p *sim.Process, t *sim.Thread, ep Endpoint) (ap netip.AddrPort, ok bool, err error) {
+	name := ep.Name
+	if name == "" {
+		name = ep.Host
+	}
+	if name == "" || ep.Sock.Proc != "" {
+		ap, err = r.resolve(st, ep)
+		return ap, err == nil, err
+	}
+	ns, has := r.nameserver(p.Host().Name())
+	if !has {
+		ap, err = r.resolve(st, ep)
+		return ap, err == nil, err
+	}
+	if addr, ok := r.dnsCache[p][name]; ok {
+		return netip.AddrPortFrom(addr, ep.Port), true, nil
+	}
+	addr, ok, err := r.lookup(p, t, name, ns)
+	if err != nil || !ok {
+		return netip.AddrPort{}, false, err
+	}
+	// The program remembers the answer for its later connections, as a
+	// browser's host cache does.
+	if r.dnsCache == nil {
+		r.dnsCache = map[*sim.Process]map[string]netip.Addr{}
+	}
+	if r.dnsCache[p] == nil {
+		r.dnsCache[p] = map[string]netip.Addr{}
+	}
+	r.dnsCache[p][name] = addr
+	return netip.AddrPortFrom(addr, ep.Port), true, nil
+}
+
+// lookup asks the DNS server at ns for name's address, as a stub resolver
+// does: over UDP, and again over TCP when the answer comes back truncated.
+func (r *runner) lookup(p *sim.Process, t *sim.Thread, name string, ns netip.Addr) (netip.Addr, bool, error) {
+	id := r.w.RandUint16()
+	query := sim.DNSQuery(name, id)
+	ans, err := r.ask(p, t, sim.UDP, ns, query, id)
+	if err != nil {
+		return netip.Addr{}, false, err
+	}
+	if ans != nil && ans.Truncated {
+		if ans, err = r.ask(p, t, sim.TCP, ns, query, id); err != nil {
+			return netip.Addr{}, false, err
+		}
+	}
+	switch {
+	case ans == nil:
+		t.Fail("getaddrinfo", sim.EAI_AGAIN)
+		return netip.Addr{}, false, nil
+	case ans.NXDomain || len(ans.Addrs) == 0:
+		t.Fail("getaddrinfo", sim.EAI_NONAME)
+		return netip.Addr{}, false, nil
+	}
+	return ans.Addrs[0], true, nil
+}
+
+// ask sends one query to ns port 53 over proto and waits for the answer
+// with the query's ID; nil when none came.
+func (r *runner) ask(p *sim.Process, t *sim.Thread, proto sim.Proto, ns netip.Addr, query string, id uint16) (*sim.DNSAnswer, error) {
+	fd, err := t.Socket(proto)
+	if err != nil {
+		return nil, nil
+	}
+	defer t.Close(fd)
+	if t.Connect(fd, netip.AddrPortFrom(ns, dnsPort)) != nil {
+		return nil, nil
+	}
+	s := p.Socket(fd)
+	if proto == sim.TCP {
+		if err := r.w.Settle(); err != nil {
+			return nil, r.worldErr()
+		}
+		if s.State() != sim.StateEstablished {
+			return nil, nil
+		}
+	}
+	r.dnsSock, r.dnsReply = s.ID(), ""
+	defer func() { r.dnsSock = 0 }()
+	t.Send(fd, query)
+	if err := r.w.Settle(); err != nil {
+		return nil, r.worldErr()
+	}
+	ans, ok := sim.ParseDNSAnswer(r.dnsReply)
+	if !ok || ans.ID != id {
+		return nil, nil
+	}
+	return &ans, nil
+}
