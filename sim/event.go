@@ -39,6 +39,9 @@ const (
 	KindPacketSend      Kind = "packet.send"
 	KindPacketDeliver   Kind = "packet.deliver"
 	KindPacketDrop      Kind = "packet.drop"
+	KindNATMap          Kind = "nat.map"
+	KindNATRewrite      Kind = "nat.rewrite"
+	KindNATExpire       Kind = "nat.expire"
 	KindPipeWrite       Kind = "pipe.write"
 	KindPipeRead        Kind = "pipe.read"
 	KindError           Kind = "error"
@@ -54,6 +57,7 @@ var Kinds = []Kind{
 	KindSocketBind, KindSocketListen, KindSocketConnect, KindSocketAccept,
 	KindSocketState, KindSocketRecv, KindSocketClose, KindPortAssign,
 	KindPortRelease, KindPacketSend, KindPacketDeliver, KindPacketDrop,
+	KindNATMap, KindNATRewrite, KindNATExpire,
 	KindPipeWrite, KindPipeRead,
 	KindError, KindNote, KindCheckpoint, KindCheckpointReply,
 }

@@ -37,6 +37,8 @@ type Host struct {
 	ports    [3]map[uint16]*portUse // per protocol: who holds each port
 	conns    [3]map[connKey]*Socket // sockets with a remote end, by 4-tuple
 	live     map[int]*Socket        // every socket not yet released, by id
+	nat      *natTable              // a router's NAT (nat.go), nil for other hosts
+	gw       *Host                  // the router a host sits behind, nil if none
 }
 
 // connKey is the 4-tuple of a connection as seen from one host (the

@@ -210,6 +210,38 @@ var Catalogue = map[string]Sentence{
 		"The OS assigns ephemeral port {port} to {who}'s UDP socket for its first datagram to {remote}.",
 		"The OS gives {program} the temporary apartment number {port} so that replies to its letter can find it.",
 	},
+	"nat.map": {
+		"{host} maps {PROTO} {src} to its public {local} for the conversation with {remote}.",
+		"The front desk of {host} notes that {local} outside stands for {src} inside.",
+	},
+	"nat.rewrite": {
+		"{host} rewrites a letter from {src} to {dst} by its mapping ({local}).",
+		"The front desk of {host} readdresses a letter by its notes.",
+	},
+	"nat.map/kept": {
+		"{host} maps {PROTO} {src} to its public {local} for the conversation with {remote}: it keeps the port, since no other mapping uses it towards {remote}.",
+		"The front desk of {host} will forward letters between {remote_ip}, apartment {remote_port}, and {src}: on the outside the sender's return address becomes {local}, the same apartment number.",
+	},
+	"nat.map/changed": {
+		"{host} maps {PROTO} {src} to its public {local} for the conversation with {remote}: port {src_port} is already mapped towards {remote}, so it picks another.",
+		"The front desk of {host} relabels the return address {src} as {local}: apartment {src_port} is already used on the outside for a letter to the same address, so it picks another number.",
+	},
+	"nat.map/forward": {
+		"{host} forwards {PROTO} {local} to {src} by its port-forwarding rule: the conversation with {remote} goes to the inside host.",
+		"The front desk of {host} has a standing order: letters to its apartment {port} go to {src} inside.",
+	},
+	"nat.rewrite/out": {
+		"{host} rewrites the letter's source from {src} to {local} and sends it on to {dst}.",
+		"The front desk of {host} crosses out the return address {src} and writes {local}, its own street address, before the letter leaves.",
+	},
+	"nat.rewrite/in": {
+		"{host} rewrites the letter's destination from {dst} to {local}, by its mapping, and hands it inside.",
+		"The front desk of {host} looks up who uses apartment {dst_port} and readdresses the letter to {local} inside.",
+	},
+	"nat.expire": {
+		"{host} forgets the mapping of {PROTO} {src} to {local} (with {remote}): it has been unused too long.",
+		"The front desk of {host} throws away its note that {local} stands for {src}; letters to {local} will no longer find their way in.",
+	},
 	"port.assign/rebind": {
 		"{who}'s UDP socket moves to ephemeral port {port}: its old port is gone (a new network, or a NAT that forgot it), and its peer now sees it at a new address.",
 		"The OS moves {program}'s mail slot to the temporary apartment number {port}: its old return address is no longer valid.",
@@ -293,6 +325,14 @@ var Catalogue = map[string]Sentence{
 	"packet.drop/backlog-full": {
 		"The listener on {dst} has a full accept queue: {host} drops the SYN from {src}.",
 		"Apartment {dst_port}'s waiting room is full: the doorman ignores the knock from {src_ip}.",
+	},
+	"packet.deliver/nat": {
+		"{host} takes the letter from {src} to {dst}: it is not for the router itself, so its NAT rewrites it and sends it on.",
+		"The front desk of {host} takes the letter from {src_ip}, apartment {src_port}: it is for someone else, so the desk readdresses it and passes it on.",
+	},
+	"packet.drop/no-mapping": {
+		"{host} has no mapping for {src} -> {dst} and no forwarding rule for port {dst_port}: it drops the letter and answers nothing.",
+		"The front desk of {host} has no note about apartment {dst_port}: it does not know whom inside the letter is for, and throws it away.",
 	},
 	"packet.drop/no-socket/udp": {
 		"No socket on {host} is bound to UDP port {dst_port}: the datagram from {src} is dropped (a real host answers with ICMP port unreachable).",
@@ -455,6 +495,17 @@ func catalogueKey(e *Event) string {
 		variants = []string{e.Reason + "/" + e.Proto.String(), e.Reason}
 	case KindError:
 		variants = []string{string(e.Errno) + "/" + e.Call, string(e.Errno)}
+	case KindNATMap:
+		switch {
+		case e.Reason == "forward":
+			variants = []string{"forward"}
+		case e.Src.Port() == e.Local.Port():
+			variants = []string{"kept"}
+		default:
+			variants = []string{"changed"}
+		}
+	case KindNATRewrite:
+		variants = []string{e.Reason}
 	}
 	for _, v := range variants {
 		if _, ok := Catalogue[k+"/"+v]; ok {

@@ -58,6 +58,12 @@ func (h *Host) transmit(s *Socket, p *packet) {
 	p.from = h
 	p.sock = s
 	to := h.route(p.dst.Addr())
+	if h.unreachable(to) {
+		to = nil // a private address behind a router, seen from outside: no route
+	}
+	if h.behind(to) {
+		to = h.gw // the letter leaves through the router (nat.go)
+	}
 	lat := w.cfg.Latency
 	if to != nil {
 		lat = w.linkLatency(h, to)
@@ -95,6 +101,9 @@ func (from *Host) arrive(to *Host, p *packet) {
 				}
 			})
 		}
+		return
+	}
+	if to.nat != nil && to.natArrive(p) {
 		return
 	}
 	if p.proto == TCP {

@@ -27,6 +27,9 @@ type HostState struct {
 	Processes []ProcessState `json:"processes"`
 	Bindings  []BindingState `json:"bindings"`
 	Sockets   []SocketState  `json:"sockets"`
+	// NAT is a router's mappings (nat.go), oldest first; absent for
+	// other hosts.
+	NAT []NATEntry `json:"nat,omitempty"`
 }
 
 // ProgramState is an installed program.
@@ -161,6 +164,7 @@ func (w *World) Snapshot() Snapshot {
 			hs.Sockets = append(hs.Sockets, s.state0())
 		}
 		slices.SortFunc(hs.Sockets, func(a, b SocketState) int { return cmp.Compare(a.Sock, b.Sock) })
+		hs.NAT = h.NATEntries()
 		snap.Hosts = append(snap.Hosts, hs)
 	}
 	for _, p := range w.inflight {

@@ -176,7 +176,12 @@ func TestBrowserReducer(t *testing.T) {
     s = m.apply(s, data.events[i]);
     const want = JSON.stringify(data.snaps[i]);
     const got = m.canonical(s);
-    if (got !== want) return "event " + data.events[i].seq + " (" + data.events[i].kind + "): got " + got.slice(0, 400) + " want " + want.slice(0, 400);
+    if (got !== want) {
+      let at = 0;
+      while (at < got.length && got[at] === want[at]) at++;
+      const from = Math.max(0, at - 200);
+      return "event " + data.events[i].seq + " (" + data.events[i].kind + "), from character " + from + ": got …" + got.slice(from, at + 200) + " want …" + want.slice(from, at + 200);
+    }
   }
   return "";
 })()`, modelURL, data)
@@ -524,5 +529,25 @@ func TestBrowserTransferSize(t *testing.T) {
 	}
 	if total*2 > decoded {
 		t.Errorf("transferred %d bytes for %d decoded: the assets are not compressed", total, decoded)
+	}
+}
+
+// TestBrowserSeekPastAnswer: after a question was open and the viewer
+// seeks far past its answer, the question is not shown again. (The viewer
+// then knows the events around the question and those before the new
+// point, with a gap between: the captions must read only the unbroken run
+// before the new point.)
+func TestBrowserSeekPastAnswer(t *testing.T) {
+	base := browserServer(t, fastHold)
+	tab := browsertest.New(t, browsertest.Options{})
+	openViewer(t, tab, base+"/lesson/home-router")
+	cp := uint64(browsertest.Eval[float64](tab, `window.portville.viewer.meta.checkpoints[0]`))
+	seekTo(t, tab, tab, cp+6)
+	if browsertest.Eval[bool](tab, `document.getElementById("checkpoint").hidden`) {
+		t.Fatalf("the first question is not open just after it was asked")
+	}
+	seekTo(t, tab, tab, cp+68)
+	if !browsertest.Eval[bool](tab, `document.getElementById("checkpoint").hidden`) {
+		t.Errorf("after seeking past its answer the question shows again: %q", browsertest.Eval[string](tab, `document.getElementById("checkpoint").textContent.slice(0, 80)`))
 	}
 }

@@ -20,7 +20,7 @@ var IDs = []string{
 	"programs-processes-threads", "sockets", "addressing", "well-known-ports",
 	"ephemeral-ports", "many-clients-one-port", "server-ephemeral-ports",
 	"port-conflict", "port-exhaustion", "same-host", "os-differences",
-	"worker-processes", "dev-servers", "a-web-page",
+	"worker-processes", "dev-servers", "a-web-page", "home-router",
 }
 
 // Lesson is a built-in lesson.

@@ -640,6 +640,71 @@ var teachingPoints = map[string]func(t *testing.T, s stream){
 			t.Errorf("HTTP/3 answers went to %s and %s, want %s and then the new %s", replies[0].Dst, replies[1].Dst, quic[0].Src, quic[1].Src)
 		}
 	},
+
+	"home-router": func(t *testing.T, s stream) {
+		public := netip.MustParseAddr("203.0.113.5")
+		private := netip.MustParsePrefix("192.168.1.0/24")
+		// Outside, every letter from home carries the router's public
+		// address; nothing outside ever sees a private one.
+		for _, e := range s.kind(sim.KindPacketSend) {
+			if (e.Host == "server" || e.Host == "friend") && private.Contains(e.Dst.Addr()) {
+				t.Errorf("%s sent to a private address: %s -> %s", e.Host, e.Src, e.Dst)
+			}
+			if e.Host == "router" && (e.ToHost == "server" || e.ToHost == "friend") && e.Src.Addr() != public {
+				t.Errorf("a letter left home from %s, want the public %s", e.Src, public)
+			}
+		}
+		// The web server's accepted connection comes from the router.
+		acc := s.on("server").kind(sim.KindSocketAccept).want(t, 1, "connections the web server accepts")[0]
+		if acc.Remote.Addr() != public {
+			t.Errorf("the web server accepted a connection from %s, want %s", acc.Remote, public)
+		}
+		// Both games used port 3074; the router kept it for the laptop and
+		// changed it for the phone, and each answer went back to its own
+		// device.
+		maps := s.kind(sim.KindNATMap).filter(func(e *sim.Event) bool { return e.Proto == sim.UDP }).want(t, 2, "UDP mappings")
+		if maps[0].Src != ap("192.168.1.10:3074") || maps[0].Local != ap("203.0.113.5:3074") ||
+			maps[1].Src != ap("192.168.1.11:3074") || maps[1].Local.Port() == 3074 || maps[1].Local.Addr() != public {
+			t.Errorf("UDP mappings %s -> %s and %s -> %s; want the laptop's port kept, the phone's changed", maps[0].Src, maps[0].Local, maps[1].Src, maps[1].Local)
+		}
+		for _, m := range maps {
+			back := s.on("router").kind(sim.KindPacketSend).filter(func(e *sim.Event) bool {
+				return e.Proto == sim.UDP && e.Dst == m.Src
+			})
+			if len(back) != 1 || back[0].Src.Port() != 3074 {
+				t.Errorf("answers handed inside to %s: %d, want the one echo from port 3074", m.Src, len(back))
+			}
+		}
+		// The unsolicited SYN is dropped at the router, with no answer,
+		// and the friend's connect() times out.
+		drops := s.on("router").kind(sim.KindPacketDrop).filter(func(e *sim.Event) bool { return e.Dst == ap("203.0.113.5:22") })
+		if len(drops) == 0 || drops[0].Reason != "no-mapping" {
+			t.Errorf("drops of the SYN to port 22: %v, want no-mapping", drops)
+		}
+		if n := len(s.on("router").kind(sim.KindPacketSend).filter(func(e *sim.Event) bool { return e.ToHost == "friend" && e.Flags&sim.RST != 0 })); n != 0 {
+			t.Errorf("the router answered the friend with %d RSTs, want none", n)
+		}
+		if e := s.on("friend").kind(sim.KindError).want(t, 1, "the friend's errors")[0]; e.Errno != sim.ETIMEDOUT {
+			t.Errorf("the friend's connect to port 22 got %s, want ETIMEDOUT", e.Errno)
+		}
+		// Port forwarding: 8080 outside is the Pi's port 80 inside; its
+		// answers leave as 203.0.113.5:8080.
+		pi := s.on("pi").kind(sim.KindSocketAccept).want(t, 1, "connections the Pi accepts")[0]
+		if pi.Local.Port() != 80 || pi.Remote.Addr() != netip.MustParseAddr("100.64.20.7") {
+			t.Errorf("the Pi accepted %s from %s, want port 80 from the friend", pi.Local, pi.Remote)
+		}
+		for _, e := range s.on("router").kind(sim.KindPacketSend).filter(func(e *sim.Event) bool { return e.ToHost == "friend" }) {
+			if e.Src != ap("203.0.113.5:8080") {
+				t.Errorf("a letter to the friend left from %s, want 203.0.113.5:8080", e.Src)
+			}
+		}
+		// The UDP mappings expire, and the late update is dropped.
+		exp := s.kind(sim.KindNATExpire).filter(func(e *sim.Event) bool { return e.Proto == sim.UDP }).want(t, 2, "UDP mappings expiring")
+		late := s.on("router").kind(sim.KindPacketDrop).filter(func(e *sim.Event) bool { return e.Dst == ap("203.0.113.5:3074") }).want(t, 1, "drops of the late update")[0]
+		if late.Seq < exp[0].Seq || late.T-exp[0].T < 0 {
+			t.Errorf("the late update was dropped at %s, before its mapping expired at %s", late.T, exp[0].T)
+		}
+	},
 }
 
 func TestTeachingPoints(t *testing.T) {

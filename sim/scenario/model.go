@@ -70,11 +70,34 @@ type HostDef struct {
 	// Names are the host's DNS names (A records for its addresses), such
 	// as example.org; its host name is one too.
 	Names []string
+	// NAT makes the host a home router for the hosts it lists inside.
+	NAT *NATDef
 	// Nameserver is the DNS server the host's programs ask (its
 	// /etc/resolv.conf): a host name or an IPv4 address; empty means names
 	// in its steps are looked up directly, with no DNS traffic.
 	Nameserver string
 }
+
+// NATDef is a router's NAT, as the file writes it.
+type NATDef struct {
+	Pos
+	Inside     []string   // host names
+	Public     netip.Addr // one of the router's addresses; default its last
+	Mapping    string     // sim.MappingLinux (default) or sim.MappingEndpointIndependent
+	UDPTimeout sim.Time
+	Forward    []ForwardDef
+}
+
+// ForwardDef is a port-forwarding rule: PROTO/PORT on the public address
+// to an inside host's address and port.
+type ForwardDef struct {
+	Proto sim.Proto
+	Port  uint16
+	To    Endpoint
+}
+
+// MaxForwards bounds a router's port-forwarding rules.
+const MaxForwards = 16
 
 // MaxNamesPerHost bounds a host's names.
 const MaxNamesPerHost = 8

@@ -49,6 +49,34 @@ func (r *runner) addRecords(p *sim.Program) {
 	}
 }
 
+// setNAT makes a host with nat: a router for its inside hosts.
+func (r *runner) setNAT(hd *HostDef) error {
+	n := hd.NAT
+	if n == nil {
+		return nil
+	}
+	spec := sim.NATSpec{Public: n.Public, Mapping: n.Mapping, UDPTimeout: n.UDPTimeout}
+	if !spec.Public.IsValid() && len(hd.Addrs) > 0 {
+		spec.Public = hd.Addrs[len(hd.Addrs)-1]
+	}
+	for _, in := range n.Inside {
+		if h := r.w.Host(in); h != nil {
+			spec.Inside = append(spec.Inside, h)
+		}
+	}
+	for _, f := range n.Forward {
+		to := netip.AddrPortFrom(f.To.Addr, f.To.Port)
+		if h := r.w.Host(f.To.Host); h != nil {
+			to = netip.AddrPortFrom(h.Addr(), f.To.Port)
+		}
+		spec.Forward = append(spec.Forward, sim.Forward{Proto: f.Proto, Port: f.Port, To: to})
+	}
+	if err := r.w.SetNAT(r.w.Host(hd.Name), spec); err != nil {
+		return &RunError{File: r.sc.File, Line: n.Line, Col: n.Col, Msg: err.Error()}
+	}
+	return nil
+}
+
 // nameserver returns the address of the DNS server a host's programs ask,
 // if it has one.
 func (r *runner) nameserver(host string) (netip.Addr, bool) {

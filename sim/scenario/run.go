@@ -114,6 +114,8 @@ type window struct {
 	errs    []sim.Event
 	packets []sim.Event
 	accepts []sim.Event
+	drops   []sim.Event
+	maps    []sim.Event // nat.map
 }
 
 // Run runs the scenario and returns a summary. Events go to opt.OnEvent.
@@ -168,6 +170,10 @@ func (r *runner) observe(e *sim.Event) {
 			win.packets = append(win.packets, *e)
 		case sim.KindSocketAccept:
 			win.accepts = append(win.accepts, *e)
+		case sim.KindPacketDrop:
+			win.drops = append(win.drops, *e)
+		case sim.KindNATMap:
+			win.maps = append(win.maps, *e)
 		}
 	}
 	if r.stopAt != 0 && e.Seq == r.stopAt {
@@ -247,6 +253,11 @@ func (r *runner) setup(opt Options) error {
 	for _, l := range r.sc.Links {
 		if err := r.w.SetLatency(r.w.Host(l.A), r.w.Host(l.B), l.Latency); err != nil {
 			return &RunError{File: r.sc.File, Line: l.Line, Col: l.Col, Msg: err.Error()}
+		}
+	}
+	for i := range r.sc.Hosts {
+		if err := r.setNAT(&r.sc.Hosts[i]); err != nil {
+			return err
 		}
 	}
 	r.result.Start = r.w.Seq()
@@ -848,6 +859,39 @@ func (r *runner) measure(st *Step, win *window) (string, error) {
 			return "no", nil
 		}
 		return "none", nil
+	case "mapped":
+		// Did the router keep the socket's port when it mapped it?
+		s, err := sockOf(m.Socks[0])
+		if err != nil {
+			return "", err
+		}
+		local := s.Local()
+		if local.Addr().IsUnspecified() {
+			local = netip.AddrPortFrom(s.Host().Addr(), local.Port())
+		}
+		for _, e := range win.maps {
+			if e.Src == local {
+				if e.Local.Port() == local.Port() {
+					return "kept", nil
+				}
+				return "changed", nil
+			}
+		}
+		return "none", nil
+	case "source_seen":
+		for _, e := range win.packets {
+			if e.ToHost == m.Host && e.Host != m.Host {
+				return e.Src.Addr().String(), nil
+			}
+		}
+		return "none", nil
+	case "dropped":
+		for _, e := range win.drops {
+			if e.Host == m.Host {
+				return "yes", nil
+			}
+		}
+		return "no", nil
 	case "listeners":
 		// Listening sockets, not descriptors: a forked worker's inherited
 		// descriptor is the same socket as its master's.

@@ -20,6 +20,7 @@ var measureKinds = []string{
 	"port", "ephemeral", "in_range", "same_port", "port_step", "state", "errno",
 	"processes", "threads", "packet", "accepted_port", "accepted_port_kind",
 	"listeners", "accepting_processes", "accepting_threads", "reaches",
+	"mapped", "source_seen", "dropped",
 }
 
 // programMeasures are the measure kinds that name PROGRAM@HOST.
@@ -169,7 +170,7 @@ func (d *decoder) hosts(f field, sc *Scenario) {
 // others are the hosts whose addresses this one must not reuse.
 func (d *decoder) hostDef(it ast.Node, names map[string]Pos, others []HostDef) (HostDef, bool) {
 	h := HostDef{Pos: posOf(it)}
-	fields, isMap := d.mapping(it, "host", "name", "addr", "addrs", "os", "range", "programs", "names", "nameserver")
+	fields, isMap := d.mapping(it, "host", "name", "addr", "addrs", "os", "range", "programs", "names", "nameserver", "nat")
 	if !isMap {
 		return h, false
 	}
@@ -254,6 +255,8 @@ func (d *decoder) hostDef(it ast.Node, names map[string]Pos, others []HostDef) (
 					h.Names = append(h.Names, n)
 				}
 			}
+		case "nat":
+			h.NAT = d.nat(hf, what)
 		case "nameserver":
 			if s, ok := d.nonEmpty(hf, what); ok {
 				if a, err := netip.ParseAddr(s); err == nil && !a.Is4() || err != nil && !hostRE.MatchString(s) {
@@ -495,6 +498,100 @@ func (d *decoder) server(f field) *sim.ServerSpec {
 		d.errf(f.val, "server: missing field \"listen\" (for example [tcp/80])")
 	}
 	return spec
+}
+
+// nat reads a router's NAT: nat: {inside: [hosts], public: ADDR,
+// mapping: linux, udp_timeout: 2m, forward: [{proto, port, to}]}.
+func (d *decoder) nat(f field, what string) *NATDef {
+	n := &NATDef{Pos: posOf(f.val)}
+	fields, isMap := d.mapping(f.val, what+": nat", "inside", "public", "mapping", "udp_timeout", "forward")
+	if !isMap {
+		return n
+	}
+	for _, nf := range fields {
+		switch nf.key {
+		case "inside":
+			list, ok := d.textList(nf, what+": nat")
+			if !ok {
+				continue
+			}
+			if len(list) == 0 || len(list) > MaxHosts {
+				d.errf(nf.val, "%s: nat: inside: expected 1 to %d host names, found %d", what, MaxHosts, len(list))
+				continue
+			}
+			for _, s := range list {
+				if !hostRE.MatchString(s) {
+					d.errf(nf.val, "%s: nat: inside: %q is not a host name", what, s)
+					continue
+				}
+				n.Inside = append(n.Inside, s)
+			}
+		case "public":
+			if s, ok := d.nonEmpty(nf, what+": nat"); ok {
+				a, err := netip.ParseAddr(s)
+				if err != nil || !a.Is4() {
+					d.errf(nf.val, "%s: nat: public: %q is not an IPv4 address", what, s)
+					continue
+				}
+				n.Public = a
+			}
+		case "mapping":
+			if s, ok := d.nonEmpty(nf, what+": nat"); ok {
+				if s != sim.MappingLinux && s != sim.MappingEndpointIndependent {
+					d.errf(nf.val, "%s: nat: mapping: %q (expected %s or %s)", what, s, sim.MappingLinux, sim.MappingEndpointIndependent)
+					continue
+				}
+				n.Mapping = s
+			}
+		case "udp_timeout":
+			n.UDPTimeout, _ = d.duration(nf, what+": nat", sim.Second, MaxWaitTotal)
+		case "forward":
+			items, ok := d.list(nf, what+": nat")
+			if !ok {
+				continue
+			}
+			if len(items) > MaxForwards {
+				d.errf(nf.val, "%s: nat: forward: %d rules; the limit is %d", what, len(items), MaxForwards)
+				continue
+			}
+			for _, it := range items {
+				rf, isMap := d.mapping(it, "forward", "proto", "port", "to")
+				if !isMap {
+					continue
+				}
+				r := ForwardDef{Proto: sim.TCP}
+				for _, ff := range rf {
+					switch ff.key {
+					case "proto":
+						if s, ok := d.nonEmpty(ff, "forward"); ok {
+							p, okp := sim.ParseProto(s)
+							if !okp {
+								d.errf(ff.val, "forward: proto: %q (expected tcp or udp)", s)
+								continue
+							}
+							r.Proto = p
+						}
+					case "port":
+						v, _ := d.integer(ff, "forward", 1, 65535)
+						r.Port = uint16(v)
+					case "to":
+						r.To, _ = d.endpoint(ff, "forward", false, 1)
+					}
+				}
+				if r.Port == 0 && !hasField(rf, "port") {
+					d.errf(it, "forward: missing field \"port\"")
+				}
+				if r.To.Port == 0 && !hasField(rf, "to") {
+					d.errf(it, "forward: missing field \"to\" (the inside host and port, such as homeserver:80)")
+				}
+				n.Forward = append(n.Forward, r)
+			}
+		}
+	}
+	if len(n.Inside) == 0 && !hasField(fields, "inside") {
+		d.errf(f.val, "%s: nat: missing field \"inside\" (the hosts behind the router)", what)
+	}
+	return n
 }
 
 // records reads a DNS server's own names: a list of {name, addrs}.

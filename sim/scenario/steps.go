@@ -378,7 +378,7 @@ func (d *decoder) measure(f field, cp *Checkpoint) {
 		}
 		m.Kind = mf.key
 		switch mf.key {
-		case "port", "ephemeral", "in_range", "state", "reaches":
+		case "port", "ephemeral", "in_range", "state", "reaches", "mapped":
 			if r := d.ref(mf, what+" "+mf.key); r.Proc != "" {
 				m.Socks = []Ref{r}
 			}
@@ -406,6 +406,8 @@ func (d *decoder) measure(f field, cp *Checkpoint) {
 			m.Proc = d.alias(mf, what, "process name")
 		case "threads", "accepted_port", "accepted_port_kind":
 			m.Proc = d.alias(mf, what, "process name")
+		case "source_seen", "dropped":
+			m.Host = d.hostName(mf, what)
 		case "processes", "listeners", "accepting_processes", "accepting_threads":
 			s, ok := d.nonEmpty(mf, what)
 			if !ok {
@@ -507,6 +509,60 @@ func (d *decoder) check(sc *Scenario) {
 			addRecords(p)
 		}
 	}
+	// Routers: their inside hosts, public address and forwarding rules.
+	insideOf := map[string]string{}
+	for i := range sc.Hosts {
+		h := &sc.Hosts[i]
+		n := h.NAT
+		if n == nil {
+			continue
+		}
+		for _, in := range n.Inside {
+			switch {
+			case in == h.Name:
+				d.errAt(n.Line, n.Col, "host %s: nat: inside: a router is not inside itself", h.Name)
+			case hosts[in] == nil:
+				d.errAt(n.Line, n.Col, "host %s: nat: inside: unknown host %q (hosts: %s)", h.Name, in, hostList())
+			case hosts[in].NAT != nil:
+				d.errAt(n.Line, n.Col, "host %s: nat: inside: %s is a router itself (routers inside routers are not simulated)", h.Name, in)
+			case insideOf[in] != "":
+				d.errAt(n.Line, n.Col, "host %s: nat: inside: %s is inside router %s already", h.Name, in, insideOf[in])
+			default:
+				insideOf[in] = h.Name
+			}
+		}
+		if n.Public.IsValid() && !slices.Contains(h.Addrs, n.Public) {
+			d.errAt(n.Line, n.Col, "host %s: nat: public: %s is not one of its addresses", h.Name, n.Public)
+		}
+		if !n.Public.IsValid() && len(h.Addrs) < 2 {
+			d.errAt(n.Line, n.Col, "host %s: nat: a router needs two addresses, a private one for the inside and a public one (or name it with public:)", h.Name)
+		}
+		seen := map[[2]int]bool{}
+		for _, f := range n.Forward {
+			key := [2]int{int(f.Proto), int(f.Port)}
+			if seen[key] {
+				d.errAt(n.Line, n.Col, "host %s: nat: forward: %s/%d has two rules", h.Name, f.Proto, f.Port)
+			}
+			seen[key] = true
+			if f.To.Host != "" && !slices.Contains(n.Inside, f.To.Host) {
+				d.errAt(n.Line, n.Col, "host %s: nat: forward: %s is not inside the router (inside: %s)", h.Name, f.To.Host, strings.Join(n.Inside, ", "))
+			}
+			if f.To.Host == "" && f.To.Addr.IsValid() {
+				owner := addrOwner(sc.Hosts, f.To.Addr)
+				if owner == nil || !slices.Contains(n.Inside, owner.Name) {
+					d.errAt(n.Line, n.Col, "host %s: nat: forward: %s is not an inside host's address", h.Name, f.To.Addr)
+				}
+			}
+			if f.To.Name != "" || f.To.Sock.Proc != "" {
+				d.errAt(n.Line, n.Col, "host %s: nat: forward: to: expected an inside HOST:PORT", h.Name)
+			}
+		}
+	}
+	for i := range sc.Steps {
+		if h := sc.Steps[i].NewHost; h != nil && h.NAT != nil {
+			d.errAt(sc.Steps[i].Line, sc.Steps[i].Col, "step add_host: nat: a router is set up in hosts:, not added while the script runs")
+		}
+	}
 	for _, h := range allHosts {
 		if ns := h.Nameserver; ns != "" && hostRE.MatchString(ns) && !slices.ContainsFunc(allHosts, func(o *HostDef) bool { return o.Name == ns }) {
 			d.errAt(h.Line, h.Col, "host %s: nameserver: unknown host %q (hosts: %s)", h.Name, ns, hostList())
@@ -592,6 +648,9 @@ func (d *decoder) check(sc *Scenario) {
 		}
 		if m.Proc != "" && procs[m.Proc] == nil {
 			d.errAt(st.Line, st.Col, "checkpoint: measure: unknown process %q", m.Proc)
+		}
+		if (m.Kind == "source_seen" || m.Kind == "dropped") && hosts[m.Host] == nil {
+			d.errAt(st.Line, st.Col, "checkpoint: measure: unknown host %q", m.Host)
 		}
 		if contains(programMeasures, m.Kind) {
 			h := hosts[m.Host]

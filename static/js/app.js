@@ -486,7 +486,12 @@ export class Viewer {
     this.scene.settle();
     this.scene.show(this.state, { jump: true, focus: this.focusAt(this.state.seq) });
     this.log.set(known);
-    this.captions.restore(known.slice(-60));
+    // The captions read the unbroken run of events that ends here: with a
+    // gap (events known from before a long seek), a question asked before
+    // the gap would look unanswered.
+    let from = known.length - 1;
+    while (from > 0 && known.length - from < 60 && known[from - 1].seq === known[from].seq - 1) from--;
+    this.captions.restore(known.slice(from));
     this.inspector.draw(this.state);
     if (this.lab) this.lab.at(this.state.seq);
     this.emitChange();

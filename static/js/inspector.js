@@ -76,11 +76,39 @@ export class Inspector {
       h("p", { class: "insp-sub", text: `${host.addrs.join(", ")} · ${osTitle(host.os)} · ephemeral ports ${host.range[0]}-${host.range[1]}` }),
       h("p", { class: "insp-sub", text: `Ports in use: ${bindings}` }),
       table,
+      ...(host.nat ? [this.natView(host, state)] : []),
       h("h3", { text: "Processes and their threads" }),
       host.processes.length ? procs : h("p", { text: "No processes." }),
       h("h3", { text: "Programs installed" }),
       h("p", { text: host.programs.map((p) => p.path).join(", ") || "none" }),
     ];
+  }
+
+  /**
+   * natView is a router's mappings as `conntrack -L` prints them: protocol
+   * name and number, seconds left, the TCP state, the original tuple, the
+   * reply tuple, and the flags. The original direction is from inside for
+   * a mapping a device made, from outside for a forwarded one.
+   */
+  natView(host, state) {
+    const ip = (ap) => ap.slice(0, ap.lastIndexOf(":"));
+    const port = (ap) => ap.slice(ap.lastIndexOf(":") + 1);
+    const tuple = (src, dst) => `src=${ip(src)} dst=${ip(dst)} sport=${port(src)} dport=${port(dst)}`;
+    const lines = host.nat.map((n) => {
+      const [orig, reply] = n.forwarded
+        ? [tuple(n.remote, n.outer), tuple(n.inner, n.remote)]
+        : [tuple(n.inner, n.remote), tuple(n.remote, n.outer)];
+      // Seconds left: until its expiry, or conntrack's own default for a
+      // TCP mapping that has none yet (5 days once established).
+      const left = n.expires_us ? Math.max(0, Math.round((n.expires_us - state.t_us) / 1e6)) : n.state === "ESTABLISHED" ? 431999 : 120;
+      const num = n.proto === "tcp" ? 6 : 17;
+      return [n.proto.padEnd(8) + " " + num, String(left), n.state || "",
+        orig, n.replied ? "" : "[UNREPLIED]", reply, n.replied ? "[ASSURED]" : "", "mark=0 use=1"].filter(Boolean).join(" ");
+    });
+    lines.push(`conntrack v1.4.7 (conntrack-tools): ${host.nat.length} flow entries have been shown.`);
+    return h("section", { class: "nat-table" },
+      h("h3", { text: "NAT mappings" }),
+      h("pre", { class: "mono conntrack", "aria-label": `conntrack -L on ${host.name}`, text: `$ conntrack -L   (on ${host.name})\n` + lines.join("\n") }));
   }
 
   packetView(p, e) {

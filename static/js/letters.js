@@ -193,22 +193,24 @@ export const letterMethods = {
         this.callout = null;
       }
     }
-    if (!ev || (ev.kind !== "error" && ev.kind !== "process.output")) return;
+    if (!ev || !calloutKinds.has(ev.kind)) return;
     if (this.callout) this.callout.el.remove();
     const hi = state.hosts.findIndex((h) => h.name === ev.host);
     const b = this.layout.buildings[hi];
     if (!b) return;
     const h = state.hosts[hi];
-    if (ev.kind === "process.output") {
-      // What a program prints, as on its terminal: a notice on the building.
+    if (ev.kind !== "error") {
+      // What a program prints, as on its terminal, or what a router's NAT
+      // does to a letter: a notice on the building.
       // It sits on the building, under its sign, where the camera frames.
       const w = Math.min(this.big ? 600 : 420, b.w - 20);
       const x = b.x + (b.w - w) / 2;
-      const y = b.y + 100;
-      const lines = wrap(ev.data || "", Math.floor(w / (this.big ? 15 : 10.5)) - 3).slice(0, 2);
+      const y = b.y + 112;
+      const [title, body] = noticeWords(ev);
+      const lines = wrap(body, Math.floor(w / (this.big ? 15 : 10.5)) - 3).slice(0, 2);
       const g = el("g", { class: "callout notice", role: "status" },
         rect({ x, y, w, h: 98 }, "callout-box", { rx: 10 }),
-        text(x + 16, y + 30, "callout-errno", `${ev.program} (PID ${ev.pid}) prints:`),
+        text(x + 16, y + 30, "callout-errno", title),
         ...lines.map((line, k) => text(x + 16, y + 60 + k * 26, "callout-text notice-text", line)));
       this.calloutsG.appendChild(g);
       this.callout = { el: g, age: 0 };
@@ -233,6 +235,22 @@ export const letterMethods = {
     this.callout = { el: g, age: 0 };
   }
 };
+
+/** The events drawn as a callout on their building. */
+const calloutKinds = new Set(["error", "process.output", "nat.rewrite", "nat.expire"]);
+
+/** noticeWords returns a notice's title and its line. */
+function noticeWords(ev) {
+  switch (ev.kind) {
+    case "nat.rewrite":
+      return ev.reason === "out"
+        ? ["NAT: return address rewritten", `${ev.src} → ${ev.local}`]
+        : ["NAT: readdressed inside", `${ev.dst} → ${ev.local}`];
+    case "nat.expire":
+      return ["NAT: mapping forgotten", `${ev.local} no longer means ${ev.src}`];
+  }
+  return [`${ev.program} (PID ${ev.pid}) prints:`, ev.data || ""];
+}
 
 function flagLabel(flags) {
   if (!flags || flags.length === 0) return "";

@@ -28,6 +28,7 @@ function cloneHost(h) {
     processes: h.processes.map((p) => ({ ...p, threads: p.threads.slice(), fds: p.fds.slice() })),
     bindings: h.bindings.slice(),
     sockets: h.sockets.map((s) => ({ ...s })),
+    ...(h.nat ? { nat: h.nat.map((n) => ({ ...n })) } : {}),
   };
 }
 
@@ -154,8 +155,18 @@ export function apply(state, e) {
       }
       break;
     }
-    case "port.release":
+    case "port.release": {
       h.bindings = h.bindings.filter((b) => !(b.sock === e.sock && b.proto === e.proto));
+      // A socket that lives on without its port (a UDP socket moving to
+      // a new one, sim.Rebind) is no longer on an ephemeral port.
+      const s = sock(e.sock);
+      if (s) s.ephemeral = false;
+      break;
+    }
+    case "nat.map":
+    case "nat.rewrite":
+    case "nat.expire":
+      natEvent(h, e);
       break;
   }
   return next;
@@ -165,7 +176,43 @@ const hostKinds = new Set([
   "program.install", "process.start", "process.exit", "thread.start", "thread.exit",
   "socket.open", "socket.inherit", "port.assign", "socket.bind", "socket.listen",
   "socket.connect", "socket.state", "socket.accept", "socket.close", "port.release",
+  "nat.map", "nat.rewrite", "nat.expire",
 ]);
+
+/**
+ * natEvent keeps a router's mappings (sim.NATEntry, in the snapshot's key
+ * order; empty fields left out as Go's omitempty does): nat.map adds one,
+ * nat.rewrite updates its state, reply and expiry, nat.expire removes it.
+ */
+function natEvent(h, e) {
+  const list = h.nat || [];
+  const forwarded = e.reason === "forward";
+  if (e.kind === "nat.map") {
+    const n = { proto: e.proto };
+    if (e.proto === "tcp") n.state = "SYN_SENT";
+    Object.assign(n, { inner: e.src, outer: e.local, remote: e.remote });
+    if (forwarded) n.forwarded = true;
+    n.replied = false;
+    list.push(n);
+  } else if (e.kind === "nat.rewrite") {
+    const n = e.reason === "out"
+      ? list.find((x) => x.proto === e.proto && x.inner === e.src && x.remote === e.dst)
+      : list.find((x) => x.proto === e.proto && x.outer === e.dst && x.remote === e.src);
+    if (n) {
+      // The reply direction: in for a mapping made from inside, out for
+      // a forwarded one.
+      if ((e.reason === "in") !== !!n.forwarded) n.replied = true;
+      if (e.to) n.state = e.to;
+      delete n.expires_us;
+      if (e.until_us) n.expires_us = e.until_us;
+    }
+  } else {
+    const i = list.findIndex((x) => x.proto === e.proto && x.inner === e.src && x.outer === e.local && x.remote === e.remote);
+    if (i >= 0) list.splice(i, 1);
+  }
+  if (list.length) h.nat = list;
+  else delete h.nat;
+}
 
 function touchesHost(e) {
   return hostKinds.has(e.kind);

@@ -202,7 +202,7 @@ export class Scene {
     let lastError = null;
     for (const e of events) {
       if (e.packet && (e.kind === "packet.deliver" || e.kind === "packet.drop")) byPacket.set(e.packet, e);
-      if (e.kind === "error" || e.kind === "process.output") lastError = e; // a callout: an error, or what a program prints
+      if (e.kind === "error" || e.kind === "process.output" || e.kind === "nat.rewrite" || e.kind === "nat.expire") lastError = e; // a callout
     }
     const last = events.length ? events[events.length - 1] : null;
     this.drawLetters(state, prev, byPacket, dur);

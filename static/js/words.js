@@ -75,6 +75,7 @@ export const kindNames = {
   "socket.accept": "accept()", "socket.state": "TCP state", "socket.recv": "recv()",
   "socket.close": "close()", "port.assign": "port assigned", "port.release": "port released",
   "packet.send": "letter sent", "packet.deliver": "letter delivered", "packet.drop": "letter dropped",
+  "nat.map": "NAT mapping", "nat.rewrite": "NAT rewrite", "nat.expire": "NAT forgets",
   "pipe.write": "pipe write", "pipe.read": "pipe read", error: "error", note: "narration",
   checkpoint: "question", "checkpoint.answer": "answer",
 };
@@ -86,6 +87,7 @@ export function matchWords(m) {
     listener: "new visitor: to the front door (listener)",
     "udp-connected": "to the slot that expects this sender",
     udp: "to the apartment's mail slot",
+    nat: "at the front desk, to be readdressed (NAT)",
   }[m] || m;
 }
 
@@ -95,5 +97,6 @@ export function dropWords(r) {
     "no-socket": "nobody lives here",
     "no-host": "no such street address",
     "backlog-full": "waiting room full",
+    "no-mapping": "the front desk has no note for it (no NAT mapping)",
   }[r] || r;
 }
