@@ -321,6 +321,12 @@ func (p *Process) onData(s *Socket, from netip.AddrPort, data string) {
 		reply, bad = p.httpResponse(data)
 		closeAfter = closeAfter || bad
 	case "https":
+		if f := strings.Fields(firstLine(data)); len(f) >= 3 && strings.HasPrefix(f[2], "HTTP/1.") {
+			// Plain HTTP to the TLS port: nginx answers 400 in clear text.
+			reply = httpMessage("400 Bad Request", p.prog.Name, "The plain HTTP request was sent to HTTPS port\n", true)
+			closeAfter = true
+			break
+		}
 		if reply = p.tlsServe(data); reply == "" {
 			return
 		}

@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,12 +36,26 @@ type Record struct {
 	Addrs []netip.Addr
 }
 
-var dnsNameRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
 // ValidDNSName reports whether s is a host name DNS can carry: labels of
-// lower-case letters, digits and '-', joined by dots, at most 253
-// characters.
-func ValidDNSName(s string) bool { return len(s) <= 253 && dnsNameRE.MatchString(s) }
+// 1 to 63 lower-case letters, digits and '-' (not first or last), joined
+// by dots, at most 253 characters. (No regexp: the WebAssembly build
+// keeps it out.)
+func ValidDNSName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // AddName gives a name (A records) to the world's DNS: what a DNS server
 // in the town answers for it. Later calls add addresses to the name.

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -24,13 +23,13 @@ type Holder struct {
 // FIN exchange). A socket that is gone for good is not listed.
 func (h *Host) Sockets() []*Socket {
 	out := make([]*Socket, 0, len(h.live))
-	for _, s := range h.live {
+	for _, id := range sortedKeys(h.live) { // ids grow as sockets open
+		s := h.live[id]
 		if len(s.holders) == 0 && (s.proto == UDP || s.state == StateClosed) {
 			continue
 		}
 		out = append(out, s)
 	}
-	slices.SortFunc(out, func(a, b *Socket) int { return cmp.Compare(a.id, b.id) })
 	return out
 }
 

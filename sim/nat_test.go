@@ -157,3 +157,15 @@ func TestNATTCPClose(t *testing.T) {
 		t.Errorf("after two minutes the router still has %+v", es)
 	}
 }
+
+func TestValidDNSName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"example.org": true, "a": true, "www.example-1.org": true, "x1.y2": true,
+		"": false, "Example.org": false, "-a.org": false, "a-.org": false, "a..org": false, ".org": false,
+		"under_score.org": false, string(make([]byte, 254)): false,
+	} {
+		if got := sim.ValidDNSName(name); got != want {
+			t.Errorf("ValidDNSName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"cmp"
 	"net/netip"
 	"slices"
 )
@@ -138,24 +137,29 @@ func (w *World) Snapshot() Snapshot {
 			}
 			hs.Processes = append(hs.Processes, ps)
 		}
-		seen := map[*binding]bool{}
+		// Bindings in the order of their socket, then protocol ("tcp"
+		// before "udp"); sockets and packets by id. The lists are sorted
+		// by int keys: one sort for every element type keeps the
+		// WebAssembly module small (a sort per type costs about 20 KB).
+		byKey := map[int]*binding{}
 		for _, proto := range []Proto{TCP, UDP} {
 			for _, pu := range h.ports[proto] {
 				for _, s := range pu.socks {
-					if b := s.bnd; b != nil && !seen[b] {
-						seen[b] = true
-						hs.Bindings = append(hs.Bindings, BindingState{
-							Proto: b.proto.String(), Local: netip.AddrPortFrom(b.addr, b.port).String(),
-							Port: b.port, Ephemeral: b.ephemeral, Sock: b.owner,
-						})
+					if b := s.bnd; b != nil {
+						byKey[b.owner*4+int(b.proto)] = b
 					}
 				}
 			}
 		}
-		slices.SortFunc(hs.Bindings, func(a, b BindingState) int {
-			return cmp.Or(cmp.Compare(a.Sock, b.Sock), cmp.Compare(a.Proto, b.Proto))
-		})
-		for _, s := range h.live {
+		for _, k := range sortedKeys(byKey) {
+			b := byKey[k]
+			hs.Bindings = append(hs.Bindings, BindingState{
+				Proto: b.proto.String(), Local: netip.AddrPortFrom(b.addr, b.port).String(),
+				Port: b.port, Ephemeral: b.ephemeral, Sock: b.owner,
+			})
+		}
+		for _, id := range sortedKeys(h.live) {
+			s := h.live[id]
 			// A socket no process holds is gone once it is CLOSED (TCP) or
 			// closed (UDP), even if its port is released a moment later.
 			if len(s.holders) == 0 && (s.proto == UDP || s.state == StateClosed) {
@@ -163,11 +167,11 @@ func (w *World) Snapshot() Snapshot {
 			}
 			hs.Sockets = append(hs.Sockets, s.state0())
 		}
-		slices.SortFunc(hs.Sockets, func(a, b SocketState) int { return cmp.Compare(a.Sock, b.Sock) })
 		hs.NAT = h.NATEntries()
 		snap.Hosts = append(snap.Hosts, hs)
 	}
-	for _, p := range w.inflight {
+	for _, id := range sortedKeys(w.inflight) {
+		p := w.inflight[id]
 		ps := PacketState{
 			Packet: p.id, From: p.from.name, Proto: p.proto.String(),
 			Src: p.src.String(), Dst: p.dst.String(), Flags: p.flags.Names(),
@@ -181,8 +185,17 @@ func (w *World) Snapshot() Snapshot {
 		}
 		snap.Packets = append(snap.Packets, ps)
 	}
-	slices.SortFunc(snap.Packets, func(a, b PacketState) int { return cmp.Compare(a.Packet, b.Packet) })
 	return snap
+}
+
+// sortedKeys returns a map's int keys in order.
+func sortedKeys[V any](m map[int]V) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func (s *Socket) state0() SocketState {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -154,59 +155,98 @@ func TestBrowserScreens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each screen is measured by a subtest of its own, two at a time (six
+	// at once were slower on two cores: the tabs share one browser).
+	var mu sync.Mutex
 	var rows []screenRow
+	add := func(r screenRow) {
+		mu.Lock()
+		rows = append(rows, r)
+		mu.Unlock()
+	}
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	run := func(name string, f func(t *testing.T)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			t.Run(name, f)
+		}()
+	}
 	for _, size := range []struct {
 		name string
 		w, h int64
 	}{{"projector 1280x720", 1280, 720}, {"projector 1024x768", 1024, 768}, {"projector 1920x1080", 1920, 1080}} {
-		tab := browsertest.New(t, browsertest.Options{Width: size.w, Height: size.h})
-		for _, l := range all {
-			openViewer(t, tab, base+"/lesson/"+l.ID+"?theme=projector")
-			for _, seq := range screenPoints(tab) {
-				seekTo(t, tab, tab, seq)
-				rows = append(rows, screenRow{size.name, l.ID, seq, measureScreen(t, tab)})
-				shot(t, tab, fmt.Sprintf("%s-%s-%03d", strings.ReplaceAll(size.name, " ", "-"), l.ID, seq))
+		run(size.name, func(t *testing.T) {
+			tab := browsertest.New(t, browsertest.Options{Width: size.w, Height: size.h, Timeout: screensTimeout})
+			for _, l := range all {
+				openViewer(t, tab, base+"/lesson/"+l.ID+"?theme=projector")
+				for _, seq := range screenPoints(tab) {
+					seekTo(t, tab, tab, seq)
+					add(screenRow{size.name, l.ID, seq, measureScreen(t, tab)})
+					shot(t, tab, fmt.Sprintf("%s-%s-%03d", strings.ReplaceAll(size.name, " ", "-"), l.ID, seq))
+				}
 			}
-		}
+		})
 	}
 	for _, phone := range []struct {
 		name   string
 		dev    chromedp.Device
 		remote bool // the teacher's remote is measured too (held upright)
 	}{{"phone 390x844", device.IPhone12, true}, {"phone 360x740", device.GalaxyS8, true}, {"phone 844x390 landscape", device.IPhone12landscape, false}} {
-		presenter := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
-		follower := browsertest.New(t, browsertest.Options{Width: 390, Height: 844})
-		follower.Do(chromedp.Emulate(phone.dev))
-		var remote *browsertest.Tab
-		if phone.remote {
-			remote = browsertest.New(t, browsertest.Options{Width: 390, Height: 844})
-			remote.Do(chromedp.Emulate(phone.dev))
-		}
-		for _, l := range all {
-			openViewer(t, presenter, base+"/lesson/"+l.ID)
-			browsertest.Eval[bool](presenter, `window.portville.viewer.sendClass({type: "class.start"}), true`)
-			browsertest.Wait(presenter, `!!(window.portville.viewer.classroom.info && window.portville.viewer.classroom.info.remote)`, 10*time.Second)
-			code := browsertest.Eval[string](presenter, `window.portville.viewer.classroom.info.code`)
-			openViewer(t, follower, base+"/join/"+code)
-			if remote != nil {
-				remote.Do(chromedp.Navigate(browsertest.Eval[string](presenter, `window.portville.viewer.classroom.info.remote`)))
-				browsertest.Wait(remote, `document.querySelector(".remote-counter") && document.querySelector(".remote-counter").textContent.includes(" / ")`, 10*time.Second)
-			}
-			for _, seq := range screenPoints(presenter) {
-				seekTo(t, presenter, follower, seq)
-				rows = append(rows, screenRow{phone.name, l.ID, seq, measureScreen(t, follower)})
-				shot(t, follower, fmt.Sprintf("%s-%s-%03d", strings.ReplaceAll(phone.name, " ", "-"), l.ID, seq))
-				if remote == nil {
-					continue
-				}
-				browsertest.Wait(remote, fmt.Sprintf(`document.querySelector(".remote-counter").textContent.startsWith("%d / ")`, seq), 10*time.Second)
-				rows = append(rows, screenRow{phone.name + " remote", l.ID, seq, measureRemote(t, remote)})
-				shot(t, remote, fmt.Sprintf("%s-remote-%s-%03d", strings.ReplaceAll(phone.name, " ", "-"), l.ID, seq))
-			}
-			browsertest.Eval[bool](presenter, `window.portville.viewer.sendClass({type: "class.end"}), true`)
-		}
+		run(phone.name, func(t *testing.T) {
+			measurePhone(t, base, all, phone.name, phone.dev, phone.remote, add)
+		})
 	}
+	wg.Wait()
 	report(t, rows)
+	check(t, rows)
+}
+
+// screensTimeout bounds a tab that walks every lesson (the default 90 s is
+// for one page).
+const screensTimeout = 6 * time.Minute
+
+// measurePhone measures a follower's phone (and the teacher's remote on
+// it) for every lesson at the points of screenPoints.
+func measurePhone(t *testing.T, base string, all []*lessons.Lesson, name string, dev chromedp.Device, withRemote bool, add func(screenRow)) {
+	presenter := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720, Timeout: screensTimeout})
+	follower := browsertest.New(t, browsertest.Options{Width: 390, Height: 844, Timeout: screensTimeout})
+	follower.Do(chromedp.Emulate(dev))
+	var remote *browsertest.Tab
+	if withRemote {
+		remote = browsertest.New(t, browsertest.Options{Width: 390, Height: 844, Timeout: screensTimeout})
+		remote.Do(chromedp.Emulate(dev))
+	}
+	for _, l := range all {
+		openViewer(t, presenter, base+"/lesson/"+l.ID)
+		browsertest.Eval[bool](presenter, `window.portville.viewer.sendClass({type: "class.start"}), true`)
+		browsertest.Wait(presenter, `!!(window.portville.viewer.classroom.info && window.portville.viewer.classroom.info.remote)`, 10*time.Second)
+		code := browsertest.Eval[string](presenter, `window.portville.viewer.classroom.info.code`)
+		openViewer(t, follower, base+"/join/"+code)
+		if remote != nil {
+			remote.Do(chromedp.Navigate(browsertest.Eval[string](presenter, `window.portville.viewer.classroom.info.remote`)))
+			browsertest.Wait(remote, `document.querySelector(".remote-counter") && document.querySelector(".remote-counter").textContent.includes(" / ")`, 10*time.Second)
+		}
+		for _, seq := range screenPoints(presenter) {
+			seekTo(t, presenter, follower, seq)
+			add(screenRow{name, l.ID, seq, measureScreen(t, follower)})
+			shot(t, follower, fmt.Sprintf("%s-%s-%03d", strings.ReplaceAll(name, " ", "-"), l.ID, seq))
+			if remote == nil {
+				continue
+			}
+			browsertest.Wait(remote, fmt.Sprintf(`document.querySelector(".remote-counter").textContent.startsWith("%d / ")`, seq), 10*time.Second)
+			add(screenRow{name + " remote", l.ID, seq, measureRemote(t, remote)})
+			shot(t, remote, fmt.Sprintf("%s-remote-%s-%03d", strings.ReplaceAll(name, " ", "-"), l.ID, seq))
+		}
+		browsertest.Eval[bool](presenter, `window.portville.viewer.sendClass({type: "class.end"}), true`)
+	}
+}
+
+// check fails a screen's point that misses issue 19's targets.
+func check(t *testing.T, rows []screenRow) {
 	for _, r := range rows {
 		f := r.f
 		var bad []string

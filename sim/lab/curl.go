@@ -170,7 +170,7 @@ func (r *run) parseURL(raw string) (curlURL, bool) {
 		switch strings.ToLower(scheme) {
 		case "http":
 		case "https":
-			r.outln("lab: the lab's curl speaks plain HTTP; https needs TLS, which the town does not simulate yet")
+			r.outln("lab: the lab's curl speaks plain HTTP; to watch HTTPS (TLS on port 443) and HTTP/3, play the lesson a-web-page")
 			r.status(1)
 			return curlURL{}, false
 		default:
@@ -248,7 +248,7 @@ func (r *run) curl(t *terminal, args []string) error {
 	}
 	c.verbose(r, fmt.Sprintf("*   Trying %s...", c.addr))
 	before := len(r.events)
-	_, fail, err := r.connect(alias, "s", sim.TCP, c.addr)
+	_, fail, err := r.connect(alias, "s", sim.TCP, u.host, c.addr)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -244,12 +243,7 @@ func serverFlow(s *sim.ServerSpec) string {
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
-func endpoint(e scenario.Endpoint) string {
-	if e.Host != "" {
-		return e.Host + ":" + strconv.Itoa(int(e.Port))
-	}
-	return netip.AddrPortFrom(e.Addr, e.Port).String()
-}
+func endpoint(e scenario.Endpoint) string { return e.String() }
 
 // duration writes a time in the largest unit that divides it, in a
 // scenario's units.

@@ -133,7 +133,7 @@ func (j *ftpJob) open(r *run, args []string) error {
 	}
 	j.sock++
 	j.seen = len(r.events)
-	_, fail, err := r.connect(j.alias, "c"+strconv.Itoa(j.sock), sim.TCP, netip.AddrPortFrom(addr, port))
+	_, fail, err := r.connect(j.alias, "c"+strconv.Itoa(j.sock), sim.TCP, host, netip.AddrPortFrom(addr, port))
 	if err != nil {
 		return err
 	}

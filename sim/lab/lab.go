@@ -459,7 +459,29 @@ func (l *Lab) hostAddr(name string) (netip.Addr, *sim.Host, bool) {
 		}
 		return a, w.HostByAddr(a), true
 	}
+	// A DNS name of the town (a host's names:, a DNS server's records).
+	if addrs, ok := w.LookupName(name); ok && len(addrs) > 0 {
+		return addrs[0], w.HostByAddr(addrs[0]), true
+	}
 	return netip.Addr{}, nil, false
+}
+
+// target is how a connect step names where a command connects: by the
+// name the learner typed, so that on a host with a nameserver the program
+// looks it up over DNS first (sim/scenario/resolve.go), or by address.
+func target(typed string, to netip.AddrPort) scenario.Endpoint {
+	switch {
+	case typed == "localhost", typed == "":
+	case strings.Contains(typed, ".") && sim.ValidDNSName(typed):
+		if _, err := netip.ParseAddr(typed); err != nil {
+			return scenario.Endpoint{Name: typed, Port: to.Port()}
+		}
+	default:
+		if _, err := netip.ParseAddr(typed); err != nil {
+			return scenario.Endpoint{Host: typed, Port: to.Port()}
+		}
+	}
+	return scenario.Endpoint{Addr: to.Addr(), Port: to.Port()}
 }
 
 // Startable lists the programs of a host a learner can start by typing

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -401,5 +402,71 @@ func TestSnapshot(t *testing.T) {
 				t.Fatalf("%s entry %d (%s$ %s): the lab's world differs from a re-run at event %d:\n lab   %.300s\n rerun %.300s", name, i+1, in.Host, in.Line, l.Events(), got, want)
 			}
 		}
+	}
+}
+
+// TestLessonTowns: the towns of issue 11's lessons work in the lab. On the
+// a-web-page laptop (which has a nameserver) curl to a DNS name asks DNS
+// over UDP port 53 before it connects, and plain HTTP to the TLS port gets
+// nginx's 400; behind home-router's NAT the server sees the router's
+// address, and the forwarded port reaches the Pi.
+func TestLessonTowns(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		lesson, script string
+		want           []string // in the transcript
+		check          func(t *testing.T, evs []sim.Event)
+	}{
+		{"a-web-page", "site$ nginx\nresolver$ unbound\nlaptop$ curl -s -w ' %{http_code}' http://example.org:443/\n",
+			[]string{"The plain HTTP request was sent to HTTPS port\n 400"},
+			func(t *testing.T, evs []sim.Event) {
+				var order []string
+				for _, e := range evs {
+					if e.Kind == sim.KindPacketSend && e.Host == "laptop" && (e.Dst.Port() == 53 || e.Flags == sim.SYN) {
+						order = append(order, fmt.Sprintf("%s %d", e.Proto, e.Dst.Port()))
+					}
+				}
+				if strings.Join(order, ", ") != "udp 53, tcp 443" {
+					t.Errorf("the laptop sent %q, want the DNS query (udp 53) before the SYN (tcp 443)", order)
+				}
+			}},
+		{"home-router", "server$ nginx\npi$ nginx\nlaptop$ curl -s -o /dev/null -w '%{http_code}' http://server/\nfriend$ curl -s http://203.0.113.5:8080/\n",
+			[]string{"200", "hello from pi"},
+			func(t *testing.T, evs []sim.Event) {
+				for _, e := range evs {
+					if e.Kind == sim.KindSocketAccept && e.Host == "server" && e.Remote.Addr().String() != "203.0.113.5" {
+						t.Errorf("the server accepted a connection from %s, want the router's 203.0.113.5", e.Remote)
+					}
+				}
+			}},
+	} {
+		t.Run(tt.lesson, func(t *testing.T) {
+			l, err := lessons.Get(tt.lesson)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := lab.ParseScript(tt.script)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lb, err := lab.New(l.Scenario, tt.lesson, lab.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var evs []sim.Event
+			for _, x := range in {
+				_, got, err := lb.Do(x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				evs = append(evs, got...)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(lb.Transcript(), w) {
+					t.Errorf("the transcript lacks %q:\n%s", w, lb.Transcript())
+				}
+			}
+			tt.check(t, evs)
+		})
 	}
 }

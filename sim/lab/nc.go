@@ -190,7 +190,7 @@ func (r *run) nc(t *terminal, args []string, stdin *string) error {
 				continue
 			}
 		}
-		_, fail, err := r.connect(alias, sock, proto, netip.AddrPortFrom(addr, port))
+		_, fail, err := r.connect(alias, sock, proto, host, netip.AddrPortFrom(addr, port))
 		if err != nil {
 			return err
 		}
@@ -292,10 +292,10 @@ func connectionInfo(host string, addr netip.Addr, port uint16, proto sim.Proto, 
 // connect opens a socket of a started client and connects it, and waits
 // (in simulated time) until the connection is made or has failed. fail
 // is the error text (Connection refused, No route to host) or "".
-func (r *run) connect(alias, sock string, proto sim.Proto, to netip.AddrPort) (*sim.Socket, string, error) {
+func (r *run) connect(alias, sock string, proto sim.Proto, typed string, to netip.AddrPort) (*sim.Socket, string, error) {
 	ref := scenario.Ref{Proc: alias, Name: sock}
 	before := len(r.events)
-	st := scenario.Step{Action: "connect", Proc: alias, Sock: ref, Proto: proto, To: scenario.Endpoint{Addr: to.Addr(), Port: to.Port()}}
+	st := scenario.Step{Action: "connect", Proc: alias, Sock: ref, Proto: proto, To: target(typed, to)}
 	if err := r.step(st); err != nil {
 		return nil, "", err
 	}

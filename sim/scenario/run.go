@@ -943,7 +943,13 @@ func (r *runner) measure(st *Step, win *window) (string, error) {
 		if len(ports) == 0 {
 			return "none", nil
 		}
-		slices.Sort(ports)
+		// A few values: an insertion sort (a generic sort of strings
+		// would add about 18 KB to the WebAssembly module).
+		for i := 1; i < len(ports); i++ {
+			for j := i; j > 0 && ports[j] < ports[j-1]; j-- {
+				ports[j], ports[j-1] = ports[j-1], ports[j]
+			}
+		}
 		return strings.Join(ports, ","), nil
 	case "packet":
 		for _, e := range win.packets {
