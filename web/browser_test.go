@@ -114,6 +114,7 @@ func TestBrowserLessonsPlayToEnd(t *testing.T) {
 	}
 	for _, l := range all {
 		t.Run(l.ID, func(t *testing.T) {
+			t.Parallel() // two lessons at a time: the time goes to waiting for playback
 			tab := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
 			openViewer(t, tab, base+"/lesson/"+l.ID)
 			seq := browsertest.Eval[float64](tab, playToEndJS)

@@ -18,10 +18,13 @@ import (
 	"portville/web/internal/browsertest"
 )
 
+// shotsEnv names the directory shot saves into (make shots sets it).
+const shotsEnv = "PORTVILLE_SHOTS"
+
 // shot saves a screenshot into $PORTVILLE_SHOTS when it is set, for a
 // person to look at the page (make shots).
 func shot(t *testing.T, tab *browsertest.Tab, name string) {
-	dir := os.Getenv("PORTVILLE_SHOTS")
+	dir := os.Getenv(shotsEnv)
 	if dir == "" {
 		return
 	}

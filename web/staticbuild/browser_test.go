@@ -191,6 +191,7 @@ func TestStaticLessonsPlay(t *testing.T) {
 	base := serveDir(t, siteDir(t))
 	for _, id := range lessons.IDs {
 		t.Run(id, func(t *testing.T) {
+			t.Parallel() // two lessons at a time: the time goes to waiting for the page
 			tab := browsertest.New(t, browsertest.Options{})
 			tab.Do(chromedp.Navigate(base + "/lesson/" + id + ".html"))
 			p := &pageDriver{t: t, tab: tab, name: id}
