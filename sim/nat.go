@@ -55,7 +55,6 @@ type NATSpec struct {
 
 // natEntry is one mapping, as conntrack keeps it.
 type natEntry struct {
-	id        int
 	proto     Proto
 	inner     netip.AddrPort // the inside end (laptop:port, or a forward's target)
 	outer     netip.AddrPort // the router's public address and port
@@ -72,8 +71,7 @@ type natEntry struct {
 // natTable is a router's NAT state.
 type natTable struct {
 	spec    NATSpec
-	entries []*natEntry
-	nextID  int
+	entries []*natEntry // oldest first
 }
 
 // SetNAT makes h a NAT router for the hosts of spec.Inside.
@@ -115,9 +113,6 @@ func (w *World) SetNAT(h *Host, spec NATSpec) error {
 	}
 	return nil
 }
-
-// Router returns the router a host sits behind, or nil.
-func (h *Host) Router() *Host { return h.gw }
 
 // behind reports whether a letter from h to dst's owner must pass h's
 // router: h is inside, and dst is neither on h, nor inside the same
@@ -200,8 +195,7 @@ func (r *Host) natOut(p *packet) {
 			r.dropEvent(p, "nat-full")
 			return
 		}
-		t.nextID++
-		en = &natEntry{id: t.nextID, proto: p.proto, inner: p.src, outer: netip.AddrPortFrom(t.spec.Public, port), remote: p.dst}
+		en = &natEntry{proto: p.proto, inner: p.src, outer: netip.AddrPortFrom(t.spec.Public, port), remote: p.dst}
 		if p.proto == TCP {
 			en.state = "SYN_SENT"
 		}
@@ -223,8 +217,7 @@ func (r *Host) natIn(p *packet) bool {
 	if en == nil {
 		for _, f := range t.spec.Forward {
 			if f.Proto == p.proto && f.Port == p.dst.Port() {
-				t.nextID++
-				en = &natEntry{id: t.nextID, proto: p.proto, inner: f.To, outer: p.dst, remote: p.src, forwarded: true}
+				en = &natEntry{proto: p.proto, inner: f.To, outer: p.dst, remote: p.src, forwarded: true}
 				if p.proto == TCP {
 					en.state = "SYN_SENT"
 				}
@@ -241,11 +234,11 @@ func (r *Host) natIn(p *packet) bool {
 	return true
 }
 
-// natPass rewrites a letter by its mapping and sends it on: out (from
-// inside) gets the public source, in gets the inside destination.
+// natPass rewrites a letter by its mapping and sends it on: a letter
+// from inside (out) gets the public source, one from outside the inside
+// destination.
 func (r *Host) natPass(en *natEntry, p *packet, out bool) {
 	w := r.w
-	fromInside := out // the letter came from inside
 	e := r.packetEvent(KindNATRewrite, p, nil)
 	q := *p
 	q.id, q.sock = 0, nil
@@ -260,10 +253,10 @@ func (r *Host) natPass(en *natEntry, p *packet, out bool) {
 	}
 	// The reply direction is from outside for a mapping made from inside,
 	// from inside for a forwarded one.
-	if fromInside == en.forwarded {
+	if out == en.forwarded {
 		en.replied = true
 	}
-	r.natTrack(en, p, fromInside)
+	r.natTrack(en, p, out)
 	// The event carries the mapping as it is now: its TCP state (to) and
 	// when it will expire (until_us), for the view's table.
 	e.To, e.Until = en.state, en.expires

@@ -78,25 +78,20 @@ func (s *Socket) sealed(data string) string {
 }
 
 // secureData is a secure client's reaction to the server's handshake: it
-// finishes it. It reports whether data was a handshake letter.
-func (p *Process) secureData(t *Thread, s *Socket, fd int, data string) bool {
+// finishes it.
+func (p *Process) secureData(t *Thread, s *Socket, fd int, data string) {
 	sec := s.sec
 	switch {
+	// The Finished is a handshake letter, sent as it is: data is sealed
+	// only once the handshake is done.
 	case strings.HasPrefix(data, "TLS ServerHello"):
-		s.sec = nil // the Finished is a handshake letter, sent as it is
 		t.Send(fd, "TLS Finished")
-		s.sec = sec
 		sec.done = true
-		return true
 	case strings.HasPrefix(data, "QUIC Handshake"):
 		sec.peerCID = fieldAfter(data, "SCID ")
-		s.sec = nil
 		t.Send(fd, "QUIC Handshake, DCID "+sec.peerCID+", Finished")
-		s.sec = sec
 		sec.done = true
-		return true
 	}
-	return strings.HasPrefix(data, "TLS ") || strings.HasPrefix(data, "QUIC ")
 }
 
 // fieldAfter returns the word after prefix in a comma-separated letter.

@@ -57,18 +57,8 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 // handleFollower serves a class's follower view: the lesson view in
 // follower mode.
 func (s *Server) handleFollower(w http.ResponseWriter, r *http.Request) {
-	param := chi.URLParam(r, "code")
-	code, ok := normalizeCode(param)
+	code, ok := s.urlCode(w, r, joinPath)
 	if !ok {
-		s.fail(w, r, fmt.Errorf("class %q: %w", param, errUnknownClass))
-		return
-	}
-	if code != param {
-		u := joinPath(code)
-		if r.URL.RawQuery != "" {
-			u += "?" + r.URL.RawQuery
-		}
-		http.Redirect(w, r, u, http.StatusFound)
 		return
 	}
 	e, err := s.findClass(r.RemoteAddr, code)
@@ -86,12 +76,32 @@ func (s *Server) handleFollower(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, viewerPage(v))
 }
 
-// handleClassQR serves the QR code of a class's join URL.
-func (s *Server) handleClassQR(w http.ResponseWriter, r *http.Request) {
+// urlCode reads the class code of the URL's {code}. A code written
+// another way (lower case, with a space) is redirected to canonical(code),
+// the query kept, and ok is false, as for a code that cannot be one (the
+// error page is sent).
+func (s *Server) urlCode(w http.ResponseWriter, r *http.Request, canonical func(string) string) (code string, ok bool) {
 	param := chi.URLParam(r, "code")
-	code, ok := normalizeCode(param)
+	code, ok = normalizeCode(param)
 	if !ok {
 		s.fail(w, r, fmt.Errorf("class %q: %w", param, errUnknownClass))
+		return "", false
+	}
+	if canonical != nil && code != param {
+		u := canonical(code)
+		if r.URL.RawQuery != "" {
+			u += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, u, http.StatusFound)
+		return "", false
+	}
+	return code, true
+}
+
+// handleClassQR serves the QR code of a class's join URL.
+func (s *Server) handleClassQR(w http.ResponseWriter, r *http.Request) {
+	code, ok := s.urlCode(w, r, nil)
+	if !ok {
 		return
 	}
 	e, err := s.findClass(r.RemoteAddr, code)

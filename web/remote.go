@@ -1,10 +1,7 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
-
-	"github.com/go-chi/chi/v5"
 )
 
 // The teacher's remote (issue 19, docs/protocol.md "The remote"): a page
@@ -23,15 +20,9 @@ type remoteView struct {
 // handleRemote serves the remote of a class that exists; the token is
 // checked when the page's websocket connects.
 func (s *Server) handleRemote(w http.ResponseWriter, r *http.Request) {
-	param := chi.URLParam(r, "code")
-	code, ok := normalizeCode(param)
+	// A redirect keeps the fragment (the token) in the browser.
+	code, ok := s.urlCode(w, r, remotePath)
 	if !ok {
-		s.fail(w, r, fmt.Errorf("class %q: %w", param, errUnknownClass))
-		return
-	}
-	if code != param {
-		// The browser keeps the fragment (the token) across a redirect.
-		http.Redirect(w, r, remotePath(code), http.StatusFound)
 		return
 	}
 	if _, err := s.findClass(r.RemoteAddr, code); err != nil {

@@ -23,8 +23,15 @@ import (
 const dnsPort = 53
 
 // addNames gives the world's DNS a host's names: its host name and its
-// names:, for its addresses; and the records of its DNS servers.
+// names:, for its addresses; and the records of its DNS servers. It notes
+// the host's nameserver.
 func (r *runner) addNames(hd *HostDef) error {
+	if hd.Nameserver != "" {
+		if r.nameservers == nil {
+			r.nameservers = map[string]string{}
+		}
+		r.nameservers[hd.Name] = hd.Nameserver
+	}
 	for _, n := range append([]string{hd.Name}, hd.Names...) {
 		if err := r.w.AddName(n, hd.Addrs...); err != nil {
 			return err
@@ -78,34 +85,20 @@ func (r *runner) setNAT(hd *HostDef) error {
 }
 
 // nameserver returns the address of the DNS server a host's programs ask,
-// if it has one.
+// if it has one. A host name is looked up when asked: the nameserver may
+// be a host that an add_host step adds later.
 func (r *runner) nameserver(host string) (netip.Addr, bool) {
-	for _, hd := range r.hostDefs() {
-		if hd.Name != host || hd.Nameserver == "" {
-			continue
-		}
-		if a, err := netip.ParseAddr(hd.Nameserver); err == nil {
-			return a, true
-		}
-		if h := r.w.Host(hd.Nameserver); h != nil {
-			return h.Addr(), true
-		}
+	ns := r.nameservers[host]
+	if ns == "" {
+		return netip.Addr{}, false
+	}
+	if a, err := netip.ParseAddr(ns); err == nil {
+		return a, true
+	}
+	if h := r.w.Host(ns); h != nil {
+		return h.Addr(), true
 	}
 	return netip.Addr{}, false
-}
-
-// hostDefs returns the file's hosts and those its add_host steps added.
-func (r *runner) hostDefs() []*HostDef {
-	out := make([]*HostDef, 0, len(r.sc.Hosts))
-	for i := range r.sc.Hosts {
-		out = append(out, &r.sc.Hosts[i])
-	}
-	for i := range r.sc.Steps {
-		if h := r.sc.Steps[i].NewHost; h != nil && r.w.Host(h.Name) != nil {
-			out = append(out, h)
-		}
-	}
-	return out
 }
 
 // resolveFor returns the address a step's process reaches for ep. A name
