@@ -4,18 +4,22 @@ GO      ?= go
 ADDR    ?= 127.0.0.1:8080
 PKGS    := ./...
 
-.PHONY: run test check bench build static browser fuzz shots
+.PHONY: run test check bench build static browser tshark fuzz shots
 
 run:
 	$(GO) run ./cmd/portville serve --addr $(ADDR)
 
-# browser installs Debian's Chromium for the browser tests when it is missing
-# and this machine can install packages; otherwise those tests skip (unless
-# PORTVILLE_REQUIRE_BROWSER=1, as in CI).
+# browser installs Debian's Chromium for the browser tests, and tshark
+# Debian's tshark for the tests of capture files, when they are missing and
+# this machine can install packages; otherwise those tests skip (unless
+# PORTVILLE_REQUIRE_BROWSER=1 and PORTVILLE_REQUIRE_TSHARK=1, as in CI).
 browser:
 	@.ci/install-browser
 
-test: browser
+tshark:
+	@.ci/install-tshark
+
+test: browser tshark
 	$(GO) test -race -timeout 15m $(PKGS)
 
 check:
@@ -44,6 +48,7 @@ static:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -fuzzminimizetime 100x ./sim/scenario/
 	$(GO) test -run '^$$' -fuzz FuzzWorld -fuzztime 60s -fuzzminimizetime 100x ./sim/
+	$(GO) test -run '^$$' -fuzz FuzzDescribe -fuzztime 30s -fuzzminimizetime 100x ./sim/
 	$(GO) test -run '^$$' -fuzz FuzzCommand -fuzztime 60s -fuzzminimizetime 100x ./sim/lab/
 	$(GO) test -run '^$$' -fuzz FuzzParseScript -fuzztime 30s -fuzzminimizetime 100x ./sim/lab/
 

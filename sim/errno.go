@@ -26,6 +26,7 @@ const (
 	EMFILE        Errno = "EMFILE"
 	EAGAIN        Errno = "EAGAIN"
 	ETIMEDOUT     Errno = "ETIMEDOUT"
+	EMSGSIZE      Errno = "EMSGSIZE"
 	// The resolver's errors (getaddrinfo's EAI_ codes, not errno values).
 	EAI_NONAME Errno = "EAI_NONAME"
 	EAI_AGAIN  Errno = "EAI_AGAIN"
@@ -50,6 +51,7 @@ var errnoText = map[Errno]string{
 	EMFILE:        "Too many open files",
 	EAGAIN:        "Resource temporarily unavailable",
 	ETIMEDOUT:     "Connection timed out",
+	EMSGSIZE:      "Message too long",
 	EAI_NONAME:    "Name or service not known",
 	EAI_AGAIN:     "Temporary failure in name resolution",
 }

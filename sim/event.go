@@ -177,31 +177,36 @@ type Event struct {
 	Flags     Flags
 	TCPSeq    uint32
 	TCPAck    uint32
-	Len       int
-	Data      string
-	Packet    int    // packet id, shared by its send, deliver and drop events
-	Arrive    Time   // packet.send: when it will arrive
-	Until     Time   // socket.state to TIME_WAIT: when it ends
-	Match     string // packet.deliver: "established", "listener", "udp", "udp-connected"
-	Reason    string
-	Call      string
-	Errno     Errno
-	Code      int
-	Signal    string // process.exit: the signal that ended it ("TERM"), if any
-	Option    string
-	Shared    int // socket.close: how many other descriptors still hold the socket
-	Backlog   int
-	Addrs     []netip.Addr
-	OS        string
-	RangeLo   uint16
-	RangeHi   uint16
-	Services  []string // program.install: "tcp/80", ...
-	Question  string
-	Choices   []Choice
-	Answer    string // checkpoint.answer: the id of the right choice
-	Value     string // checkpoint.answer: what the simulation did
-	Checkpt   int    // checkpoint number within the run, from 1
-	Breaks    string // where the apartment analogy breaks, for notes
+	Len       int    // packets: the payload's size on the wire
+	Wire      Wire   // packets: the protocol whose message Data describes (wire.go)
+	Data      string // the payload, at most eventDataMaxBytes of it
+	// Payload is a packet's whole payload (Data may be cut short). It is
+	// not part of the JSON form: sim/pcap reads it from the events of a
+	// run.
+	Payload  string
+	Packet   int    // packet id, shared by its send, deliver and drop events
+	Arrive   Time   // packet.send: when it will arrive
+	Until    Time   // socket.state to TIME_WAIT: when it ends
+	Match    string // packet.deliver: "established", "listener", "udp", "udp-connected"
+	Reason   string
+	Call     string
+	Errno    Errno
+	Code     int
+	Signal   string // process.exit: the signal that ended it ("TERM"), if any
+	Option   string
+	Shared   int // socket.close: how many other descriptors still hold the socket
+	Backlog  int
+	Addrs    []netip.Addr
+	OS       string
+	RangeLo  uint16
+	RangeHi  uint16
+	Services []string // program.install: "tcp/80", ...
+	Question string
+	Choices  []Choice
+	Answer   string // checkpoint.answer: the id of the right choice
+	Value    string // checkpoint.answer: what the simulation did
+	Checkpt  int    // checkpoint number within the run, from 1
+	Breaks   string // where the apartment analogy breaks, for notes
 }
 
 var (
@@ -293,6 +298,7 @@ func (e *Event) AppendJSON(b []byte) []byte {
 		}
 		b = append(b, `,"len":`...)
 		b = strconv.AppendInt(b, int64(e.Len), 10)
+		b = appendOptStr(b, "wire", e.Wire.String())
 	} else {
 		b = appendOptInt(b, "len", e.Len)
 	}
@@ -406,6 +412,7 @@ type eventWire struct {
 	TCPSeq    uint32   `json:"tcp_seq"`
 	TCPAck    uint32   `json:"tcp_ack"`
 	Len       int      `json:"len"`
+	Wire      string   `json:"wire"`
 	Data      string   `json:"data"`
 	Packet    int      `json:"packet"`
 	Arrive    Time     `json:"arrive_us"`
@@ -447,6 +454,13 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 		Code: w.Code, Signal: w.Signal, Option: w.Option, Shared: w.Shared, Backlog: w.Backlog, OS: w.OS,
 		Services: w.Services, Question: w.Question, Choices: w.Choices, Answer: w.Answer,
 		Value: w.Value, Checkpt: w.Checkpt, Breaks: w.Breaks,
+	}
+	if w.Wire != "" {
+		wire, ok := ParseWire(w.Wire)
+		if !ok {
+			return fmt.Errorf("event %d: unknown wire protocol %q", w.Seq, w.Wire)
+		}
+		out.Wire = wire
 	}
 	if w.Proto != "" {
 		p, ok := ParseProto(w.Proto)

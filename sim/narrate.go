@@ -394,6 +394,10 @@ var Catalogue = map[string]Sentence{
 		"connect() fails for {who}: EHOSTUNREACH ({errtext}): no host answers for {remote_ip}.",
 		"There is no building at street address {remote_ip}.",
 	},
+	"error/EMSGSIZE": {
+		"{call}() fails for {who}: EMSGSIZE ({errtext}): one UDP datagram carries at most 65,507 bytes (65,535 less the IP and UDP headers); TCP would split a long message, UDP does not.",
+		"A postcard has room for 65,507 bytes; {program}'s message does not fit on one, and the post does not cut postcards up.",
+	},
 	"error": {
 		"{call}() fails for {who}: {errno} ({errtext}).",
 		"{program}'s request ({call}) is refused: {errtext}.",

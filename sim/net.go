@@ -10,6 +10,8 @@ type packet struct {
 	flags    Flags
 	seq, ack uint32
 	data     string
+	wire     Wire // the protocol whose message data describes (wire.go)
+	size     int  // the payload's size on the wire: len(data) unless wire is set
 	from     *Host
 	sock     *Socket // the sending socket; nil for the kernel's own RSTs
 	to       *Host
@@ -43,8 +45,10 @@ func (h *Host) packetEvent(k Kind, p *packet, s *Socket) *Event {
 	e.Src, e.Dst = p.src, p.dst
 	e.Flags = p.flags
 	e.TCPSeq, e.TCPAck = p.seq, p.ack
-	e.Len = len(p.data)
+	e.Len = p.size
+	e.Wire = p.wire
 	e.Data = truncData(p.data)
+	e.Payload = p.data
 	e.Packet = p.id
 	return e
 }
@@ -55,6 +59,7 @@ func (h *Host) transmit(s *Socket, p *packet) {
 	w := h.w
 	w.nextPkt++
 	p.id = w.nextPkt
+	p.wire, p.size = describe(p.proto, p.data)
 	p.from = h
 	p.sock = s
 	to := h.route(p.dst.Addr())
@@ -251,7 +256,8 @@ func (s *Socket) emitRecv(data string, from netip.AddrPort) {
 	if s.proto == UDP {
 		e.Remote = from
 	}
-	e.Len = len(data)
+	// A described letter (wire.go) is read as the message it describes.
+	_, e.Len = describe(s.proto, data)
 	e.Data = truncData(data)
 	s.host.w.emit(e)
 }

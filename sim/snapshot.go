@@ -92,6 +92,7 @@ type PacketState struct {
 	Dst    string   `json:"dst"`
 	Flags  []string `json:"flags"`
 	Len    int      `json:"len"`
+	Wire   string   `json:"wire,omitempty"`
 	Data   string   `json:"data"`
 	Sent   Time     `json:"sent_us"`
 	Arrive Time     `json:"arrive_us"`
@@ -175,7 +176,7 @@ func (w *World) Snapshot() Snapshot {
 		ps := PacketState{
 			Packet: p.id, From: p.from.name, Proto: p.proto.String(),
 			Src: p.src.String(), Dst: p.dst.String(), Flags: p.flags.Names(),
-			Len: len(p.data), Data: truncData(p.data), Sent: p.sent, Arrive: p.arrive,
+			Len: p.size, Wire: p.wire.String(), Data: truncData(p.data), Sent: p.sent, Arrive: p.arrive,
 		}
 		if ps.Flags == nil {
 			ps.Flags = []string{}

@@ -649,6 +649,9 @@ func (t *Thread) Send(fd int, data string) error {
 		if !s.remote.IsValid() {
 			return s.fail(t, "send", EDESTADDRREQ, fd, netip.AddrPort{})
 		}
+		if len(data) > maxUDPPayloadBytes {
+			return s.fail(t, "send", EMSGSIZE, fd, s.remote)
+		}
 		s.sendDatagram(s.remote, data)
 		return nil
 	}
@@ -660,8 +663,7 @@ func (t *Thread) Send(fd int, data string) error {
 	if data == "" {
 		return nil
 	}
-	s.sendSegment(PSH|ACK, s.sndNxt, s.rcvNxt, data)
-	s.sndNxt += uint32(len(data))
+	s.sndNxt += s.sendSegment(PSH|ACK, s.sndNxt, s.rcvNxt, data)
 	return nil
 }
 
@@ -680,6 +682,9 @@ func (t *Thread) SendTo(fd int, raddr netip.AddrPort, data string) error {
 	}
 	if len(data) > maxDataBytes || !raddr.Addr().Is4() {
 		return s.fail(t, "sendto", EINVAL, fd, raddr)
+	}
+	if len(data) > maxUDPPayloadBytes {
+		return s.fail(t, "sendto", EMSGSIZE, fd, raddr)
 	}
 	h := s.host
 	if s.bnd == nil {

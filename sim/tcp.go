@@ -76,13 +76,16 @@ func (l *Socket) dropChild(c *Socket) {
 	}
 }
 
-// sendSegment sends one TCP segment from s. Any segment carrying ACK
-// satisfies a pending delayed acknowledgement.
-func (s *Socket) sendSegment(flags Flags, seq, ack uint32, data string) {
+// sendSegment sends one TCP segment from s and returns the size of its
+// payload on the wire, which is what it takes of the sequence space. Any
+// segment carrying ACK satisfies a pending delayed acknowledgement.
+func (s *Socket) sendSegment(flags Flags, seq, ack uint32, data string) uint32 {
 	if flags&ACK != 0 {
 		s.ackPending = false
 	}
-	s.host.transmit(s, &packet{proto: TCP, src: s.local, dst: s.remote, flags: flags, seq: seq, ack: ack, data: data})
+	p := &packet{proto: TCP, src: s.local, dst: s.remote, flags: flags, seq: seq, ack: ack, data: data}
+	s.host.transmit(s, p)
+	return uint32(p.size)
 }
 
 func (s *Socket) sendFin() {
@@ -235,7 +238,7 @@ func (s *Socket) input(p *packet) {
 	if len(p.data) > 0 && p.seq == s.rcvNxt {
 		switch s.state {
 		case StateEstablished, StateFinWait1, StateFinWait2:
-			s.rcvNxt += uint32(len(p.data))
+			s.rcvNxt += uint32(p.size)
 			s.receive(p.data, p.src)
 			if f&FIN == 0 {
 				s.scheduleDelayedAck()
@@ -299,7 +302,7 @@ func (h *Host) resetFor(p *packet) {
 		r.flags, r.seq = RST, p.ack
 	} else {
 		r.flags = RST | ACK
-		r.ack = p.seq + uint32(len(p.data))
+		r.ack = p.seq + uint32(p.size)
 		if p.flags&SYN != 0 {
 			r.ack++
 		}

@@ -1,8 +1,10 @@
 package sim_test
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"portville/sim"
@@ -217,6 +219,13 @@ func TestCallErrors(t *testing.T) {
 			fd, _ := p.Main().Socket(sim.UDP)
 			return p.Main().Send(fd, "x")
 		}, sim.EDESTADDRREQ},
+		{"a UDP datagram larger than IPv4 carries", func(r *rig, p *sim.Process) error {
+			fd, _ := p.Main().Socket(sim.UDP)
+			if err := p.Main().SendTo(fd, ap("10.0.0.2:9"), strings.Repeat("x", 65507)); err != nil {
+				return fmt.Errorf("65,507 bytes fit in one datagram: %w", err)
+			}
+			return p.Main().SendTo(fd, ap("10.0.0.2:9"), strings.Repeat("x", 65508))
+		}, sim.EMSGSIZE},
 		{"accept on a socket that does not listen", func(r *rig, p *sim.Process) error {
 			fd, _ := p.Main().Socket(sim.TCP)
 			return p.Main().Accept(fd, nil)

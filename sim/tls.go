@@ -64,8 +64,7 @@ func (s *Socket) secureStart() {
 		s.sendDatagram(s.remote, fmt.Sprintf("QUIC Initial, SCID %s, ClientHello (SNI %s)", sec.myCID, sec.sni))
 		return
 	}
-	s.sendSegment(PSH|ACK, s.sndNxt, s.rcvNxt, "TLS ClientHello (SNI "+sec.sni+")")
-	s.sndNxt += uint32(len("TLS ClientHello (SNI " + sec.sni + ")"))
+	s.sndNxt += s.sendSegment(PSH|ACK, s.sndNxt, s.rcvNxt, "TLS ClientHello (SNI "+sec.sni+")")
 }
 
 // sealed is what a secure socket puts on the street for data: its size,

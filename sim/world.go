@@ -16,6 +16,10 @@ const (
 	maxFDsPerProcess  = 1024
 	maxThreadsPerProc = 256
 	maxDataBytes      = 64 << 10
+	// maxUDPPayloadBytes is the most one IPv4 UDP datagram carries: 65,535
+	// less the 20-byte IP and 8-byte UDP headers. A larger sendto fails with
+	// EMSGSIZE, as on Linux.
+	maxUDPPayloadBytes = 65535 - 20 - 8
 	// eventDataMaxBytes bounds how much of a payload an event carries; the
 	// len field always has the full length. It is larger than a line the
 	// lab's terminal sends (sim/lab's maxLineBytes), so a terminal can show

@@ -7,6 +7,9 @@ import { h } from "./dom.js";
 import { ssState, osTitle, service } from "./words.js";
 import { holders } from "./model.js";
 
+/** wireNames names the protocols whose messages letters describe. */
+const wireNames = { dns: "DNS", tls: "TLS", quic: "QUIC", tftp: "TFTP" };
+
 export class Inspector {
   constructor(root, { onClose }) {
     this.root = root;
@@ -122,6 +125,9 @@ export class Inspector {
     ];
     if (e && e.proto === "tcp") fields.push(["Sequence number", String(e.tcp_seq)], ["Acknowledgement", String(e.tcp_ack)]);
     fields.push(["Payload", src.len ? `${src.len} bytes: "${src.data}"` : "none"]);
+    // A letter that stands for a binary message: the words describe it,
+    // the size is the real message's (sim/wire.go).
+    if (src.wire) fields.push(["On the wire", `a ${wireNames[src.wire] || src.wire} message of ${src.len} bytes, described in words here; a capture for Wireshark carries the real bytes`]);
     if (e) fields.push(["Sent by", e.pid ? `${e.program} (PID ${e.pid}) on ${e.host}` : `the kernel of ${e.host}`]);
     return [
       h("h2", { class: "insp-title", text: `Letter #${src.packet}` }),

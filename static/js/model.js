@@ -53,7 +53,7 @@ export function apply(state, e) {
     next.packets = state.packets.concat([{
       packet: e.packet, from: e.host, to: e.to_host || "", proto: e.proto,
       src: e.src, dst: e.dst, flags: e.flags ? e.flags.slice() : [],
-      len: e.len || 0, data: e.data || "", sent_us: e.t_us, arrive_us: e.arrive_us,
+      len: e.len || 0, ...(e.wire ? { wire: e.wire } : {}), data: e.data || "", sent_us: e.t_us, arrive_us: e.arrive_us,
     }]);
     return next;
   }

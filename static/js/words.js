@@ -59,6 +59,7 @@ const errnoWords = {
   ETIMEDOUT: "Timed out: nobody ever answered.",
   EAGAIN: "No temporary apartment number left.",
   EMFILE: "Too many open mail slots.",
+  EMSGSIZE: "Message too long: one UDP postcard holds at most 65,507 bytes.",
 };
 
 /** errno returns the short explanation of an errno. */
