@@ -131,3 +131,30 @@ func TestLabImports(t *testing.T) {
 		}
 	}
 }
+
+// TestPcapImports: the capture writer is an adapter beside the simulator:
+// it may use gopacket and the DNS message builder, and nothing of the
+// simulation side imports it (it stays out of the WebAssembly module).
+func TestPcapImports(t *testing.T) {
+	allowed := map[string]bool{
+		"portville/sim": true, "portville/sim/scenario": true, "golang.org/x/net/dns/dnsmessage": true,
+		"github.com/gopacket/gopacket": true, "github.com/gopacket/gopacket/layers": true, "github.com/gopacket/gopacket/pcapgo": true,
+	}
+	for name, f := range parseDir(t, "pcap") {
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if !isStd(path) && !allowed[path] {
+				t.Errorf("pcap/%s imports %q", name, path)
+			}
+		}
+	}
+	for _, dir := range []string{".", "scenario", "lessons", "lab", "timeline"} {
+		for name, f := range parseDir(t, dir) {
+			for _, imp := range f.Imports {
+				if path, _ := strconv.Unquote(imp.Path.Value); path == "portville/sim/pcap" {
+					t.Errorf("%s/%s imports the capture writer", dir, name)
+				}
+			}
+		}
+	}
+}

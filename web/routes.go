@@ -32,6 +32,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/class/{code}/qr.svg", s.handleClassQR)  // the QR code of a class's join URL, an SVG image
 		r.Get("/remote/{code}", s.handleRemote)         // the teacher's phone as a remote; the presenter token comes in the fragment
 		r.Get("/api/lessons", s.handleAPILessons)       // the lessons as JSON: id, title, summary, takeaways, url
+		r.Get("/api/pcap", s.handlePcap)                // a capture for Wireshark: ?lesson=ID[&os=&seed=] or ?session=SID (pcap.go)
 		r.Get("/healthz", s.handleHealth)               // "ok" while the server runs
 		r.Get("/static/{version}/*", s.serveAsset)      // the front end, cached forever under a content hash
 		r.NotFound(s.handleNotFound)                    // everything else: the 404 page

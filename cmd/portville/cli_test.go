@@ -140,7 +140,7 @@ func TestRunBadInput(t *testing.T) {
 		{"unknown OS", []string{"run", "--lesson", "sockets", "--os", "plan9"},
 			`--os: unknown OS profile "plan9" (want linux, windows, macos or freebsd)`},
 		{"unknown format", []string{"run", "--lesson", "sockets", "--format", "xml"},
-			`--format "xml": expected text or jsonl`},
+			`--format "xml": expected text, jsonl or pcap`},
 		{"lesson and file", []string{"run", "--lesson", "sockets", "--file", malformed},
 			`give --lesson or --file, not both`},
 		{"missing file", []string{"run", "--file", missing},

@@ -10,6 +10,7 @@ import (
 
 	"portville/sim"
 	"portville/sim/lab"
+	"portville/sim/pcap"
 )
 
 // labCommand runs a lab script headless (docs/lab.md): the lines of
@@ -25,10 +26,11 @@ func labCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	file := fs.String("file", "", "start from the town of a scenario file (YAML)")
 	seedStr := fs.String("seed", "", "seed for every random choice (default: the town's)")
 	osName := fs.String("os", "", "OS profile for hosts that name none: linux, windows, macos, freebsd")
-	format := fs.String("format", "text", "output format: text (the terminals) or jsonl (the events)")
+	format := fs.String("format", "text", "output format: text (the terminals), jsonl (the events) or pcap (the letters, for Wireshark)")
+	outName := fs.String("o", "", "write to this file instead of standard output")
 	export := fs.String("export", "", "also write the lab as a scenario file to this path")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: portville lab [--lesson ID | --file F] [--os OS] [--seed N] [--format text|jsonl] [--export FILE] < SCRIPT\n\n"+
+		fmt.Fprintln(stderr, "usage: portville lab [--lesson ID | --file F] [--os OS] [--seed N] [--format text|jsonl|pcap] [-o FILE] [--export FILE] < SCRIPT\n\n"+
 			"Runs the lines of SCRIPT, each \"HOST$ COMMAND\" as a terminal shows it, in the lab's town\n"+
 			"(by default a laptop 10.0.0.10 and a web server 10.0.0.20 with nginx installed).")
 		fs.PrintDefaults()
@@ -39,8 +41,8 @@ func labCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if fs.NArg() > 0 {
 		return usagef("lab: unexpected argument %q (the script comes on standard input)", fs.Arg(0))
 	}
-	if *format != "text" && *format != "jsonl" {
-		return usagef("--format %q: expected text or jsonl", *format)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	opt := lab.Options{}
 	var err error
@@ -70,16 +72,30 @@ func labCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usagef("lab: %v", err)
 	}
-	w := bufio.NewWriterSize(stdout, 64<<10)
+	out, closeOut, err := output(*outName, *format, stdout)
+	if err != nil {
+		return err
+	}
+	defer closeOut()
+	w := bufio.NewWriterSize(out, 64<<10)
 	defer w.Flush()
-	writeEvents := func(events []sim.Event) {
-		if *format != "jsonl" {
-			return
+	var capture *pcap.Writer
+	if *format == "pcap" {
+		if capture, err = pcap.NewWriter(w); err != nil {
+			return writeError(*outName, err)
 		}
+	}
+	var writeErr error
+	writeEvents := func(events []sim.Event) {
 		var buf []byte
 		for i := range events {
-			buf = append(events[i].AppendJSON(buf[:0]), '\n')
-			w.Write(buf)
+			switch {
+			case capture != nil && writeErr == nil:
+				writeErr = capture.Event(&events[i])
+			case *format == "jsonl":
+				buf = append(events[i].AppendJSON(buf[:0]), '\n')
+				w.Write(buf)
+			}
 		}
 	}
 	writeEvents(l.SetupEvents())
@@ -103,5 +119,11 @@ func labCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 			return fmt.Errorf("lab: --export: %w", err)
 		}
 	}
-	return w.Flush()
+	if capture != nil {
+		writeErr = errors.Join(writeErr, capture.Flush())
+	}
+	if err := errors.Join(writeErr, w.Flush()); err != nil {
+		return writeError(*outName, err)
+	}
+	return closeOut()
 }

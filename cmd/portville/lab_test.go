@@ -90,7 +90,7 @@ func TestLabBadScripts(t *testing.T) {
 		{"web$ nginx\n\n# fine\ncurl http://web/\n", nil, `lab: line 4: expected HOST$ COMMAND, such as laptop$ curl http://web/; found "curl http://web/"`},
 		{"web$ nginx\nnowhere$ ls\n", nil, `lab: line 2: no host "nowhere" (hosts: laptop, web)`},
 		{"laptop$ ls\n", []string{"--lesson", "nosuch"}, `unknown lesson "nosuch"`},
-		{"laptop$ ls\n", []string{"--format", "yaml"}, `--format "yaml": expected text or jsonl`},
+		{"laptop$ ls\n", []string{"--format", "yaml"}, `--format "yaml": expected text, jsonl or pcap`},
 		{"laptop$ ls\n", []string{"--os", "plan9"}, `--os: unknown OS profile "plan9"`},
 		{"laptop$ ls\n", []string{"extra"}, `lab: unexpected argument "extra"`},
 	} {

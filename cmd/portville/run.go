@@ -12,6 +12,7 @@ import (
 
 	"portville/sim"
 	"portville/sim/lessons"
+	"portville/sim/pcap"
 	"portville/sim/scenario"
 )
 
@@ -28,8 +29,8 @@ func usagef(format string, args ...any) error {
 
 const usage = `usage:
   portville [serve] [--addr 127.0.0.1:8080]   start the web app
-  portville run --lesson ID | --file F [--seed N] [--os linux|windows|macos|freebsd] [--format text|jsonl]
-  portville lab [--lesson ID | --file F] [--os OS] [--seed N] [--format text|jsonl] [--export FILE] < SCRIPT
+  portville run --lesson ID | --file F [--seed N] [--os linux|windows|macos|freebsd] [--format text|jsonl|pcap] [-o FILE]
+  portville lab [--lesson ID | --file F] [--os OS] [--seed N] [--format text|jsonl|pcap] [-o FILE] [--export FILE] < SCRIPT
                                                type a script of HOST$ COMMAND lines into the lab's town
   portville check FILE...                      validate scenario files
   portville lessons                            list the built-in lessons
@@ -156,15 +157,16 @@ func runLesson(args []string, stdout, stderr io.Writer) error {
 	file := fs.String("file", "", "scenario file (YAML)")
 	seedStr := fs.String("seed", "", "seed for every random choice (default: the scenario's)")
 	osName := fs.String("os", "", "OS profile for hosts that name none: linux, windows, macos, freebsd")
-	format := fs.String("format", "text", "output format: text or jsonl")
+	format := fs.String("format", "text", "output format: text, jsonl, or pcap (a capture file for Wireshark)")
+	outName := fs.String("o", "", "write to this file instead of standard output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("run: unexpected argument %q", fs.Arg(0))
 	}
-	if *format != "text" && *format != "jsonl" {
-		return usagef("--format %q: expected text or jsonl", *format)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	opt := scenario.Options{}
 	var err error
@@ -175,7 +177,23 @@ func runLesson(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriterSize(stdout, 64<<10)
+	out, closeOut, err := output(*outName, *format, stdout)
+	if err != nil {
+		return err
+	}
+	defer closeOut()
+	if *format == "pcap" {
+		err := pcap.Capture(out, sc, opt, 0)
+		var re *scenario.RunError
+		if errors.As(err, &re) {
+			return &usageError{err}
+		}
+		if err != nil {
+			return err
+		}
+		return closeOut()
+	}
+	w := bufio.NewWriterSize(out, 64<<10)
 	buf := make([]byte, 0, 1024)
 	opt.OnEvent = func(e *sim.Event) {
 		buf = buf[:0]
@@ -192,7 +210,7 @@ func runLesson(args []string, stdout, stderr io.Writer) error {
 	}
 	_, runErr := sc.Run(opt)
 	if err := w.Flush(); err != nil {
-		return err
+		return writeError(*outName, err)
 	}
 	if runErr != nil {
 		var re *scenario.RunError
@@ -201,7 +219,7 @@ func runLesson(args []string, stdout, stderr io.Writer) error {
 		}
 		return runErr
 	}
-	return nil
+	return closeOut()
 }
 
 func check(args []string, stdout, stderr io.Writer) error {

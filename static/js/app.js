@@ -16,6 +16,7 @@ import { WasmTransport } from "./wasm.js";
 import { h } from "./dom.js";
 import { EmbedBridge } from "./embed.js";
 import { ShareDialog } from "./share.js";
+import { captureSource } from "./capture.js";
 import { osTitle } from "./words.js";
 import { Classroom } from "./classroom.js";
 import { LabView } from "./lab.js";
@@ -231,6 +232,7 @@ export class Viewer {
       seed: this.meta ? this.meta.seed : undefined, seq: this.state.seq, startSeq: this.meta ? this.meta.start : 0,
       total: this.meta ? this.meta.total : 0, speed: this.playback.speed,
       theme: document.documentElement.dataset.theme, caption: this.captions.mode,
+      capture: this.captureSource(),
     }));
     this.log = new Log(this.logEl, { onSeek: (seq) => this.send({ type: C.SEEK, seq }) });
     this.inspector = new Inspector(this.inspectorEl, {});
@@ -326,6 +328,12 @@ export class Viewer {
   fullscreen() {
     if (document.fullscreenElement) document.exitFullscreen?.();
     else (this.mode === "embed" ? this.app : document.documentElement).requestFullscreen?.().catch(() => {});
+  }
+
+  /** captureSource says where the capture for Wireshark of what the view plays comes from (capture.js). */
+  captureSource() {
+    const wasm = this.app.dataset.transport === "wasm" ? this.app.dataset.wasm : "";
+    return captureSource({ meta: this.meta, session: this.session, wasm });
   }
 
   /** send sends a request to the session the viewer shows: a follower's private copy when it explores, else its session. */

@@ -4,6 +4,7 @@
 // protocol (docs/protocol.md, "The lab") through the viewer, on either
 // transport; everything it shows comes from what the session sent.
 
+import { download } from "./capture.js";
 import { h } from "./dom.js";
 import { Terminal } from "./terminal.js";
 
@@ -36,12 +37,13 @@ export class LabView {
     this.undoBtn = h("button", { type: "button", class: "lab-btn lab-undo", text: "Undo", title: "Take back the last command (Ctrl-Z)", onclick: () => this.undo() });
     this.saveBtn = h("button", { type: "button", class: "lab-btn lab-save", text: "Save as scenario", title: "Download this lab as a scenario file (portville run --file)", onclick: () => this.exportLab() });
     this.shareBtn = h("button", { type: "button", class: "lab-btn lab-share", text: "Share", title: "Copy a link that reopens this lab", onclick: () => this.share() });
+    this.pcapBtn = h("button", { type: "button", class: "lab-btn lab-pcap", text: "Save for Wireshark", title: "Download this lab's letters as a capture file (pcap) for Wireshark", onclick: () => download(this.viewer.captureSource(), (t) => this.viewer.notice(t)) });
     this.addBtn = h("button", { type: "button", class: "lab-btn lab-add", text: "Add building", "aria-expanded": "false", onclick: () => this.toggleForm() });
     this.form = this.buildForm();
     this.installs = h("div", { class: "lab-installs", role: "group", "aria-label": "Programs" });
     this.shareOut = h("div", { class: "lab-share-out", hidden: true });
     this.tools = h("div", { class: "lab-tools" },
-      h("div", { class: "lab-actions" }, this.undoBtn, this.saveBtn, this.shareBtn, this.addBtn),
+      h("div", { class: "lab-actions" }, this.undoBtn, this.saveBtn, this.shareBtn, this.pcapBtn, this.addBtn),
       this.form, this.installs, this.shareOut);
     root.replaceChildren(termRoot, this.tools);
   }

@@ -1,8 +1,10 @@
 // share.js: the "Share / Embed" dialog. It turns what the viewer shows
 // right now (lesson, OS, seed, event, speed, theme, captions) into a link
-// and an iframe snippet a course author can paste into a course page.
+// and an iframe snippet a course author can paste into a course page, and
+// offers the run's capture for Wireshark (capture.js).
 
 import { h } from "./dom.js";
+import { download } from "./capture.js";
 
 /**
  * shareURL returns the URL of the current view. path is "lesson" or
@@ -73,10 +75,11 @@ export class ShareDialog {
     const select = (label, key, values) => h("label", { class: "share-opt" }, label + " ",
       h("select", { onchange: (ev) => { opt[key] = ev.target.value; update(); } },
         values.map(([v, t]) => h("option", { value: v, text: t, selected: v === opt[key] ? true : null }))));
+    const status = h("p", { class: "share-sub share-status", role: "status" });
     const copyBtn = () => h("button", { type: "button", class: "share-copy", text: "Copy", onclick: (ev) => copy(ev.target.previousElementSibling.value, ev.target) });
     this.dialog.replaceChildren(
       h("form", { method: "dialog", class: "share-form" },
-        h("h2", { id: "share-title", text: "Share or embed this view" }),
+        h("h2", { id: "share-title", text: "Share, embed or download this view" }),
         h("p", { class: "share-sub", text: `${s.title}: ${s.osTitle}, seed ${s.seed}, event ${s.seq} of ${s.total}, ${s.theme} theme.` }),
         h("div", { class: "share-opts" },
           check(`Start at event ${s.seq}`, "start"),
@@ -88,6 +91,11 @@ export class ShareDialog {
         h("h3", { text: "Embed in a course page" }),
         h("div", { class: "share-row" }, snippet, copyBtn()),
         h("p", { class: "share-sub", text: "The embedded view also answers a small postMessage API (play, pause, seek, events, height) for the course page: see docs/embedding.md in the Portville repository." }),
+        h("h3", { text: "Open it in Wireshark" }),
+        h("p", { class: "share-sub", text: "Every letter of this run as a capture file (pcap): Wireshark shows the same addresses, ports and sequence numbers as the town, and decodes the DNS, TLS, QUIC and TFTP messages the letters stand for." }),
+        h("div", { class: "share-row share-pcap-row" },
+          h("button", { type: "button", class: "share-pcap", text: "Download for Wireshark", onclick: () => download(s.capture, (t) => (status.textContent = t)) }),
+          status),
         h("div", { class: "share-actions" }, h("button", { type: "submit", class: "share-close", text: "Close" }))));
     update();
     this.dialog.showModal();

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -404,6 +405,31 @@ func TestStaticFirstFrame(t *testing.T) {
 	t.Logf("first frame of lesson/ephemeral-ports.html: %v (first load), median %v, all %v", times[0], sorted[len(sorted)/2], times)
 	if sorted[len(sorted)/2] > maxFirstFrame {
 		t.Errorf("median first frame %v; more than %v", sorted[len(sorted)/2], maxFirstFrame)
+	}
+	noConsoleErrors(t, tab)
+}
+
+// TestStaticCapture: the static build's "Download for Wireshark" saves
+// the lesson's capture from pcap/ at the lesson's own seed, and for
+// another seed says which command writes it.
+func TestStaticCapture(t *testing.T) {
+	base := serveDir(t, siteDir(t))
+	tab := browsertest.New(t, browsertest.Options{})
+	if _, err := chromedp.CallBrowser(tab.Ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: t.TempDir(),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ query, want string }{
+		{"?os=windows", "Saved portville-ephemeral-ports-windows-seed7.pcap ("},
+		{"?os=windows&seed=99", "For seed 99: portville run --lesson ephemeral-ports --os windows --seed 99 --format pcap"},
+	} {
+		tab.Do(chromedp.Navigate(base + "/lesson/ephemeral-ports.html" + c.query))
+		p := &pageDriver{t: t, tab: tab, name: c.query}
+		p.wait(`!!(window.portville && window.portville.viewer.meta)`, openWait)
+		tab.Do(chromedp.Click(chromedp.CSS(".ctl-share")))
+		tab.Do(chromedp.Click(chromedp.CSS(".share-pcap")))
+		p.wait(fmt.Sprintf(`document.querySelector(".share-status").textContent.includes(%q)`, c.want), moveWait)
 	}
 	noConsoleErrors(t, tab)
 }

@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,7 +31,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"portville/sim"
 	"portville/sim/lessons"
+	"portville/sim/pcap"
+	"portville/sim/scenario"
 	"portville/sim/timeline"
 	"portville/static"
 )
@@ -46,6 +50,8 @@ const (
 	wasmFile     = "portville.wasm"
 	wasmExecFile = "wasm_exec.js" // Go's loader; wasm.js finds it next to the module
 	lessonsFile  = "lessons.json" // the lessons, parsed; wasm.js finds it next to the module
+	pcapDir      = "pcap"         // pcap/{id}-{os}-seed{N}.pcap: each lesson's capture at its own seed, on each OS
+	pcapIndex    = "index.json"   // pcap/index.json: the names of those files
 	goLicense    = "LICENSE-go.txt"
 	// markerFile says a folder was written by Export, which may then
 	// replace it; Export refuses to replace any other folder.
@@ -257,6 +263,9 @@ func siteFiles(all []*lessons.Lesson, b *Build) (map[string][]byte, error) {
 		return nil, fmt.Errorf("export-static: %w", err)
 	}
 	files[path.Join(wasmDir, lessonsFile)] = data
+	if err := captures(all, files); err != nil {
+		return nil, fmt.Errorf("export-static: %w", err)
+	}
 	err = fs.WalkDir(static.FS, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -276,6 +285,33 @@ func siteFiles(all []*lessons.Lesson, b *Build) (map[string][]byte, error) {
 		files[p] = b
 	}
 	return files, nil
+}
+
+// captures adds the capture for Wireshark of every lesson at its own seed,
+// on each OS (capture.js offers them; other seeds and labs need the
+// server, which writes any capture on demand).
+// pcap/index.json lists them, so that the view knows which it has
+// without asking for one that is not there.
+func captures(all []*lessons.Lesson, files map[string][]byte) error {
+	names := []string{}
+	for _, l := range all {
+		for _, p := range sim.Profiles {
+			var buf bytes.Buffer
+			opt := scenario.Options{OS: p.Name}
+			if err := pcap.Capture(&buf, l.Scenario, opt, 0); err != nil {
+				return fmt.Errorf("capture of %s on %s: %w", l.ID, p.Name, err)
+			}
+			name := fmt.Sprintf("%s-%s-seed%d.pcap", l.ID, p.Name, l.Scenario.SeedFor(opt))
+			files[path.Join(pcapDir, name)] = buf.Bytes()
+			names = append(names, name)
+		}
+	}
+	index, err := json.Marshal(names)
+	if err != nil {
+		return err
+	}
+	files[path.Join(pcapDir, pcapIndex)] = index
+	return nil
 }
 
 // writeFolder writes files into a new folder beside dir, then puts it in

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -13,7 +14,10 @@ import (
 	"strings"
 	"testing"
 
+	"portville/sim"
 	"portville/sim/lessons"
+	"portville/sim/pcap"
+	"portville/sim/scenario"
 	"portville/sim/timeline"
 	"portville/static"
 )
@@ -41,7 +45,9 @@ func goList(t *testing.T, env []string, args ...string) []string {
 
 // TestWasmImports: the WebAssembly module, built as Export builds it,
 // links no YAML parser (the lessons come parsed), no regexp (a tenth of
-// the module), nothing of the server, and not the lessons' YAML.
+// the module), nothing of the server, not the lessons' YAML, and not the
+// capture writer (sim/pcap and gopacket: the folder has the lessons'
+// captures as files instead).
 func TestWasmImports(t *testing.T) {
 	t.Parallel()
 	deps := goList(t, WasmEnv, "-tags", WasmTags, WasmPackage)
@@ -51,7 +57,7 @@ func TestWasmImports(t *testing.T) {
 		}
 	}
 	for _, p := range deps {
-		for _, bad := range []string{"github.com/goccy/go-yaml", "regexp", "net/http", "portville/web", "portville/sim/lessons"} {
+		for _, bad := range []string{"github.com/goccy/go-yaml", "regexp", "net/http", "portville/web", "portville/sim/lessons", "portville/sim/pcap", "github.com/gopacket/gopacket"} {
 			if p == bad || strings.HasPrefix(p, bad+"/") {
 				t.Errorf("the WebAssembly module depends on %s", p)
 			}
@@ -100,9 +106,16 @@ func TestExportFolder(t *testing.T) {
 		}
 		return data
 	}
-	want := []string{".portville-static", "index.html", "lab.html", "wasm/portville.wasm", "wasm/wasm_exec.js", "wasm/lessons.json", "wasm/LICENSE-go.txt"}
-	for _, id := range lessons.IDs {
-		want = append(want, "lesson/"+id+".html", "embed/"+id+".html")
+	want := []string{".portville-static", "index.html", "pcap/index.json", "lab.html", "wasm/portville.wasm", "wasm/wasm_exec.js", "wasm/lessons.json", "wasm/LICENSE-go.txt"}
+	all, err := lessons.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range all {
+		want = append(want, "lesson/"+l.ID+".html", "embed/"+l.ID+".html")
+		for _, p := range sim.Profiles {
+			want = append(want, fmt.Sprintf("pcap/%s-%s-seed%d.pcap", l.ID, p.Name, l.Scenario.SeedFor(scenario.Options{})))
+		}
 	}
 	fs.WalkDir(static.FS, ".", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -137,6 +150,22 @@ func TestExportFolder(t *testing.T) {
 	if lic := string(read("wasm/LICENSE-go.txt")); !strings.Contains(lic, "Copyright 2009 The Go Authors") {
 		t.Errorf("LICENSE-go.txt is not Go's licence: %.100s", lic)
 	}
+	var pcapBytes int
+	for _, l := range all {
+		for _, p := range sim.Profiles {
+			name := fmt.Sprintf("pcap/%s-%s-seed%d.pcap", l.ID, p.Name, l.Scenario.SeedFor(scenario.Options{}))
+			var want bytes.Buffer
+			if err := pcap.Capture(&want, l.Scenario, scenario.Options{OS: p.Name}, 0); err != nil {
+				t.Fatal(err)
+			}
+			got := read(name)
+			pcapBytes += len(got)
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("%s is not the lesson's capture on %s", name, p.Name)
+			}
+		}
+	}
+	t.Logf("pcap/: %d bytes", pcapBytes)
 	ls, err := timeline.DecodeLessons(read("wasm/lessons.json"))
 	if err != nil || len(ls) != len(lessons.IDs) {
 		t.Errorf("lessons.json: %d lessons, %v", len(ls), err)
