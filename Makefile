@@ -27,6 +27,9 @@ check:
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	GOOS=js GOARCH=wasm $(GO) vet -tags portville_noyaml ./cmd/portville-wasm
+	@# /live reads the machine with gopsutil (web/live): tested on Linux here,
+	@# it must compile for macOS and Windows too (both at once: two cores).
+	GOOS=darwin $(GO) vet ./web/live & pid=$$!; GOOS=windows $(GO) vet ./web/live || exit 1; wait $$pid
 	$(GO) tool templ generate -check
 
 # bench runs every Go benchmark; docs/benchmarks.md records the figures and

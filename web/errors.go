@@ -70,6 +70,12 @@ var errorTable = []struct {
 		"Class full", "The class has as many followers as the server allows."}},
 	{errJoinRateLimited, errorInfo{http.StatusTooManyRequests, CodeRateLimited, websocket.CloseTryAgainLater,
 		"Too many attempts", "Too many wrong class codes came from your network. Wait a minute, then try again."}},
+	{errLiveOff, errorInfo{http.StatusNotFound, CodeBadValue, websocket.ClosePolicyViolation,
+		"The live view is off", "This page draws the computer Portville runs on. It is off unless Portville is started with portville serve --live."}},
+	{errLiveRemote, errorInfo{http.StatusForbidden, CodeForbidden, websocket.ClosePolicyViolation,
+		"Only on this machine", "This page shows the processes and connections of the computer Portville runs on, so Portville shows it only to a browser on that computer (at localhost). Open it there."}},
+	{errLiveBusy, errorInfo{http.StatusServiceUnavailable, CodeInternal, websocket.CloseTryAgainLater,
+		"Too many live views", "As many live views are open as Portville allows; close one, then reload."}},
 	{errReplaced, errorInfo{http.StatusConflict, CodeReplaced, websocket.ClosePolicyViolation,
 		"Opened elsewhere", "This class was opened again in another tab or window, which follows it now."}},
 }

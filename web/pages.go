@@ -24,6 +24,7 @@ import (
 const (
 	modeFull     = "full"     // /lesson/{id}: header, lesson picker
 	modeEmbed    = "embed"    // /embed/{id}: minimal chrome for an iframe
+	modeLive     = "live"     // /live: this machine (live.go)
 	modeFollower = "follower" // /join/{code}: a class's follower (join.go)
 )
 

@@ -40,6 +40,9 @@ const (
 	TypeLabEntry  = "lab.entry"  // one input and what it printed
 	TypeLabUndo   = "lab.undo"   // also sent by the browser
 	TypeLabExport = "lab.export" // also sent by the browser
+
+	// The live view (live.go).
+	TypeLive = "live" // the browser's own ports, and what the look left out
 )
 
 // Message types the browser sends.

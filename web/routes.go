@@ -17,7 +17,8 @@ func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.logRequests, s.recoverPanics, s.securityHeaders, middleware.GetHead)
 
-	r.Get("/ws", s.handleWS) // the websocket of a session or a class (docs/protocol.md)
+	r.Get("/ws", s.handleWS)          // the websocket of a session or a class (docs/protocol.md)
+	r.Get("/live/ws", s.handleLiveWS) // the live view's websocket: this machine, for loopback clients (live.go)
 
 	// Everything else is compressed for browsers that accept gzip: a
 	// lesson page with its modules is about 60 KB instead of 180 KB.
@@ -27,6 +28,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/lesson/{id}", s.handleViewer(modeFull)) // a lesson's view, with header and lesson menu
 		r.Get("/embed/{id}", s.handleViewer(modeEmbed)) // the same view with minimal chrome, for iframes
 		r.Get("/lab", s.handleLab)                      // the lab: a town to type commands into (?lesson=ID: a lesson's town)
+		r.Get("/live", s.handleLive)                    // this machine as a town (serve --live; loopback clients only)
 		r.Get("/join", s.handleJoin)                    // the form for a class code; ?code=CODE redirects to the class
 		r.Get("/join/{code}", s.handleFollower)         // a class's follower view (the lesson view, data-mode follower)
 		r.Get("/class/{code}/qr.svg", s.handleClassQR)  // the QR code of a class's join URL, an SVG image

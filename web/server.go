@@ -89,14 +89,19 @@ type Config struct {
 	// PublicURL is the origin (scheme://host[:port]) of the join URLs and
 	// QR codes; "" means the scheme and Host the presenter's browser used.
 	PublicURL string
+	// Live turns on /live, this machine drawn as a town, for browsers on
+	// this machine only (live.go).
+	Live bool
 
 	// Tuning for tests; zero means the constants above.
-	sendQueueLen int
-	writeWait    time.Duration
-	joinBurst    int                                   // wrong join codes an address may send at once
-	joinRate     float64                               // wrong join codes per second after the burst
-	hold         func(sim.Kind) time.Duration          // pacing per kind at speed 1
-	onPublish    func(session string, from, to uint64) // events from..to of a session are about to go out
+	sendQueueLen   int
+	writeWait      time.Duration
+	joinBurst      int                                   // wrong join codes an address may send at once
+	joinRate       float64                               // wrong join codes per second after the burst
+	hold           func(sim.Kind) time.Duration          // pacing per kind at speed 1
+	onPublish      func(session string, from, to uint64) // events from..to of a session are about to go out
+	liveEvery      time.Duration                         // how often a live view looks at the machine
+	liveMaxSockets int                                   // the sockets a look keeps (live.MaxSockets when 0)
 }
 
 // Server is the Portville web app: an http.Handler, and the sessions
@@ -125,6 +130,10 @@ type Server struct {
 	conns    map[*viewer]struct{}
 	wg       sync.WaitGroup
 	live     atomic.Int64 // goroutines started by spawn and still running
+	// stopping is closed when Shutdown begins, for the loops that are
+	// not sessions (the live views).
+	stopping    chan struct{}
+	liveViewers atomic.Int64 // open live views, against maxLiveViewers
 }
 
 // New returns a server with the configuration; it checks the settings.
@@ -152,6 +161,7 @@ func New(cfg Config) (*Server, error) {
 	setDefault(&cfg.ControlBurst, DefaultControlBurst)
 	setDefault(&cfg.sendQueueLen, sendQueueLen)
 	setDefault(&cfg.writeWait, writeWait)
+	setDefault(&cfg.liveEvery, liveEvery)
 	setDefault(&cfg.MaxClasses, DefaultMaxClasses)
 	setDefault(&cfg.MaxFollowers, DefaultMaxFollowers)
 	setDefault(&cfg.ClassIdle, DefaultClassIdle)
@@ -190,6 +200,7 @@ func New(cfg Config) (*Server, error) {
 		csp:      contentSecurityPolicy("'self'"),
 		cspEmbed: contentSecurityPolicy(ancestors),
 		loads:    make(chan struct{}, maxParallelLoads),
+		stopping: make(chan struct{}),
 		joins:    newJoinLimiter(cfg.joinRate, cfg.joinBurst),
 		sessions: map[string]*session{},
 		classes:  map[string]*classEntry{},
@@ -222,6 +233,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // returns ctx's error. It does not stop the http.Server that serves s.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.stopping)
+	}
 	s.closed = true
 	for _, sess := range s.sessions {
 		sess.shutdown()

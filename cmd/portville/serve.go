@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +43,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	classIdle := fs.Duration("class-idle", web.DefaultClassIdle, "a class whose presenter sends nothing for this long ends")
 	publicURL := fs.String("public-url", "",
 		"the origin (scheme://host[:port]) students use to reach this server, for join URLs and QR codes; default: the address the teacher's browser used")
+	liveView := fs.Bool("live", false, "add /live: this machine's processes and sockets drawn as a town, shown only to browsers on this machine")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -82,6 +84,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxFollowers:    *maxFollowers,
 		ClassIdle:       *classIdle,
 		PublicURL:       *publicURL,
+		Live:            *liveView,
 	})
 	if err != nil {
 		return &usageError{err}
@@ -103,6 +106,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "Portville listening on http://%s\n", ln.Addr())
+	if *liveView {
+		fmt.Fprintf(stdout, "This machine, drawn as a town: http://%s/live (for a browser on this machine only)\n", localURLHost(ln.Addr()))
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -142,4 +148,18 @@ func (l *listFlag) Set(v string) error {
 		}
 	}
 	return nil
+}
+
+// localURLHost is the host:port a browser on this machine reaches a
+// listener at: its own address, or localhost when it listens on every
+// address.
+func localURLHost(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok || ta.IP.IsUnspecified() {
+		if ok {
+			return net.JoinHostPort("localhost", strconv.Itoa(ta.Port))
+		}
+		return a.String()
+	}
+	return a.String()
 }

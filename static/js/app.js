@@ -82,12 +82,18 @@ const store = {
   },
 };
 
+/** maxLiveEvents bounds the events the live view keeps for its log and captions. */
+const maxLiveEvents = 500;
+
 export class Viewer {
   constructor(app, { transport, lessons = [] } = {}) {
     this.app = app;
     this.params = readParams(app);
     this.mode = app.dataset.mode || "full";
     this.isLab = app.dataset.lab === "1";
+    // The live view (web/live.go): this machine, looked at every second.
+    // No playback, no class, no sharing; the events come as they happen.
+    this.isLive = this.mode === "live";
     this.state = empty();
     this.meta = null;
     this.session = "";
@@ -126,6 +132,7 @@ export class Viewer {
    * presenter, its class); otherwise a new session on the lesson.
    */
   openParams() {
+    if (this.isLive) return {};
     const base = Classroom.connectParams(this.app, this.params);
     if (base.class) return base;
     if (this.isLab) base.lab = "1";
@@ -136,6 +143,7 @@ export class Viewer {
 
   /** reconnectParams: where to resume after a dropped connection. */
   reconnectParams() {
+    if (this.isLive) return null;
     const after = this.classroom && this.classroom.private ? this.classSeq : this.state.seq;
     if (this.app.dataset.class) {
       const p = Classroom.connectParams(this.app, this.params);
@@ -268,15 +276,18 @@ export class Viewer {
       },
     };
     this.controls = new Controls(this.toolbar, cb, { level, lessons, lesson: this.params.lesson });
+    if (this.isLive) this.controls.lockPlayback(true);
     keyboard(document, this.controls, cb);
     this.classroom = new Classroom(this, this.classBar, document.querySelector(".viewer-header"));
     this.classroom.draw();
     this.lab = this.isLab ? new LabView(this, this.labEl) : null;
     this.setTheme(this.params.theme || store.get("theme") || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"), false);
     this.setCaption(this.params.caption || store.get("caption") || "both", false);
-    if (this.params.view === "whole") {
+    if (this.params.view === "whole" || (this.isLive && this.params.view !== "camera")) {
       // ?view=whole: the whole town, not the camera (a course page that
-      // wants every building in sight).
+      // wants every building in sight). The live view starts so too: its
+      // events come every second from everywhere, and a camera chasing
+      // them would never rest (W, or ?view=camera, turns it on).
       this.scene.setWhole(true);
       this.controls.setWhole(true);
     }
@@ -430,6 +441,9 @@ export class Viewer {
       case S.STATE:
         this.playbackState(m);
         return;
+      case S.LIVE:
+        this.captions.pin({ kind: "note", text: m.text, analogy: m.analogy });
+        return;
       case S.ERROR:
         if (m.code === "replaced" || m.code === "unknown_class") this.transport.close();
         this.notice(m.message + (m.errors ? "\n" + m.errors.map((e) => `line ${e.line}:${e.col}: ${e.message}`).join("\n") : ""));
@@ -533,6 +547,8 @@ export class Viewer {
       const prev = this.state;
       this.state = apply(prev, e);
       this.events.set(e.seq, e);
+      // The live view's events never end: keep the last maxLiveEvents.
+      if (this.isLive && this.events.size > maxLiveEvents) this.events.delete(this.events.keys().next().value);
       this.inspector.remember(e);
       this.ui.push(e);
       applied++;

@@ -134,9 +134,13 @@ export const buildingMethods = {
     parts.push(text(sign.x + 14, sign.y + 64, "sign-addr", fit(ips.join(", "), big ? 20 : 30)));
     const osW = big ? 140 : 118;
     const badge = { x: sign.x + sign.w - osW - 10, y: sign.y + 8, w: osW, h: big ? 34 : 30 };
-    parts.push(rect(badge, "os-badge os-" + h.os, { rx: 15 }));
-    parts.push(text(badge.x + badge.w / 2, badge.y + (big ? 25 : 21), "os-badge-text", osTitle(h.os), { "text-anchor": "middle" }));
-    if (!big || ips.join(", ").length < 14) {
+    // A building across the street of the live view (web/live) has no
+    // OS and no range that the machine can know.
+    if (h.os) {
+      parts.push(rect(badge, "os-badge os-" + h.os, { rx: 15 }));
+      parts.push(text(badge.x + badge.w / 2, badge.y + (big ? 25 : 21), "os-badge-text", osTitle(h.os), { "text-anchor": "middle" }));
+    }
+    if (h.range[1] && (!big || ips.join(", ").length < 14)) {
       parts.push(text(sign.x + sign.w - 10, sign.y + 64, "sign-range", `${big ? "" : "temp "}${h.range[0]}-${h.range[1]}`, { "text-anchor": "end" }));
     }
     parts.push(rect(gr.storage, "room storage", { rx: 6 }));
@@ -165,7 +169,7 @@ export const buildingMethods = {
       }
     }
     for (const p of h.processes) {
-      if (homes.get(p.pid) === bd) sig += `|p${p.pid}:${p.program}:${p.threads.map((t) => t.tid).join(",")}`;
+      if (homes.get(p.pid) === bd) sig += `|p${p.pid}:${p.program}:${p.threads.map((t) => t.tid).join(",")}#${p.nthreads || 0}`;
     }
     return sig;
   },
@@ -311,20 +315,24 @@ export const buildingMethods = {
     const g = el("g", { class: "household", id: `proc-${h.name}-${p.pid}` });
     g.appendChild(rect({ x, y, w, h: hh }, "household-box", { rx: 8 }));
     const maxFig = big ? 3 : 5;
-    const figures = Math.min(p.threads.length, maxFig);
-    const extra = p.threads.length > maxFig ? (big ? 30 : 20) : 0;
+    // The live view (web/live) knows a process's thread count, not its
+    // threads: nthreads.
+    const count = p.threads.length || p.nthreads || 0;
+    const figures = Math.min(count, maxFig);
+    const extra = count > maxFig ? (big ? 30 : 20) : 0;
     const figW = big ? 18 : 15;
     const label = (big ? `${p.program} ${p.pid}` : `PID ${p.pid} ${p.program}`) + (more ? ` +${more}` : "");
     const textW = w - 14 - figures * figW - extra;
     g.appendChild(text(x + 8, y + (big ? 27 : 21), "household-text", fit(label, Math.max(5, Math.floor(textW / (big ? 13.5 : 9.6))))));
-    p.threads.slice(0, figures).forEach((t, k) => {
+    for (let k = 0; k < figures; k++) {
+      const t = p.threads[k];
       const fx = x + w - 6 - extra - (figures - k) * figW;
-      const fig = el("use", { href: "#sym-person", x: round(fx), y: round(y + (big ? 4 : 3)), width: big ? 15 : 12, height: big ? 30 : 24, class: "thread t" + (k % 6) + (t.tid === p.pid ? " main" : "") });
-      title(fig, `thread ${t.tid}: ${t.job}`);
+      const fig = el("use", { href: "#sym-person", x: round(fx), y: round(y + (big ? 4 : 3)), width: big ? 15 : 12, height: big ? 30 : 24, class: "thread t" + (k % 6) + ((t ? t.tid === p.pid : k === 0) ? " main" : "") });
+      title(fig, t ? `thread ${t.tid}: ${t.job}` : `one of ${count} threads`);
       g.appendChild(fig);
-    });
-    if (extra) g.appendChild(text(x + w - 5, y + (big ? 27 : 21), "thread-more", `+${p.threads.length - maxFig}`, { "text-anchor": "end" }));
-    title(g, `${p.program}, PID ${p.pid}${p.ppid ? ", child of " + p.ppid : ""}, ${p.threads.length} thread(s): ${p.threads.map((t) => t.job).join(", ")}`);
+    }
+    if (extra) g.appendChild(text(x + w - 5, y + (big ? 27 : 21), "thread-more", `+${count - maxFig}`, { "text-anchor": "end" }));
+    title(g, `${p.program}, PID ${p.pid}${p.ppid ? ", child of " + p.ppid : ""}, ${count} thread(s)${p.threads.length ? ": " + p.threads.map((t) => t.job).join(", ") : ""}`);
     return g;
   }
 };

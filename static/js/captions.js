@@ -81,6 +81,16 @@ export class Captions {
     if (draw) this.draw();
   }
 
+  /**
+   * pin shows a note no event brought (the live view's word on the
+   * browser's own ports); it stays until the next one.
+   */
+  pin(note) {
+    if (this.note && this.note.text === note.text && this.note.analogy === note.analogy) return;
+    this.note = note;
+    this.draw();
+  }
+
   /** restore sets the captions from the events before a jump (latest last). */
   restore(events) {
     this.note = null;

@@ -71,12 +71,13 @@ export class Inspector {
       h("thead", {}, h("tr", {}, ["Netid", "State", "Local Address:Port", "Peer Address:Port", "Process"].map((c) => h("th", { scope: "col", text: c })))),
       h("tbody", {}, rows.length ? rows : [h("tr", {}, h("td", { colspan: 5, text: "No sockets." }))]));
     const procs = h("ul", { class: "procs" }, host.processes.map((p) => h("li", {},
-      h("strong", { text: `${p.program}` }), ` PID ${p.pid}` + (p.ppid ? ` (child of ${p.ppid})` : "") + `, user ${p.user}, fds ${p.fds.map((f) => f.fd).join(",") || "none"}`,
+      h("strong", { text: `${p.program}` }), ` PID ${p.pid}` + (p.ppid ? ` (child of ${p.ppid})` : "") + `, user ${p.user}, fds ${p.fds.map((f) => f.fd).join(",") || "none"}` + (p.nthreads ? `, ${p.nthreads} thread${p.nthreads === 1 ? "" : "s"}` : ""),
       h("ul", { class: "threads" }, p.threads.map((t) => h("li", { text: `thread ${t.tid}: ${t.job}` }))))));
     const bindings = host.bindings.map((b) => `${b.proto}/${b.port}${service(b.proto, b.port) ? " " + service(b.proto, b.port) : ""}${b.ephemeral ? " (ephemeral)" : ""}`).join(", ") || "none";
     return [
       h("h2", { class: "insp-title", text: host.name }),
-      h("p", { class: "insp-sub", text: `${host.addrs.join(", ")} · ${osTitle(host.os)} · ephemeral ports ${host.range[0]}-${host.range[1]}` }),
+      h("p", { class: "insp-sub", text: host.os ? `${host.addrs.join(", ")} · ${osTitle(host.os)} · ephemeral ports ${host.range[0]}-${host.range[1]}`
+        : `${host.addrs.join(", ")} · the other end of this machine's connections: its OS and programs cannot be seen from here` }),
       h("p", { class: "insp-sub", text: `Ports in use: ${bindings}` }),
       table,
       ...(host.nat ? [this.natView(host, state)] : []),

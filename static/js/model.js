@@ -44,9 +44,14 @@ export function apply(state, e) {
   const next = { ...state, seq: e.seq, t_us: e.t_us };
   if (e.kind === "host.up") {
     next.hosts = state.hosts.concat([{
-      name: e.host, addrs: e.addrs.slice(), os: e.os, range: e.range.slice(),
+      name: e.host, addrs: e.addrs.slice(), os: e.os || "", range: e.range.slice(),
       programs: [], processes: [], bindings: [], sockets: [],
     }]);
+    return next;
+  }
+  if (e.kind === "host.down") {
+    // The live view (web/live): a building across the street goes.
+    next.hosts = state.hosts.filter((h) => h.name !== e.host);
     return next;
   }
   if (e.kind === "packet.send") {
@@ -70,10 +75,10 @@ export function apply(state, e) {
   const sock = (id) => h.sockets.find((s) => s.sock === id);
   switch (e.kind) {
     case "program.install":
-      h.programs.push({ name: e.program, path: e.path, services: e.services ? e.services.slice() : [] });
+      h.programs.push({ name: e.program, path: e.path || "", services: e.services ? e.services.slice() : [] });
       break;
     case "process.start":
-      h.processes.push({ pid: e.pid, ppid: e.ppid || 0, program: e.program, user: e.user, threads: [], fds: [] });
+      h.processes.push({ pid: e.pid, ppid: e.ppid || 0, program: e.program, user: e.user || "", threads: [], fds: [], ...(e.nthreads ? { nthreads: e.nthreads } : {}) });
       break;
     case "process.exit":
       h.processes = h.processes.filter((p) => p.pid !== e.pid);
@@ -81,6 +86,12 @@ export function apply(state, e) {
     case "thread.start": {
       const p = proc(e.pid);
       if (p) p.threads.push({ tid: e.tid, job: e.job });
+      break;
+    }
+    case "process.threads": {
+      // The live view (web/live): a process's thread count changed.
+      const p = proc(e.pid);
+      if (p) p.nthreads = e.nthreads;
       break;
     }
     case "thread.exit": {
@@ -173,7 +184,7 @@ export function apply(state, e) {
 }
 
 const hostKinds = new Set([
-  "program.install", "process.start", "process.exit", "thread.start", "thread.exit",
+  "program.install", "process.start", "process.exit", "process.threads", "thread.start", "thread.exit",
   "socket.open", "socket.inherit", "port.assign", "socket.bind", "socket.listen",
   "socket.connect", "socket.state", "socket.accept", "socket.close", "port.release",
   "nat.map", "nat.rewrite", "nat.expire",

@@ -12,6 +12,7 @@ export const S = Object.freeze({
   SNAPSHOT: "snapshot",
   STATE: "state",
   ERROR: "error",
+  LIVE: "live", // the live view's caption (web/live.go)
 });
 
 /** Message types the browser sends. */
