@@ -287,7 +287,7 @@ func (t *Town) Update(m *Machine, now sim.Time) []Event {
 		for _, pk := range sortedPorts(r.ports) {
 			if !want[pk] {
 				emit(Event{Kind: string(sim.KindPortRelease), Host: r.addr.String(), Sock: r.ports[pk], Proto: pk.proto.String(), Port: pk.port,
-					Local: netip.AddrPortFrom(r.addr, pk.port).String(),
+					Local:   netip.AddrPortFrom(r.addr, pk.port).String(),
 					Text:    fmt.Sprintf("No connection of this machine goes to %s port %d any more.", r.addr, pk.port),
 					Analogy: fmt.Sprintf("No letter of this machine goes to apartment %d across the street now.", pk.port)})
 				delete(r.ports, pk)
