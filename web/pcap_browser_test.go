@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,8 +79,16 @@ func TestBrowserDownloadCapture(t *testing.T) {
 	settled(t, tab)
 	tab.Do(chromedp.Click(chromedp.CSS(".lab-pcap")))
 	browsertest.Wait(tab, `document.querySelector(".toast") && document.querySelector(".toast").textContent.startsWith("Saved portville-lab-linux-seed1.pcap")`, 10*time.Second)
-	if _, err := os.Stat(filepath.Join(dir, "portville-lab-linux-seed1.pcap")); err != nil {
-		t.Errorf("the lab's capture was not saved: %v", err)
+	// The toast is shown once the page hands the file to the browser,
+	// which may still be writing it: wait for the size the toast names.
+	toast := browsertest.Eval[string](tab, `document.querySelector(".toast").textContent`)
+	var size int
+	if _, err := fmt.Sscanf(strings.ReplaceAll(toast, ",", ""), "Saved portville-lab-linux-seed1.pcap (%d bytes)", &size); err != nil || size <= 24 {
+		t.Fatalf("toast %q does not give the capture's size: %v", toast, err)
+	}
+	data := waitFile(t, filepath.Join(dir, "portville-lab-linux-seed1.pcap"), size)
+	if !bytes.Contains(data, []byte("GET / HTTP/1.1")) {
+		t.Error("the lab's capture does not hold the request curl sent")
 	}
 	if errs := tab.ConsoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors: %v", errs)

@@ -6,7 +6,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -126,7 +125,7 @@ func seekTo(t *testing.T, presenter, tab *browsertest.Tab, seq uint64) {
 	t.Helper()
 	browsertest.Eval[bool](presenter, fmt.Sprintf(`window.portville.viewer.send({type: "seek", seq: %d}), true`, seq))
 	browsertest.Wait(tab, fmt.Sprintf(`window.portville.seq() === %d && !window.portville.playback().playing`, seq), 10*time.Second)
-	browsertest.Eval[bool](tab, `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => r(true), 50))))`)
+	settle(tab)
 }
 
 type screenRow struct {
@@ -157,61 +156,37 @@ func TestBrowserScreens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Each screen is measured by a subtest of its own, two at a time (six
-	// at once were slower on two cores: the tabs share one browser).
-	var mu sync.Mutex
+	// One tab is every projector and one follower every phone: at each
+	// point the viewport changes to each screen in turn (the view lays
+	// itself out again on a resize, as when a phone is turned), so a
+	// lesson is loaded and sought once for all the screens. The two
+	// subtests share one browser and run one after the other (two at once
+	// were slower on two cores).
 	var rows []screenRow
-	add := func(r screenRow) {
-		mu.Lock()
-		rows = append(rows, r)
-		mu.Unlock()
-	}
-	sem := make(chan struct{}, 2)
-	var wg sync.WaitGroup
-	run := func(name string, f func(t *testing.T)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			t.Run(name, f)
-		}()
-	}
-	projectors := []struct {
-		name string
-		w, h int64
-	}{{"projector 1280x720", 1280, 720}, {"projector 1024x768", 1024, 768}}
+	add := func(r screenRow) { rows = append(rows, r) }
+	projectors := []screen{{"projector 1280x720", 1280, 720, nil}, {"projector 1024x768", 1024, 768, nil}}
 	if os.Getenv(shotsEnv) != "" {
 		// 1920x1080 has no target of its own (the smaller screens are
 		// the hard ones); make shots measures and pictures it too.
-		projectors = append(projectors, struct {
-			name string
-			w, h int64
-		}{"projector 1920x1080", 1920, 1080})
+		projectors = append(projectors, screen{"projector 1920x1080", 1920, 1080, nil})
 	}
-	for _, size := range projectors {
-		run(size.name, func(t *testing.T) {
-			tab := browsertest.New(t, browsertest.Options{Width: size.w, Height: size.h, Timeout: screensTimeout})
-			for _, l := range all {
-				openViewer(t, tab, base+"/lesson/"+l.ID+"?theme=projector")
-				for _, seq := range screenPoints(tab) {
-					seekTo(t, tab, tab, seq)
-					add(screenRow{size.name, l.ID, seq, measureScreen(t, tab)})
-					shot(t, tab, fmt.Sprintf("%s-%s-%03d", strings.ReplaceAll(size.name, " ", "-"), l.ID, seq))
+	t.Run("projectors", func(t *testing.T) {
+		tab := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720, Timeout: screensTimeout})
+		for _, l := range all {
+			openViewer(t, tab, base+"/lesson/"+l.ID+"?theme=projector")
+			for _, seq := range screenPoints(tab) {
+				seekTo(t, tab, tab, seq)
+				for _, sc := range projectors {
+					sc.apply(tab)
+					add(screenRow{sc.name, l.ID, seq, measureScreen(t, tab)})
+					shot(t, tab, fmt.Sprintf("%s-%s-%03d", strings.ReplaceAll(sc.name, " ", "-"), l.ID, seq))
 				}
 			}
-		})
-	}
-	for _, phone := range []struct {
-		name   string
-		dev    chromedp.Device
-		remote bool // the teacher's remote is measured too (held upright)
-	}{{"phone 390x844", device.IPhone12, true}, {"phone 360x740", device.GalaxyS8, true}, {"phone 844x390 landscape", device.IPhone12landscape, false}} {
-		run(phone.name, func(t *testing.T) {
-			measurePhone(t, base, all, phone.name, phone.dev, phone.remote, add)
-		})
-	}
-	wg.Wait()
+		}
+	})
+	t.Run("phones", func(t *testing.T) {
+		measurePhones(t, base, all, add)
+	})
 	report(t, rows)
 	check(t, rows)
 }
@@ -237,37 +212,68 @@ func phoneEmulation(dev chromedp.Device) chromedp.Action[chromedp.Void] {
 // for one page).
 const screensTimeout = 6 * time.Minute
 
-// measurePhone measures a follower's phone (and the teacher's remote on
-// it) for every lesson at the points of screenPoints.
-func measurePhone(t *testing.T, base string, all []*lessons.Lesson, name string, dev chromedp.Device, withRemote bool, add func(screenRow)) {
+// screen is a screen of a class: a projector's window or a phone.
+type screen struct {
+	name string
+	w, h int64
+	dev  chromedp.Device // a phone, emulated; nil for a projector
+}
+
+// apply makes tab's viewport this screen's and waits for the view to be
+// laid out and drawn again.
+func (sc screen) apply(tab *browsertest.Tab) {
+	if sc.dev != nil {
+		tab.Do(phoneEmulation(sc.dev))
+	} else {
+		tab.Do(chromedp.EmulateViewport(sc.w, sc.h))
+	}
+	// The view lays itself out in a ResizeObserver, which runs before
+	// the next frame is painted.
+	browsertest.Eval[bool](tab, `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`)
+}
+
+// settle waits for two frames and a little more: what a change asked of
+// the view is drawn.
+func settle(tab *browsertest.Tab) {
+	browsertest.Eval[bool](tab, `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => r(true), 50))))`)
+}
+
+// The phones a follower is measured on, and those the teacher's remote is
+// (held upright).
+var (
+	phones  = []screen{{"phone 390x844", 0, 0, device.IPhone12}, {"phone 360x740", 0, 0, device.GalaxyS8}, {"phone 844x390 landscape", 0, 0, device.IPhone12landscape}}
+	remotes = phones[:2]
+)
+
+// measurePhones measures a follower's phone, and the teacher's remote, on
+// each phone for every lesson at the points of screenPoints.
+func measurePhones(t *testing.T, base string, all []*lessons.Lesson, add func(screenRow)) {
 	presenter := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720, Timeout: screensTimeout})
 	follower := browsertest.New(t, browsertest.Options{Width: 390, Height: 844, Timeout: screensTimeout})
-	follower.Do(phoneEmulation(dev))
-	var remote *browsertest.Tab
-	if withRemote {
-		remote = browsertest.New(t, browsertest.Options{Width: 390, Height: 844, Timeout: screensTimeout})
-		remote.Do(phoneEmulation(dev))
-	}
+	remote := browsertest.New(t, browsertest.Options{Width: 390, Height: 844, Timeout: screensTimeout})
+	follower.Do(phoneEmulation(phones[0].dev))
+	remote.Do(phoneEmulation(remotes[0].dev))
 	for _, l := range all {
 		openViewer(t, presenter, base+"/lesson/"+l.ID)
 		browsertest.Eval[bool](presenter, `window.portville.viewer.sendClass({type: "class.start"}), true`)
 		browsertest.Wait(presenter, `!!(window.portville.viewer.classroom.info && window.portville.viewer.classroom.info.remote)`, 10*time.Second)
 		code := browsertest.Eval[string](presenter, `window.portville.viewer.classroom.info.code`)
 		openViewer(t, follower, base+"/join/"+code)
-		if remote != nil {
-			remote.Do(chromedp.Navigate(browsertest.Eval[string](presenter, `window.portville.viewer.classroom.info.remote`)))
-			browsertest.Wait(remote, `document.querySelector(".remote-counter") && document.querySelector(".remote-counter").textContent.includes(" / ")`, 10*time.Second)
-		}
+		remote.Do(chromedp.Navigate(browsertest.Eval[string](presenter, `window.portville.viewer.classroom.info.remote`)))
+		browsertest.Wait(remote, `document.querySelector(".remote-counter") && document.querySelector(".remote-counter").textContent.includes(" / ")`, 10*time.Second)
 		for _, seq := range screenPoints(presenter) {
 			seekTo(t, presenter, follower, seq)
-			add(screenRow{name, l.ID, seq, measureScreen(t, follower)})
-			shot(t, follower, fmt.Sprintf("%s-%s-%03d", strings.ReplaceAll(name, " ", "-"), l.ID, seq))
-			if remote == nil {
-				continue
+			for _, sc := range phones {
+				sc.apply(follower)
+				add(screenRow{sc.name, l.ID, seq, measureScreen(t, follower)})
+				shot(t, follower, fmt.Sprintf("%s-%s-%03d", strings.ReplaceAll(sc.name, " ", "-"), l.ID, seq))
 			}
 			browsertest.Wait(remote, fmt.Sprintf(`document.querySelector(".remote-counter").textContent.startsWith("%d / ")`, seq), 10*time.Second)
-			add(screenRow{name + " remote", l.ID, seq, measureRemote(t, remote)})
-			shot(t, remote, fmt.Sprintf("%s-remote-%s-%03d", strings.ReplaceAll(name, " ", "-"), l.ID, seq))
+			for _, sc := range remotes {
+				sc.apply(remote)
+				add(screenRow{sc.name + " remote", l.ID, seq, measureRemote(t, remote)})
+				shot(t, remote, fmt.Sprintf("%s-remote-%s-%03d", strings.ReplaceAll(sc.name, " ", "-"), l.ID, seq))
+			}
 		}
 		browsertest.Eval[bool](presenter, `window.portville.viewer.sendClass({type: "class.end"}), true`)
 	}
