@@ -15,6 +15,8 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"portville/sim/lab"
+	"portville/sim/lessons"
+	tlpkg "portville/sim/timeline"
 )
 
 // View models: the pages' templ components (pages.templ, view.templ) take
@@ -43,6 +45,7 @@ type lessonCard struct {
 	Lead    string // the summary's first sentence
 	Summary string
 	URL     string
+	Town    string // the picture of its town (timeline.Picture, JSON) that the page draws
 }
 
 type pickerView struct {
@@ -122,9 +125,24 @@ func (s *Server) handlePicker(w http.ResponseWriter, r *http.Request) {
 	for i, l := range all {
 		v.Lessons = append(v.Lessons, lessonCard{
 			Number: i + 1, ID: l.ID, Title: l.Title(), Lead: l.Lead(), Summary: l.Scenario.Summary, URL: lessonURL(l.ID),
+			Town: s.picture(l),
 		})
 	}
 	s.render(w, r, http.StatusOK, pickerPage(v))
+}
+
+// picture returns the picture of a lesson's town for its card, or "" (a
+// lesson that does not run has none: its card stays words only).
+func (s *Server) picture(l *lessons.Lesson) string {
+	if p, ok := s.pictures.Load(l.Scenario); ok {
+		return p.(string)
+	}
+	b, err := tlpkg.PictureOf(l.ID, l.Scenario)
+	if err != nil {
+		s.log.Warn("no picture of the lesson's town", "lesson", l.ID, "err", err)
+	}
+	s.pictures.Store(l.Scenario, string(b))
+	return string(b)
 }
 
 // handleViewer serves a lesson's view in the mode.

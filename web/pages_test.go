@@ -121,9 +121,14 @@ func TestViewerPages(t *testing.T) {
 			if !body.HasClass("page-viewer") || body.AttrOr("data-mode", "") != tt.mode {
 				t.Errorf("body class %q data-mode %q", body.AttrOr("class", ""), body.AttrOr("data-mode", ""))
 			}
-			header := body.Find("header")
+			header := body.Find("header.viewer-header")
 			if (header.Length() == 1) != tt.header {
 				t.Fatalf("%d headers, want header=%v", header.Length(), tt.header)
+			}
+			// Every page has its title as its h1; an embed's is for a
+			// screen reader only (no header is drawn).
+			if h1 := body.Find("h1"); h1.Length() != 1 || h1.Text() != l.Scenario.Title || (!tt.header && !h1.Parent().HasClass("sr-only")) {
+				t.Errorf("%d h1 %q (in %q), want one, the lesson's title, drawn only with the header", h1.Length(), h1.Text(), h1.Parent().AttrOr("class", ""))
 			}
 			if tt.header {
 				if header.Find("a.brand").AttrOr("href", "") != "/" {
@@ -143,8 +148,8 @@ func TestViewerPages(t *testing.T) {
 						t.Errorf("option %d: value %q text %q selected %v", i, o.AttrOr("value", ""), o.Text(), selected)
 					}
 				})
-			} else if doc.Find("select, h1").Length() != 0 {
-				t.Error("the embed has a select or h1")
+			} else if doc.Find("select, h1:not(.sr-only h1)").Length() != 0 {
+				t.Error("the embed has a select or a drawn h1")
 			}
 			app := body.Find("main#app")
 			for attr, want := range map[string]string{"data-lesson": l.ID, "data-ws": "/ws", "data-mode": tt.mode, "data-query": tt.query} {

@@ -134,6 +134,9 @@ type Server struct {
 	// not sessions (the live views).
 	stopping    chan struct{}
 	liveViewers atomic.Int64 // open live views, against maxLiveViewers
+	// pictures holds each lesson's picture for the picker (JSON of
+	// timeline.Picture), by scenario: built once, on the first visit.
+	pictures sync.Map
 }
 
 // New returns a server with the configuration; it checks the settings.

@@ -8,6 +8,8 @@ import { S, C, VERSION, holdMs } from "./protocol.js";
 import { empty, fromSnapshot, apply } from "./model.js";
 import { Scene } from "./render.js";
 import { Captions } from "./captions.js";
+import { Announcer } from "./announce.js";
+import { drawTowns } from "./thumbs.js";
 import { Log } from "./log.js";
 import { Inspector } from "./inspector.js";
 import { Controls, keyboard, THEMES } from "./controls.js";
@@ -183,13 +185,17 @@ export class Viewer {
     const info = document.getElementById("lesson-info");
     this.svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     this.svg.setAttribute("id", "scene");
-    this.svg.setAttribute("role", "img");
+    // A group, not an image: its buildings and letters are buttons. What
+    // it shows is said in words by the list it points to (towntext.js).
+    this.svg.setAttribute("role", "group");
+    this.svg.setAttribute("aria-label", "The town");
     this.svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
-    this.card = h("section", { id: "checkpoint", class: "checkpoint", hidden: true, "aria-live": "assertive", "aria-label": "Question for the class" });
+    this.card = h("section", { id: "checkpoint", class: "checkpoint", hidden: true, "aria-label": "Question for the class" });
     this.toast = h("div", { id: "toast", class: "toast", role: "status", "aria-live": "polite", hidden: true });
     this.conn = h("div", { id: "connection", class: "connection", role: "status", hidden: true });
     this.stage = h("section", { id: "stage", "aria-label": "The town" }, this.svg, this.card, this.conn, this.toast);
-    this.captionsEl = h("section", { id: "captions", class: "captions", "aria-label": "What is happening" });
+    // Focusable: a long caption scrolls, and a keyboard must reach it.
+    this.captionsEl = h("section", { id: "captions", class: "captions", "aria-label": "What is happening", tabindex: 0 });
     this.toolbar = h("div", { id: "controls", class: "controls", role: "toolbar", "aria-label": "Playback" });
     this.logEl = h("section", { id: "log", class: "log", "aria-label": "Event log" });
     this.inspectorEl = h("section", { id: "inspector", class: "inspector", hidden: true, "aria-label": "Inspector" });
@@ -225,7 +231,9 @@ export class Viewer {
       },
     });
     reduced.addEventListener?.("change", () => (this.scene.reducedMotion = reduced.matches));
+    this.announcer = new Announcer(this.stage);
     this.captions = new Captions(this.captionsEl, this.card, {
+      announcer: this.announcer,
       onAnswer: (n, id) => {
         this.bridge.answer(n, id);
         this.classroom.answer(n, id);
@@ -270,7 +278,8 @@ export class Viewer {
         this.controls.setWhole(this.scene.whole);
       },
       share: () => this.shareDialog.open(),
-      dismiss: () => this.captions.hideCard(true),
+      // Escape closes the inspector first, then the question.
+      dismiss: () => (this.inspector.open ? this.inspector.close() : this.captions.hideCard(true)),
       lesson: (id) => {
         location.href = this.isLab ? labURL(id) : lessonURL(id);
       },
@@ -612,10 +621,25 @@ export class Viewer {
   }
 }
 
+/**
+ * followContrast gives every page the projector's palette while the
+ * reader's system asks for more contrast (base.css, data-contrast).
+ */
+function followContrast() {
+  const more = matchMedia("(prefers-contrast: more)");
+  const set = () => (document.documentElement.dataset.contrast = more.matches ? "more" : "");
+  set();
+  more.addEventListener?.("change", set);
+}
+
 /** start runs the viewer on the page's #app element. */
 export async function start() {
+  followContrast();
   const app = document.getElementById("app");
-  if (!app) return null;
+  if (!app) {
+    drawTowns(); // the picker
+    return null;
+  }
   let lessons = [];
   const sel = document.getElementById("lesson-select");
   if (sel) {

@@ -35,7 +35,11 @@ export const buildingMethods = {
     if (!g || !b) return;
     const big = this.big;
     const gr = groundRects(b);
-    if (full) g.firstChild.replaceChildren(...this.buildingStatic(h, b, gr));
+    if (full) {
+      g.firstChild.replaceChildren(...this.buildingStatic(h, b, gr));
+      const hit = g.querySelector(".b-hit");
+      if (hit) for (const [k, v] of Object.entries({ x: b.x - 14, y: b.y - 22, width: b.w + 28, height: b.h + 22 })) hit.setAttribute(k, round(v));
+    }
     const parts = [];
     // Empty apartments: windows waiting for tenants.
     const slots = this.slots.get(h.name);
@@ -113,7 +117,7 @@ export const buildingMethods = {
       parts.push(this.household(p, x, y, hhW, h));
     });
     if (lobby.length > lobbyShown) parts.push(text(gr.lobby.x + gr.lobby.w - 10, gr.lobby.y + gr.lobby.h - 10, "room-more", `+${lobby.length - lobbyShown} more`, { "text-anchor": "end" }));
-    g.lastChild.replaceChildren(...parts);
+    g.children[1].replaceChildren(...parts); // b-dynamic
     if (!this.prevSlots) this.prevSlots = new Map();
     this.prevSlots.set(h.name, new Map(slots));
   },

@@ -9,10 +9,15 @@ export const MODES = ["both", "analogy", "technical"];
 
 export class Captions {
   /** root is the caption container; onAnswer(checkpoint, choiceID) reports a pick. */
-  constructor(root, card, { onAnswer } = {}) {
+  constructor(root, card, { onAnswer, announcer } = {}) {
     this.root = root;
     this.card = card;
     this.onAnswer = onAnswer || (() => {});
+    // The caption is read out by the announcer (announce.js), paced; the
+    // caption's own box is not a live region (playing fast, it would
+    // flood a screen reader).
+    this.announcer = announcer || null;
+    this.asked = null; // the question last announced
     this.mode = "both";
     this.note = null;
     this.event = null;
@@ -21,7 +26,6 @@ export class Captions {
     this.mine = {}; // a follower's answers by checkpoint number
     this.idleText = "Press play (Space) or step (→) to begin.";
     this.after = 0; // events up to this one are the town's setup, not told
-    this.root.setAttribute("aria-live", "polite");
   }
 
   /**
@@ -136,6 +140,18 @@ export class Captions {
     if (!parts.length) parts.push(h("p", { class: "cap-main", text: this.idleText }));
     this.root.replaceChildren(...parts);
     this.fit();
+    if (this.announcer) this.announcer.say(this.spoken());
+  }
+
+  /**
+   * spoken is the caption as a screen reader says it: what the newest
+   * step brought (a lesson's words or the event), with its number; the
+   * rest of the caption was said when it came.
+   */
+  spoken() {
+    const words = (e) => this.mode === "technical" ? e.text : this.mode === "analogy" ? (e.analogy || e.text) : [e.analogy, e.text].filter((x, i, a) => x && a.indexOf(x) === i).join(" ");
+    const newest = [this.event, this.note].filter(Boolean).sort((a, b) => b.seq - a.seq)[0];
+    return newest ? `Step ${newest.seq}: ${words(newest)}` : this.idleText;
   }
 
   /**
@@ -154,6 +170,7 @@ export class Captions {
   drawCard() {
     const cp = this.checkpoint;
     if (!cp) {
+      this.asked = null;
       if (!this.card.hidden) {
         this.card.hidden = true;
         this.card.replaceChildren();
@@ -202,6 +219,15 @@ export class Captions {
       }));
     }
     this.card.replaceChildren(...parts.filter(Boolean));
+    // A new question, or its answer, is read out at once with its choices.
+    const ask = `${e.checkpoint}:${a ? "answer" : "question"}`;
+    if (this.announcer && this.asked !== ask) {
+      this.asked = ask;
+      const list = e.choices.map((c, i) => `${String.fromCharCode(65 + i)}: ${c.text}.`).join(" ");
+      this.announcer.ask(a
+        ? `Answer to question ${e.checkpoint}: ${(e.choices.find((c) => c.id === a.answer) || {}).text || a.answer}. ${this.mode === "analogy" && a.analogy ? a.analogy : a.text}`
+        : `Question ${e.checkpoint} for the class: ${e.question} Choices: ${list}`);
+    }
     const opened = this.card.hidden;
     this.card.hidden = false;
     if (opened) this.fit(); // the question takes part of the caption's row (the projector)

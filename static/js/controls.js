@@ -60,7 +60,9 @@ export class Controls {
     this.playbackLocked = false;
     root.classList.add("level-" + level);
     if (level === "none") root.hidden = true;
-    else if (level === "minimal") root.replaceChildren(transport, timeline);
+    // An embed (minimal) keeps the whole-town button: on a small frame
+    // the camera follows the action, and this is the way back to it all.
+    else if (level === "minimal") root.replaceChildren(...[transport, timeline, this.wholeBtn && h("div", { class: "ctl-group view" }, this.wholeBtn)].filter(Boolean));
     else root.replaceChildren(transport, timeline, settings);
   }
 

@@ -18,14 +18,30 @@ export class Inspector {
     this.packets = new Map(); // packet id -> last packet.send event
   }
 
+  /**
+   * select picks what to inspect. Opened from the keyboard (the focus on
+   * a building's or a letter's outline), the focus moves into the
+   * inspector and comes back there when it closes.
+   */
   select(kind, id) {
     this.sel = { kind, id };
+    const a = document.activeElement;
+    this.opener = a && a.matches && a.matches(".b-hit, .l-hit") ? a : null;
+  }
+
+  /** open says whether something is being inspected. */
+  get open() {
+    return !!this.sel;
   }
 
   close() {
+    const back = this.opener;
+    const inside = this.root.contains(document.activeElement);
     this.sel = null;
+    this.opener = null;
     this.root.hidden = true;
     this.onClose();
+    if (back && back.isConnected && (inside || document.activeElement === back)) back.focus();
   }
 
   /** remember keeps packet.send events, so a letter can be inspected after it left. */
@@ -42,7 +58,12 @@ export class Inspector {
       return;
     }
     this.root.hidden = false;
-    const close = h("button", { class: "insp-close", type: "button", "aria-label": "Close the inspector", onclick: () => this.close(), text: "×" });
+    // The panel is drawn again with every event: a focus on its close
+    // button stays there. Opened from the keyboard, the panel itself takes
+    // the focus (not its close button, which the key's press would click).
+    const onClose = document.activeElement && document.activeElement.classList.contains("insp-close") && this.root.contains(document.activeElement);
+    const take = this.opener && document.activeElement === this.opener;
+    const close = h("button", { class: "insp-close", type: "button", "aria-label": "Close the inspector (Esc)", onclick: () => this.close(), text: "×" });
     if (this.sel.kind === "host") {
       const host = state.hosts.find((x) => x.name === this.sel.id);
       if (!host) return this.close();
@@ -51,6 +72,11 @@ export class Inspector {
       const p = state.packets.find((x) => x.packet === this.sel.id);
       const e = this.packets.get(this.sel.id);
       this.root.replaceChildren(close, ...this.packetView(p, e));
+    }
+    if (onClose) close.focus({ preventScroll: true });
+    else if (take) {
+      this.root.tabIndex = -1;
+      this.root.focus({ preventScroll: true });
     }
   }
 

@@ -105,14 +105,22 @@ export const letterMethods = {
   },
 
   letter(pk) {
-    const g = el("g", { class: `letter ${pk.proto}`, id: "pkt-" + pk.packet, "data-select": "packet:" + pk.packet, tabindex: 0, role: "button", "aria-label": `Letter ${pk.src} to ${pk.dst}` });
+    const g = el("g", { class: `letter ${pk.proto}`, id: "pkt-" + pk.packet, "data-select": "packet:" + pk.packet });
     const flags = pk.proto === "udp" ? "UDP" : flagLabel(pk.flags);
-    g.appendChild(el("use", { href: "#ov-sym-envelope", x: -42, y: -27, width: 84, height: 54, class: "envelope" }));
-    g.appendChild(text(0, 8, "letter-flags", flags, { "text-anchor": "middle" }));
+    // The button a keyboard reaches is the outline of the envelope, with
+    // no text of its own; what the letter shows is in its name.
+    const body = el("g", { "aria-hidden": "true" });
+    body.appendChild(el("use", { href: "#ov-sym-envelope", x: -42, y: -27, width: 84, height: 54, class: "envelope" }));
+    body.appendChild(text(0, 8, "letter-flags", flags, { "text-anchor": "middle" }));
     const addr = this.big ? `:${splitAddr(pk.src)[1]} → :${splitAddr(pk.dst)[1]}` : `${pk.src} → ${pk.dst}`;
     const w = addr.length * (this.big ? 13 : 8.6) + 16;
-    g.appendChild(rect({ x: -w / 2, y: 30, w, h: this.big ? 32 : 24 }, "letter-tag", { rx: 6 }));
-    g.appendChild(text(0, this.big ? 54 : 47, "letter-addr", addr, { "text-anchor": "middle" }));
+    body.appendChild(rect({ x: -w / 2, y: 30, w, h: this.big ? 32 : 24 }, "letter-tag", { rx: 6 }));
+    body.appendChild(text(0, this.big ? 54 : 47, "letter-addr", addr, { "text-anchor": "middle" }));
+    g.appendChild(body);
+    g.appendChild(rect({ x: -48, y: -33, w: 96, h: 66 }, "l-hit", {
+      rx: 8, tabindex: 0, role: "button", "data-select": "packet:" + pk.packet,
+      "aria-label": `${pk.proto.toUpperCase()} letter ${flags} from ${pk.src} to ${pk.dst}: inspect it`,
+    }));
     title(g, `${pk.proto.toUpperCase()} ${flags} from ${pk.src} to ${pk.dst}${pk.data ? ': "' + pk.data + '"' : ""}`);
     return g;
   },

@@ -15,7 +15,7 @@ export class Log {
     this.hostSel = h("select", { "aria-label": "Filter by host", onchange: () => this.setFilter("host", this.hostSel.value) });
     this.pidSel = h("select", { "aria-label": "Filter by process", onchange: () => this.setFilter("pid", this.pidSel.value) });
     this.kindSel = h("select", { "aria-label": "Filter by kind", onchange: () => this.setFilter("kind", this.kindSel.value) });
-    this.list = h("ol", { class: "log-list", role: "log", "aria-label": "Event log", "aria-live": "off" });
+    this.list = h("ol", { class: "log-list", "aria-label": "Event log" });
     this.list.addEventListener("click", (ev) => {
       const li = ev.target.closest("li[data-seq]");
       if (li) this.onSeek(Number(li.dataset.seq));

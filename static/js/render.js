@@ -13,6 +13,7 @@ import { bindingOf } from "./model.js";
 import { buildingMethods } from "./buildings.js";
 import { letterMethods } from "./letters.js";
 import { cameraMethods } from "./camera.js";
+import { TownText } from "./towntext.js";
 
 const bindingKey = (b) => `${b.proto}:${b.sock}`;
 
@@ -23,7 +24,8 @@ export class Scene {
   /**
    * svg is the <svg> element to draw in. opts: reducedMotion (bool),
    * onSelect(kind, id) called when the user clicks a building ("host",
-   * name) or a letter ("packet", id).
+   * name) or a letter ("packet", id); still (bool): a picture that
+   * never moves, with no words for a screen reader (the picker's).
    */
   constructor(svg, opts = {}) {
     this.svg = svg;
@@ -64,6 +66,11 @@ export class Scene {
     this.overlay = el("svg", { class: "scene-overlay", preserveAspectRatio: "xMidYMid meet", "aria-hidden": "false" },
       el("defs", {}, this.symbols("ov-")), this.lettersG, this.calloutsG);
     svg.after(this.overlay);
+    // The picture in words, for a screen reader (towntext.js); a
+    // picture that is only an illustration (opts.still: the picker's) has
+    // none.
+    this.townText = opts.still ? { update() {} } : new TownText(svg.parentElement || document.body);
+    if (!opts.still) svg.setAttribute("aria-describedby", "town-text");
     for (const target of [svg, this.overlay]) {
       target.addEventListener("click", (ev) => this.click(ev));
       target.addEventListener("keydown", (ev) => {
@@ -214,7 +221,7 @@ export class Scene {
     if (where) this.focusEvent = where;
     else if (jump) this.focusEvent = focus || null;
     this.aim(state, !jump && !full);
-    this.svg.setAttribute("aria-label", describe(state));
+    this.townText.update(state);
   }
 
   drawTown(state) {
@@ -230,8 +237,15 @@ export class Scene {
     )));
     this.buildingsG.replaceChildren(...state.hosts.map((h, i) => el("g", {
       class: "building", id: "b-" + h.name, "data-host": h.name, "data-select": "host:" + h.name,
-      tabindex: 0, role: "button", "aria-label": `Host ${h.name}: show its sockets`,
-    }, el("g", { class: "b-static" }), el("g", { class: "b-dynamic" }))));
+    },
+    // What the building shows is said by the town's words (towntext.js);
+    // the button a keyboard reaches is the outline over it (b-hit, placed
+    // by drawBuilding), with no text of its own to contradict its name.
+    el("g", { class: "b-static", "aria-hidden": "true" }), el("g", { class: "b-dynamic", "aria-hidden": "true" }),
+    el("rect", {
+      class: "b-hit", "data-select": "host:" + h.name, tabindex: 0, role: "button", rx: 12,
+      "aria-label": `${h.name} at ${h.addrs[0] || "no address"}: show its sockets`,
+    }))));
     this.aptCache = new Map();
     this.letters.clear();
     this.lettersG.replaceChildren();
@@ -264,15 +278,6 @@ export class Scene {
     if (!n && (ev.kind === "program.install" || ev.kind === "host.up")) n = this.svg.querySelector(`#b-${CSS.escape(h.name)} .sign`);
     if (n) n.classList.add("focus");
   }
-}
-
-/** describe summarises the town for screen readers. */
-function describe(state) {
-  if (!state.hosts.length) return "An empty town: no hosts yet.";
-  return state.hosts.map((h) => {
-    const ports = h.bindings.map((b) => `${b.proto.toUpperCase()} ${b.port}`).join(", ") || "no ports in use";
-    return `${h.name} at ${h.addrs[0]}: ${h.processes.length} process(es), ${ports}`;
-  }).join(". ") + `. ${state.packets.length} letter(s) on the way.`;
 }
 
 // The drawing of buildings (buildings.js), of letters and callouts

@@ -48,12 +48,13 @@ export class Terminal {
     this.promptEl = h("span", { class: "term-prompt" });
     this.input = h("input", {
       class: "term-input", id: "term-input", type: "text", autocomplete: "off", autocapitalize: "off", spellcheck: "false",
-      "aria-label": "Command", enterkeyhint: "send", maxlength: "1000",
+      "aria-label": "Command", "aria-describedby": "term-keys", enterkeyhint: "send", maxlength: "1000",
     });
     this.status = h("p", { class: "term-status", "aria-live": "polite" });
     const line = h("label", { class: "term-line" }, this.promptEl, this.input);
     this.body = h("div", { class: "term-body", role: "tabpanel" }, this.screen, line);
-    root.replaceChildren(this.tabs, this.body, this.status);
+    const keys = h("p", { class: "sr-only", id: "term-keys", text: "Enter runs the command. Tab completes a word; Escape, then Tab, leaves the terminal." });
+    root.replaceChildren(this.tabs, this.body, this.status, keys);
     this.stick = true; // the screen follows new output until the reader scrolls up
     this.screen.addEventListener("scroll", () => {
       this.stick = this.screen.scrollHeight - this.screen.scrollTop - this.screen.clientHeight < 40;
@@ -307,15 +308,23 @@ export class Terminal {
         return;
       }
       case "Tab":
-        if (host.attached) return;
+        // Tab completes what is typed, as bash does; on an empty line, or
+        // after Escape, it moves on like anywhere else on the page (no
+        // keyboard trap).
+        if (host.attached || ev.shiftKey || !this.input.value || this.escaped) {
+          this.escaped = false;
+          return;
+        }
         ev.preventDefault();
         this.complete(host);
         return;
       case "Escape":
         this.tabHint = "";
+        this.escaped = true;
         this.draw();
         return;
     }
+    this.escaped = false;
     this.tabHint = "";
   }
 

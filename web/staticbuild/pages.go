@@ -8,6 +8,7 @@ import (
 
 	"portville/sim/lab"
 	"portville/sim/lessons"
+	"portville/sim/timeline"
 )
 
 // The pages have the structure web/pages.templ and web/view.templ give
@@ -42,6 +43,7 @@ type lessonCard struct {
 	Lead    string
 	Summary string
 	URL     string
+	Town    string // timeline.Picture as JSON, drawn by the page
 }
 
 type pickerView struct {
@@ -90,6 +92,9 @@ var pages = template.Must(template.New("").Parse(`
 <ol class="lesson-list">
 {{- range .Lessons}}
 <li class="lesson-card" id="lesson-{{.ID}}">
+{{- if .Town}}
+<div class="lesson-town" data-town="{{.Town}}" data-href="{{.URL}}" inert></div>
+{{- end}}
 <h2 class="lesson-title"><a class="lesson-link" href="{{.URL}}"><span class="lesson-number">{{.Number}}.</span> {{.Title}}</a></h2>
 <p class="lesson-lead">{{.Lead}}</p>
 <details class="lesson-more">
@@ -125,9 +130,11 @@ var pages = template.Must(template.New("").Parse(`
 <a class="lab-link" href="{{.LabURL}}">Try it yourself</a>
 {{- end}}
 </header>
+{{- else}}
+<header class="sr-only"><h1>{{.Title}}</h1></header>
 {{- end}}
 <main id="app" data-lesson="{{.ID}}" data-mode="{{.Mode}}" data-transport="wasm" data-wasm="{{.Wasm}}"{{if .Lab}} data-lab="1"{{end}}>
-<section id="lesson-info">
+<section id="lesson-info" tabindex="0" aria-label="About this lesson">
 <p class="lesson-summary">{{.Summary}}</p>
 <ul class="lesson-takeaways">
 {{- range .Takeaways}}
@@ -149,7 +156,12 @@ func renderPages(all []*lessons.Lesson) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	picker := pickerView{Head: head{Title: "Portville: lessons"}}
 	for i, l := range all {
+		town, err := timeline.PictureOf(l.ID, l.Scenario)
+		if err != nil {
+			return nil, fmt.Errorf("the picture of %s: %w", l.ID, err)
+		}
 		picker.Lessons = append(picker.Lessons, lessonCard{
+			Town:   string(town),
 			Number: i + 1, ID: l.ID, Title: l.Title(), Lead: l.Lead(), Summary: l.Scenario.Summary,
 			URL: path.Join(lessonDir, l.ID+".html"),
 		})

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -85,7 +86,12 @@ func start() {
 type Options struct {
 	Width, Height int64 // viewport, default 1280 x 720
 	ReducedMotion bool  // emulate prefers-reduced-motion: reduce
-	Timeout       time.Duration
+	MoreContrast  bool  // emulate prefers-contrast: more
+	// Audit lets axe-core (Audit) run in the tab's pages: it measures
+	// styles by adding inline ones, which the app's Content Security
+	// Policy (style-src 'self') would refuse with a console error.
+	Audit   bool
+	Timeout time.Duration
 }
 
 // Tab is a browser tab for one test.
@@ -137,12 +143,21 @@ func New(t testing.TB, o Options) *Tab {
 		cancelTab()
 		t.Fatalf("start the browser tab: %v", err)
 	}
+	var media []*emulation.MediaFeature
 	if o.ReducedMotion {
-		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}},
-		})
-		if err != nil {
-			t.Fatalf("emulate reduced motion: %v", err)
+		media = append(media, &emulation.MediaFeature{Name: "prefers-reduced-motion", Value: "reduce"})
+	}
+	if o.MoreContrast {
+		media = append(media, &emulation.MediaFeature{Name: "prefers-contrast", Value: "more"})
+	}
+	if len(media) > 0 {
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: media}); err != nil {
+			t.Fatalf("emulate %v: %v", media, err)
+		}
+	}
+	if o.Audit {
+		if _, err := chromedp.Call(ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true}); err != nil {
+			t.Fatalf("let axe-core run: %v", err)
 		}
 	}
 	// The artifact directory is made now, so that it is removed after
