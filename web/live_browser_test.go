@@ -15,7 +15,7 @@ import (
 // TestBrowserLive: the live view draws a listener the test opens as an
 // apartment of the machine's building, with its port, within a look or
 // two, and takes it away when the listener closes; the caption names
-// the browser's own port.
+// the browser's own port; axe-core finds no violation on it.
 func TestBrowserLive(t *testing.T) {
 	srv, err := New(Config{Live: true, liveEvery: 200 * time.Millisecond})
 	if err != nil {
@@ -28,7 +28,7 @@ func TestBrowserLive(t *testing.T) {
 		srv.Shutdown(ctx)
 		hs.Close()
 	})
-	tab := browsertest.New(t, browsertest.Options{})
+	tab := browsertest.New(t, browsertest.Options{Audit: true})
 	openViewer(t, tab, hs.URL+"/live")
 	browsertest.Wait(tab, `document.querySelector("#captions").textContent.includes("You are reading this with")`, 10*time.Second)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -40,6 +40,10 @@ func TestBrowserLive(t *testing.T) {
 	browsertest.Wait(tab, fmt.Sprintf(`!!document.querySelector(%q)`, apt), 10*time.Second)
 	if state := browsertest.Eval[string](tab, fmt.Sprintf(`document.querySelector(%q).textContent`, apt)); !containsAll(state, "LISTEN", fmt.Sprint(port)) {
 		t.Errorf("the apartment of port %d says %q", port, state)
+	}
+	// The live view is accessible as the lessons are (issue 14).
+	for _, v := range browsertest.Audit(tab) {
+		t.Errorf("/live: %s", v)
 	}
 	ln.Close()
 	browsertest.Wait(tab, fmt.Sprintf(`!document.querySelector(%q)`, apt), 10*time.Second)
