@@ -1,8 +1,9 @@
 // Package browsertest runs the view in a real headless Chromium for tests.
 //
-// One browser is started per test binary (Main), each test gets its own
-// tab (New). When no browser is installed the tests skip with a message,
-// unless PORTVILLE_REQUIRE_BROWSER=1 (as in CI), which makes them fail.
+// One browser is started per test binary (and stopped by Main), each
+// test gets its own tab of it (New). When no browser is installed the
+// tests skip with a message, unless PORTVILLE_REQUIRE_BROWSER=1 (as in
+// CI), which makes them fail.
 // A failing test saves a screenshot of its tab in its artifact directory
 // (go test -artifacts keeps it; the path is logged).
 package browsertest
@@ -31,7 +32,13 @@ var (
 	once      sync.Once
 	allocCtx  context.Context
 	allocStop context.CancelFunc
-	execPath  string
+	// browserCtx is the one browser's first tab: every New opens a tab
+	// of it (a context made from allocCtx would start a browser of its
+	// own, two seconds each).
+	browserCtx  context.Context
+	browserStop context.CancelFunc
+	startErr    error
+	execPath    string
 )
 
 // candidates are the browser executables looked for, in order.
@@ -54,6 +61,9 @@ func Find() string {
 // TestMain: os.Exit(browsertest.Main(m)).
 func Main(m *testing.M) int {
 	code := m.Run()
+	if browserStop != nil {
+		browserStop()
+	}
 	if allocStop != nil {
 		allocStop()
 	}
@@ -80,6 +90,8 @@ func start() {
 		chromedp.Flag("disable-backgrounding-occluded-windows", true),
 	)
 	allocCtx, allocStop = chromedp.NewExecAllocator(context.Background(), opts...)
+	browserCtx, browserStop = chromedp.NewContext(allocCtx)
+	startErr = chromedp.Do(browserCtx)
 }
 
 // Options tune a tab.
@@ -124,7 +136,10 @@ func New(t testing.TB, o Options) *Tab {
 	if o.Timeout == 0 {
 		o.Timeout = 90 * time.Second
 	}
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	if startErr != nil {
+		t.Fatalf("start %s: %v", execPath, startErr)
+	}
+	ctx, cancelTab := chromedp.NewContext(browserCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, o.Timeout)
 	tab := &Tab{Ctx: ctx, t: t}
 	msgs := chromedp.Console(ctx)
@@ -142,6 +157,11 @@ func New(t testing.TB, o Options) *Tab {
 		cancelTimeout()
 		cancelTab()
 		t.Fatalf("start the browser tab: %v", err)
+	}
+	// The tabs share one browser, and only one of them would have the
+	// focus: each behaves as the focused page (keys, :focus-visible).
+	if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+		t.Fatalf("emulate focus: %v", err)
 	}
 	var media []*emulation.MediaFeature
 	if o.ReducedMotion {
