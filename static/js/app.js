@@ -10,6 +10,7 @@ import { Scene } from "./render.js";
 import { Captions } from "./captions.js";
 import { Announcer } from "./announce.js";
 import { drawTowns } from "./thumbs.js";
+import { lessonURL, labURL, readParams, saved, tabStore, followContrast } from "./page.js";
 import { Log } from "./log.js";
 import { Inspector } from "./inspector.js";
 import { Controls, keyboard, THEMES } from "./controls.js";
@@ -25,64 +26,6 @@ import { LabView } from "./lab.js";
 
 /** narrowStage: a stage narrower than this (CSS pixels) draws the big layout. */
 const narrowStage = 700;
-
-/**
- * lessonURL returns the address of another lesson's page: /lesson/ID on a
- * server, ID.html next to this page in the static build.
- */
-function lessonURL(id) {
-  const page = location.pathname.endsWith(".html") ? `${encodeURIComponent(id)}.html` : `/lesson/${encodeURIComponent(id)}`;
-  return new URL(page, location.href).href;
-}
-
-/**
- * labURL returns the address of the lab on a lesson's town ("" for the
- * default town): /lab?lesson=ID on a server, lab.html?lesson=ID in the
- * static build.
- */
-function labURL(id) {
-  const page = location.pathname.endsWith(".html") ? "lab.html" : "/lab";
-  const u = new URL(page, location.href);
-  if (id) u.searchParams.set("lesson", id);
-  return u.href;
-}
-
-/** Params reads the page's settings: URL parameters, then the data attributes. */
-function readParams(app) {
-  const q = new URLSearchParams(app.dataset.query || location.search);
-  const get = (k) => q.get(k) ?? undefined;
-  return {
-    lesson: app.dataset.lesson || get("lesson") || "",
-    os: get("os"),
-    seed: get("seed"),
-    speed: get("speed") ? Number(get("speed")) : undefined,
-    theme: get("theme"),
-    autoplay: get("autoplay") === "1" || get("autoplay") === "true",
-    start: get("start") !== undefined ? Number(get("start")) : undefined,
-    controls: get("controls"),
-    caption: get("caption"),
-    transport: get("transport"),
-    origin: get("origin"),
-    view: get("view"),
-  };
-}
-
-const store = {
-  get(k) {
-    try {
-      return localStorage.getItem("portville." + k);
-    } catch {
-      return null;
-    }
-  },
-  set(k, v) {
-    try {
-      localStorage.setItem("portville." + k, v);
-    } catch {
-      /* private mode: settings just do not persist */
-    }
-  },
-};
 
 /** maxLiveEvents bounds the events the live view keeps for its log and captions. */
 const maxLiveEvents = 500;
@@ -161,23 +104,15 @@ export class Viewer {
   }
 
   sessionKey() {
-    return `portville.session.${this.isLab ? "lab" : this.mode}.${this.params.lesson}`;
+    return `session.${this.isLab ? "lab" : this.mode}.${this.params.lesson}`;
   }
 
   remembered() {
-    try {
-      return sessionStorage.getItem(this.sessionKey());
-    } catch {
-      return null;
-    }
+    return tabStore.get(this.sessionKey());
   }
 
   remember(sid) {
-    try {
-      if (sid) sessionStorage.setItem(this.sessionKey(), sid);
-    } catch {
-      /* no storage: a reload starts a new session */
-    }
+    if (sid) tabStore.set(this.sessionKey(), sid);
   }
 
   build(lessons) {
@@ -290,8 +225,8 @@ export class Viewer {
     this.classroom = new Classroom(this, this.classBar, document.querySelector(".viewer-header"));
     this.classroom.draw();
     this.lab = this.isLab ? new LabView(this, this.labEl) : null;
-    this.setTheme(this.params.theme || store.get("theme") || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"), false);
-    this.setCaption(this.params.caption || store.get("caption") || "both", false);
+    this.setTheme(this.params.theme || saved.get("theme") || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"), false);
+    this.setCaption(this.params.caption || saved.get("caption") || "both", false);
     if (this.params.view === "whole" || (this.isLive && this.params.view !== "camera")) {
       // ?view=whole: the whole town, not the camera (a course page that
       // wants every building in sight). The live view starts so too: its
@@ -329,20 +264,20 @@ export class Viewer {
   }
 
   setTheme(t, save) {
-    if (t === "toggle-projector") t = document.documentElement.dataset.theme === "projector" ? (store.get("theme-before") || "light") : "projector";
+    if (t === "toggle-projector") t = document.documentElement.dataset.theme === "projector" ? (saved.get("theme-before") || "light") : "projector";
     if (!THEMES.includes(t)) t = "light";
-    if (t !== "projector") store.set("theme-before", t);
+    if (t !== "projector") saved.set("theme-before", t);
     document.documentElement.dataset.theme = t;
     this.controls.setTheme(t);
     this.updateBig();
     this.captions.fit();
-    if (save) store.set("theme", t);
+    if (save) saved.set("theme", t);
   }
 
   setCaption(m, save) {
     this.captions.setMode(m);
     this.controls.setCaption(this.captions.mode);
-    if (save) store.set("caption", this.captions.mode);
+    if (save) saved.set("caption", this.captions.mode);
   }
 
   fullscreen() {
@@ -619,17 +554,6 @@ export class Viewer {
   emitChange() {
     this.app.dispatchEvent(new CustomEvent("portville:change", { detail: { seq: this.state.seq } }));
   }
-}
-
-/**
- * followContrast gives every page the projector's palette while the
- * reader's system asks for more contrast (base.css, data-contrast).
- */
-function followContrast() {
-  const more = matchMedia("(prefers-contrast: more)");
-  const set = () => (document.documentElement.dataset.contrast = more.matches ? "more" : "");
-  set();
-  more.addEventListener?.("change", set);
 }
 
 /** start runs the viewer on the page's #app element. */

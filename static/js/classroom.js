@@ -6,24 +6,7 @@
 
 import { h } from "./dom.js";
 import { SocketTransport } from "./transport.js";
-
-const store = {
-  get(k) {
-    try {
-      return sessionStorage.getItem("portville." + k);
-    } catch {
-      return null;
-    }
-  },
-  set(k, v) {
-    try {
-      if (v === null) sessionStorage.removeItem("portville." + k);
-      else sessionStorage.setItem("portville." + k, v);
-    } catch {
-      /* private mode: reconnects start over */
-    }
-  },
-};
+import { tabStore } from "./page.js";
 
 /** groupCode shows a join code in two groups of four: "K7M3 QPXR". */
 export function groupCode(code) {
@@ -129,8 +112,8 @@ export class Classroom {
     this.info = { ...(this.info || {}), ...c };
     if (c.followers !== undefined) this.stats = { followers: c.followers, answers: c.answers || {} };
     const v = this.viewer;
-    if (c.role === "presenter" && c.token && v.session) store.set("token." + v.session, c.token);
-    if (c.role === "follower" && c.follower) store.set("follower." + c.code, c.follower);
+    if (c.role === "presenter" && c.token && v.session) tabStore.set("token." + v.session, c.token);
+    if (c.role === "follower" && c.follower) tabStore.set("follower." + c.code, c.follower);
     v.captions.follower = c.role === "follower";
     document.body.dataset.classRole = c.role;
     v.captions.setStats(c.role === "presenter" ? this.stats : null);
@@ -158,7 +141,7 @@ export class Classroom {
     this.viewer.classChanged();
     this.draw();
     if (wasFollower) {
-      store.set("follower." + code, null);
+      tabStore.set("follower." + code, null);
       this.viewer.transport.close();
       const lesson = this.viewer.meta && this.viewer.meta.id;
       this.viewer.notice(reason === "idle" ? "The class ended (no activity for a long time)." : "The teacher ended the class." +
@@ -303,7 +286,7 @@ export class Classroom {
   static connectParams(app, params) {
     const code = app.dataset.class;
     if (code) {
-      const fid = store.get("follower." + code);
+      const fid = tabStore.get("follower." + code);
       return { class: code, follower: fid || undefined };
     }
     return { lesson: params.lesson, os: params.os, seed: params.seed };
@@ -311,6 +294,6 @@ export class Classroom {
 
   /** tokenFor returns the presenter token kept for a session, if any. */
   static tokenFor(session) {
-    return session ? store.get("token." + session) : null;
+    return session ? tabStore.get("token." + session) : null;
   }
 }

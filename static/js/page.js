@@ -1,0 +1,88 @@
+// page.js: what a page knows of where it is: the addresses of other
+// lessons and of the lab (on a server or in the static build), the
+// settings in its URL, what it keeps in the browser's storage, and the
+// reader's wish for more contrast.
+
+/**
+ * lessonURL returns the address of another lesson's page: /lesson/ID on a
+ * server, ID.html next to this page in the static build.
+ */
+export function lessonURL(id) {
+  const page = location.pathname.endsWith(".html") ? `${encodeURIComponent(id)}.html` : `/lesson/${encodeURIComponent(id)}`;
+  return new URL(page, location.href).href;
+}
+
+/**
+ * labURL returns the address of the lab on a lesson's town ("" for the
+ * default town): /lab?lesson=ID on a server, lab.html?lesson=ID in the
+ * static build.
+ */
+export function labURL(id) {
+  const page = location.pathname.endsWith(".html") ? "lab.html" : "/lab";
+  const u = new URL(page, location.href);
+  if (id) u.searchParams.set("lesson", id);
+  return u.href;
+}
+
+/** readParams reads the page's settings: URL parameters, then the data attributes. */
+export function readParams(app) {
+  const q = new URLSearchParams(app.dataset.query || location.search);
+  const get = (k) => q.get(k) ?? undefined;
+  return {
+    lesson: app.dataset.lesson || get("lesson") || "",
+    os: get("os"),
+    seed: get("seed"),
+    speed: get("speed") ? Number(get("speed")) : undefined,
+    theme: get("theme"),
+    autoplay: get("autoplay") === "1" || get("autoplay") === "true",
+    start: get("start") !== undefined ? Number(get("start")) : undefined,
+    controls: get("controls"),
+    caption: get("caption"),
+    transport: get("transport"),
+    origin: get("origin"),
+    view: get("view"),
+  };
+}
+
+/**
+ * storeIn keeps strings under "portville." keys in a Web Storage, by name
+ * ("localStorage", "sessionStorage"); set(k, null) removes one. Without
+ * storage (private modes, some embeds) get answers null and set does
+ * nothing: settings do not persist and reconnects start over.
+ */
+function storeIn(name) {
+  return {
+    get(k) {
+      try {
+        return window[name].getItem("portville." + k);
+      } catch {
+        return null;
+      }
+    },
+    set(k, v) {
+      try {
+        if (v === null) window[name].removeItem("portville." + k);
+        else window[name].setItem("portville." + k, v);
+      } catch {
+        /* no storage */
+      }
+    },
+  };
+}
+
+/** saved keeps the reader's settings (theme, captions) across visits. */
+export const saved = storeIn("localStorage");
+
+/** tabStore keeps what one tab needs to come back to after a reload (its session, its class). */
+export const tabStore = storeIn("sessionStorage");
+
+/**
+ * followContrast gives every page the projector's palette while the
+ * reader's system asks for more contrast (base.css, data-contrast).
+ */
+export function followContrast() {
+  const more = matchMedia("(prefers-contrast: more)");
+  const set = () => (document.documentElement.dataset.contrast = more.matches ? "more" : "");
+  set();
+  more.addEventListener?.("change", set);
+}
