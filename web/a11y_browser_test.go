@@ -26,13 +26,6 @@ func auditPage(t *testing.T, tab *browsertest.Tab, name string) int {
 	return len(vs)
 }
 
-// seekAndSettle seeks the tab's own session to seq and waits for the
-// frame.
-func seekAndSettle(t *testing.T, tab *browsertest.Tab, seq uint64) {
-	t.Helper()
-	seekTo(t, tab, tab, seq)
-}
-
 // TestBrowserAccessible (issue 14) runs axe-core, every WCAG 2.1 A and AA
 // rule and its best practices, on every page of the app: the picker, a
 // lesson in each theme at its start, with letters in flight, with an
@@ -48,7 +41,7 @@ func TestBrowserAccessible(t *testing.T) {
 	auditPage(t, tab, "home")
 	// Each card has the picture of its lesson's town, drawn by the view's
 	// renderer: the buildings of the lesson's hosts at its first question.
-	pics := browsertest.Eval[[]string](tab, `[...document.querySelectorAll(".lesson-card")].map((c) => c.id + " " + [...c.querySelectorAll(".lesson-town[data-drawn] .building")].map((b) => b.dataset.host).join(","))`)
+	pics := browsertest.Eval[[]string](tab, `[...document.querySelectorAll(".lesson-card")].map((c) => c.id + " " + [...c.querySelectorAll(".lesson-town .building")].map((b) => b.dataset.host).join(","))`)
 	all, err := lessons.All()
 	if err != nil {
 		t.Fatal(err)
@@ -79,9 +72,9 @@ func TestBrowserAccessible(t *testing.T) {
 		openViewer(t, tab, base+"/lesson/port-conflict?theme="+theme)
 		auditPage(t, tab, "lesson "+theme+", start")
 		cp := uint64(browsertest.Eval[float64](tab, `window.portville.viewer.meta.checkpoints[0]`))
-		seekAndSettle(t, tab, cp)
+		seekTo(t, tab, tab, cp)
 		auditPage(t, tab, "lesson "+theme+", question open")
-		seekAndSettle(t, tab, failed)
+		seekTo(t, tab, tab, failed)
 		auditPage(t, tab, "lesson "+theme+", error callout")
 	}
 	// Letters in flight: a step that sends one, at the lesson's own pace.
@@ -89,7 +82,7 @@ func TestBrowserAccessible(t *testing.T) {
 	send := firstSeq(lessonEvents(t, web), func(e sim.Event) bool { return e.Kind == "packet.send" })
 	slow := browserServer(t, nil)
 	openViewer(t, tab, slow+"/lesson/a-web-page")
-	seekAndSettle(t, tab, send-1)
+	seekTo(t, tab, tab, send-1)
 	browsertest.Eval[bool](tab, `window.portville.viewer.send({type: "step"}), true`)
 	browsertest.Wait(tab, `document.querySelectorAll(".scene-overlay .letter").length > 0`, 10*time.Second)
 	auditPage(t, tab, "lesson, letters in flight")

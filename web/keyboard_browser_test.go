@@ -110,7 +110,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	}
 
 	// A building opens its inspector.
-	focusOn(t, tab, `.b-hit[data-select="host:web"]`)
+	focusOn(t, tab, `#b-web .b-hit`)
 	tab.Do(chromedp.KeyEvent(kb.Enter))
 	browsertest.Wait(tab, `!document.getElementById("inspector").hidden && document.getElementById("inspector").textContent.includes("web")`, 5*time.Second)
 	if !browsertest.Eval[bool](tab, `document.getElementById("inspector").contains(document.activeElement)`) {
@@ -118,7 +118,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	}
 	tab.Do(chromedp.KeyEvent(kb.Escape))
 	browsertest.Wait(tab, `document.getElementById("inspector").hidden`, 5*time.Second)
-	if !browsertest.Eval[bool](tab, `document.activeElement.matches('.b-hit[data-select="host:web"]')`) {
+	if !browsertest.Eval[bool](tab, `document.activeElement.matches("#b-web .b-hit")`) {
 		t.Error("closing the inspector does not give the focus back to the building")
 	}
 

@@ -116,12 +116,20 @@ export class Captions {
     this.drawCard();
   }
 
-  lines(e, cls) {
+  /**
+   * says returns what the caption mode shows of e, as [kind, sentence]
+   * pairs: its analogy, its technical sentence, or both. A step with no
+   * analogy of its own says its one sentence once.
+   */
+  says(e) {
     const out = [];
-    if (this.mode !== "technical") out.push(h("p", { class: cls + " analogy", text: e.analogy || e.text }));
-    // A step with no analogy of its own says its one sentence once.
-    if (this.mode === "technical" || (this.mode !== "analogy" && e.analogy && e.analogy !== e.text)) out.push(h("p", { class: cls + " technical", text: e.text }));
+    if (this.mode !== "technical") out.push(["analogy", e.analogy || e.text]);
+    if (this.mode === "technical" || (this.mode !== "analogy" && e.analogy && e.analogy !== e.text)) out.push(["technical", e.text]);
     return out;
+  }
+
+  lines(e, cls) {
+    return this.says(e).map(([kind, text]) => h("p", { class: cls + " " + kind, text }));
   }
 
   draw() {
@@ -149,9 +157,8 @@ export class Captions {
    * rest of the caption was said when it came.
    */
   spoken() {
-    const words = (e) => this.mode === "technical" ? e.text : this.mode === "analogy" ? (e.analogy || e.text) : [e.analogy, e.text].filter((x, i, a) => x && a.indexOf(x) === i).join(" ");
     const newest = [this.event, this.note].filter(Boolean).sort((a, b) => b.seq - a.seq)[0];
-    return newest ? `Step ${newest.seq}: ${words(newest)}` : this.idleText;
+    return newest ? `Step ${newest.seq}: ${this.says(newest).map(([, t]) => t).join(" ")}` : this.idleText;
   }
 
   /**
@@ -225,7 +232,7 @@ export class Captions {
       this.asked = ask;
       const list = e.choices.map((c, i) => `${String.fromCharCode(65 + i)}: ${c.text}.`).join(" ");
       this.announcer.ask(a
-        ? `Answer to question ${e.checkpoint}: ${(e.choices.find((c) => c.id === a.answer) || {}).text || a.answer}. ${this.mode === "analogy" && a.analogy ? a.analogy : a.text}`
+        ? `Answer to question ${e.checkpoint}: ${(e.choices.find((c) => c.id === a.answer) || {}).text || a.answer}. ${this.says(a).map(([, t]) => t).join(" ")}`
         : `Question ${e.checkpoint} for the class: ${e.question} Choices: ${list}`);
     }
     const opened = this.card.hidden;

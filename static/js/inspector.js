@@ -13,6 +13,7 @@ const wireNames = { dns: "DNS", tls: "TLS", quic: "QUIC", tftp: "TFTP" };
 export class Inspector {
   constructor(root, { onClose }) {
     this.root = root;
+    this.root.tabIndex = -1; // takes the focus when opened from the keyboard (draw)
     this.onClose = onClose || (() => {});
     this.sel = null; // {kind: "host"|"packet", id}
     this.packets = new Map(); // packet id -> last packet.send event
@@ -74,10 +75,7 @@ export class Inspector {
       this.root.replaceChildren(close, ...this.packetView(p, e));
     }
     if (onClose) close.focus({ preventScroll: true });
-    else if (take) {
-      this.root.tabIndex = -1;
-      this.root.focus({ preventScroll: true });
-    }
+    else if (take) this.root.focus({ preventScroll: true });
   }
 
   hostView(host, state) {

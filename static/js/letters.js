@@ -118,7 +118,7 @@ export const letterMethods = {
     body.appendChild(text(0, this.big ? 54 : 47, "letter-addr", addr, { "text-anchor": "middle" }));
     g.appendChild(body);
     g.appendChild(rect({ x: -48, y: -33, w: 96, h: 66 }, "l-hit", {
-      rx: 8, tabindex: 0, role: "button", "data-select": "packet:" + pk.packet,
+      rx: 8, tabindex: 0, role: "button",
       "aria-label": `${pk.proto.toUpperCase()} letter ${flags} from ${pk.src} to ${pk.dst}: inspect it`,
     }));
     title(g, `${pk.proto.toUpperCase()} ${flags} from ${pk.src} to ${pk.dst}${pk.data ? ': "' + pk.data + '"' : ""}`);

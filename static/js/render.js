@@ -243,7 +243,7 @@ export class Scene {
     // by drawBuilding), with no text of its own to contradict its name.
     el("g", { class: "b-static", "aria-hidden": "true" }), el("g", { class: "b-dynamic", "aria-hidden": "true" }),
     el("rect", {
-      class: "b-hit", "data-select": "host:" + h.name, tabindex: 0, role: "button", rx: 12,
+      class: "b-hit", tabindex: 0, role: "button", rx: 12,
       "aria-label": `${h.name} at ${h.addrs[0] || "no address"}: show its sockets`,
     }))));
     this.aptCache = new Map();

@@ -28,7 +28,6 @@ export function drawTowns() {
     scene.resize(r.width || 320, r.height || 150);
     scene.setWhole(true);
     scene.show(fromSnapshot(pic.snapshot), { jump: true });
-    box.dataset.drawn = "1";
     if (box.dataset.href) box.addEventListener("click", () => (location.href = box.dataset.href));
   }
 }
