@@ -207,6 +207,10 @@ type Event struct {
 	Value    string // checkpoint.answer: what the simulation did
 	Checkpt  int    // checkpoint number within the run, from 1
 	Breaks   string // where the apartment analogy breaks, for notes
+
+	// answerTmpl is a checkpoint answer's sentences before the value
+	// was filled in (NarrateIn); not part of the JSON form.
+	answerTmpl *answerTmpl
 }
 
 var (
@@ -231,10 +235,19 @@ func (e Event) MarshalJSON() ([]byte, error) {
 }
 
 // AppendJSON appends the event's JSON encoding (without a newline) to b.
-func (e *Event) AppendJSON(b []byte) []byte {
-	text, analogy := e.Text, e.Analogy
+func (e *Event) AppendJSON(b []byte) []byte { return e.AppendJSONIn(b, nil) }
+
+// sentences returns the event's text and analogy in l: its own, where the
+// engine or the scenario set them, else the catalogue's.
+func (e *Event) sentences(l *Language) (text, analogy string) {
+	text, analogy = e.Text, e.Analogy
+	own := e.Kind == KindNote || e.Kind == KindCheckpoint || e.Kind == KindCheckpointReply
+	if own && l != nil {
+		return NarrateIn(e, l)
+	}
+	text, analogy = l.Text(text), l.Text(analogy)
 	if text == "" || analogy == "" {
-		t, a := Narrate(e)
+		t, a := NarrateIn(e, l)
 		if text == "" {
 			text = t
 		}
@@ -242,6 +255,14 @@ func (e *Event) AppendJSON(b []byte) []byte {
 			analogy = a
 		}
 	}
+	return text, analogy
+}
+
+// AppendJSONIn is AppendJSON in language l (nil: English): text and
+// analogy, and a scenario's own words (question, choices, breaks, job),
+// are l's; every other field is the same bytes in every language.
+func (e *Event) AppendJSONIn(b []byte, l *Language) []byte {
+	text, analogy := e.sentences(l)
 	b = append(b, `{"seq":`...)
 	b = strconv.AppendUint(b, e.Seq, 10)
 	b = append(b, `,"t_us":`...)
@@ -257,7 +278,7 @@ func (e *Event) AppendJSON(b []byte) []byte {
 	b = appendOptInt(b, "pid", e.PID)
 	b = appendOptInt(b, "ppid", e.PPID)
 	b = appendOptInt(b, "tid", e.TID)
-	b = appendOptStr(b, "job", e.Job)
+	b = appendOptStr(b, "job", l.Text(e.Job))
 	b = appendOptInt(b, "fd", e.FD)
 	b = appendOptInt(b, "sock", e.Sock)
 	b = appendOptInt(b, "parent", e.Parent)
@@ -357,7 +378,7 @@ func (e *Event) AppendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
-	b = appendOptStr(b, "question", e.Question)
+	b = appendOptStr(b, "question", l.Text(e.Question))
 	if len(e.Choices) > 0 {
 		b = append(b, `,"choices":[`...)
 		for i, c := range e.Choices {
@@ -367,7 +388,7 @@ func (e *Event) AppendJSON(b []byte) []byte {
 			b = append(b, `{"id":`...)
 			b = appendQuoted(b, c.ID)
 			b = append(b, `,"text":`...)
-			b = appendQuoted(b, c.Text)
+			b = appendQuoted(b, l.Text(c.Text))
 			b = append(b, '}')
 		}
 		b = append(b, ']')
@@ -375,7 +396,7 @@ func (e *Event) AppendJSON(b []byte) []byte {
 	b = appendOptStr(b, "answer", e.Answer)
 	b = appendOptStr(b, "value", e.Value)
 	b = appendOptInt(b, "checkpoint", e.Checkpt)
-	b = appendOptStr(b, "breaks", e.Breaks)
+	b = appendOptStr(b, "breaks", l.Text(e.Breaks))
 	return append(b, '}')
 }
 

@@ -1,4 +1,4 @@
 package sim
 
 // Fill exposes the narration template filler to the external tests.
-var Fill = fill
+func Fill(tmpl string, e *Event) string { return fill(tmpl, e, nil) }

@@ -10,10 +10,12 @@ import (
 // sequence number, virtual time, host, kind and technical sentence, then
 // the analogy sentence when withAnalogy is set.
 func (e *Event) AppendText(b []byte, withAnalogy bool) []byte {
-	text, analogy := e.Text, e.Analogy
-	if text == "" || analogy == "" {
-		text, analogy = Narrate(e)
-	}
+	return e.AppendTextIn(b, withAnalogy, nil)
+}
+
+// AppendTextIn is AppendText in language l (nil: English).
+func (e *Event) AppendTextIn(b []byte, withAnalogy bool, l *Language) []byte {
+	text, analogy := e.sentences(l)
 	b = fmt.Appendf(b, "%5d %12s  %-10s %-17s ", e.Seq, e.T.String(), e.Host, e.Kind)
 	b = append(b, oneLine(text)...)
 	if e.Kind == KindCheckpoint {
@@ -21,7 +23,7 @@ func (e *Event) AppendText(b []byte, withAnalogy bool) []byte {
 			b = append(b, "\n                                              "...)
 			b = strconv.AppendInt(b, int64(i+1), 10)
 			b = append(b, ". "...)
-			b = append(b, oneLine(c.Text)...)
+			b = append(b, oneLine(l.Text(c.Text))...)
 		}
 	}
 	b = append(b, '\n')

@@ -406,22 +406,55 @@ var Catalogue = map[string]Sentence{
 
 // Narrate returns the technical and analogy sentences for an event, from
 // Catalogue. Notes and checkpoints carry their own words.
-func Narrate(e *Event) (text, analogy string) {
+func Narrate(e *Event) (text, analogy string) { return NarrateIn(e, nil) }
+
+// NarrateIn is Narrate in language l (nil: English). A scenario's own
+// words (notes, questions, answers) are looked up in l's Texts.
+func NarrateIn(e *Event, l *Language) (text, analogy string) {
 	if e.Kind == KindNote || e.Kind == KindCheckpoint || e.Kind == KindCheckpointReply {
 		t, a := e.Text, e.Analogy
+		if l != nil {
+			if e.Kind == KindCheckpointReply && e.answerTmpl != nil {
+				t, a = e.answerTmpl.in(l)
+			} else {
+				t, a = l.Text(t), l.Text(a)
+			}
+		}
 		if t == "" {
-			t = e.Question
+			t = l.Text(e.Question)
 		}
 		if a == "" {
 			a = t
 		}
 		return t, a
 	}
-	s, ok := Catalogue[catalogueKey(e)]
+	key := catalogueKey(e)
+	s, ok := l.sentence(key)
 	if !ok {
 		return string(e.Kind), string(e.Kind)
 	}
-	return fill(s.Text, e), fill(s.Analogy, e)
+	return fill(s.Text, e, l), fill(s.Analogy, e, l)
+}
+
+// answerTmpl keeps what a checkpoint's answer was written from, so that
+// it can be told again in another language: the explanation and its
+// analogy before {value} was filled in, the value, and the right choice.
+type answerTmpl struct {
+	explain, analogy, value, choice string
+}
+
+// in returns the answer's sentences in l.
+func (a *answerTmpl) in(l *Language) (text, analogy string) {
+	v := l.value(a.value)
+	if a.explain == "" {
+		text = l.word("answer", "choice", l.Text(a.choice))
+	} else {
+		text = strings.ReplaceAll(l.Text(a.explain), "{value}", v)
+	}
+	if a.analogy != "" {
+		analogy = strings.ReplaceAll(l.Text(a.analogy), "{value}", v)
+	}
+	return text, analogy
 }
 
 // catalogueKey picks the most specific catalogue entry for e.
@@ -520,7 +553,7 @@ func catalogueKey(e *Event) string {
 }
 
 // fill replaces each {name} in tmpl with the event's value for it.
-func fill(tmpl string, e *Event) string {
+func fill(tmpl string, e *Event, l *Language) string {
 	if strings.IndexByte(tmpl, '{') < 0 {
 		return tmpl
 	}
@@ -538,7 +571,7 @@ func fill(tmpl string, e *Event) string {
 			return b.String()
 		}
 		b.WriteString(tmpl[:i])
-		b.WriteString(field(e, tmpl[i+1:i+j]))
+		b.WriteString(field(e, tmpl[i+1:i+j], l))
 		tmpl = tmpl[i+j+1:]
 	}
 }
@@ -573,7 +606,7 @@ func captionData(d string) string {
 }
 
 // field returns an event's value for a narration placeholder.
-func field(e *Event, name string) string {
+func field(e *Event, name string, l *Language) string {
 	switch name {
 	case "host":
 		return e.Host
@@ -587,7 +620,7 @@ func field(e *Event, name string) string {
 		return e.ToHost
 	case "program":
 		if e.Program == "" {
-			return "the kernel"
+			return l.word("the_kernel")
 		}
 		return e.Program
 	case "path":
@@ -601,12 +634,12 @@ func field(e *Event, name string) string {
 	case "tid":
 		return itoa(e.TID)
 	case "job":
-		return e.Job
+		return l.Text(e.Job)
 	case "fd":
 		return itoa(e.FD)
 	case "who":
 		if e.PID == 0 {
-			return "the kernel of " + e.Host
+			return l.word("kernel_of", "host", e.Host)
 		}
 		return e.Program + " (PID " + itoa(e.PID) + ")"
 	case "PROTO":
@@ -650,16 +683,16 @@ func field(e *Event, name string) string {
 		var parts []string
 		for _, s := range e.Services {
 			proto, port, _ := strings.Cut(s, "/")
-			parts = append(parts, strings.ToUpper(proto)+" port "+port)
+			parts = append(parts, l.word("service", "PROTO", strings.ToUpper(proto), "port", port))
 		}
-		return strings.Join(parts, " and ")
+		return strings.Join(parts, l.word("and"))
 	case "service_ports":
 		var parts []string
 		for _, s := range e.Services {
 			proto, port, _ := strings.Cut(s, "/")
 			parts = append(parts, port+" ("+strings.ToUpper(proto)+")")
 		}
-		return strings.Join(parts, " and ")
+		return strings.Join(parts, l.word("and"))
 	case "from":
 		return e.From
 	case "to":
@@ -670,7 +703,7 @@ func field(e *Event, name string) string {
 		return e.Flags.String()
 	case "flags_or_data":
 		if e.Len > 0 {
-			return strconv.Itoa(e.Len) + " bytes"
+			return l.word("bytes", "len", strconv.Itoa(e.Len))
 		}
 		return e.Flags.String()
 	case "tcp_seq":
@@ -686,7 +719,7 @@ func field(e *Event, name string) string {
 	case "errno":
 		return string(e.Errno)
 	case "errtext":
-		return e.Errno.Error()
+		return l.errText(e.Errno)
 	case "code":
 		return itoa(e.Code)
 	case "signal":
@@ -709,7 +742,7 @@ func field(e *Event, name string) string {
 		if p, err := ProfileByName(e.OS); err == nil {
 			return p.Title
 		}
-		return "the OS"
+		return l.word("the_os")
 	case "range":
 		return itoa(int(e.RangeLo)) + "-" + itoa(int(e.RangeHi))
 	case "privileged":
@@ -718,7 +751,7 @@ func field(e *Event, name string) string {
 		if e.User != "" {
 			return e.User
 		}
-		return "an ordinary user"
+		return l.word("ordinary_user")
 	}
 	return "{" + name + "}"
 }

@@ -312,10 +312,15 @@ func (w *World) Checkpoint(n int, question string, choices []Choice) {
 }
 
 // CheckpointAnswer emits the answer to checkpoint n: the id of the right
-// choice, the value the simulation produced, and the explanation.
-func (w *World) CheckpointAnswer(n int, answer, value, text, analogy string) {
+// choice, the value the simulation produced, and the explanation: explain
+// and analogy as the scenario writes them, with {value} where the value
+// goes, and the right choice's text for when explain is empty. The event
+// keeps them, so that it can be told in another language (NarrateIn).
+func (w *World) CheckpointAnswer(n int, answer, value, explain, analogy, choice string) {
 	e := w.newEvent(KindCheckpointReply)
-	e.Checkpt, e.Answer, e.Value, e.Text, e.Analogy = n, answer, value, text, analogy
+	t := &answerTmpl{explain: explain, analogy: analogy, value: value, choice: choice}
+	e.Checkpt, e.Answer, e.Value, e.answerTmpl = n, answer, value, t
+	e.Text, e.Analogy = t.in(nil)
 	w.emit(e)
 }
 

@@ -37,6 +37,10 @@ func (l *Lesson) Title() string { return l.Scenario.Title }
 // 200 characters, cut at a word), for a short card in a list.
 func (l *Lesson) Lead() string { return lead(l.Scenario.Summary) }
 
+// Lead returns the first sentence of a summary, as a lesson's card shows
+// it (in any language that ends its sentences with ". ").
+func Lead(summary string) string { return lead(summary) }
+
 func lead(summary string) string {
 	const most = 200
 	s := strings.TrimSpace(summary)

@@ -36,13 +36,7 @@ func (r *runner) reveal(win *window) error {
 		}
 		return r.fail(st, "checkpoint: the simulation gave %q, which matches no choice (the choices cover: %s); add a choice for it or change the question", value, strings.Join(all, ", "))
 	}
-	text := cp.Explain
-	if text == "" {
-		text = "Answer: " + answer.Text
-	}
-	text = strings.ReplaceAll(text, "{value}", value)
-	analogy := strings.ReplaceAll(cp.Analogy, "{value}", value)
-	r.w.CheckpointAnswer(win.n, answer.ID, value, text, analogy)
+	r.w.CheckpointAnswer(win.n, answer.ID, value, cp.Explain, cp.Analogy, answer.Text)
 	r.result.Checkpoints = append(r.result.Checkpoints, CheckpointResult{Line: st.Line, Value: value, Answer: answer.ID})
 	return nil
 }

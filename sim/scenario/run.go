@@ -27,6 +27,9 @@ type Options struct {
 	// OnStop then receives the world in the state that event left it in.
 	StopAfter uint64
 	OnStop    func(*sim.World)
+	// Lang is the language whoever encodes the events tells them in
+	// (sim/timeline); the run itself never depends on it.
+	Lang *sim.Language
 }
 
 // Result summarises a run.

@@ -50,6 +50,24 @@ type Timeline struct {
 	data  []byte
 	ends  []int
 	kinds []sim.Kind
+	// words are Info's title, summary and takeaways in English, for In.
+	words words
+}
+
+// words are what a timeline's Info says, in English; lab is set for a
+// lab on a lesson's town, whose title is "Lab: " and the lesson's.
+type words struct {
+	title, summary string
+	takeaways      []string
+	lab            bool
+}
+
+// in sets info's words to w in l.
+func (w words) in(l *sim.Language, info *Info) {
+	info.Title, info.Summary, info.Takeaways = l.Text(w.title), l.Text(w.summary), translated(l, w.takeaways)
+	if w.lab {
+		info.Title = l.Word("lab_title", "title", info.Title)
+	}
 }
 
 // ErrTooBig stops BuildLimited when the encoded events outgrow its bound.
@@ -74,7 +92,7 @@ func BuildLimited(lessonID string, sc *scenario.Scenario, opt scenario.Options, 
 		if tooBig {
 			return
 		}
-		tl.data = e.AppendJSON(tl.data)
+		tl.data = e.AppendJSONIn(tl.data, opt.Lang)
 		tl.ends = append(tl.ends, len(tl.data))
 		tl.kinds = append(tl.kinds, e.Kind)
 		if e.Kind == sim.KindCheckpoint {
@@ -102,11 +120,12 @@ func BuildLimited(lessonID string, sc *scenario.Scenario, opt scenario.Options, 
 	if osName == "" {
 		osName = "linux"
 	}
+	tl.words = words{sc.Title, sc.Summary, takeaways, false}
 	tl.Info = Info{
-		ID: lessonID, Title: sc.Title, Summary: sc.Summary, Takeaways: takeaways,
-		OS: osName, Seed: res.Seed, Start: res.Start, Total: tl.Total(), Checkpoints: checkpoints,
+		ID: lessonID, OS: osName, Seed: res.Seed, Start: res.Start, Total: tl.Total(), Checkpoints: checkpoints,
 		Capacity: res.Capacity,
 	}
+	tl.words.in(opt.Lang, &tl.Info)
 	return tl, nil
 }
 
@@ -129,6 +148,7 @@ func FromEvents(info Info, events []sim.Event) *Timeline {
 		info.Takeaways = []string{}
 	}
 	info.Total = tl.Total()
+	tl.words = words{info.Title, info.Summary, info.Takeaways, false}
 	tl.Info = info
 	return tl
 }
@@ -139,13 +159,13 @@ func FromEvents(info Info, events []sim.Event) *Timeline {
 // arrays: only the latest timeline of a line may be grown, as a lab does
 // (Truncate copies, so an older timeline is never written over).
 func (tl *Timeline) Grow(events []sim.Event, sc *scenario.Scenario, capacity map[string]int) (*Timeline, error) {
-	next := &Timeline{Info: tl.Info, sc: sc, opt: tl.opt, data: tl.data, ends: tl.ends, kinds: tl.kinds}
+	next := &Timeline{Info: tl.Info, sc: sc, opt: tl.opt, data: tl.data, ends: tl.ends, kinds: tl.kinds, words: tl.words}
 	for i := range events {
 		e := &events[i]
 		if e.Seq != next.Total()+1 {
 			return nil, fmt.Errorf("grow: event %d does not follow event %d", e.Seq, next.Total())
 		}
-		next.data = e.AppendJSON(next.data)
+		next.data = e.AppendJSONIn(next.data, tl.opt.Lang)
 		next.ends = append(next.ends, len(next.data))
 		next.kinds = append(next.kinds, e.Kind)
 	}
@@ -163,7 +183,7 @@ func (tl *Timeline) Truncate(total uint64, sc *scenario.Scenario, capacity map[s
 		end = tl.ends[total-1]
 	}
 	next := &Timeline{
-		Info: tl.Info, sc: sc, opt: tl.opt,
+		Info: tl.Info, sc: sc, opt: tl.opt, words: tl.words,
 		data: append([]byte(nil), tl.data[:end]...), ends: append([]int(nil), tl.ends[:total]...),
 		kinds: append([]sim.Kind(nil), tl.kinds[:total]...),
 	}
@@ -176,13 +196,15 @@ func (tl *Timeline) Truncate(total uint64, sc *scenario.Scenario, capacity map[s
 func (tl *Timeline) Bytes() int { return len(tl.data) }
 
 // NewLab makes the timeline of a lab that has only its setup events
-// (sim/lab.Lab.SetupEvents): info says what it is, sc and opt are the
+// (sim/lab.Lab.SetupEvents): info says what it is (its town's title,
+// summary and takeaways, in English; a lab on a lesson's town, info.ID
+// set, is titled "Lab: " and the lesson's title), sc and opt are the
 // lab's scenario and options.
 func NewLab(info Info, events []sim.Event, sc *scenario.Scenario, opt scenario.Options) *Timeline {
 	opt.OnEvent, opt.StopAfter, opt.OnStop = nil, 0, nil
 	tl := &Timeline{sc: sc, opt: opt}
 	for i := range events {
-		tl.data = events[i].AppendJSON(tl.data)
+		tl.data = events[i].AppendJSONIn(tl.data, opt.Lang)
 		tl.ends = append(tl.ends, len(tl.data))
 		tl.kinds = append(tl.kinds, events[i].Kind)
 	}
@@ -194,8 +216,63 @@ func NewLab(info Info, events []sim.Event, sc *scenario.Scenario, opt scenario.O
 	if info.Takeaways == nil {
 		info.Takeaways = []string{}
 	}
+	tl.words = words{info.Title, info.Summary, info.Takeaways, info.ID != ""}
+	tl.words.in(opt.Lang, &info)
 	tl.Info = info
 	return tl
+}
+
+// translated returns texts in l.
+func translated(l *sim.Language, texts []string) []string {
+	if l == nil {
+		return texts
+	}
+	out := make([]string, len(texts))
+	for i, t := range texts {
+		out[i] = l.Text(t)
+	}
+	return out
+}
+
+// InfoIn returns the timeline's Info with its words in language l.
+func (tl *Timeline) InfoIn(l *sim.Language) Info {
+	info := tl.Info
+	tl.words.in(l, &info)
+	return info
+}
+
+// Lang returns the language the timeline tells its events in (nil:
+// English).
+func (tl *Timeline) Lang() *sim.Language { return tl.opt.Lang }
+
+// In returns the timeline told in language l: the same run, the same
+// events and every field but the words the same bytes. Its scenario is
+// run again (a lesson re-runs in well under a millisecond); a timeline of
+// recorded events, with no scenario, cannot be.
+func (tl *Timeline) In(l *sim.Language) (*Timeline, error) {
+	if tl.opt.Lang == l {
+		return tl, nil
+	}
+	if tl.sc == nil {
+		return nil, errors.New("timeline: recorded events cannot be told in another language")
+	}
+	opt := tl.opt
+	opt.Lang = l
+	next, err := Build(tl.Info.ID, tl.sc, opt)
+	if err != nil {
+		return nil, err
+	}
+	next.words = tl.words
+	if next.Total() < tl.Total() {
+		return nil, fmt.Errorf("timeline: the run in another language gave %d events, not %d", next.Total(), tl.Total())
+	}
+	if next.Total() > tl.Total() {
+		next = next.Truncate(tl.Total(), tl.sc, tl.Info.Capacity)
+	}
+	info := tl.Info
+	tl.words.in(l, &info)
+	next.Info = info
+	return next, nil
 }
 
 // Scenario returns the scenario and options the timeline was built from
