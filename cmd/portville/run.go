@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"portville/sim"
+	"portville/sim/lang/catalogues"
 	"portville/sim/lessons"
 	"portville/sim/pcap"
 	"portville/sim/scenario"
@@ -29,7 +31,7 @@ func usagef(format string, args ...any) error {
 
 const usage = `usage:
   portville [serve] [--addr 127.0.0.1:8080]   start the web app
-  portville run --lesson ID | --file F [--seed N] [--os linux|windows|macos|freebsd] [--format text|jsonl|pcap] [-o FILE]
+  portville run --lesson ID | --file F [--seed N] [--os linux|windows|macos|freebsd] [--lang en|de|...] [--format text|jsonl|pcap] [-o FILE]
   portville lab [--lesson ID | --file F] [--os OS] [--seed N] [--format text|jsonl|pcap] [-o FILE] [--export FILE] < SCRIPT
                                                type a script of HOST$ COMMAND lines into the lab's town
   portville check FILE...                      validate scenario files
@@ -159,17 +161,21 @@ func runLesson(args []string, stdout, stderr io.Writer) error {
 	osName := fs.String("os", "", "OS profile for hosts that name none: linux, windows, macos, freebsd")
 	format := fs.String("format", "text", "output format: text, jsonl, or pcap (a capture file for Wireshark)")
 	outName := fs.String("o", "", "write to this file instead of standard output")
+	langName := fs.String("lang", "en", "language of the sentences: "+strings.Join(catalogues.Codes, ", "))
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("run: unexpected argument %q", fs.Arg(0))
 	}
+	cat, err := catalogues.Lookup(*langName)
+	if err != nil {
+		return usagef("--lang: %v", err)
+	}
 	if err := checkFormat(*format); err != nil {
 		return err
 	}
-	opt := scenario.Options{}
-	var err error
+	opt := scenario.Options{Lang: cat.Sim()}
 	if opt.OS, opt.Seed, opt.SeedSet, err = osSeed(*osName, *seedStr); err != nil {
 		return err
 	}
@@ -198,15 +204,15 @@ func runLesson(args []string, stdout, stderr io.Writer) error {
 	opt.OnEvent = func(e *sim.Event) {
 		buf = buf[:0]
 		if *format == "jsonl" {
-			buf = e.AppendJSON(buf)
+			buf = e.AppendJSONIn(buf, opt.Lang)
 			buf = append(buf, '\n')
 		} else {
-			buf = e.AppendText(buf, true)
+			buf = e.AppendTextIn(buf, true, opt.Lang)
 		}
 		w.Write(buf)
 	}
 	if *format == "text" {
-		fmt.Fprintf(w, "# %s (seed %d)\n", sc.Title, sc.SeedFor(opt))
+		fmt.Fprintf(w, "# %s\n", cat.T("{title} (seed {seed})", "title", opt.Lang.Text(sc.Title), "seed", sc.SeedFor(opt)))
 	}
 	_, runErr := sc.Run(opt)
 	if err := w.Flush(); err != nil {
