@@ -39,6 +39,7 @@ var WordKeys = map[string]string{
 	"and":           " and ",
 	"bytes":         "{len} bytes",
 	"answer":        "Answer: {choice}",
+	"lab_title":     "Lab: {title}",
 }
 
 // Text returns s in l, or s itself when l has no translation of it.

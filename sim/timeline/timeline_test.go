@@ -271,3 +271,25 @@ func TestFromEventsAndLimit(t *testing.T) {
 		t.Errorf("BuildLimited with 1 MiB: %v", err)
 	}
 }
+
+// A lab on a lesson's town is titled "Lab: " and the lesson's title, in
+// the timeline's language; a lab on a town of its own keeps its title.
+func TestNewLabTitle(t *testing.T) {
+	de := &sim.Language{Code: "de", Words: map[string]string{"lab_title": "Labor: {title}"},
+		Texts: map[string]string{"Ports": "Ports (de)"}}
+	for _, tt := range []struct {
+		id   string
+		lang *sim.Language
+		want string
+	}{
+		{"sockets", nil, "Lab: Ports"},
+		{"sockets", de, "Labor: Ports (de)"},
+		{"", nil, "Ports"},
+		{"", de, "Ports (de)"},
+	} {
+		tl := timeline.NewLab(timeline.Info{ID: tt.id, Title: "Ports"}, nil, nil, scenario.Options{Lang: tt.lang})
+		if tl.Info.Title != tt.want {
+			t.Errorf("lab on %q in %v: title %q, want %q", tt.id, tt.lang, tl.Info.Title, tt.want)
+		}
+	}
+}
