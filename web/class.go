@@ -580,19 +580,21 @@ func (sess *session) setMode(v *viewer, mode string) {
 	snap, err := sess.snapshotJSON(sess.cursor)
 	if err != nil {
 		sess.srv.log.Error("snapshot", "session", sess.id, "err", err)
-		sess.broadcast(mustJSON(errorMessage(err)))
+		sess.broadcastIn(nil, func(tl *timeline) []byte { return mustJSON(errorMessageIn(err, langByCode(tl))) })
 		return
 	}
-	m := SnapshotMsg{Type: TypeSnapshot, Reason: ReasonFollow, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(sess.tl, sess.cursor)}
+	sess.broadcastIn(isFollower, func(tl *timeline) []byte {
+		m := SnapshotMsg{Type: TypeSnapshot, Reason: ReasonFollow, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(tl, sess.cursor)}
+		if sess.lab != nil {
+			// A follower's own lab had another timeline and other
+			// entries: it gets the class's back whole.
+			m.Lesson = &tl.Info
+		}
+		return mustJSON(m)
+	})
 	if sess.lab != nil {
-		// A follower's own lab had another timeline and other entries:
-		// it gets the class's back whole.
-		m.Lesson = &sess.tl.Info
-		sess.broadcastIf(mustJSON(m), isFollower)
 		sess.broadcastIf(mustJSON(labInfo(sess.lab, TypeLab)), isFollower)
-		return
 	}
-	sess.broadcastIf(mustJSON(m), isFollower)
 }
 
 func isFollower(v *viewer) bool  { return v.role == RoleFollower }

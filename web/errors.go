@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/gorilla/websocket"
+
+	"portville/sim/lang"
 )
 
 // Errors the web package reports. Wrap them with context
@@ -38,6 +40,17 @@ type errorInfo struct {
 	close   int    // websocket close code when the error refuses a connection
 	title   string // page heading
 	message string // one clear sentence, safe to show to anyone
+}
+
+// messageIn returns err's message in language c: the catalogue's
+// translation of its English (for a userError, of its format, filled
+// with the same values).
+func messageIn(err error, c *lang.Catalogue) string {
+	var ue *userError
+	if errors.As(err, &ue) && ue.format != "" {
+		return fmt.Sprintf(c.T(ue.format), ue.args...)
+	}
+	return c.T(describe(err).message)
 }
 
 // errorTable maps every error the package knows to what the user sees. The
@@ -90,12 +103,14 @@ type userError struct {
 	code     string
 	msg      string
 	problems []ScenarioProblem
+	format   string // userErrorf's format and args, for other languages
+	args     []any
 }
 
 func (e *userError) Error() string { return e.msg }
 
 func userErrorf(code, format string, args ...any) *userError {
-	return &userError{code: code, msg: fmt.Sprintf(format, args...)}
+	return &userError{code: code, msg: fmt.Sprintf(format, args...), format: format, args: args}
 }
 
 // describe returns how err is shown to the user.
@@ -112,10 +127,15 @@ func describe(err error) errorInfo {
 	return internalError
 }
 
-// errorMessage is the websocket error message for err.
-func errorMessage(err error) *ErrorMsg {
+// errorMessage is the websocket error message for err, in English.
+func errorMessage(err error) *ErrorMsg { return errorMessageIn(err, lang.English) }
+
+// errorMessageIn is the websocket error message for err in language c.
+// A scenario's problems stay as the parser words them: they are for
+// whoever wrote the file, and name its lines.
+func errorMessageIn(err error, c *lang.Catalogue) *ErrorMsg {
 	info := describe(err)
-	m := &ErrorMsg{Type: TypeError, Code: info.code, Message: info.message}
+	m := &ErrorMsg{Type: TypeError, Code: info.code, Message: messageIn(err, c)}
 	var ue *userError
 	if errors.As(err, &ue) {
 		m.Errors = ue.problems

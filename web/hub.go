@@ -72,7 +72,7 @@ func (sess *session) onJoin(j *joinReq) error {
 	}
 	hello := Hello{
 		Type: TypeHello, V: ProtocolVersion, Session: sess.id, Timeline: sess.tlID,
-		Lesson: &sess.tl.Info, State: sess.state(""),
+		Lesson: &sess.tlFor(j.v).Info, State: sess.state(""),
 	}
 	if sess.lab != nil {
 		hello.Lab = labInfo(sess.lab, "")
@@ -86,7 +86,7 @@ func (sess *session) onJoin(j *joinReq) error {
 			return err
 		}
 		hello.Snapshot = snap
-		hello.Recent = recentJSON(sess.tl, sess.cursor)
+		hello.Recent = recentJSON(sess.tlFor(j.v), sess.cursor)
 	}
 	v := j.v
 	sess.enter(v, adm, &hello)
@@ -215,7 +215,7 @@ func (sess *session) publish(from, to uint64) {
 	if hook := sess.srv.cfg.onPublish; hook != nil {
 		hook(sess.id, from, to)
 	}
-	sess.broadcast(appendEventsFrame(nil, sess.tl, from, to))
+	sess.broadcastIn(nil, func(tl *timeline) []byte { return appendEventsFrame(nil, tl, from, to) })
 }
 
 // canCatchUp reports whether a viewer that has seen events up to after
@@ -234,12 +234,12 @@ func (sess *session) catchUp(v *viewer, after uint64) {
 			sess.reply(v, err)
 			return
 		}
-		sess.sendTo(v, mustJSON(SnapshotMsg{Type: TypeSnapshot, Reason: ReasonResume, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(sess.tl, sess.cursor)}))
+		sess.sendTo(v, mustJSON(SnapshotMsg{Type: TypeSnapshot, Reason: ReasonResume, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(sess.tlFor(v), sess.cursor)}))
 		return
 	}
 	for from := after + 1; from <= sess.cursor; from += maxBatchEvents {
 		to := min(from+maxBatchEvents-1, sess.cursor)
-		sess.sendTo(v, appendEventsFrame(nil, sess.tl, from, to))
+		sess.sendTo(v, appendEventsFrame(nil, sess.tlFor(v), from, to))
 	}
 }
 
@@ -253,14 +253,16 @@ func (sess *session) broadcastSnapshot(reason string, withLesson bool) {
 	snap, err := sess.snapshotJSON(sess.cursor)
 	if err != nil {
 		sess.srv.log.Error("snapshot", "session", sess.id, "err", err)
-		sess.broadcast(mustJSON(errorMessage(err)))
+		sess.broadcastIn(nil, func(tl *timeline) []byte { return mustJSON(errorMessageIn(err, langByCode(tl))) })
 		return
 	}
-	m := SnapshotMsg{Type: TypeSnapshot, Reason: reason, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(sess.tl, sess.cursor)}
-	if withLesson {
-		m.Lesson = &sess.tl.Info
-	}
-	sess.broadcast(mustJSON(m))
+	sess.broadcastIn(nil, func(tl *timeline) []byte {
+		m := SnapshotMsg{Type: TypeSnapshot, Reason: reason, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(tl, sess.cursor)}
+		if withLesson {
+			m.Lesson = &tl.Info
+		}
+		return mustJSON(m)
+	})
 }
 
 // snapshotJSON returns the encoded world after event seq of the current
@@ -289,7 +291,7 @@ func (sess *session) snapshotJSON(seq uint64) (json.RawMessage, error) {
 // reply sends v the error message for err, and logs err when it is the
 // server's fault.
 func (sess *session) reply(v *viewer, err error) {
-	m := errorMessage(err)
+	m := errorMessageIn(err, langOfViewer(v))
 	if m.Code == CodeInternal {
 		sess.srv.log.Error("session", "session", sess.id, "err", err)
 	}

@@ -26,7 +26,8 @@ type joinView struct {
 // of a class on to it.
 func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 	typed := strings.TrimSpace(r.URL.Query().Get("code"))
-	v := joinView{Head: s.head("Join a class · Portville"), CodeLen: strconv.Itoa(classCodeLen), MaxLength: strconv.Itoa(maxCodeInputBytes)}
+	c := langOf(r.Context())
+	v := joinView{Head: s.head(r, c.T("Join a class")+" · Portville"), CodeLen: strconv.Itoa(classCodeLen), MaxLength: strconv.Itoa(maxCodeInputBytes)}
 	if typed == "" {
 		s.render(w, r, http.StatusOK, joinPage(v))
 		return
@@ -37,16 +38,16 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 	}
 	code, ok := normalizeCode(typed)
 	if !ok {
-		v.Message = fmt.Sprintf("That is not a class code: a code has %d letters and digits, without 0, O, 1, I or L.", classCodeLen)
+		v.Message = c.T("That is not a class code: a code has {n} letters and digits, without 0, O, 1, I or L.", "n", classCodeLen)
 		s.render(w, r, http.StatusBadRequest, joinPage(v))
 		return
 	}
 	if _, err := s.findClass(r.RemoteAddr, code); err != nil {
 		info := describe(err)
 		s.log.Info("join refused", "remote", r.RemoteAddr, "err", err)
-		v.Message = info.message
+		v.Message = messageIn(err, c)
 		if errors.Is(err, errUnknownClass) {
-			v.Message = "No class has the code " + code + ". Check it on the teacher's screen: a code stops working when its class ends."
+			v.Message = c.T("No class has the code {code}. Check it on the teacher's screen: a code stops working when its class ends.", "code", code)
 		}
 		s.render(w, r, info.status, joinPage(v))
 		return
@@ -67,9 +68,10 @@ func (s *Server) handleFollower(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tl := e.sess.current.Load()
-	info := tl.Info
+	c := langOf(r.Context())
+	info := tl.InfoIn(c.Sim())
 	v := viewerView{
-		Head: s.head(info.Title + " · Class " + code + " · Portville"), Mode: modeFollower,
+		Head: s.head(r, info.Title+" · "+c.T("Class {code}", "code", code)+" · Portville"), Mode: modeFollower,
 		ID: tl.Info.ID, Title: info.Title, Summary: info.Summary, Takeaways: info.Takeaways,
 		WS: "/ws", Query: r.URL.RawQuery, Class: code, Lab: info.Lab,
 	}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"time"
 
+	"portville/sim"
 	"portville/sim/lab"
 	"portville/sim/scenario"
 	tlpkg "portville/sim/timeline"
@@ -80,7 +81,7 @@ func (s *Server) labBase(lessonID string) (*scenario.Scenario, error) {
 
 // newLab runs a lab's script on its base town and returns it with its
 // timeline. The script's inputs must all be taken.
-func (s *Server) newLab(base *scenario.Scenario, baseID string, opt lab.Options, inputs []lab.Input) (*lab.Lab, *timeline, error) {
+func (s *Server) newLab(base *scenario.Scenario, baseID string, opt lab.Options, inputs []lab.Input, lng *sim.Language) (*lab.Lab, *timeline, error) {
 	s.loads <- struct{}{}
 	defer func() { <-s.loads }()
 	l, err := lab.New(base, baseID, opt)
@@ -89,10 +90,7 @@ func (s *Server) newLab(base *scenario.Scenario, baseID string, opt lab.Options,
 	}
 	info := tlpkg.Info{ID: baseID, Title: base.Title, Summary: base.Summary, Takeaways: base.Takeaways,
 		OS: l.OS(), Seed: l.Seed(), Start: l.StartSeq(), Capacity: l.Capacity()}
-	if baseID != "" {
-		info.Title = "Lab: " + base.Title
-	}
-	tl := tlpkg.NewLab(info, l.SetupEvents(), l.Scenario(), scenario.Options{})
+	tl := tlpkg.NewLab(info, l.SetupEvents(), l.Scenario(), scenario.Options{Lang: lng})
 	for i, in := range inputs {
 		_, events, err := l.Do(in)
 		if err != nil {
@@ -109,8 +107,8 @@ func (s *Server) newLab(base *scenario.Scenario, baseID string, opt lab.Options,
 }
 
 // openLab starts a session on a new lab.
-func (s *Server) openLab(base *scenario.Scenario, baseID string, opt lab.Options) (*session, error) {
-	l, tl, err := s.newLab(base, baseID, opt, nil)
+func (s *Server) openLab(base *scenario.Scenario, baseID string, opt lab.Options, lng *sim.Language) (*session, error) {
+	l, tl, err := s.newLab(base, baseID, opt, nil, lng)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +263,7 @@ func (sess *session) labLoad(v *viewer, cmd *Command) {
 		sess.reply(v, err)
 		return
 	}
-	nl, tl, err := sess.srv.newLab(base, baseID, opt, inputs)
+	nl, tl, err := sess.srv.newLab(base, baseID, opt, inputs, sess.tl.Lang())
 	if err != nil {
 		sess.reply(v, err)
 		return
@@ -293,7 +291,7 @@ func (sess *session) forkLab() (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	nl, tl, err := sess.srv.newLab(base, l.BaseID(), l.Options(), inputs)
+	nl, tl, err := sess.srv.newLab(base, l.BaseID(), l.Options(), inputs, sess.tl.Lang())
 	if err != nil {
 		return nil, fmt.Errorf("fork lab: %w", err)
 	}

@@ -93,12 +93,14 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	c := langOf(r.Context())
+	title := c.T("This machine")
 	v := viewerView{
-		Head: s.head("This machine · Portville"), Mode: modeLive, Title: "This machine",
-		Summary: "The computer you are using, drawn as a town: its processes with their TCP and UDP sockets as one building, " +
+		Head: s.head(r, title+" · Portville"), Mode: modeLive, Title: title,
+		Summary: c.T("The computer you are using, drawn as a town: its processes with their TCP and UDP sockets as one building, " +
 			"listening ports as apartments with their services, connections with their ephemeral ports, and the other ends of " +
 			"its connections as buildings across the street. It is looked at again every second. Click the building for its " +
-			"sockets in the columns of ss -tuanp.",
+			"sockets in the columns of ss -tuanp."),
 		WS: "/live/ws", Query: r.URL.RawQuery,
 	}
 	s.render(w, r, http.StatusOK, viewerPage(v))
@@ -125,7 +127,7 @@ func (s *Server) handleLiveWS(w http.ResponseWriter, r *http.Request) {
 	v := &viewer{conn: conn, readDone: make(chan struct{}), idx: -1, remote: r.RemoteAddr}
 	if !s.track(v, true) {
 		s.liveViewers.Add(-1)
-		s.refuse(conn, errShuttingDown)
+		s.refuse(conn, errShuttingDown, acceptLang(r.Header.Get("Accept-Language")))
 		return
 	}
 	browser, _ := netip.ParseAddrPort(r.RemoteAddr)

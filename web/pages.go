@@ -8,13 +8,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
+	"sort"
 	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"portville/sim/lab"
+	"portville/sim/lang"
 	"portville/sim/lessons"
 	tlpkg "portville/sim/timeline"
 )
@@ -30,11 +31,41 @@ const (
 	modeFollower = "follower" // /join/{code}: a class's follower (join.go)
 )
 
-// pageHead is what every page's <head> needs.
+// pageHead is what every page's <head> needs, and its language.
 type pageHead struct {
 	Title string
 	CSS   string // URL of app.css
 	JS    string // URL of app.js, a module
+	// L is the page's language; Lang its code, for <html lang>.
+	L    *lang.Catalogue
+	Lang string
+	// UI is the catalogue the page's script reads (static/js/i18n.js),
+	// as JSON: {"lang", "languages", "ui"}.
+	UI string
+	// Explicit is set when the URL named the language (?lang=): the
+	// page's links then carry it on.
+	Explicit bool
+	// Langs are the languages the picker offers; Params the page's
+	// query but lang, which the picker's form sends again.
+	Langs  []langOption
+	Params [][2]string
+	// CLILang is " --lang xx" for the picker's command line, "" in English.
+	CLILang string
+}
+
+// langOption is one language of the picker.
+type langOption struct{ Code, Name string }
+
+// Link returns path with the page's ?lang= when the URL named one.
+func (h pageHead) Link(path string) string {
+	if !h.Explicit {
+		return path
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + "lang=" + url.QueryEscape(h.Lang)
 }
 
 // lessonCard is one lesson on the picker.
@@ -108,8 +139,28 @@ type lessonJSON struct {
 	URL       string   `json:"url"`
 }
 
-func (s *Server) head(title string) pageHead {
-	return pageHead{Title: title, CSS: s.assets.url("css/app.css"), JS: s.assets.url("js/app.js")}
+// head returns the head of a page for request r, in its language.
+func (s *Server) head(r *http.Request, title string) pageHead {
+	c, explicit := langOf(r.Context()), langExplicit(r.Context())
+	h := pageHead{Title: title, CSS: s.assets.url("css/app.css"), JS: s.assets.url("js/app.js"),
+		L: c, Lang: c.Code, UI: uiJSON(c), Explicit: explicit, Langs: langOptions()}
+	if c.Code != "en" {
+		h.CLILang = " --lang " + c.Code
+	}
+	q := r.URL.Query()
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		if k != "lang" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range q[k] {
+			h.Params = append(h.Params, [2]string{k, v})
+		}
+	}
+	return h
 }
 
 func lessonURL(id string) string { return "/lesson/" + id }
@@ -121,10 +172,12 @@ func (s *Server) handlePicker(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := pickerView{Head: s.head("Portville: lessons")}
+	v := pickerView{Head: s.head(r, langOf(r.Context()).T("Portville: lessons"))}
+	tr := langOf(r.Context()).Sim()
 	for i, l := range all {
+		summary := tr.Text(l.Scenario.Summary)
 		v.Lessons = append(v.Lessons, lessonCard{
-			Number: i + 1, ID: l.ID, Title: l.Title(), Lead: l.Lead(), Summary: l.Scenario.Summary, URL: lessonURL(l.ID),
+			Number: i + 1, ID: l.ID, Title: tr.Text(l.Title()), Lead: lessons.Lead(summary), Summary: summary, URL: v.Head.Link(lessonURL(l.ID)),
 			Town: s.picture(l),
 		})
 	}
@@ -154,9 +207,11 @@ func (s *Server) handleViewer(mode string) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
+		tr := langOf(r.Context()).Sim()
+		title := tr.Text(l.Title())
 		v := viewerView{
-			Head: s.head(l.Title() + " · Portville"), Mode: mode,
-			ID: l.ID, Title: l.Title(), Summary: l.Scenario.Summary, Takeaways: l.Scenario.Takeaways,
+			Head: s.head(r, title+" · Portville"), Mode: mode,
+			ID: l.ID, Title: title, Summary: tr.Text(l.Scenario.Summary), Takeaways: texts(tr, l.Scenario.Takeaways),
 			WS: "/ws", Query: r.URL.RawQuery, LabURL: labURL(l.ID),
 		}
 		if mode == modeFull {
@@ -166,7 +221,7 @@ func (s *Server) handleViewer(mode string) http.HandlerFunc {
 				return
 			}
 			for _, o := range all {
-				v.Options = append(v.Options, lessonOption{ID: o.ID, Title: o.Title(), Selected: o.ID == l.ID})
+				v.Options = append(v.Options, lessonOption{ID: o.ID, Title: tr.Text(o.Title()), Selected: o.ID == l.ID})
 			}
 		}
 		s.render(w, r, http.StatusOK, viewerPage(v))
@@ -177,7 +232,9 @@ func (s *Server) handleViewer(mode string) http.HandlerFunc {
 // or (?lesson=ID) on a lesson's hosts and programs with nothing run yet.
 func (s *Server) handleLab(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("lesson")
-	title, summary := "Lab", lab.DefaultTown().Summary
+	c := langOf(r.Context())
+	tr := c.Sim()
+	title, summary := c.T("Lab"), tr.Text(lab.DefaultTown().Summary)
 	var takeaways []string
 	if id != "" {
 		l, err := s.lesson(id)
@@ -185,9 +242,10 @@ func (s *Server) handleLab(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		title = "Lab: " + l.Title()
-		summary = "The town of the lesson " + strconv.Quote(l.Title()) + ", with nothing run yet: type its commands yourself. " + l.Scenario.Summary
-		takeaways = l.Scenario.Takeaways
+		lt := tr.Text(l.Title())
+		title = c.T("Lab: {title}", "title", lt)
+		summary = c.T("The town of the lesson “{title}”, with nothing run yet: type its commands yourself.", "title", lt) + " " + tr.Text(l.Scenario.Summary)
+		takeaways = texts(tr, l.Scenario.Takeaways)
 	}
 	all, err := s.catalog.Lessons()
 	if err != nil {
@@ -195,11 +253,11 @@ func (s *Server) handleLab(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := viewerView{
-		Head: s.head(title + " · Portville"), Mode: modeFull, ID: id, Title: title, Summary: summary, Takeaways: takeaways,
+		Head: s.head(r, title+" · Portville"), Mode: modeFull, ID: id, Title: title, Summary: summary, Takeaways: takeaways,
 		WS: "/ws", Query: r.URL.RawQuery, Lab: true,
 	}
 	for _, o := range all {
-		v.Options = append(v.Options, lessonOption{ID: o.ID, Title: o.Title(), Selected: o.ID == id})
+		v.Options = append(v.Options, lessonOption{ID: o.ID, Title: tr.Text(o.Title()), Selected: o.ID == id})
 	}
 	s.render(w, r, http.StatusOK, viewerPage(v))
 }
@@ -212,9 +270,10 @@ func (s *Server) handleAPILessons(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := make([]lessonJSON, 0, len(all))
+	tr := langOf(r.Context()).Sim()
 	for _, l := range all {
-		out = append(out, lessonJSON{ID: l.ID, Title: l.Title(), Summary: l.Scenario.Summary,
-			Takeaways: nonNil(l.Scenario.Takeaways), URL: lessonURL(l.ID)})
+		out = append(out, lessonJSON{ID: l.ID, Title: tr.Text(l.Title()), Summary: tr.Text(l.Scenario.Summary),
+			Takeaways: texts(tr, nonNil(l.Scenario.Takeaways)), URL: lessonURL(l.ID)})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -256,8 +315,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, info.status, map[string]string{"error": info.message})
 		return
 	}
+	c := langOf(r.Context())
+	title, message := c.T(info.title), messageIn(err, c)
 	s.render(w, r, info.status, errorPage(errorView{
-		Head: s.head(info.title + " · Portville"), Status: info.status, Title: info.title, Message: info.message,
+		Head: s.head(r, title+" · Portville"), Status: info.status, Title: title, Message: message,
 	}))
 }
 

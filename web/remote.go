@@ -29,7 +29,8 @@ func (s *Server) handleRemote(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	head := s.head("Remote · Class " + code + " · Portville")
+	c := langOf(r.Context())
+	head := s.head(r, c.T("Remote")+" · "+c.T("Class {code}", "code", code)+" · Portville")
 	head.JS = s.assets.url("js/remote.js")
 	s.render(w, r, http.StatusOK, remotePage(remoteView{Head: head, Code: code, Group: groupCode(code), WS: "/ws"}))
 }

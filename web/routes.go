@@ -23,7 +23,7 @@ func (s *Server) routes() http.Handler {
 	// Everything else is compressed for browsers that accept gzip: a
 	// lesson page with its modules is about 60 KB instead of 180 KB.
 	r.Group(func(r chi.Router) {
-		r.Use(middleware.Compress(compressLevel, compressTypes...))
+		r.Use(middleware.Compress(compressLevel, compressTypes...), s.withLang)
 		r.Get("/", s.handlePicker)                      // the lesson picker
 		r.Get("/lesson/{id}", s.handleViewer(modeFull)) // a lesson's view, with header and lesson menu
 		r.Get("/embed/{id}", s.handleViewer(modeEmbed)) // the same view with minimal chrome, for iframes

@@ -42,8 +42,10 @@ type session struct {
 	isLab bool
 
 	// Owned by the hub goroutine.
-	tl      *timeline
-	tlID    uint64 // increases on every load; 1 is the first timeline
+	tl   *timeline
+	tlID uint64 // increases on every load; 1 is the first timeline
+	// trans is tl in the other languages its viewers read (langs.go).
+	trans   translations
 	cursor  uint64 // events the viewers have been shown
 	player  player
 	viewers []*viewer

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"portville/sim"
+	"portville/sim/lang"
 	"portville/sim/scenario"
 )
 
@@ -42,6 +43,9 @@ type viewer struct {
 	idx       int           // position in the hub's viewers; -1 when not in it
 	readDone  chan struct{} // closed when the reader has returned
 	limiter   rateLimiter   // the reader's
+	// lang is the language the viewer reads: ?lang= on the websocket's
+	// URL, else the browser's Accept-Language (langs.go).
+	lang *lang.Catalogue
 }
 
 // outMsg is one queued message: prepared once for all viewers
@@ -102,13 +106,19 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		remote:     r.RemoteAddr,
 		origin:     requestOrigin(r),
 	}
+	c, err := requestLang(r)
+	if err != nil {
+		s.refuse(conn, err, acceptLang(r.Header.Get("Accept-Language")))
+		return
+	}
+	v.lang = c
 	if !s.track(v, true) {
-		s.refuse(conn, errShuttingDown)
+		s.refuse(conn, errShuttingDown, c)
 		return
 	}
 	sess, err := s.attach(v, r.URL.Query())
 	if err != nil {
-		s.refuse(conn, err)
+		s.refuse(conn, err, c)
 		s.track(v, false)
 		return
 	}
@@ -178,7 +188,7 @@ func (s *Server) attach(v *viewer, q url.Values) (*session, error) {
 	if id == "" {
 		return nil, userErrorf(CodeBadValue, "the websocket URL needs ?lesson=ID, ?lab=1 or ?session=ID")
 	}
-	var opt scenario.Options
+	opt := scenario.Options{Lang: langOfViewer(v).Sim()}
 	var err error
 	if opt.OS, opt.Seed, opt.SeedSet, err = urlOSSeed(q); err != nil {
 		return nil, err
@@ -213,7 +223,7 @@ func (s *Server) attachNewLab(v *viewer, lessonID string, q url.Values) (*sessio
 	if err != nil {
 		return nil, err
 	}
-	sess, err := s.openLab(base, lessonID, opt)
+	sess, err := s.openLab(base, lessonID, opt, langOfViewer(v).Sim())
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +254,7 @@ func parseResume(q url.Values, j *joinReq) error {
 
 // refuse answers a websocket that cannot join with an error message and a
 // close frame, and closes it.
-func (s *Server) refuse(conn *websocket.Conn, err error) {
+func (s *Server) refuse(conn *websocket.Conn, err error, c *lang.Catalogue) {
 	info := describe(err)
 	if info.code == CodeInternal && !errors.Is(err, errShuttingDown) {
 		s.log.Error("websocket", "err", err)
@@ -253,7 +263,7 @@ func (s *Server) refuse(conn *websocket.Conn, err error) {
 	}
 	deadline := time.Now().Add(s.cfg.writeWait)
 	conn.SetWriteDeadline(deadline)
-	if conn.WriteMessage(websocket.TextMessage, mustJSON(errorMessage(err))) == nil {
+	if conn.WriteMessage(websocket.TextMessage, mustJSON(errorMessageIn(err, c))) == nil {
 		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(info.close, info.message), deadline)
 		// Wait for the browser's close frame, so that closing does not
 		// reset the connection before ours is read.

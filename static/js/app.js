@@ -10,7 +10,7 @@ import { Scene } from "./render.js";
 import { Captions } from "./captions.js";
 import { Announcer } from "./announce.js";
 import { drawTowns } from "./thumbs.js";
-import { lessonURL, labURL, readParams, saved, tabStore, followContrast } from "./page.js";
+import { lessonURL, labURL, readParams, saved, tabStore, followContrast, pickLanguage } from "./page.js";
 import { Log } from "./log.js";
 import { Inspector } from "./inspector.js";
 import { Controls, keyboard, THEMES } from "./controls.js";
@@ -23,6 +23,7 @@ import { captureSource } from "./capture.js";
 import { osTitle } from "./words.js";
 import { Classroom } from "./classroom.js";
 import { LabView } from "./lab.js";
+import { t } from "./i18n.js";
 
 /** narrowStage: a stage narrower than this (CSS pixels) draws the big layout. */
 const narrowStage = 700;
@@ -123,27 +124,27 @@ export class Viewer {
     // A group, not an image: its buildings and letters are buttons. What
     // it shows is said in words by the list it points to (towntext.js).
     this.svg.setAttribute("role", "group");
-    this.svg.setAttribute("aria-label", "The town");
+    this.svg.setAttribute("aria-label", t("The town"));
     this.svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
-    this.card = h("section", { id: "checkpoint", class: "checkpoint", hidden: true, "aria-label": "Question for the class" });
+    this.card = h("section", { id: "checkpoint", class: "checkpoint", hidden: true, "aria-label": t("Question for the class") });
     this.toast = h("div", { id: "toast", class: "toast", role: "status", "aria-live": "polite", hidden: true });
     this.conn = h("div", { id: "connection", class: "connection", role: "status", hidden: true });
-    this.stage = h("section", { id: "stage", "aria-label": "The town" }, this.svg, this.card, this.conn, this.toast);
+    this.stage = h("section", { id: "stage", "aria-label": t("The town") }, this.svg, this.card, this.conn, this.toast);
     // Focusable: a long caption scrolls, and a keyboard must reach it.
-    this.captionsEl = h("section", { id: "captions", class: "captions", "aria-label": "What is happening", tabindex: 0 });
-    this.toolbar = h("div", { id: "controls", class: "controls", role: "toolbar", "aria-label": "Playback" });
-    this.logEl = h("section", { id: "log", class: "log", "aria-label": "Event log" });
-    this.inspectorEl = h("section", { id: "inspector", class: "inspector", hidden: true, "aria-label": "Inspector" });
+    this.captionsEl = h("section", { id: "captions", class: "captions", "aria-label": t("What is happening"), tabindex: 0 });
+    this.toolbar = h("div", { id: "controls", class: "controls", role: "toolbar", "aria-label": t("Playback") });
+    this.logEl = h("section", { id: "log", class: "log", "aria-label": t("Event log") });
+    this.inspectorEl = h("section", { id: "inspector", class: "inspector", hidden: true, "aria-label": t("Inspector") });
     let side;
     if (this.isLab) {
       // The lab's sidebar is its terminals; the lesson text and the event
       // log fold away under them.
-      this.labEl = h("section", { id: "lab", class: "lab-panel", "aria-label": "Lab" });
+      this.labEl = h("section", { id: "lab", class: "lab-panel", "aria-label": t("Lab") });
       if (info) info.hidden = true;
       side = h("aside", { id: "sidebar", class: "sidebar lab-sidebar" }, this.labEl, this.inspectorEl,
-        h("details", { class: "lab-log" }, h("summary", { class: "side-title", text: "Event log" }), this.logEl));
+        h("details", { class: "lab-log" }, h("summary", { class: "side-title", text: t("Event log") }), this.logEl));
     } else {
-      side = h("aside", { id: "sidebar", class: "sidebar" }, info, this.inspectorEl, h("h2", { class: "side-title", text: "Event log" }), this.logEl);
+      side = h("aside", { id: "sidebar", class: "sidebar" }, info, this.inspectorEl, h("h2", { class: "side-title", text: t("Event log") }), this.logEl);
     }
     // The class bar is a row of its own above the town, never over it;
     // outside a class, "Start a class" waits in the page's header.
@@ -333,8 +334,8 @@ export class Viewer {
     if (s === "connecting") return;
     this.conn.hidden = false;
     this.conn.textContent = s === "reconnecting"
-      ? "Connection lost: reconnecting…"
-      : code === 1013 ? "The server is busy (too many sessions). Reload in a moment." : "Disconnected from the server. Reload the page to continue.";
+      ? t("Connection lost: reconnecting…")
+      : code === 1013 ? t("The server is busy (too many sessions). Reload in a moment.") : t("Disconnected from the server. Reload the page to continue.");
   }
 
   receive(m, fromPrivate = false) {
@@ -351,7 +352,7 @@ export class Viewer {
     switch (m.type) {
       case S.HELLO:
         if (m.v !== VERSION) {
-          this.notice(`This page speaks protocol ${VERSION}, the server ${m.v}: reload the page.`);
+          this.notice(t("This page speaks protocol {page}, the server {server}: reload the page.", { page: VERSION, server: m.v }));
         }
         const newSession = !!this.session && this.session !== m.session;
         this.session = m.session;
@@ -417,7 +418,7 @@ export class Viewer {
     if (this.isLab) {
       // The buildings and their programs are there before the first
       // command: the captions start with what the learner does.
-      this.captions.setIdle("Your town is ready. Type a command into a building's terminal (help lists them) and watch it play out here.", lesson.start);
+      this.captions.setIdle(t("Your town is ready. Type a command into a building's terminal (help lists them) and watch it play out here."), lesson.start);
     }
     this.captions.reset();
     this.captions.restore(known);
@@ -559,6 +560,7 @@ export class Viewer {
 /** start runs the viewer on the page's #app element. */
 export async function start() {
   followContrast();
+  pickLanguage();
   const app = document.getElementById("app");
   if (!app) {
     drawTowns(); // the picker

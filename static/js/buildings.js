@@ -8,6 +8,7 @@ import { el, text, rect, title, fit, round } from "./svg.js";
 import { apartmentRect, groundRects, doorOf } from "./layout.js";
 import { bindingOf, holders, splitAddr } from "./model.js";
 import { service, osTitle } from "./words.js";
+import { t } from "./i18n.js";
 
 const bindingKey = (b) => `${b.proto}:${b.sock}`;
 
@@ -85,7 +86,7 @@ export const buildingMethods = {
         const ghost = el("g", { class: "apt leaving" + (ob.ephemeral ? " ephemeral" : ""), "aria-hidden": "true" },
           rect(r, "apt-box", { rx: 6 }),
           text(r.x + 14, r.y + 44, "apt-port", String(ob.port)),
-          text(r.x + 14, r.y + 78, "apt-where", "moved out: free again"));
+          text(r.x + 14, r.y + 78, "apt-where", t("moved out: free again")));
         // The ghost goes when its fade ends.
         ghost.addEventListener("animationend", () => ghost.remove());
         setTimeout(() => ghost.remove(), 1500);
@@ -102,7 +103,7 @@ export const buildingMethods = {
       const bp = el("g", { class: "blueprint" + (count ? " in-use" : "") },
         rect({ x: gr.storage.x + 10, y: y - (big ? 18 : 15), w: big ? 18 : 14, h: big ? 22 : 18 }, "blueprint-icon", { rx: 2 }),
         text(gr.storage.x + (big ? 34 : 30), y, "blueprint-name", fit(p.name, big ? 9 : 12) + (count ? ` ×${count}` : "")));
-      title(bp, `${p.path}: ${count} process(es) running it`);
+      title(bp, t("{path}: {n} process(es) running it", { path: p.path, n: count }));
       parts.push(bp);
     });
     if (h.programs.length > progs.length) parts.push(text(gr.storage.x + 10, gr.storage.y + gr.storage.h - 8, "room-more", `+${h.programs.length - progs.length} more`));
@@ -145,15 +146,15 @@ export const buildingMethods = {
       parts.push(text(badge.x + badge.w / 2, badge.y + (big ? 25 : 21), "os-badge-text", osTitle(h.os), { "text-anchor": "middle" }));
     }
     if (h.range[1] && (!big || ips.join(", ").length < 14)) {
-      parts.push(text(sign.x + sign.w - 10, sign.y + 64, "sign-range", `${big ? "" : "temp "}${h.range[0]}-${h.range[1]}`, { "text-anchor": "end" }));
+      parts.push(text(sign.x + sign.w - 10, sign.y + 64, "sign-range", big ? `${h.range[0]}-${h.range[1]}` : t("temp {range}", { range: `${h.range[0]}-${h.range[1]}` }), { "text-anchor": "end" }));
     }
     parts.push(rect(gr.storage, "room storage", { rx: 6 }));
-    parts.push(text(gr.storage.x + 10, gr.storage.y + 24, "room-title", "Programs"));
+    parts.push(text(gr.storage.x + 10, gr.storage.y + 24, "room-title", t("Programs")));
     parts.push(rect(gr.lobby, "room lobby", { rx: 6 }));
-    parts.push(text(gr.lobby.x + 10, gr.lobby.y + 24, "room-title", "Lobby"));
-    if (!big) parts.push(text(gr.lobby.x + gr.lobby.w - 10, gr.lobby.y + 24, "room-sub", "no port yet", { "text-anchor": "end" }));
+    parts.push(text(gr.lobby.x + 10, gr.lobby.y + 24, "room-title", t("Lobby")));
+    if (!big) parts.push(text(gr.lobby.x + gr.lobby.w - 10, gr.lobby.y + 24, "room-sub", t("no port yet"), { "text-anchor": "end" }));
     parts.push(rect(gr.mailroom, "room mailroom", { rx: 6, id: `mail-${h.name}` }));
-    parts.push(text(gr.mailroom.x + gr.mailroom.w / 2, gr.mailroom.y + 24, "room-title", "Mail", { "text-anchor": "middle" }));
+    parts.push(text(gr.mailroom.x + gr.mailroom.w / 2, gr.mailroom.y + 24, "room-title", t("Mail"), { "text-anchor": "middle" }));
     const door = doorOf(b);
     parts.push(rect({ x: door.x - 26, y: door.y - 62, w: 52, h: 62 }, "door", { rx: 4 }));
     parts.push(el("circle", { cx: round(door.x + 16), cy: round(door.y - 30), r: 3, class: "door-knob" }));
@@ -218,11 +219,13 @@ export const buildingMethods = {
     add(rect({ x: 12, y: tagY, w: pw, h: tagH }, "proto-tag " + bd.proto, { rx: 4 }));
     add(text(12 + pw / 2, tagY + (big ? 21 : 16), "proto-text", bd.proto.toUpperCase(), { "text-anchor": "middle" }));
     if (bd.ephemeral) {
-      const tw = big ? 84 : 92;
+      // The tag is as wide as its word (a language's may be longer).
+      const word = big ? t("TEMP") : t("TEMPORARY");
+      const tw = Math.max(big ? 84 : 94, Math.ceil(word.length * (big ? 15 : 9.2)) + (big ? 24 : 12));
       add(rect({ x: W - 10 - tw, y: tagY, w: tw, h: tagH }, "temp-tag", { rx: 4 }));
-      add(text(W - 10 - tw / 2, tagY + (big ? 21 : 16), "temp-text", big ? "TEMP" : "TEMPORARY", { "text-anchor": "middle" }));
+      add(text(W - 10 - tw / 2, tagY + (big ? 21 : 16), "temp-text", word, { "text-anchor": "middle" }));
     }
-    if (!big) add(text(12 + pw + 8, tagY + 16, "apt-where", ip === "0.0.0.0" ? "all addresses" : fit(ip, 15)));
+    if (!big) add(text(12 + pw + 8, tagY + 16, "apt-where", ip === "0.0.0.0" ? t("all addresses") : fit(ip, 15)));
     let y = tagY + tagH + 6;
     // Row 3: whom the apartment's own socket talks to.
     if (own && own.remote) {
@@ -242,13 +245,13 @@ export const buildingMethods = {
       add(this.household(tenants[0], 10, y, W - 20, h, tenants.length - 1));
       y += hh + 6;
     } else if (visitors.length) {
-      add(text(14, y + 18, "apt-visitor", fit("used by PID " + visitors.join(", "), big ? 18 : 28)));
+      add(text(14, y + 18, "apt-visitor", fit(t("used by PID {pids}", { pids: visitors.join(", ") }), big ? 18 : 28)));
       y += 26;
     } else if (own && own.state === "TIME_WAIT") {
       add(this.movingOut(own, 14, y + 4));
       y += 32;
     } else if (own) {
-      add(text(14, y + 18, "apt-visitor", "no process holds it"));
+      add(text(14, y + 18, "apt-visitor", t("no process holds it")));
       y += 26;
     }
     // Row 5: conversations held in this apartment (accepted connections).
@@ -295,7 +298,7 @@ export const buildingMethods = {
     return el("g", { class: "moving-out" },
       rect({ x, y, w: 30, h: 20 }, "box-icon", { rx: 2 }),
       el("line", { x1: x + 3, y1: y + 7, x2: x + 27, y2: y + 7, class: "box-tape" }),
-      text(x + 38, y + 16, "moving-text", `moving out: ${secondsLeft(s, this.state)} left`));
+      text(x + 38, y + 16, "moving-text", t("moving out: {time} left", { time: secondsLeft(s, this.state) })));
   },
 
   conversation(s, x, y, w, hgt) {
@@ -308,7 +311,7 @@ export const buildingMethods = {
     const room = Math.floor((w - 12) / (big ? 14.4 : 7.9)) - 2;
     const label = `${mark} ${fitTail(s.remote, room)}`;
     g.appendChild(text(x + 8, y + hgt - (big ? 8 : 6), "conv-text", label));
-    title(g, `conversation with ${s.remote}: ${s.state}`);
+    title(g, t("conversation with {peer}: {state}", { peer: s.remote, state: s.state }));
     return g;
   },
 
@@ -329,14 +332,16 @@ export const buildingMethods = {
     const textW = w - 14 - figures * figW - extra;
     g.appendChild(text(x + 8, y + (big ? 27 : 21), "household-text", fit(label, Math.max(5, Math.floor(textW / (big ? 13.5 : 9.6))))));
     for (let k = 0; k < figures; k++) {
-      const t = p.threads[k];
+      const th = p.threads[k];
       const fx = x + w - 6 - extra - (figures - k) * figW;
-      const fig = el("use", { href: "#sym-person", x: round(fx), y: round(y + (big ? 4 : 3)), width: big ? 15 : 12, height: big ? 30 : 24, class: "thread t" + (k % 6) + ((t ? t.tid === p.pid : k === 0) ? " main" : "") });
-      title(fig, t ? `thread ${t.tid}: ${t.job}` : `one of ${count} threads`);
+      const fig = el("use", { href: "#sym-person", x: round(fx), y: round(y + (big ? 4 : 3)), width: big ? 15 : 12, height: big ? 30 : 24, class: "thread t" + (k % 6) + ((th ? th.tid === p.pid : k === 0) ? " main" : "") });
+      title(fig, th ? t("thread {tid}: {job}", { tid: th.tid, job: th.job }) : t("one of {n} threads", { n: count }));
       g.appendChild(fig);
     }
     if (extra) g.appendChild(text(x + w - 5, y + (big ? 27 : 21), "thread-more", `+${count - maxFig}`, { "text-anchor": "end" }));
-    title(g, `${p.program}, PID ${p.pid}${p.ppid ? ", child of " + p.ppid : ""}, ${count} thread(s)${p.threads.length ? ": " + p.threads.map((t) => t.job).join(", ") : ""}`);
+    title(g, (p.ppid ? t("{program}, PID {pid}, child of {ppid}, {n} thread(s)", { program: p.program, pid: p.pid, ppid: p.ppid, n: count })
+      : t("{program}, PID {pid}, {n} thread(s)", { program: p.program, pid: p.pid, n: count })) +
+      (p.threads.length ? ": " + p.threads.map((th) => th.job).join(", ") : ""));
     return g;
   }
 };

@@ -3,6 +3,7 @@
 // checkpoint card that asks the class a question and reveals the answer.
 
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 
 /** Caption modes. */
 export const MODES = ["both", "analogy", "technical"];
@@ -24,7 +25,7 @@ export class Captions {
     this.checkpoint = null; // {e, picked, answer}
     this.stats = null; // a presenter's class answers: {followers, answers}
     this.mine = {}; // a follower's answers by checkpoint number
-    this.idleText = "Press play (Space) or step (→) to begin.";
+    this.idleText = t("Press play (Space) or step (→) to begin.");
     this.after = 0; // events up to this one are the town's setup, not told
   }
 
@@ -137,7 +138,7 @@ export class Captions {
     if (this.note) {
       parts.push(h("div", { class: "cap-note" }, this.lines(this.note, "cap-main")));
       if (this.note.breaks) {
-        parts.push(h("p", { class: "cap-breaks" }, h("strong", { text: "Where the analogy breaks: " }), this.note.breaks));
+        parts.push(h("p", { class: "cap-breaks" }, h("strong", { text: t("Where the analogy breaks: ") }), this.note.breaks));
       }
     }
     if (this.event) {
@@ -158,7 +159,7 @@ export class Captions {
    */
   spoken() {
     const newest = [this.event, this.note].filter(Boolean).sort((a, b) => b.seq - a.seq)[0];
-    return newest ? `Step ${newest.seq}: ${this.says(newest).map(([, t]) => t).join(" ")}` : this.idleText;
+    return newest ? t("Step {n}: {text}", { n: newest.seq, text: this.says(newest).map(([, s]) => s).join(" ") }) : this.idleText;
   }
 
   /**
@@ -194,7 +195,7 @@ export class Captions {
       const right = a && a.answer === c.id;
       const wrongPick = a && cp.picked === c.id && !right;
       const cls = ["cp-choice", cp.picked === c.id ? "picked" : "", right ? "right" : "", wrongPick ? "wrong" : ""].join(" ");
-      const mark = right ? "✓ right" : wrongPick ? "✗ your pick" : cp.picked === c.id ? "your pick" : "";
+      const mark = right ? "✓ " + t("right") : wrongPick ? "✗ " + t("your pick") : cp.picked === c.id ? t("your pick") : "";
       return h("li", {},
         h("button", {
           class: cls, type: "button", disabled: a ? true : null, "aria-pressed": cp.picked === c.id ? "true" : "false",
@@ -209,8 +210,8 @@ export class Captions {
     }));
     const parts = [
       counts ? h("p", { class: "cp-count", text: `${answered} of ${this.stats.followers} answered` }) : null,
-      h("button", { class: "cp-close", type: "button", "aria-label": "Hide the question (Esc)", title: "Hide (Esc)", text: "×", onclick: () => this.hideCard(true) }),
-      h("p", { class: "cp-label", text: a ? "Answer" : `Question ${e.checkpoint}: what will happen?` }),
+      h("button", { class: "cp-close", type: "button", "aria-label": t("Hide the question (Esc)"), title: t("Hide (Esc)"), text: "×", onclick: () => this.hideCard(true) }),
+      h("p", { class: "cp-label", text: a ? t("Answer") : t("Question {n}: what will happen?", { n: e.checkpoint }) }),
       h("h2", { class: "cp-question", text: e.question }),
       choices,
     ];
@@ -218,11 +219,11 @@ export class Captions {
       parts.push(h("div", { class: "cp-explain" },
         this.mode !== "technical" && a.analogy ? h("p", { class: "analogy", text: a.analogy }) : null,
         this.mode !== "analogy" || !a.analogy ? h("p", { class: "technical", text: a.text }) : null,
-        h("p", { class: "cp-value", text: `The simulation measured: ${a.value}` })));
+        h("p", { class: "cp-value", text: t("The simulation measured: {value}", { value: a.value }) })));
     } else {
       parts.push(h("p", {
         class: "cp-hint",
-        text: this.follower ? "Pick your answer; the teacher goes on when the class is ready." : "Discuss, pick an answer, then press play or step to see what the simulation does.",
+        text: this.follower ? t("Pick your answer; the teacher goes on when the class is ready.") : t("Discuss, pick an answer, then press play or step to see what the simulation does."),
       }));
     }
     this.card.replaceChildren(...parts.filter(Boolean));
@@ -232,8 +233,8 @@ export class Captions {
       this.asked = ask;
       const list = e.choices.map((c, i) => `${String.fromCharCode(65 + i)}: ${c.text}.`).join(" ");
       this.announcer.ask(a
-        ? `Answer to question ${e.checkpoint}: ${(e.choices.find((c) => c.id === a.answer) || {}).text || a.answer}. ${this.says(a).map(([, t]) => t).join(" ")}`
-        : `Question ${e.checkpoint} for the class: ${e.question} Choices: ${list}`);
+        ? t("Answer to question {n}: {choice}. {text}", { n: e.checkpoint, choice: (e.choices.find((c) => c.id === a.answer) || {}).text || a.answer, text: this.says(a).map(([, s]) => s).join(" ") })
+        : t("Question {n} for the class: {question} Choices: {choices}", { n: e.checkpoint, question: e.question, choices: list }));
     }
     const opened = this.card.hidden;
     this.card.hidden = false;

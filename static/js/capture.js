@@ -6,6 +6,7 @@
 // has none of the server, so export-static writes the capture of every
 // lesson at the lesson's own seed, on each OS, into its pcap/ folder.
 
+import { t } from "./i18n.js";
 /**
  * captureSource says where the capture of what a viewer plays comes from:
  * {url, file} to download, or {why}, a sentence that says why there is none
@@ -14,21 +15,21 @@
  */
 export function captureSource(v) {
   const m = v.meta;
-  if (!m) return { why: "The lesson has not loaded yet." };
+  if (!m) return { why: t("The lesson has not loaded yet.") };
   const os = m.os || "linux";
   if (v.wasm) {
     if (m.lab || !m.id) {
-      return { why: "This copy of Portville runs without a server, and only has the captures of the lessons. Save the lab as a scenario and run portville run --file portville-lab.yaml --format pcap -o lab.pcap." };
+      return { why: t("This copy of Portville runs without a server, and only has the captures of the lessons. Save the lab as a scenario and run portville run --file portville-lab.yaml --format pcap -o lab.pcap.") };
     }
     const name = `${m.id}-${os}-seed${m.seed}.pcap`;
     return { url: new URL(`../pcap/${name}`, new URL(v.wasm, location.href)).href, file: `portville-${name}`, static: true,
-      why: `This copy of Portville runs without a server, and has the captures of each lesson at its own seed only. For seed ${m.seed}: portville run --lesson ${m.id} --os ${os} --seed ${m.seed} --format pcap -o ${m.id}.pcap` };
+      why: t("This copy of Portville runs without a server, and has the captures of each lesson at its own seed only. For seed {seed}: {command}", { seed: m.seed, command: `portville run --lesson ${m.id} --os ${os} --seed ${m.seed} --format pcap -o ${m.id}.pcap` }) };
   }
   if (m.id && !m.lab) {
     const q = new URLSearchParams({ lesson: m.id, os, seed: String(m.seed) });
     return { url: `/api/pcap?${q}`, file: `portville-${m.id}-${os}-seed${m.seed}.pcap` };
   }
-  if (!v.session) return { why: "The session has not started yet." };
+  if (!v.session) return { why: t("The session has not started yet.") };
   return { url: `/api/pcap?${new URLSearchParams({ session: v.session })}`, file: `portville-${m.lab ? "lab" : "scenario"}-${os}-seed${m.seed}.pcap` };
 }
 
@@ -63,11 +64,11 @@ export async function download(src, notice) {
   try {
     resp = await fetch(src.url);
   } catch {
-    notice("The capture could not be fetched: the connection to the server failed.");
+    notice(t("The capture could not be fetched: the connection to the server failed."));
     return;
   }
   if (!resp.ok) {
-    let msg = `The server could not write the capture (${resp.status}).`;
+    let msg = t("The server could not write the capture ({status}).", { status: resp.status });
     if (!src.static) {
       try {
         msg = (await resp.json()).error || msg;
@@ -80,7 +81,7 @@ export async function download(src, notice) {
   }
   const blob = await resp.blob();
   if (blob.size <= pcapHeaderBytes) {
-    notice("No letter has crossed the street yet, so there is nothing to capture: run a command first.");
+    notice(t("No letter has crossed the street yet, so there is nothing to capture: run a command first."));
     return;
   }
   const a = document.createElement("a");

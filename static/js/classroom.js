@@ -7,6 +7,7 @@
 import { h } from "./dom.js";
 import { SocketTransport } from "./transport.js";
 import { tabStore } from "./page.js";
+import { t } from "./i18n.js";
 
 /** groupCode shows a join code in two groups of four: "K7M3 QPXR". */
 export function groupCode(code) {
@@ -24,7 +25,7 @@ export class Classroom {
     this.startBtn = null;
     // A class needs the server: not offline, not in the static build.
     if (header && viewer.mode === "full" && !viewer.offline && viewer.app.dataset.transport !== "wasm") {
-      this.startBtn = h("button", { class: "class-start", type: "button", text: "Start a class", title: "Let students follow on their devices", onclick: () => this.start() });
+      this.startBtn = h("button", { class: "class-start", type: "button", text: t("Start a class"), title: t("Let students follow on their devices"), onclick: () => this.start() });
       const sel = header.querySelector("#lesson-select");
       if (sel) sel.before(this.startBtn);
       else header.append(this.startBtn);
@@ -33,8 +34,8 @@ export class Classroom {
     this.stats = { followers: 0, answers: {} };
     this.mine = {}; // a follower's answers by checkpoint number
     this.private = null; // a follower's private copy: {transport}
-    this.screen = h("section", { class: "join-screen", hidden: true, "aria-label": "Join the class" });
-    this.remotePanel = h("section", { class: "remote-panel", hidden: true, "aria-label": "Control from your phone" });
+    this.screen = h("section", { class: "join-screen", hidden: true, "aria-label": t("Join the class") });
+    this.remotePanel = h("section", { class: "remote-panel", hidden: true, "aria-label": t("Control from your phone") });
     viewer.stage.append(this.screen, this.remotePanel);
   }
 
@@ -86,7 +87,7 @@ export class Classroom {
           // The server has no room for another private copy: keep watching.
           this.queued = [];
           this.forking = false;
-          this.viewer.notice("Too many people are exploring on their own right now; keep following the teacher and try again in a moment.");
+          this.viewer.notice(t("Too many people are exploring on their own right now; keep following the teacher and try again in a moment."));
           this.draw();
           return true;
         }
@@ -144,8 +145,8 @@ export class Classroom {
       tabStore.set("follower." + code, null);
       this.viewer.transport.close();
       const lesson = this.viewer.meta && this.viewer.meta.id;
-      this.viewer.notice(reason === "idle" ? "The class ended (no activity for a long time)." : "The teacher ended the class." +
-        (lesson ? " You can open the lesson on your own from the lesson list." : ""), true);
+      this.viewer.notice(reason === "idle" ? t("The class ended (no activity for a long time).") : t("The teacher ended the class.") +
+        (lesson ? " " + t("You can open the lesson on your own from the lesson list.") : ""), true);
     }
   }
 
@@ -207,18 +208,18 @@ export class Classroom {
     this.remotePanel.replaceChildren();
     const c = this.info;
     this.screen.replaceChildren(...[
-      h("button", { class: "join-close", type: "button", text: "×", "aria-label": "Hide the join screen", onclick: () => this.showScreen(false) }),
-      h("p", { class: "join-lead", text: "Follow this lesson on your own device" }),
+      h("button", { class: "join-close", type: "button", text: "×", "aria-label": t("Hide the join screen"), onclick: () => this.showScreen(false) }),
+      h("p", { class: "join-lead", text: t("Follow this lesson on your own device") }),
       h("div", { class: "join-grid" },
         h("img", { class: "join-qr", src: c.qr, alt: `QR code of ${c.url}`, width: 260, height: 260 }),
         h("div", { class: "join-text" },
-          h("p", { class: "join-step", text: "Open" }),
+          h("p", { class: "join-step", text: t("Open") }),
           h("p", { class: "join-url", text: c.url }),
-          h("p", { class: "join-step", text: "or go to /join and type the code" }),
+          h("p", { class: "join-step", text: t("or go to /join and type the code") }),
           h("p", { class: "join-code", text: groupCode(c.code) }),
           h("p", { class: "join-count", text: `${this.stats.followers} following` }))),
-      c.loopback ? h("p", { class: "join-warn", role: "alert", text: "This address only works on this computer. Open Portville at this machine's network address (start it with --addr 0.0.0.0:8080), or start it with --public-url, so that students can join." }) : null,
-      h("p", { class: "join-hint", text: "Press play when everyone is in. This screen hides when you start." })].filter(Boolean));
+      c.loopback ? h("p", { class: "join-warn", role: "alert", text: t("This address only works on this computer. Open Portville at this machine's network address (start it with --addr 0.0.0.0:8080), or start it with --public-url, so that students can join.") }) : null,
+      h("p", { class: "join-hint", text: t("Press play when everyone is in. This screen hides when you start.") })].filter(Boolean));
     this.screen.hidden = false;
   }
 
@@ -237,12 +238,12 @@ export class Classroom {
     }
     this.showScreen(false);
     this.remotePanel.replaceChildren(
-      h("button", { class: "remote-close", type: "button", text: "×", "aria-label": "Hide", onclick: () => this.showRemote(false) }),
-      h("h2", { text: "Control the class from your phone" }),
-      h("p", { text: "Scan this with your phone's camera: it opens a remote with back, play and step, the caption, and the class's answers." }),
+      h("button", { class: "remote-close", type: "button", text: "×", "aria-label": t("Hide"), onclick: () => this.showRemote(false) }),
+      h("h2", { text: t("Control the class from your phone") }),
+      h("p", { text: t("Scan this with your phone's camera: it opens a remote with back, play and step, the caption, and the class's answers.") }),
       c.remote_qr ? h("img", { class: "remote-qr", src: c.remote_qr, alt: "QR code of the remote's link", width: 240, height: 240 }) : null,
-      h("p", { class: "remote-warn", text: "Whoever opens this link controls the class. Show it only on your own screen, not on the projector." }),
-      h("input", { class: "remote-link", readonly: true, value: c.remote, "aria-label": "The remote's link", onfocus: (ev) => ev.target.select() }));
+      h("p", { class: "remote-warn", text: t("Whoever opens this link controls the class. Show it only on your own screen, not on the projector.") }),
+      h("input", { class: "remote-link", readonly: true, value: c.remote, "aria-label": t("The remote's link"), onfocus: (ev) => ev.target.select() }));
     this.remotePanel.hidden = false;
     this.draw();
   }
@@ -259,23 +260,23 @@ export class Classroom {
     const c = this.info;
     if (this.role === "presenter") {
       parts.push(
-        h("span", { class: "class-label" }, "Class ", h("strong", { text: groupCode(c.code) })),
+        h("span", { class: "class-label" }, t("Class") + " ", h("strong", { text: groupCode(c.code) })),
         h("span", { class: "class-count", text: `${this.stats.followers} following` }),
-        h("button", { type: "button", text: "Join screen", onclick: () => this.showScreen(this.screen.hidden) }),
-        c.remote ? h("button", { type: "button", class: "class-remote", text: "Control from your phone", "aria-expanded": String(!this.remotePanel.hidden), onclick: () => this.showRemote(this.remotePanel.hidden) }) : null,
+        h("button", { type: "button", text: t("Join screen"), onclick: () => this.showScreen(this.screen.hidden) }),
+        c.remote ? h("button", { type: "button", class: "class-remote", text: t("Control from your phone"), "aria-expanded": String(!this.remotePanel.hidden), onclick: () => this.showRemote(this.remotePanel.hidden) }) : null,
         h("button", {
           type: "button", class: c.mode === "free" ? "class-free on" : "class-free",
-          text: c.mode === "free" ? "Take control back" : "Let everyone explore",
-          title: c.mode === "free" ? "Students return to your view" : "Each student explores a private copy from here",
+          text: c.mode === "free" ? t("Take control back") : t("Let everyone explore"),
+          title: c.mode === "free" ? t("Students return to your view") : t("Each student explores a private copy from here"),
           onclick: () => this.viewer.sendClass({ type: "class.mode", mode: c.mode === "free" ? "follow" : "free" }),
         }),
-        h("button", { type: "button", class: "class-end", text: "End class", onclick: () => this.viewer.sendClass({ type: "class.end" }) }));
+        h("button", { type: "button", class: "class-end", text: t("End class"), onclick: () => this.viewer.sendClass({ type: "class.end" }) }));
     } else {
       const text = c.mode === "free"
-        ? (this.private ? "Exploring on your own copy: the teacher can call you back"
-          : this.forking ? "Opening your own copy…" : "You may explore: press play or step")
-        : "Following the teacher";
-      parts.push(h("span", { class: "class-label" }, "Class ", h("strong", { text: groupCode(c.code) })), h("span", { class: "class-status", text }));
+        ? (this.private ? t("Exploring on your own copy: the teacher can call you back")
+          : this.forking ? t("Opening your own copy…") : t("You may explore: press play or step"))
+        : t("Following the teacher");
+      parts.push(h("span", { class: "class-label" }, t("Class") + " ", h("strong", { text: groupCode(c.code) })), h("span", { class: "class-status", text }));
     }
     this.bar.replaceChildren(...parts);
     this.bar.hidden = false;

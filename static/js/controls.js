@@ -4,10 +4,14 @@
 
 import { h, icon, ICONS } from "./dom.js";
 import { MIN_SPEED, MAX_SPEED } from "./protocol.js";
+import { t } from "./i18n.js";
 
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
 export const THEMES = ["light", "dark", "projector"];
-export const OSES = [["linux", "OS: Linux"], ["windows", "OS: Windows"], ["macos", "OS: macOS"], ["freebsd", "OS: FreeBSD"]];
+
+/** themeNames are the themes as the menu names them. */
+const themeNames = { light: t("Light"), dark: t("Dark"), projector: t("Projector") };
+export const OSES = [["linux", "Linux"], ["windows", "Windows"], ["macos", "macOS"], ["freebsd", "FreeBSD"]].map(([v, name]) => [v, t("OS: {name}", { name })]);
 
 /**
  * Controls builds the toolbar into root. cb holds the actions: play, pause,
@@ -22,33 +26,33 @@ export class Controls {
     this.state = { playing: false, speed: 1, seq: 0, total: 0 };
     this.meta = { start: 0, checkpoints: [] };
     const btn = (name, label, key, fn) => h("button", { type: "button", class: "ctl ctl-" + name, title: `${label} (${key})`, "aria-label": label, onclick: fn }, icon(ICONS[name]));
-    this.playBtn = btn("play", "Play", "Space", () => (this.state.playing ? cb.pause() : cb.play()));
-    this.backBtn = btn("back", "Step back", "←", () => cb.back());
-    this.stepBtn = btn("step", "Step forward", "→", () => cb.step());
-    this.restartBtn = btn("restart", "Restart", "Home", () => cb.restart());
-    this.speedSel = h("select", { class: "ctl-speed", "aria-label": "Speed", title: "Speed (+ / -)", onchange: () => cb.speed(Number(this.speedSel.value)) },
+    this.playBtn = btn("play", t("Play"), "Space", () => (this.state.playing ? cb.pause() : cb.play()));
+    this.backBtn = btn("back", t("Step back"), "←", () => cb.back());
+    this.stepBtn = btn("step", t("Step forward"), "→", () => cb.step());
+    this.restartBtn = btn("restart", t("Restart"), "Home", () => cb.restart());
+    this.speedSel = h("select", { class: "ctl-speed", "aria-label": t("Speed"), title: t("Speed (+ / -)"), onchange: () => cb.speed(Number(this.speedSel.value)) },
       SPEEDS.map((s) => h("option", { value: s, text: `${s}×` })));
-    this.scrub = h("input", { type: "range", class: "ctl-scrub", min: 0, max: 0, value: 0, step: 1, "aria-label": "Timeline: event number" });
+    this.scrub = h("input", { type: "range", class: "ctl-scrub", min: 0, max: 0, value: 0, step: 1, "aria-label": t("Timeline: event number") });
     this.scrub.addEventListener("change", () => cb.seek(Number(this.scrub.value)));
     this.marks = h("div", { class: "scrub-marks", "aria-hidden": "true" });
     this.counter = h("span", { class: "ctl-counter", "aria-live": "off" });
-    this.osSel = h("select", { class: "ctl-os", "aria-label": "OS profile of hosts the lesson does not pin", title: "OS profile (hosts the lesson pins keep theirs)", onchange: () => cb.os(this.osSel.value) },
-      OSES.map(([v, t]) => h("option", { value: v, text: t })));
-    this.seedIn = h("input", { type: "number", class: "ctl-seed", min: 0, step: 1, "aria-label": "Seed", title: "Seed: the same seed replays the same ports", placeholder: "seed" });
+    this.osSel = h("select", { class: "ctl-os", "aria-label": t("OS profile of hosts the lesson does not pin"), title: t("OS profile (hosts the lesson pins keep theirs)"), onchange: () => cb.os(this.osSel.value) },
+      OSES.map(([v, name]) => h("option", { value: v, text: name })));
+    this.seedIn = h("input", { type: "number", class: "ctl-seed", min: 0, step: 1, "aria-label": t("Seed"), title: t("Seed: the same seed replays the same ports"), placeholder: t("seed") });
     this.seedIn.addEventListener("change", () => {
       if (this.seedIn.value !== "") cb.seed(Number(this.seedIn.value));
     });
-    this.capSel = h("select", { class: "ctl-caption", "aria-label": "Captions", onchange: () => cb.caption(this.capSel.value) },
-      [["both", "Captions: both"], ["analogy", "Analogy only"], ["technical", "Technical only"]].map(([v, t]) => h("option", { value: v, text: t })));
-    this.themeSel = h("select", { class: "ctl-theme", "aria-label": "Theme", title: "Theme (P: projector)", onchange: () => cb.theme(this.themeSel.value) },
-      THEMES.map((t) => h("option", { value: t, text: t[0].toUpperCase() + t.slice(1) })));
-    this.fullBtn = btn("full", "Full screen", "F", () => cb.fullscreen());
-    this.wholeBtn = cb.whole ? btn("whole", "Whole town", "W", () => cb.whole()) : null;
+    this.capSel = h("select", { class: "ctl-caption", "aria-label": t("Captions"), onchange: () => cb.caption(this.capSel.value) },
+      [["both", t("Captions: both")], ["analogy", t("Analogy only")], ["technical", t("Technical only")]].map(([v, s]) => h("option", { value: v, text: s })));
+    this.themeSel = h("select", { class: "ctl-theme", "aria-label": t("Theme"), title: t("Theme (P: projector)"), onchange: () => cb.theme(this.themeSel.value) },
+      THEMES.map((th) => h("option", { value: th, text: themeNames[th] || th })));
+    this.fullBtn = btn("full", t("Full screen"), "F", () => cb.fullscreen());
+    this.wholeBtn = cb.whole ? btn("whole", t("Whole town"), "W", () => cb.whole()) : null;
     if (this.wholeBtn) this.wholeBtn.setAttribute("aria-pressed", "false");
-    this.shareBtn = cb.share ? btn("share", "Share or embed", "S", () => cb.share()) : null;
+    this.shareBtn = cb.share ? btn("share", t("Share or embed"), "S", () => cb.share()) : null;
     this.lessonSel = null;
     if (lessons.length) {
-      this.lessonSel = h("select", { class: "ctl-lesson", "aria-label": "Lesson", onchange: () => cb.lesson(this.lessonSel.value) },
+      this.lessonSel = h("select", { class: "ctl-lesson", "aria-label": t("Lesson"), onchange: () => cb.lesson(this.lessonSel.value) },
         lessons.map((l) => h("option", { value: l.id, text: l.title, selected: l.id === lesson ? true : null })));
     }
     const transport = h("div", { class: "ctl-group transport" }, this.restartBtn, this.backBtn, this.playBtn, this.stepBtn, this.speedSel);
@@ -72,7 +76,7 @@ export class Controls {
     this.scrub.max = String(meta.total || 0);
     this.scrub.min = "0";
     this.marks.replaceChildren(...(meta.checkpoints || []).map((seq) => {
-      const m = h("span", { class: "scrub-mark", title: `Question at event ${seq}` });
+      const m = h("span", { class: "scrub-mark", title: t("Question at event {n}", { n: seq }) });
       m.style.left = `${(100 * seq) / Math.max(1, meta.total)}%`;
       return m;
     }));
@@ -85,8 +89,8 @@ export class Controls {
     this.state = { ...this.state, ...st };
     const playing = this.state.playing;
     this.playBtn.replaceChildren(icon(playing ? ICONS.pause : ICONS.play));
-    this.playBtn.setAttribute("aria-label", playing ? "Pause" : "Play");
-    this.playBtn.title = (playing ? "Pause" : "Play") + " (Space)";
+    this.playBtn.setAttribute("aria-label", playing ? t("Pause") : t("Play"));
+    this.playBtn.title = (playing ? t("Pause") : t("Play")) + " (" + t("Space") + ")";
     this.playBtn.classList.toggle("playing", playing);
     this.speedSel.value = String(this.state.speed);
     this.at(this.state.seq);

@@ -6,6 +6,7 @@
 import { h } from "./dom.js";
 import { ssState, osTitle, service } from "./words.js";
 import { holders } from "./model.js";
+import { t } from "./i18n.js";
 
 /** wireNames names the protocols whose messages letters describe. */
 const wireNames = { dns: "DNS", tls: "TLS", quic: "QUIC", tftp: "TFTP" };
@@ -64,7 +65,7 @@ export class Inspector {
     // the focus (not its close button, which the key's press would click).
     const onClose = document.activeElement && document.activeElement.classList.contains("insp-close") && this.root.contains(document.activeElement);
     const take = this.opener && document.activeElement === this.opener;
-    const close = h("button", { class: "insp-close", type: "button", "aria-label": "Close the inspector (Esc)", onclick: () => this.close(), text: "×" });
+    const close = h("button", { class: "insp-close", type: "button", "aria-label": t("Close the inspector (Esc)"), onclick: () => this.close(), text: "×" });
     if (this.sel.kind === "host") {
       const host = state.hosts.find((x) => x.name === this.sel.id);
       if (!host) return this.close();
@@ -91,23 +92,25 @@ export class Inspector {
         h("td", { class: "mono", text: who ? `users:(${who})` : (s.state === "TIME_WAIT" ? `timer:(timewait,${Math.max(0, Math.round((s.until_us - state.t_us) / 1e6))}sec,0)` : "") }));
     });
     const table = h("table", { class: "ss" },
-      h("caption", { text: `$ ss -tuanp   (on ${host.name})` }),
+      h("caption", { text: "$ ss -tuanp   " + t("(on {host})", { host: host.name }) }),
       h("thead", {}, h("tr", {}, ["Netid", "State", "Local Address:Port", "Peer Address:Port", "Process"].map((c) => h("th", { scope: "col", text: c })))),
-      h("tbody", {}, rows.length ? rows : [h("tr", {}, h("td", { colspan: 5, text: "No sockets." }))]));
+      h("tbody", {}, rows.length ? rows : [h("tr", {}, h("td", { colspan: 5, text: t("No sockets.") }))]));
     const procs = h("ul", { class: "procs" }, host.processes.map((p) => h("li", {},
-      h("strong", { text: `${p.program}` }), ` PID ${p.pid}` + (p.ppid ? ` (child of ${p.ppid})` : "") + `, user ${p.user}, fds ${p.fds.map((f) => f.fd).join(",") || "none"}` + (p.nthreads ? `, ${p.nthreads} thread${p.nthreads === 1 ? "" : "s"}` : ""),
-      h("ul", { class: "threads" }, p.threads.map((t) => h("li", { text: `thread ${t.tid}: ${t.job}` }))))));
-    const bindings = host.bindings.map((b) => `${b.proto}/${b.port}${service(b.proto, b.port) ? " " + service(b.proto, b.port) : ""}${b.ephemeral ? " (ephemeral)" : ""}`).join(", ") || "none";
+      h("strong", { text: `${p.program}` }), ` PID ${p.pid}` + (p.ppid ? " " + t("(child of {ppid})", { ppid: p.ppid }) : "") +
+        ", " + t("user {user}, fds {fds}", { user: p.user, fds: p.fds.map((f) => f.fd).join(",") || t("none") }) +
+        (p.nthreads ? ", " + (p.nthreads === 1 ? t("1 thread") : t("{n} threads", { n: p.nthreads })) : ""),
+      h("ul", { class: "threads" }, p.threads.map((th) => h("li", { text: t("thread {tid}: {job}", { tid: th.tid, job: th.job }) }))))));
+    const bindings = host.bindings.map((b) => `${b.proto}/${b.port}${service(b.proto, b.port) ? " " + service(b.proto, b.port) : ""}${b.ephemeral ? " " + t("(ephemeral)") : ""}`).join(", ") || t("none");
     return [
       h("h2", { class: "insp-title", text: host.name }),
-      h("p", { class: "insp-sub", text: host.os ? `${host.addrs.join(", ")} · ${osTitle(host.os)} · ephemeral ports ${host.range[0]}-${host.range[1]}`
-        : `${host.addrs.join(", ")} · the other end of this machine's connections: its OS and programs cannot be seen from here` }),
-      h("p", { class: "insp-sub", text: `Ports in use: ${bindings}` }),
+      h("p", { class: "insp-sub", text: host.os ? `${host.addrs.join(", ")} · ${osTitle(host.os)} · ` + t("ephemeral ports {range}", { range: `${host.range[0]}-${host.range[1]}` })
+        : `${host.addrs.join(", ")} · ` + t("the other end of this machine's connections: its OS and programs cannot be seen from here") }),
+      h("p", { class: "insp-sub", text: t("Ports in use: {ports}", { ports: bindings }) }),
       table,
       ...(host.nat ? [this.natView(host, state)] : []),
-      h("h3", { text: "Processes and their threads" }),
-      host.processes.length ? procs : h("p", { text: "No processes." }),
-      h("h3", { text: "Programs installed" }),
+      h("h3", { text: t("Processes and their threads") }),
+      host.processes.length ? procs : h("p", { text: t("No processes.") }),
+      h("h3", { text: t("Programs installed") }),
       h("p", { text: host.programs.map((p) => p.path).join(", ") || "none" }),
     ];
   }
@@ -135,28 +138,28 @@ export class Inspector {
     });
     lines.push(`conntrack v1.4.7 (conntrack-tools): ${host.nat.length} flow entries have been shown.`);
     return h("section", { class: "nat-table" },
-      h("h3", { text: "NAT mappings" }),
-      h("pre", { class: "mono conntrack", "aria-label": `conntrack -L on ${host.name}`, text: `$ conntrack -L   (on ${host.name})\n` + lines.join("\n") }));
+      h("h3", { text: t("NAT mappings") }),
+      h("pre", { class: "mono conntrack", "aria-label": t("conntrack -L on {host}", { host: host.name }), text: "$ conntrack -L   " + t("(on {host})", { host: host.name }) + "\n" + lines.join("\n") }));
   }
 
   packetView(p, e) {
     const src = p || e;
-    if (!src) return [h("p", { text: "This letter has left the scene." })];
+    if (!src) return [h("p", { text: t("This letter has left the scene.") })];
     const fields = [
-      ["Protocol", (src.proto || "").toUpperCase()],
-      ["From (source)", src.src],
-      ["To (destination)", src.dst],
+      [t("Protocol"), (src.proto || "").toUpperCase()],
+      [t("From (source)"), src.src],
+      [t("To (destination)"), src.dst],
       ["TCP flags", (src.flags || []).join(", ") || "none"],
     ];
-    if (e && e.proto === "tcp") fields.push(["Sequence number", String(e.tcp_seq)], ["Acknowledgement", String(e.tcp_ack)]);
-    fields.push(["Payload", src.len ? `${src.len} bytes: "${src.data}"` : "none"]);
+    if (e && e.proto === "tcp") fields.push([t("Sequence number"), String(e.tcp_seq)], [t("Acknowledgement"), String(e.tcp_ack)]);
+    fields.push([t("Payload"), src.len ? t("{n} bytes: \"{data}\"", { n: src.len, data: src.data }) : t("none")]);
     // A letter that stands for a binary message: the words describe it,
     // the size is the real message's (sim/wire.go).
-    if (src.wire) fields.push(["On the wire", `a ${wireNames[src.wire] || src.wire} message of ${src.len} bytes, described in words here; a capture for Wireshark carries the real bytes`]);
-    if (e) fields.push(["Sent by", e.pid ? `${e.program} (PID ${e.pid}) on ${e.host}` : `the kernel of ${e.host}`]);
+    if (src.wire) fields.push([t("On the wire"), t("a {protocol} message of {n} bytes, described in words here; a capture for Wireshark carries the real bytes", { protocol: wireNames[src.wire] || src.wire, n: src.len })]);
+    if (e) fields.push([t("Sent by"), e.pid ? t("{program} (PID {pid}) on {host}", { program: e.program, pid: e.pid, host: e.host }) : t("the kernel of {host}", { host: e.host })]);
     return [
       h("h2", { class: "insp-title", text: `Letter #${src.packet}` }),
-      h("p", { class: "insp-sub", text: p ? "On its way." : "Delivered or dropped." }),
+      h("p", { class: "insp-sub", text: p ? t("On its way.") : t("Delivered or dropped.") }),
       h("dl", { class: "headers" }, fields.map(([k, v]) => [h("dt", { text: k }), h("dd", { class: "mono", text: v })])),
     ];
   }

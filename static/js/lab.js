@@ -7,6 +7,7 @@
 import { download } from "./capture.js";
 import { h } from "./dom.js";
 import { Terminal } from "./terminal.js";
+import { t } from "./i18n.js";
 
 /** Lab message types (web/protocol.go). */
 export const L = Object.freeze({
@@ -28,19 +29,19 @@ export class LabView {
     this.root = root;
     this.info = null; // the lab message: base, hosts, entries, packages, limits
     this.shareApplied = false;
-    const termRoot = h("section", { class: "terminal", id: "terminal", "aria-label": "Terminals" });
+    const termRoot = h("section", { class: "terminal", id: "terminal", "aria-label": t("Terminals") });
     this.terminal = new Terminal(termRoot, {
       onInput: (host, input) => this.input(host, input),
       onUndo: () => this.undo(),
       onSelect: (host) => this.drawTools(host),
     });
-    this.undoBtn = h("button", { type: "button", class: "lab-btn lab-undo", text: "Undo", title: "Take back the last command (Ctrl-Z)", onclick: () => this.undo() });
-    this.saveBtn = h("button", { type: "button", class: "lab-btn lab-save", text: "Save as scenario", title: "Download this lab as a scenario file (portville run --file)", onclick: () => this.exportLab() });
-    this.shareBtn = h("button", { type: "button", class: "lab-btn lab-share", text: "Share", title: "Copy a link that reopens this lab", onclick: () => this.share() });
-    this.pcapBtn = h("button", { type: "button", class: "lab-btn lab-pcap", text: "Save for Wireshark", title: "Download this lab's letters as a capture file (pcap) for Wireshark", onclick: () => download(this.viewer.captureSource(), (t) => this.viewer.notice(t)) });
-    this.addBtn = h("button", { type: "button", class: "lab-btn lab-add", text: "Add building", "aria-expanded": "false", onclick: () => this.toggleForm() });
+    this.undoBtn = h("button", { type: "button", class: "lab-btn lab-undo", text: t("Undo"), title: t("Take back the last command (Ctrl-Z)"), onclick: () => this.undo() });
+    this.saveBtn = h("button", { type: "button", class: "lab-btn lab-save", text: t("Save as scenario"), title: t("Download this lab as a scenario file (portville run --file)"), onclick: () => this.exportLab() });
+    this.shareBtn = h("button", { type: "button", class: "lab-btn lab-share", text: t("Share"), title: t("Copy a link that reopens this lab"), onclick: () => this.share() });
+    this.pcapBtn = h("button", { type: "button", class: "lab-btn lab-pcap", text: t("Save for Wireshark"), title: t("Download this lab's letters as a capture file (pcap) for Wireshark"), onclick: () => download(this.viewer.captureSource(), (t) => this.viewer.notice(t)) });
+    this.addBtn = h("button", { type: "button", class: "lab-btn lab-add", text: t("Add building"), "aria-expanded": "false", onclick: () => this.toggleForm() });
     this.form = this.buildForm();
-    this.installs = h("div", { class: "lab-installs", role: "group", "aria-label": "Programs" });
+    this.installs = h("div", { class: "lab-installs", role: "group", "aria-label": t("Programs") });
     this.shareOut = h("div", { class: "lab-share-out", hidden: true });
     this.tools = h("div", { class: "lab-tools" },
       h("div", { class: "lab-actions" }, this.undoBtn, this.saveBtn, this.shareBtn, this.pcapBtn, this.addBtn),
@@ -49,13 +50,13 @@ export class LabView {
   }
 
   buildForm() {
-    const name = h("input", { name: "name", required: true, pattern: "[a-z][a-z0-9-]{0,31}", maxlength: "32", placeholder: "files", "aria-label": "Name", size: "8" });
-    const addr = h("input", { name: "addr", required: true, placeholder: "10.0.0.30", "aria-label": "IP address", size: "11" });
-    const os = h("select", { name: "os", "aria-label": "OS profile" },
+    const name = h("input", { name: "name", required: true, pattern: "[a-z][a-z0-9-]{0,31}", maxlength: "32", placeholder: "files", "aria-label": t("Name"), size: "8" });
+    const addr = h("input", { name: "addr", required: true, placeholder: "10.0.0.30", "aria-label": t("IP address"), size: "11" });
+    const os = h("select", { name: "os", "aria-label": t("OS profile") },
       [["linux", "Linux"], ["windows", "Windows"], ["macos", "macOS"], ["freebsd", "FreeBSD"]].map(([v, t]) => h("option", { value: v, text: t })));
     const form = h("form", { class: "lab-form", hidden: true },
-      h("label", {}, "Name ", name), h("label", {}, "Address ", addr), h("label", {}, "OS ", os),
-      h("button", { type: "submit", class: "lab-btn", text: "Build" }));
+      h("label", {}, t("Name") + " ", name), h("label", {}, t("Address") + " ", addr), h("label", {}, t("OS") + " ", os),
+      h("button", { type: "submit", class: "lab-btn", text: t("Build") }));
     form.addEventListener("submit", (ev) => {
       ev.preventDefault();
       this.input("town", { line: `add-host ${name.value.trim()} ${addr.value.trim()} ${os.value}` });
@@ -144,7 +145,7 @@ export class LabView {
   }
 
   setReadOnly(ro) {
-    this.terminal.setReadOnly(ro, ro ? "The teacher is typing; you see the terminals as they do." : "");
+    this.terminal.setReadOnly(ro, ro ? t("The teacher is typing; you see the terminals as they do.") : "");
     for (const b of [this.undoBtn, this.addBtn]) b.disabled = ro;
     this.drawTools();
   }
@@ -152,7 +153,7 @@ export class LabView {
   input(host, input) {
     if (this.terminal.readOnly) return;
     if (this.info && this.info.entries.length >= this.info.limits.entries) {
-      this.viewer.notice(`This lab has ${this.info.limits.entries} commands, the most it holds. Save it as a scenario, or undo something.`);
+      this.viewer.notice(t("This lab has {n} commands, the most it holds. Save it as a scenario, or undo something.", { n: this.info.limits.entries }));
       return;
     }
     this.viewer.send({ type: L.INPUT, host, ...input });
@@ -176,7 +177,7 @@ export class LabView {
       URL.revokeObjectURL(a.href);
       a.remove();
     }, 1000);
-    this.viewer.notice("Saved portville-lab.yaml: replay it with portville run --file portville-lab.yaml, or check it with portville check.");
+    this.viewer.notice(t("Saved portville-lab.yaml: replay it with portville run --file portville-lab.yaml, or check it with portville check."));
   }
 
   /** script is the lab's inputs as a script (docs/lab.md, "Scripts"). */
@@ -199,22 +200,22 @@ export class LabView {
     try {
       frag = await encodeScript(this.script());
     } catch {
-      this.viewer.notice("This browser cannot compress the lab for a link; save it as a scenario instead.");
+      this.viewer.notice(t("This browser cannot compress the lab for a link; save it as a scenario instead."));
       return;
     }
     if (frag.length > maxShareChars) {
-      this.viewer.notice(`This lab is too long for a link (${frag.length} characters; the limit is ${maxShareChars}). Save it as a scenario instead.`);
+      this.viewer.notice(t("This lab is too long for a link ({n} characters; the limit is {max}). Save it as a scenario instead.", { n: frag.length, max: maxShareChars }));
       return;
     }
     if (frag) u.hash = "lab=" + frag;
     const link = u.href;
-    const field = h("input", { class: "lab-share-link", readonly: true, value: link, "aria-label": "Link to this lab" });
-    this.shareOut.replaceChildren(h("p", { text: "This link reopens the lab (its town, OS, seed and commands):" }), field);
+    const field = h("input", { class: "lab-share-link", readonly: true, value: link, "aria-label": t("Link to this lab") });
+    this.shareOut.replaceChildren(h("p", { text: t("This link reopens the lab (its town, OS, seed and commands):") }), field);
     this.shareOut.hidden = false;
     field.select();
     try {
       await navigator.clipboard.writeText(link);
-      this.viewer.notice("Link copied.");
+      this.viewer.notice(t("Link copied."));
     } catch {
       /* no clipboard permission: the link is selected for copying */
     }
@@ -228,7 +229,7 @@ export class LabView {
     try {
       script = await decodeScript(m[1]);
     } catch {
-      this.viewer.notice("This link's lab could not be read: it may have been cut short.");
+      this.viewer.notice(t("This link's lab could not be read: it may have been cut short."));
       return;
     }
     this.viewer.send({ type: "load", lab: script });
@@ -249,12 +250,12 @@ export class LabView {
       const on = installed.has(p.program);
       return h("button", {
         type: "button", class: on ? "lab-pkg on" : "lab-pkg", disabled: this.terminal.readOnly ? true : null,
-        title: on ? `Remove ${p.program} from ${name}` : `Install ${p.title} on ${name} (port ${p.port})`,
-        text: on ? `Remove ${p.program}` : `Install ${p.name}`,
+        title: on ? t("Remove {program} from {host}", { program: p.program, host: name }) : t("Install {program} on {host} (port {port})", { program: p.title, host: name, port: p.port }),
+        text: on ? t("Remove {program}", { program: p.program }) : t("Install {program}", { program: p.name }),
         onclick: () => this.input(name, { line: `${on ? "uninstall" : "install"} ${p.name}` }),
       });
     });
-    this.installs.replaceChildren(h("span", { class: "lab-installs-label", text: `On ${name}:` }), ...buttons);
+    this.installs.replaceChildren(h("span", { class: "lab-installs-label", text: t("On {host}:", { host: name }) }), ...buttons);
   }
 }
 

@@ -7,6 +7,7 @@ import { el, text, rect, title, round } from "./svg.js";
 import { curbOf, letterPath, pointAt, ease } from "./layout.js";
 import { bindingOf, bindingFor, splitAddr } from "./model.js";
 import { errno as errnoWords, matchWords, dropWords } from "./words.js";
+import { t } from "./i18n.js";
 
 /** crowdedLetters: above this many letters in flight they drop their address tags. */
 const crowdedLetters = 24;
@@ -119,7 +120,7 @@ export const letterMethods = {
     g.appendChild(body);
     g.appendChild(rect({ x: -48, y: -33, w: 96, h: 66 }, "l-hit", {
       rx: 8, tabindex: 0, role: "button",
-      "aria-label": `${pk.proto.toUpperCase()} letter ${flags} from ${pk.src} to ${pk.dst}: inspect it`,
+      "aria-label": t("{proto} letter {flags} from {src} to {dst}: inspect it", { proto: pk.proto.toUpperCase(), flags, src: pk.src, dst: pk.dst }),
     }));
     title(g, `${pk.proto.toUpperCase()} ${flags} from ${pk.src} to ${pk.dst}${pk.data ? ': "' + pk.data + '"' : ""}`);
     return g;
@@ -237,7 +238,7 @@ export const letterMethods = {
       rect({ x, y, w, h: 98 }, "callout-box", { rx: 10 }),
       el("path", { class: "callout-icon", d: `M${x + 22} ${y + 14} l14 26 h-28 z` }),
       text(x + 22, y + 36, "callout-bang", "!", { "text-anchor": "middle" }),
-      text(x + 48, y + 36, "callout-errno", `${ev.errno} on ${ev.call}()`),
+      text(x + 48, y + 36, "callout-errno", t("{errno} on {call}()", { errno: ev.errno, call: ev.call })),
       ...wrap(errnoWords(ev.errno), 40).slice(0, 2).map((line, k) => text(x + 16, y + 64 + k * 24, "callout-text", line)));
     this.calloutsG.appendChild(g);
     this.callout = { el: g, age: 0 };
@@ -252,12 +253,12 @@ function noticeWords(ev) {
   switch (ev.kind) {
     case "nat.rewrite":
       return ev.reason === "out"
-        ? ["NAT: return address rewritten", `${ev.src} → ${ev.local}`]
-        : ["NAT: readdressed inside", `${ev.dst} → ${ev.local}`];
+        ? [t("NAT: return address rewritten"), `${ev.src} → ${ev.local}`]
+        : [t("NAT: readdressed inside"), `${ev.dst} → ${ev.local}`];
     case "nat.expire":
-      return ["NAT: mapping forgotten", `${ev.local} no longer means ${ev.src}`];
+      return [t("NAT: mapping forgotten"), t("{public} no longer means {private}", { public: ev.local, private: ev.src })];
   }
-  return [`${ev.program} (PID ${ev.pid}) prints:`, ev.data || ""];
+  return [t("{program} (PID {pid}) prints:", { program: ev.program, pid: ev.pid }), ev.data || ""];
 }
 
 function flagLabel(flags) {

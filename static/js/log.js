@@ -3,6 +3,7 @@
 
 import { h } from "./dom.js";
 import { kindNames } from "./words.js";
+import { t } from "./i18n.js";
 
 /** maxShown bounds the entries in the DOM; older ones stay in memory. */
 const maxShown = 200;
@@ -12,10 +13,10 @@ export class Log {
     this.onSeek = onSeek;
     this.events = []; // in seq order, seq <= cursor
     this.filter = { host: "", pid: "", kind: "" };
-    this.hostSel = h("select", { "aria-label": "Filter by host", onchange: () => this.setFilter("host", this.hostSel.value) });
-    this.pidSel = h("select", { "aria-label": "Filter by process", onchange: () => this.setFilter("pid", this.pidSel.value) });
-    this.kindSel = h("select", { "aria-label": "Filter by kind", onchange: () => this.setFilter("kind", this.kindSel.value) });
-    this.list = h("ol", { class: "log-list", "aria-label": "Event log" });
+    this.hostSel = h("select", { "aria-label": t("Filter by host"), onchange: () => this.setFilter("host", this.hostSel.value) });
+    this.pidSel = h("select", { "aria-label": t("Filter by process"), onchange: () => this.setFilter("pid", this.pidSel.value) });
+    this.kindSel = h("select", { "aria-label": t("Filter by kind"), onchange: () => this.setFilter("kind", this.kindSel.value) });
+    this.list = h("ol", { class: "log-list", "aria-label": t("Event log") });
     this.list.addEventListener("click", (ev) => {
       const li = ev.target.closest("li[data-seq]");
       if (li) this.onSeek(Number(li.dataset.seq));
@@ -81,7 +82,7 @@ export class Log {
   item(e) {
     return h("li", {
       "data-seq": e.seq, "data-kind": e.kind, tabindex: 0,
-      class: "log-item k-" + e.kind.replace(".", "-"), title: "Go to this event",
+      class: "log-item k-" + e.kind.replace(".", "-"), title: t("Go to this event"),
     },
     h("span", { class: "log-seq", text: String(e.seq) }),
     h("span", { class: "log-host", text: e.host || "" }),
@@ -130,8 +131,8 @@ export class Log {
     const opts = (sel, all, entries, cur) => {
       sel.replaceChildren(h("option", { value: "", text: all }), ...entries.map(([v, t]) => h("option", { value: v, text: t, selected: v === cur ? true : null })));
     };
-    opts(this.hostSel, "All hosts", [...this.hosts].map((x) => [x, x]), this.filter.host);
-    opts(this.pidSel, "All processes", [...this.pids.entries()], this.filter.pid);
-    opts(this.kindSel, "All kinds", [["socket", "socket calls"], ["packet", "letters"], ...[...kinds].map((k) => [k, kindNames[k] || k])], this.filter.kind);
+    opts(this.hostSel, t("All hosts"), [...this.hosts].map((x) => [x, x]), this.filter.host);
+    opts(this.pidSel, t("All processes"), [...this.pids.entries()], this.filter.pid);
+    opts(this.kindSel, t("All kinds"), [["socket", t("socket calls")], ["packet", t("letters")], ...[...kinds].map((k) => [k, kindNames[k] || k])], this.filter.kind);
   }
 }

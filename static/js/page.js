@@ -9,7 +9,17 @@
  */
 export function lessonURL(id) {
   const page = location.pathname.endsWith(".html") ? `${encodeURIComponent(id)}.html` : `/lesson/${encodeURIComponent(id)}`;
-  return new URL(page, location.href).href;
+  return keepLang(new URL(page, location.href)).href;
+}
+
+/**
+ * keepLang carries the page's ?lang= (a language the reader picked) on to
+ * the address u of another page of the same kind.
+ */
+export function keepLang(u) {
+  const l = new URLSearchParams(location.search).get("lang");
+  if (l && !location.pathname.endsWith(".html")) u.searchParams.set("lang", l);
+  return u;
 }
 
 /**
@@ -21,7 +31,7 @@ export function labURL(id) {
   const page = location.pathname.endsWith(".html") ? "lab.html" : "/lab";
   const u = new URL(page, location.href);
   if (id) u.searchParams.set("lesson", id);
-  return u.href;
+  return keepLang(u).href;
 }
 
 /** readParams reads the page's settings: URL parameters, then the data attributes. */
@@ -85,4 +95,22 @@ export function followContrast() {
   const set = () => (document.documentElement.dataset.contrast = more.matches ? "more" : "");
   set();
   more.addEventListener?.("change", set);
+}
+
+/**
+ * pickLanguage makes the header's language menu (.lang-picker, a form
+ * that works without script) reload the page as soon as a language is
+ * picked, keeping the page's other settings and the place in a lesson's
+ * URL; its button is then not needed.
+ */
+export function pickLanguage() {
+  const form = document.querySelector("form.lang-picker");
+  if (!form) return;
+  const sel = form.querySelector("select");
+  form.classList.add("lang-auto");
+  sel.addEventListener("change", () => {
+    const u = new URL(location.href);
+    u.searchParams.set("lang", sel.value);
+    location.href = u.href;
+  });
 }

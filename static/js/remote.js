@@ -9,6 +9,7 @@ import { Captions } from "./captions.js";
 import { S, C, E } from "./protocol.js";
 import { h, icon, ICONS } from "./dom.js";
 import { groupCode } from "./classroom.js";
+import { t } from "./i18n.js";
 
 export class Remote {
   constructor(root) {
@@ -20,17 +21,17 @@ export class Remote {
     this.timeline = 0;
     this.followers = 0;
 
-    this.title = h("h1", { class: "remote-title" }, "Class ", h("strong", { text: groupCode(this.code) }));
+    this.title = h("h1", { class: "remote-title" }, t("Class") + " ", h("strong", { text: groupCode(this.code) }));
     this.count = h("p", { class: "remote-count", "aria-live": "polite" });
     this.status = h("p", { class: "remote-status", role: "status" });
-    this.capEl = h("section", { class: "captions remote-captions", "aria-label": "What is happening" });
-    this.card = h("section", { class: "checkpoint remote-question", hidden: true, "aria-live": "polite", "aria-label": "Question for the class" });
+    this.capEl = h("section", { class: "captions remote-captions", "aria-label": t("What is happening") });
+    this.card = h("section", { class: "checkpoint remote-question", hidden: true, "aria-live": "polite", "aria-label": t("Question for the class") });
     this.counter = h("p", { class: "remote-counter" });
     const btn = (name, label, fn) => h("button", { type: "button", class: "remote-btn remote-" + name, "aria-label": label, title: label, onclick: fn }, icon(ICONS[name]), h("span", { text: label }));
-    this.backBtn = btn("back", "Back", () => this.send({ type: C.BACK }));
-    this.playBtn = btn("play", "Play", () => this.send({ type: this.playback.playing ? C.PAUSE : C.PLAY }));
-    this.stepBtn = btn("step", "Step", () => this.send({ type: C.STEP }));
-    this.buttons = h("div", { class: "remote-buttons", role: "toolbar", "aria-label": "Playback" }, this.backBtn, this.playBtn, this.stepBtn);
+    this.backBtn = btn("back", t("Back"), () => this.send({ type: C.BACK }));
+    this.playBtn = btn("play", t("Play"), () => this.send({ type: this.playback.playing ? C.PAUSE : C.PLAY }));
+    this.stepBtn = btn("step", t("Step"), () => this.send({ type: C.STEP }));
+    this.buttons = h("div", { class: "remote-buttons", role: "toolbar", "aria-label": t("Playback") }, this.backBtn, this.playBtn, this.stepBtn);
     root.replaceChildren(
       h("header", { class: "remote-head" }, this.title, this.count),
       this.status,
@@ -38,11 +39,11 @@ export class Remote {
       this.counter,
       this.buttons);
     this.captions = new Captions(this.capEl, this.card, { onAnswer: () => {} });
-    this.captions.setIdle("Waiting for the class…", 0);
+    this.captions.setIdle(t("Waiting for the class…"), 0);
     this.draw();
 
     if (!this.token) {
-      this.refuse("This link has no presenter key. Open the remote from “Control from your phone” on the screen that runs the class.");
+      this.refuse(t("This link has no presenter key. Open the remote from “Control from your phone” on the screen that runs the class."));
       return;
     }
     this.transport = new SocketTransport({
@@ -91,13 +92,13 @@ export class Remote {
         this.draw();
         return;
       case "class.end":
-        this.refuse("The class has ended.");
+        this.refuse(t("The class has ended."));
         return;
       case S.ERROR:
         if (m.code === E.FORBIDDEN || m.code === "unknown_class") {
           this.refuse(m.code === E.FORBIDDEN
-            ? "This remote's presenter key is wrong for this class, so it cannot control it. Open the remote again from “Control from your phone” on the class's screen."
-            : "There is no class with this code any more.");
+            ? t("This remote's presenter key is wrong for this class, so it cannot control it. Open the remote again from “Control from your phone” on the class's screen.")
+            : t("There is no class with this code any more."));
           return;
         }
         this.status.textContent = m.message;
@@ -132,8 +133,8 @@ export class Remote {
   connection(s, code) {
     if (this.refused) return;
     if (s === "open") this.status.textContent = "";
-    else if (s === "reconnecting") this.status.textContent = "Connection lost: reconnecting…";
-    else if (s === "closed" && code !== 1008) this.status.textContent = "Disconnected. Reload the page to reconnect.";
+    else if (s === "reconnecting") this.status.textContent = t("Connection lost: reconnecting…");
+    else if (s === "closed" && code !== 1008) this.status.textContent = t("Disconnected. Reload the page to reconnect.");
   }
 
   /** refuse shows why the remote cannot control the class, and takes its buttons away. */
@@ -152,8 +153,8 @@ export class Remote {
     const p = this.playback;
     this.count.textContent = `${this.followers} following`;
     this.counter.textContent = p.total ? `${p.seq} / ${p.total}` : "";
-    this.playBtn.replaceChildren(icon(p.playing ? ICONS.pause : ICONS.play), h("span", { text: p.playing ? "Pause" : "Play" }));
-    this.playBtn.setAttribute("aria-label", p.playing ? "Pause" : "Play");
+    this.playBtn.replaceChildren(icon(p.playing ? ICONS.pause : ICONS.play), h("span", { text: p.playing ? t("Pause") : t("Play") }));
+    this.playBtn.setAttribute("aria-label", p.playing ? t("Pause") : t("Play"));
     this.backBtn.disabled = p.seq <= 0;
     this.stepBtn.disabled = p.total > 0 && p.seq >= p.total;
   }

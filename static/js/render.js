@@ -14,6 +14,7 @@ import { buildingMethods } from "./buildings.js";
 import { letterMethods } from "./letters.js";
 import { cameraMethods } from "./camera.js";
 import { TownText } from "./towntext.js";
+import { t } from "./i18n.js";
 
 const bindingKey = (b) => `${b.proto}:${b.sock}`;
 
@@ -233,7 +234,7 @@ export class Scene {
     this.streetsG.replaceChildren(...L.streets.map((s, i) => el("g", { class: "street" },
       rect(s, "street-road"),
       el("line", { x1: 0, y1: round(s.y + s.h / 2), x2: round(s.w), y2: round(s.y + s.h / 2), class: "street-lane" }),
-      i === 0 ? text(s.x + 18, s.y + s.h - 16, "street-label", "The network: the street where letters travel") : null,
+      i === 0 ? text(s.x + 18, s.y + s.h - 16, "street-label", t("The network: the street where letters travel")) : null,
     )));
     this.buildingsG.replaceChildren(...state.hosts.map((h, i) => el("g", {
       class: "building", id: "b-" + h.name, "data-host": h.name, "data-select": "host:" + h.name,
@@ -244,7 +245,7 @@ export class Scene {
     el("g", { class: "b-static", "aria-hidden": "true" }), el("g", { class: "b-dynamic", "aria-hidden": "true" }),
     el("rect", {
       class: "b-hit", tabindex: 0, role: "button", rx: 12,
-      "aria-label": `${h.name} at ${h.addrs[0] || "no address"}: show its sockets`,
+      "aria-label": t("{host} at {addr}: show its sockets", { host: h.name, addr: h.addrs[0] || t("no address") }),
     }))));
     this.aptCache = new Map();
     this.letters.clear();

@@ -11,6 +11,7 @@
 // too, and a follower sees exactly what the presenter's terminal shows.
 
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 
 /** maxShownLines bounds the lines a terminal keeps on screen (its scrollback). */
 const maxShownLines = 1000;
@@ -43,17 +44,17 @@ export class Terminal {
     this.history = new Map(); // host -> lines typed at its prompt
     this.histPos = -1;
     this.tabHint = "";
-    this.tabs = h("div", { class: "term-tabs", role: "tablist", "aria-label": "Terminals" });
-    this.screen = h("div", { class: "term-screen", id: "term-screen", tabindex: "0", "aria-live": "polite", "aria-label": "Terminal output" });
+    this.tabs = h("div", { class: "term-tabs", role: "tablist", "aria-label": t("Terminals") });
+    this.screen = h("div", { class: "term-screen", id: "term-screen", tabindex: "0", "aria-live": "polite", "aria-label": t("Terminal output") });
     this.promptEl = h("span", { class: "term-prompt" });
     this.input = h("input", {
       class: "term-input", id: "term-input", type: "text", autocomplete: "off", autocapitalize: "off", spellcheck: "false",
-      "aria-label": "Command", "aria-describedby": "term-keys", enterkeyhint: "send", maxlength: "1000",
+      "aria-label": t("Command"), "aria-describedby": "term-keys", enterkeyhint: "send", maxlength: "1000",
     });
     this.status = h("p", { class: "term-status", "aria-live": "polite" });
     const line = h("label", { class: "term-line" }, this.promptEl, this.input);
     this.body = h("div", { class: "term-body", role: "tabpanel" }, this.screen, line);
-    const keys = h("p", { class: "sr-only", id: "term-keys", text: "Enter runs the command. Tab completes a word; Escape, then Tab, leaves the terminal." });
+    const keys = h("p", { class: "sr-only", id: "term-keys", text: t("Enter runs the command. Tab completes a word; Escape, then Tab, leaves the terminal.") });
     root.replaceChildren(this.tabs, this.body, this.status, keys);
     this.stick = true; // the screen follows new output until the reader scrolls up
     this.screen.addEventListener("scroll", () => {
@@ -193,8 +194,8 @@ export class Terminal {
     this.input.type = host.secret ? "password" : "text";
     const behind = this.entries.length && this.seq < lastAt(this.entries);
     this.status.textContent = this.readOnly ? this.readOnlyWhy
-      : host.attached ? `Typing into ${host.attached}: Enter sends a line, Ctrl-C stops it${host.attached === "nc" ? ", Ctrl-D ends the input" : ""}.`
-        : behind ? "The town is replaying: what you type now happens after the last command." : "";
+      : host.attached ? (host.attached === "nc" ? t("Typing into {program}: Enter sends a line, Ctrl-C stops it, Ctrl-D ends the input.", { program: host.attached }) : t("Typing into {program}: Enter sends a line, Ctrl-C stops it.", { program: host.attached }))
+        : behind ? t("The town is replaying: what you type now happens after the last command.") : "";
   }
 
   /**
@@ -253,15 +254,15 @@ export class Terminal {
    */
   welcome(host) {
     const others = this.hostList.map((x) => x.name).filter((n) => n !== host.name);
-    const lines = [`This is ${host.name}'s terminal. Type help for the commands it takes.`];
-    if (host.programs && host.programs.length) lines.push(`Start a server installed here: ${host.programs.join(", ")}.`);
+    const lines = [t("This is the terminal of {host}. Type help for the commands it takes.", { host: host.name })];
+    if (host.programs && host.programs.length) lines.push(t("Start a server installed here: {programs}.", { programs: host.programs.join(", ") }));
     const server = this.hostList.find((x) => x.name !== host.name && x.programs && x.programs.length);
     if (server) {
       const p = server.programs[0], n = server.name;
       const reach = { nginx: `curl -v http://${n}/`, devserver: `curl -v http://${n}:3000/`, vsftpd: `ftp ${n}`, postgres: `nc -v ${n} 5432` }[p];
       lines.push(`${n} has ${server.programs.join(", ")}: start ${p} in ${n}'s terminal, then reach it from here by name${reach ? ": " + reach : "."}`);
-    } else if (others.length) lines.push(`Reach another building by name: curl -v http://${others[0]}/, nc ${others[0]} 80.`);
-    lines.push("Click a building, or a tab above, to type into its terminal.");
+    } else if (others.length) lines.push(t("Reach another building by name: curl -v http://{host}/, nc {host} 80.", { host: others[0] }));
+    lines.push(t("Click a building, or a tab above, to type into its terminal."));
     return lines.join("\n") + "\n";
   }
 

@@ -8,6 +8,7 @@
 import { h } from "./dom.js";
 import { holders, splitAddr } from "./model.js";
 import { service, osTitle, stateWords } from "./words.js";
+import { t } from "./i18n.js";
 
 const everyMs = 250;
 
@@ -41,34 +42,36 @@ export class TownText {
     if (key === this.key) return;
     this.key = key;
     this.root.replaceChildren(
-      h("p", { text: "The town in words: each building is a host, its street address the host's IP address, each apartment a port." }),
+      h("p", { text: t("The town in words: each building is a host, its street address the host's IP address, each apartment a port.") }),
       h("ul", {}, lines.map(([head, ...rest]) => h("li", {}, head, rest.length ? h("ul", {}, rest.map((r) => h("li", { text: r }))) : null))));
   }
 }
 
 /** describeTown returns, per building and for the street, a heading and its lines. */
 export function describeTown(state) {
-  if (!state.hosts.length) return [["An empty town: no hosts yet."]];
+  if (!state.hosts.length) return [[t("An empty town: no hosts yet.")]];
   const out = state.hosts.map((host) => {
     const os = host.os ? `, ${osTitle(host.os)}` : "";
-    const head = `Building ${host.name} at ${(host.addrs || []).join(", ") || "no address"}${os}: ` +
-      `${host.processes.length} process${host.processes.length === 1 ? "" : "es"}, ${host.bindings.length} apartment${host.bindings.length === 1 ? "" : "s"} in use.`;
+    const np = host.processes.length, nb = host.bindings.length;
+    const head = t("Building {host} at {addrs}", { host: host.name, addrs: (host.addrs || []).join(", ") || t("no address") }) + `${os}: ` +
+      (np === 1 ? t("1 process") : t("{n} processes", { n: np })) + ", " +
+      (nb === 1 ? t("1 apartment in use.") : t("{n} apartments in use.", { n: nb }));
     const rows = host.bindings.map((b) => {
       const s = host.sockets.find((x) => x.sock === b.sock && x.proto === b.proto);
       const svc = service(b.proto, b.port);
       const who = holders(host, b.sock).map((p) => `${p.program} (PID ${p.pid})`);
       const [ip] = splitAddr(b.local);
-      const parts = [`Apartment ${b.proto.toUpperCase()} ${b.port}${svc ? ` (${svc})` : ""}${b.ephemeral ? ", temporary (ephemeral)" : ""}`];
-      if (ip && ip !== "0.0.0.0") parts.push(`on ${ip}`);
+      const parts = [t("Apartment {proto} {port}", { proto: b.proto.toUpperCase(), port: b.port }) + `${svc ? ` (${svc})` : ""}` + (b.ephemeral ? ", " + t("temporary (ephemeral)") : "")];
+      if (ip && ip !== "0.0.0.0") parts.push(t("on {addr}", { addr: ip }));
       if (s && s.state) parts.push(`${s.state}: ${stateWords(s.state)}`);
-      if (s && s.remote) parts.push(`with ${s.remote}`);
-      parts.push(who.length ? `held by ${who.join(", ")}` : "no process holds it");
+      if (s && s.remote) parts.push(t("with {peer}", { peer: s.remote }));
+      parts.push(who.length ? t("held by {holders}", { holders: who.join(", ") }) : t("no process holds it"));
       return parts.join(", ") + ".";
     });
     return [head, ...rows];
   });
   const n = state.packets.length;
-  out.push([n ? `On the street: ${n} letter${n === 1 ? "" : "s"} on the way.` : "On the street: no letters."].concat(
-    state.packets.slice(0, 20).map((p) => `${p.proto.toUpperCase()} letter from ${p.src} to ${p.dst}.`)));
+  out.push([n === 0 ? t("On the street: no letters.") : n === 1 ? t("On the street: 1 letter on the way.") : t("On the street: {n} letters on the way.", { n })].concat(
+    state.packets.slice(0, 20).map((p) => t("{proto} letter from {src} to {dst}.", { proto: p.proto.toUpperCase(), src: p.src, dst: p.dst }))));
   return out;
 }

@@ -6,6 +6,7 @@
 // the same shape.
 
 import { S } from "./protocol.js";
+import { lang } from "./i18n.js";
 
 /** Delays before reconnect attempts, in milliseconds. */
 const backoffMs = [300, 1000, 2000, 4000, 8000];
@@ -36,6 +37,8 @@ export class SocketTransport {
     const u = new URL(this.url, location.href);
     u.protocol = location.protocol === "https:" ? "wss:" : "ws:";
     for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") u.searchParams.set(k, v);
+    // The session speaks the page's language (web/langs.go).
+    if (!u.searchParams.has("lang")) u.searchParams.set("lang", lang());
     this.onStatus(this.attempt ? "reconnecting" : "connecting");
     const ws = new WebSocket(u);
     this.ws = ws;

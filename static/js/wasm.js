@@ -20,6 +20,7 @@
 
 import { S, C, E, VERSION, MIN_SPEED, MAX_SPEED, holdMs } from "./protocol.js";
 import { openLab, parseLab, labCommand, labSnapshot } from "./wasmlab.js";
+import { t } from "./i18n.js";
 
 /** Bounds, as the server's (web/server.go, web/player.go, web/protocol.go). */
 const MAX_BATCH_EVENTS = 256; // events in one events frame
@@ -34,7 +35,7 @@ const CLOSE_POLICY = 1008;
 const CLOSE_INTERNAL = 1011;
 
 /** The sentence the server shows for an unknown lesson in the URL (web/errors.go). */
-const UNKNOWN_LESSON_TEXT = "There is no lesson with that name. The lessons are listed on the home page.";
+const UNKNOWN_LESSON_TEXT = t("There is no lesson with that name. The lessons are listed on the home page.");
 
 /** The simulator, loaded once per page and shared by every transport. */
 let simulator = null;
@@ -103,7 +104,7 @@ function call(api, fn, req) {
     out = JSON.parse(api[fn](JSON.stringify(req)));
   } catch (err) {
     console.error("portville: the simulator failed:", err);
-    throw new ProtocolError(E.INTERNAL, "The simulator failed. Reload the page to start again.");
+    throw new ProtocolError(E.INTERNAL, t("The simulator failed. Reload the page to start again."));
   }
   if (out && out.error) {
     if (out.error.detail) console.error("portville: the simulator failed:", out.error.detail);
@@ -158,7 +159,7 @@ export class WasmTransport {
       (err) => {
         console.error("portville: the simulator could not start:", err);
         if (this.closed) return;
-        this.emit({ type: S.ERROR, code: E.INTERNAL, message: `The simulator could not start: ${err.message}.` });
+        this.emit({ type: S.ERROR, code: E.INTERNAL, message: t("The simulator could not start: {reason}.", { reason: err.message }) });
         this.end(CLOSE_INTERNAL);
       },
     );
@@ -411,7 +412,7 @@ export class WasmTransport {
   load(c) {
     if (c.scenario) {
       throw new ProtocolError(E.SCENARIO,
-        "this copy of Portville runs without a server and cannot read scenario files; open it with portville serve to load one");
+        t("this copy of Portville runs without a server and cannot read scenario files; open it with portville serve to load one"));
     }
     let req;
     if (c.lesson) {

@@ -1,5 +1,8 @@
 // words.js: labels the view shows, in one place (names of services,
-// states, errors, OS profiles), so that a translation can replace this file.
+// states, errors, OS profiles), in one place; t() gives them in the
+// page's language (i18n.js).
+
+import { t } from "./i18n.js";
 
 /** Service names of well-known ports, per protocol (IANA). */
 const services = {
@@ -29,10 +32,10 @@ export function ssState(s) {
 /** stateWords says what a TCP state means in a few words. */
 export function stateWords(s) {
   return {
-    LISTEN: "waiting for visitors", SYN_SENT: "knocking", SYN_RECV: "answering the door",
-    ESTABLISHED: "talking", FIN_WAIT_1: "saying goodbye", FIN_WAIT_2: "waiting for goodbye",
-    CLOSE_WAIT: "got a goodbye", LAST_ACK: "last goodbye", CLOSING: "both said goodbye",
-    TIME_WAIT: "moving out", CLOSED: "closed", UNCONN: "open mail slot",
+    LISTEN: t("waiting for visitors"), SYN_SENT: t("knocking"), SYN_RECV: t("answering the door"),
+    ESTABLISHED: t("talking"), FIN_WAIT_1: t("saying goodbye"), FIN_WAIT_2: t("waiting for goodbye"),
+    CLOSE_WAIT: t("got a goodbye"), LAST_ACK: t("last goodbye"), CLOSING: t("both said goodbye"),
+    TIME_WAIT: t("moving out"), CLOSED: t("closed"), UNCONN: t("open mail slot"),
   }[s] || s;
 }
 
@@ -43,23 +46,23 @@ export function osTitle(os) {
 
 /** Errors a student meets, in one short sentence each. */
 const errnoWords = {
-  EADDRINUSE: "Address already in use: someone already lives in this apartment.",
-  EADDRNOTAVAIL: "Cannot assign requested address: no temporary number left, or no such street address here.",
-  ECONNREFUSED: "Connection refused: nobody lives at that apartment.",
-  ECONNRESET: "Connection reset: the other side cut the conversation off.",
-  EACCES: "Permission denied: apartments below 1024 are for the management (root).",
-  EINVAL: "Invalid argument: the call makes no sense for this socket.",
-  EBADF: "Bad file descriptor: no such mail slot.",
-  EISCONN: "Already connected.",
-  EALREADY: "Already knocking: the connection is still being set up.",
-  EPIPE: "Broken pipe: the conversation is not open.",
-  EOPNOTSUPP: "Not supported: UDP has no listening.",
-  EDESTADDRREQ: "No address: a UDP letter needs a destination.",
-  EHOSTUNREACH: "No route to host: no building at that street address.",
-  ETIMEDOUT: "Timed out: nobody ever answered.",
-  EAGAIN: "No temporary apartment number left.",
-  EMFILE: "Too many open mail slots.",
-  EMSGSIZE: "Message too long: one UDP postcard holds at most 65,507 bytes.",
+  EADDRINUSE: t("Address already in use: someone already lives in this apartment."),
+  EADDRNOTAVAIL: t("Cannot assign requested address: no temporary number left, or no such street address here."),
+  ECONNREFUSED: t("Connection refused: nobody lives at that apartment."),
+  ECONNRESET: t("Connection reset: the other side cut the conversation off."),
+  EACCES: t("Permission denied: apartments below 1024 are for the management (root)."),
+  EINVAL: t("Invalid argument: the call makes no sense for this socket."),
+  EBADF: t("Bad file descriptor: no such mail slot."),
+  EISCONN: t("Already connected."),
+  EALREADY: t("Already knocking: the connection is still being set up."),
+  EPIPE: t("Broken pipe: the conversation is not open."),
+  EOPNOTSUPP: t("Not supported: UDP has no listening."),
+  EDESTADDRREQ: t("No address: a UDP letter needs a destination."),
+  EHOSTUNREACH: t("No route to host: no building at that street address."),
+  ETIMEDOUT: t("Timed out: nobody ever answered."),
+  EAGAIN: t("No temporary apartment number left."),
+  EMFILE: t("Too many open mail slots."),
+  EMSGSIZE: t("Message too long: one UDP postcard holds at most 65,507 bytes."),
 };
 
 /** errno returns the short explanation of an errno. */
@@ -69,35 +72,35 @@ export function errno(name) {
 
 /** Names of the event kinds for the log filter. */
 export const kindNames = {
-  "host.up": "host up", "program.install": "program installed", "process.start": "process starts",
-  "process.exit": "process exits", "process.output": "prints", "thread.start": "thread starts", "thread.exit": "thread ends",
-  "socket.open": "socket()", "socket.inherit": "fork: inherit", "socket.option": "setsockopt()",
-  "socket.bind": "bind()", "socket.listen": "listen()", "socket.connect": "connect()",
-  "socket.accept": "accept()", "socket.state": "TCP state", "socket.recv": "recv()",
-  "socket.close": "close()", "port.assign": "port assigned", "port.release": "port released",
-  "packet.send": "letter sent", "packet.deliver": "letter delivered", "packet.drop": "letter dropped",
-  "nat.map": "NAT mapping", "nat.rewrite": "NAT rewrite", "nat.expire": "NAT forgets",
-  "pipe.write": "pipe write", "pipe.read": "pipe read", error: "error", note: "narration",
-  checkpoint: "question", "checkpoint.answer": "answer",
+  "host.up": t("host up"), "program.install": t("program installed"), "process.start": t("process starts"),
+  "process.exit": t("process exits"), "process.output": t("prints"), "thread.start": t("thread starts"), "thread.exit": t("thread ends"),
+  "socket.open": t("socket()"), "socket.inherit": t("fork: inherit"), "socket.option": t("setsockopt()"),
+  "socket.bind": t("bind()"), "socket.listen": t("listen()"), "socket.connect": t("connect()"),
+  "socket.accept": t("accept()"), "socket.state": t("TCP state"), "socket.recv": t("recv()"),
+  "socket.close": t("close()"), "port.assign": t("port assigned"), "port.release": t("port released"),
+  "packet.send": t("letter sent"), "packet.deliver": t("letter delivered"), "packet.drop": t("letter dropped"),
+  "nat.map": t("NAT mapping"), "nat.rewrite": t("NAT rewrite"), "nat.expire": t("NAT forgets"),
+  "pipe.write": t("pipe write"), "pipe.read": t("pipe read"), error: t("error"), note: t("narration"),
+  checkpoint: t("question"), "checkpoint.answer": t("answer"),
 };
 
 /** Where a packet went, in the mailroom's words. */
 export function matchWords(m) {
   return {
-    established: "sorted by sender: an existing conversation",
-    listener: "new visitor: to the front door (listener)",
-    "udp-connected": "to the slot that expects this sender",
-    udp: "to the apartment's mail slot",
-    nat: "at the front desk, to be readdressed (NAT)",
+    established: t("sorted by sender: an existing conversation"),
+    listener: t("new visitor: to the front door (listener)"),
+    "udp-connected": t("to the slot that expects this sender"),
+    udp: t("to the apartment's mail slot"),
+    nat: t("at the front desk, to be readdressed (NAT)"),
   }[m] || m;
 }
 
 /** Why a packet was not delivered. */
 export function dropWords(r) {
   return {
-    "no-socket": "nobody lives here",
-    "no-host": "no such street address",
-    "backlog-full": "waiting room full",
-    "no-mapping": "the front desk has no note for it (no NAT mapping)",
+    "no-socket": t("nobody lives here"),
+    "no-host": t("no such street address"),
+    "backlog-full": t("waiting room full"),
+    "no-mapping": t("the front desk has no note for it (no NAT mapping)"),
   }[r] || r;
 }
