@@ -192,6 +192,10 @@ func (p *Process) acceptOn(t *Thread, lfd int) {
 	t.Accept(lfd, func(fd int, s *Socket) { p.accepted(t, lfd, fd, s) })
 }
 
+// serveJob begins the job of a per-connection server's thread, before
+// the client's address (Language.Job translates it).
+const serveJob = "serve "
+
 // accepted runs when an accept returns: the connection gets its own thread
 // (per-connection servers), the accept is re-armed, and protocols where
 // the server speaks first send their greeting.
@@ -199,7 +203,7 @@ func (p *Process) accepted(t *Thread, lfd, fd int, s *Socket) {
 	spec := p.spec
 	c := &appConn{t: t, fd: fd}
 	if spec.Threads == "per-connection" && !slices.Contains(p.app.acceptors, t) {
-		if nt, err := p.StartThread("serve " + s.remote.String()); err == nil {
+		if nt, err := p.StartThread(serveJob + s.remote.String()); err == nil {
 			c.t, c.owned = nt, true
 		}
 	}

@@ -278,7 +278,7 @@ func (e *Event) AppendJSONIn(b []byte, l *Language) []byte {
 	b = appendOptInt(b, "pid", e.PID)
 	b = appendOptInt(b, "ppid", e.PPID)
 	b = appendOptInt(b, "tid", e.TID)
-	b = appendOptStr(b, "job", l.Text(e.Job))
+	b = appendOptStr(b, "job", l.Job(e.Job))
 	b = appendOptInt(b, "fd", e.FD)
 	b = appendOptInt(b, "sock", e.Sock)
 	b = appendOptInt(b, "parent", e.Parent)

@@ -40,6 +40,7 @@ var WordKeys = map[string]string{
 	"bytes":         "{len} bytes",
 	"answer":        "Answer: {choice}",
 	"lab_title":     "Lab: {title}",
+	"job_serve":     "serve {remote}",
 }
 
 // Text returns s in l, or s itself when l has no translation of it.
@@ -51,6 +52,22 @@ func (l *Language) Text(s string) string {
 		return t
 	}
 	return s
+}
+
+// Job returns a thread's job in l: a scenario's own words from its
+// texts, and the job the engine gives a server's connection thread
+// ("serve ADDR:PORT") from the word job_serve.
+func (l *Language) Job(job string) string {
+	if l == nil {
+		return job
+	}
+	if t := l.Text(job); t != job {
+		return t
+	}
+	if remote, ok := strings.CutPrefix(job, serveJob); ok {
+		return l.word("job_serve", "remote", remote)
+	}
+	return job
 }
 
 // value returns a checkpoint's measured value in l.

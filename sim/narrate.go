@@ -634,7 +634,7 @@ func field(e *Event, name string, l *Language) string {
 	case "tid":
 		return itoa(e.TID)
 	case "job":
-		return l.Text(e.Job)
+		return l.Job(e.Job)
 	case "fd":
 		return itoa(e.FD)
 	case "who":

@@ -16,6 +16,31 @@ type Snapshot struct {
 	Packets []PacketState `json:"packets"`
 }
 
+// In returns the snapshot with its threads' jobs in l (Language.Job):
+// the only words of a snapshot meant for people. The snapshot itself is
+// not changed; without a language it is returned as it is.
+func (s Snapshot) In(l *Language) Snapshot {
+	if l == nil {
+		return s
+	}
+	hosts := make([]HostState, len(s.Hosts))
+	for i, h := range s.Hosts {
+		procs := make([]ProcessState, len(h.Processes))
+		for j, p := range h.Processes {
+			threads := make([]ThreadState, len(p.Threads))
+			for k, t := range p.Threads {
+				threads[k] = ThreadState{TID: t.TID, Job: l.Job(t.Job)}
+			}
+			p.Threads = threads
+			procs[j] = p
+		}
+		h.Processes = procs
+		hosts[i] = h
+	}
+	s.Hosts = hosts
+	return s
+}
+
 // HostState is one host in a snapshot.
 type HostState struct {
 	Name      string         `json:"name"`

@@ -584,7 +584,7 @@ func (sess *session) setMode(v *viewer, mode string) {
 		return
 	}
 	sess.broadcastIn(isFollower, func(tl *timeline) []byte {
-		m := SnapshotMsg{Type: TypeSnapshot, Reason: ReasonFollow, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(tl, sess.cursor)}
+		m := SnapshotMsg{Type: TypeSnapshot, Reason: ReasonFollow, Timeline: sess.tlID, Snapshot: sess.snapshotLang(snap, tl), Recent: recentJSON(tl, sess.cursor)}
 		if sess.lab != nil {
 			// A follower's own lab had another timeline and other
 			// entries: it gets the class's back whole.

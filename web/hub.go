@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"portville/sim"
 )
 
 // run is the session's hub goroutine. It alone touches the session's
@@ -81,7 +83,7 @@ func (sess *session) onJoin(j *joinReq) error {
 	if resume {
 		hello.Resumed = true
 	} else {
-		snap, err := sess.snapshotJSON(sess.cursor)
+		snap, err := sess.snapshotIn(sess.cursor, sess.tlFor(j.v).Lang())
 		if err != nil {
 			return err
 		}
@@ -229,7 +231,7 @@ func (sess *session) canCatchUp(after uint64) bool {
 // far behind.
 func (sess *session) catchUp(v *viewer, after uint64) {
 	if !sess.canCatchUp(after) {
-		snap, err := sess.snapshotJSON(sess.cursor)
+		snap, err := sess.snapshotIn(sess.cursor, sess.tlFor(v).Lang())
 		if err != nil {
 			sess.reply(v, err)
 			return
@@ -257,7 +259,7 @@ func (sess *session) broadcastSnapshot(reason string, withLesson bool) {
 		return
 	}
 	sess.broadcastIn(nil, func(tl *timeline) []byte {
-		m := SnapshotMsg{Type: TypeSnapshot, Reason: reason, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(tl, sess.cursor)}
+		m := SnapshotMsg{Type: TypeSnapshot, Reason: reason, Timeline: sess.tlID, Snapshot: sess.snapshotLang(snap, tl), Recent: recentJSON(tl, sess.cursor)}
 		if withLesson {
 			m.Lesson = &tl.Info
 		}
@@ -272,20 +274,49 @@ func (sess *session) snapshotJSON(seq uint64) (json.RawMessage, error) {
 	if sess.snap.data != nil && sess.snap.tlID == sess.tlID && sess.snap.seq == seq {
 		return sess.snap.data, nil
 	}
-	var data json.RawMessage
+	var world sim.Snapshot
 	if sess.lab != nil && seq == sess.tl.Total() && seq == sess.lab.Events() {
 		// A lab's own world is its timeline's end: no re-run of (at
 		// most) 500 commands.
-		data = mustJSON(sess.lab.Snapshot())
+		world = sess.lab.Snapshot()
 	} else {
 		snap, err := sess.tl.Snapshot(seq)
 		if err != nil {
 			return nil, fmt.Errorf("session %s: %w", sess.id, err)
 		}
-		data = mustJSON(snap)
+		world = snap
 	}
-	sess.snap.tlID, sess.snap.seq, sess.snap.data = sess.tlID, seq, data
-	return data, nil
+	sess.snap.tlID, sess.snap.seq, sess.snap.world, sess.snap.data = sess.tlID, seq, world, mustJSON(world)
+	sess.snap.langs = nil
+	return sess.snap.data, nil
+}
+
+// snapshotIn is snapshotJSON for a viewer who reads language l (nil:
+// English): the same world, its threads' jobs in l. Each language's
+// encoding is kept beside the English one.
+func (sess *session) snapshotIn(seq uint64, l *sim.Language) (json.RawMessage, error) {
+	data, err := sess.snapshotJSON(seq)
+	if err != nil || l == nil {
+		return data, err
+	}
+	if d, ok := sess.snap.langs[l.Code]; ok {
+		return d, nil
+	}
+	if sess.snap.langs == nil {
+		sess.snap.langs = map[string]json.RawMessage{}
+	}
+	d := json.RawMessage(mustJSON(sess.snap.world.In(l)))
+	sess.snap.langs[l.Code] = d
+	return d, nil
+}
+
+// snapshotLang returns the cursor's snapshot, already encoded in English
+// as en, for the viewers of tl.
+func (sess *session) snapshotLang(en json.RawMessage, tl *timeline) json.RawMessage {
+	if d, err := sess.snapshotIn(sess.cursor, tl.Lang()); err == nil {
+		return d
+	}
+	return en
 }
 
 // reply sends v the error message for err, and logs err when it is the

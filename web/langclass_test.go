@@ -88,8 +88,9 @@ func TestClassFollowerReadsOwnLanguage(t *testing.T) {
 			json.Unmarshal(got[i], &many)
 			evs = many.Events
 		case TypeSnapshot:
-			// The world is the same; the recent events are told in
-			// the follower's language.
+			// The world is the presenter's with its threads' jobs in
+			// the follower's language; the recent events are told in
+			// it too.
 			var gs, ws map[string]json.RawMessage
 			json.Unmarshal(got[i], &gs)
 			json.Unmarshal(want[i], &ws)
@@ -98,6 +99,11 @@ func TestClassFollowerReadsOwnLanguage(t *testing.T) {
 			evs = recent
 			delete(gs, "recent")
 			delete(ws, "recent")
+			var world sim.Snapshot
+			if err := json.Unmarshal(ws["snapshot"], &world); err != nil {
+				t.Fatal(err)
+			}
+			ws["snapshot"] = mustJSON(world.In(de))
 			if a, b := mustJSON(gs), mustJSON(ws); !bytes.Equal(a, b) {
 				t.Errorf("message %d: the snapshot's world differs between the languages", i)
 			}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"portville/sim"
 	"portville/sim/lab"
 	"portville/sim/scenario"
 )
@@ -52,7 +53,9 @@ type session struct {
 	idle    Timer // runs while the session has no viewer
 	snap    struct {
 		tlID, seq uint64
-		data      json.RawMessage
+		world     sim.Snapshot
+		data      json.RawMessage            // English
+		langs     map[string]json.RawMessage // by language code, the same world
 	}
 	class *class   // nil unless the session is a class (class.go)
 	lab   *lab.Lab // nil unless the session is a lab (lab.go)

@@ -15,7 +15,7 @@ import (
 var files embed.FS
 
 // Codes are the languages, English first; the others have a file here.
-var Codes = []string{"en", "de"}
+var Codes = []string{"en", "de", "fr", "es"}
 
 var (
 	once sync.Once

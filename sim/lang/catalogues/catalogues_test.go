@@ -1,6 +1,7 @@
 package catalogues_test
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,8 @@ import (
 	"portville/sim/lang"
 	"portville/sim/lang/catalogues"
 	"portville/sim/lessons"
+	"portville/sim/scenario"
+	"portville/sim/timeline"
 )
 
 // same reports whether a translation has exactly the placeholders of its
@@ -165,4 +168,74 @@ func TestLookup(t *testing.T) {
 			t.Errorf("Lookup(%q): err %v, want one that lists the languages", in, err)
 		}
 	}
+}
+
+// TestJobs: a thread's job reads in every language, in the events and in
+// a snapshot: the scenario's own jobs from the lesson's texts, the job
+// of a per-connection server's thread from the word job_serve.
+func TestJobs(t *testing.T) {
+	l, err := lessons.Get("sockets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := timeline.Build(l.ID, l.Scenario, scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var start *sim.Event
+	for seq := uint64(1); seq <= tl.Total() && start == nil; seq++ {
+		var e sim.Event
+		if err := json.Unmarshal(tl.Event(seq), &e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Kind == sim.KindThreadStart && strings.HasPrefix(e.Job, "serve ") {
+			start = &e
+		}
+	}
+	if start == nil {
+		t.Fatal("the sockets lesson starts no server thread")
+	}
+	snap, err := timeline.SnapshotAt(l.Scenario, scenario.Options{}, start.Seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := func(s sim.Snapshot) (out []string) {
+		for _, h := range s.Hosts {
+			for _, p := range h.Processes {
+				for _, th := range p.Threads {
+					out = append(out, th.Job)
+				}
+			}
+		}
+		return out
+	}
+	en := jobs(snap)
+	if !slices.Contains(en, start.Job) {
+		t.Fatalf("the snapshot at %d has jobs %q, not %q", start.Seq, en, start.Job)
+	}
+	remote := strings.TrimPrefix(start.Job, "serve ")
+	each(t, func(t *testing.T, c *lang.Catalogue) {
+		l := c.Sim()
+		want := strings.ReplaceAll(c.Words()["job_serve"], "{remote}", remote)
+		if got := l.Job(start.Job); got != want || got == start.Job {
+			t.Errorf("Job(%q) = %q, want %q", start.Job, got, want)
+		}
+		if got := l.Job("check spelling"); got == "check spelling" {
+			t.Errorf("a lesson's job is not translated: %q", got)
+		}
+		if got := l.Job("no such job"); got != "no such job" {
+			t.Errorf("an unknown job becomes %q", got)
+		}
+		tr := jobs(snap.In(l))
+		if !slices.Contains(tr, want) || slices.Contains(tr, start.Job) {
+			t.Errorf("translated snapshot jobs %q, want %q among them", tr, want)
+		}
+		if got := jobs(snap); !slices.Equal(got, en) {
+			t.Errorf("In changed the snapshot it was given: %q", got)
+		}
+		text, analogy := sim.NarrateIn(start, l)
+		if !strings.Contains(text, want) || !strings.Contains(analogy, want) || strings.Contains(text+analogy, "serve ") {
+			t.Errorf("thread.start narrated as %q / %q", text, analogy)
+		}
+	})
 }
