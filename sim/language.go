@@ -64,8 +64,10 @@ func (l *Language) Job(job string) string {
 	if t := l.Text(job); t != job {
 		return t
 	}
-	if remote, ok := strings.CutPrefix(job, serveJob); ok {
-		return l.word("job_serve", "remote", remote)
+	if len(job) > len(serveJob) && job[:len(serveJob)] == serveJob {
+		if w := l.Words["job_serve"]; w != "" {
+			return strings.Replace(w, "{remote}", job[len(serveJob):], 1)
+		}
 	}
 	return job
 }

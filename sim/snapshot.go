@@ -23,22 +23,32 @@ func (s Snapshot) In(l *Language) Snapshot {
 	if l == nil {
 		return s
 	}
-	hosts := make([]HostState, len(s.Hosts))
-	for i, h := range s.Hosts {
-		procs := make([]ProcessState, len(h.Processes))
-		for j, p := range h.Processes {
-			threads := make([]ThreadState, len(p.Threads))
-			for k, t := range p.Threads {
-				threads[k] = ThreadState{TID: t.TID, Job: l.Job(t.Job)}
-			}
-			p.Threads = threads
-			procs[j] = p
+	s.Hosts = slices.Clone(s.Hosts)
+	for i := range s.Hosts {
+		h := &s.Hosts[i]
+		h.Processes = slices.Clone(h.Processes)
+		for j := range h.Processes {
+			h.Processes[j].Threads = slices.Clone(h.Processes[j].Threads)
 		}
-		h.Processes = procs
-		hosts[i] = h
 	}
-	s.Hosts = hosts
+	s.Translate(l)
 	return s
+}
+
+// Translate puts the threads' jobs of s in l, in place: for a snapshot
+// made for one reader (In copies one that others share).
+func (s *Snapshot) Translate(l *Language) {
+	if l == nil {
+		return
+	}
+	for i := range s.Hosts {
+		for j := range s.Hosts[i].Processes {
+			th := s.Hosts[i].Processes[j].Threads
+			for k := range th {
+				th[k].Job = l.Job(th[k].Job)
+			}
+		}
+	}
 }
 
 // HostState is one host in a snapshot.

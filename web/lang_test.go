@@ -65,6 +65,21 @@ func uiStrings(t *testing.T) []string {
 			}
 		}
 	}
+	// The static build's pages (web/staticbuild) are html/template:
+	// {{.L.T "..."}}, {{.Head.L.T "..."}}.
+	tmplCall := regexp.MustCompile(`\.L\.T\s+"((?:[^"\\]|\\.)*)"`)
+	static, err := os.ReadFile("staticbuild/pages.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range tmplCall.FindAllSubmatch(static, -1) {
+		add(unquote(t, "staticbuild/pages.go", string(m[1])))
+		n++
+	}
+	if n < 10 {
+		t.Fatalf("found only %d strings in staticbuild/pages.go: the extraction is broken", n)
+	}
 	for _, row := range errorTable {
 		add(row.info.title)
 		add(row.info.message)

@@ -25,6 +25,9 @@ type api struct {
 	// handle: the module's one piece of state between calls.
 	labs    map[int]*lab.Lab
 	nextLab int
+	// lang is the page's language (nil: English), from language: the
+	// module narrates every event, title and job in it.
+	lang *sim.Language
 }
 
 // Error codes of the session protocol (web/protocol.go) the module
@@ -75,6 +78,19 @@ func (a *api) init(data []byte) []byte {
 	return mustJSON(ids)
 }
 
+// language reads the page's catalogue (sim/lang/catalogues/{code}.json,
+// which the static build copies next to the module) and returns
+// {"code": ...}, or {"error": ...}. Only the page's own language is
+// loaded: a page never carries the others.
+func (a *api) language(data []byte) []byte {
+	l := &sim.Language{}
+	if err := json.Unmarshal(data, l); err != nil || l.Code == "" {
+		return errorJSON(&apiError{Code: codeInternal, Message: "The page's language could not be read."})
+	}
+	a.lang = l
+	return []byte(`{"code":` + strconv.Quote(l.Code) + `}`)
+}
+
 // checkOS returns "" when name is an OS profile, else the sentence the
 // protocol's bad_value error gives after "os: ".
 func (a *api) checkOS(name string) string {
@@ -112,12 +128,13 @@ func (a *api) snapshot(req []byte) []byte {
 	if err != nil {
 		return errorJSON(runError(err))
 	}
+	snap.Translate(a.lang)
 	return mustJSON(snap)
 }
 
 func (a *api) decode(req []byte) (request, *scenario.Scenario, scenario.Options, *apiError) {
 	var r request
-	var opt scenario.Options
+	opt := scenario.Options{Lang: a.lang}
 	if err := json.Unmarshal(req, &r); err != nil {
 		return r, nil, opt, &apiError{Code: codeInternal, Message: "The simulator got a request it cannot read.", Detail: err.Error()}
 	}
@@ -136,7 +153,7 @@ func (a *api) decode(req []byte) (request, *scenario.Scenario, scenario.Options,
 	}
 	l, err := timeline.Find(a.lessons, r.Lesson)
 	if err != nil {
-		return r, nil, opt, &apiError{Code: codeUnknownLesson, Message: fmt.Sprintf("there is no lesson %q", r.Lesson)}
+		return r, nil, opt, &apiError{Code: codeUnknownLesson, Message: "there is no lesson " + strconv.Quote(r.Lesson)}
 	}
 	return r, l.Scenario, opt, nil
 }

@@ -102,7 +102,7 @@ func (a *api) labOpen(req []byte) []byte {
 	if r.Lesson != "" {
 		l, err := timeline.Find(a.lessons, r.Lesson)
 		if err != nil {
-			return errorJSON(&apiError{Code: codeUnknownLesson, Message: fmt.Sprintf("there is no lesson %q", r.Lesson)})
+			return errorJSON(&apiError{Code: codeUnknownLesson, Message: "there is no lesson " + strconv.Quote(r.Lesson)})
 		}
 		base = l.Scenario
 	}
@@ -134,16 +134,16 @@ func (a *api) labOpen(req []byte) []byte {
 	}
 	a.nextLab++
 	a.labs[a.nextLab] = l
-	info := timeline.Info{ID: r.Lesson, Title: base.Title, Summary: base.Summary, Takeaways: base.Takeaways,
+	info := timeline.Info{ID: r.Lesson, Title: a.lang.Text(base.Title), Summary: a.lang.Text(base.Summary), Takeaways: a.texts(base.Takeaways),
 		OS: l.OS(), Seed: l.Seed(), Start: l.StartSeq(), Total: l.Events(), Capacity: l.Capacity(),
 		Checkpoints: []uint64{}, Lab: true}
 	if r.Lesson != "" {
-		info.Title = "Lab: " + base.Title
+		info.Title = a.lang.Word("lab_title", "title", a.lang.Text(base.Title))
 	}
 	if info.Takeaways == nil {
 		info.Takeaways = []string{}
 	}
-	return mustJSON(labOpened{Handle: a.nextLab, Lesson: info, Events: eventsJSON(events), Lab: l.View()})
+	return mustJSON(labOpened{Handle: a.nextLab, Lesson: info, Events: a.eventsJSON(events), Lab: l.View()})
 }
 
 // labInput types one input into a lab.
@@ -156,7 +156,7 @@ func (a *api) labInput(req []byte) []byte {
 	if err != nil {
 		return errorJSON(labError(err))
 	}
-	return mustJSON(labStep{N: len(l.Entries()), Entry: &entry, Hosts: l.HostViews(), Events: eventsJSON(events),
+	return mustJSON(labStep{N: len(l.Entries()), Entry: &entry, Hosts: l.HostViews(), Events: a.eventsJSON(events),
 		Total: l.Events(), Capacity: l.Capacity()})
 }
 
@@ -198,12 +198,15 @@ func (a *api) labSnapshot(req []byte) []byte {
 	}
 	if r.Seq == l.Events() {
 		// The lab's end is its own world: no re-run of every command.
-		return mustJSON(l.Snapshot())
+		snap := l.Snapshot()
+		snap.Translate(a.lang)
+		return mustJSON(snap)
 	}
 	snap, err := timeline.SnapshotAt(l.Scenario(), scenario.Options{}, r.Seq)
 	if err != nil {
 		return errorJSON(runError(err))
 	}
+	snap.Translate(a.lang)
 	return mustJSON(snap)
 }
 
@@ -226,14 +229,24 @@ func labError(err error) *apiError {
 	return &apiError{Code: codeInternal, Message: "The simulator could not do that.", Detail: err.Error()}
 }
 
-// eventsJSON encodes events as a JSON array, as a timeline does.
-func eventsJSON(events []sim.Event) json.RawMessage {
+// texts returns each of a scenario's texts in the page's language.
+func (a *api) texts(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = a.lang.Text(s)
+	}
+	return out
+}
+
+// eventsJSON encodes events as a JSON array, as a timeline does, told in
+// the page's language.
+func (a *api) eventsJSON(events []sim.Event) json.RawMessage {
 	b := []byte{'['}
 	for i := range events {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = events[i].AppendJSON(b)
+		b = events[i].AppendJSONIn(b, a.lang)
 	}
 	return append(b, ']')
 }

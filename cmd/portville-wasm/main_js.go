@@ -15,6 +15,7 @@ func main() {
 	a := &api{}
 	obj := js.Global().Get("Object").New()
 	obj.Set("init", export(func(s string) []byte { return a.init([]byte(s)) }))
+	obj.Set("language", export(func(s string) []byte { return a.language([]byte(s)) }))
 	obj.Set("checkOS", export(func(s string) []byte { return []byte(a.checkOS(s)) }))
 	obj.Set("timeline", export(func(s string) []byte { return a.timeline([]byte(s)) }))
 	obj.Set("snapshot", export(func(s string) []byte { return a.snapshot([]byte(s)) }))

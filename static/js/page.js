@@ -109,6 +109,16 @@ export function pickLanguage() {
   const sel = form.querySelector("select");
   form.classList.add("lang-auto");
   sel.addEventListener("change", () => {
+    // The static build has a folder per language: its options name the
+    // same page there (data-href), and the page keeps its settings.
+    const href = sel.selectedOptions[0] && sel.selectedOptions[0].dataset.href;
+    if (href) {
+      const u = new URL(href, location.href);
+      u.search = location.search;
+      u.hash = location.hash;
+      location.href = u.href;
+      return;
+    }
     const u = new URL(location.href);
     u.searchParams.set("lang", sel.value);
     location.href = u.href;

@@ -20,7 +20,7 @@
 
 import { S, C, E, VERSION, MIN_SPEED, MAX_SPEED, holdMs } from "./protocol.js";
 import { openLab, parseLab, labCommand, labSnapshot } from "./wasmlab.js";
-import { t } from "./i18n.js";
+import { t, lang } from "./i18n.js";
 
 /** Bounds, as the server's (web/server.go, web/player.go, web/protocol.go). */
 const MAX_BATCH_EVENTS = 256; // events in one events frame
@@ -60,6 +60,13 @@ function loadSimulator(wasmURL) {
       if (!api) throw new Error("the simulator did not start");
       const ids = JSON.parse(api.init(lessons));
       if (ids.error) throw new Error(ids.error.message + (ids.error.detail ? ` (${ids.error.detail})` : ""));
+      // The module narrates in the page's language: it gets that one
+      // catalogue (lang/{code}.json next to it), and English needs none.
+      if (lang() !== "en") {
+        const cat = await fetchOK(new URL(`lang/${lang()}.json`, url)).then((r) => r.text());
+        const ok = JSON.parse(api.language(cat));
+        if (ok.error) throw new Error(ok.error.message + (ok.error.detail ? ` (${ok.error.detail})` : ""));
+      }
       return api;
     })();
   }

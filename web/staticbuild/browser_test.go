@@ -120,7 +120,7 @@ func (p *pageDriver) checkState(tl *timeline.Timeline, seq uint64, how string) {
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	want, _ := json.Marshal(snap)
+	want, _ := json.Marshal(snap.In(tl.Lang()))
 	got := p.eval(`window.portville.state()`)
 	if !reflect.DeepEqual(asJSONValue(p.t, got), asJSONValue(p.t, want)) {
 		p.t.Errorf("%s: after %s, the page's world at %d differs from the simulator's:\npage: %.600s\nsim:  %.600s",

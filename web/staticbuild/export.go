@@ -32,6 +32,7 @@ import (
 	"strings"
 
 	"portville/sim"
+	"portville/sim/lang/catalogues"
 	"portville/sim/lessons"
 	"portville/sim/pcap"
 	"portville/sim/scenario"
@@ -50,6 +51,7 @@ const (
 	wasmFile     = "portville.wasm"
 	wasmExecFile = "wasm_exec.js" // Go's loader; wasm.js finds it next to the module
 	lessonsFile  = "lessons.json" // the lessons, parsed; wasm.js finds it next to the module
+	langDir      = "lang"         // wasm/lang/{code}.json: a language's catalogue, for its pages' module
 	pcapDir      = "pcap"         // pcap/{id}-{os}-seed{N}.pcap: each lesson's capture at its own seed, on each OS
 	pcapIndex    = "index.json"   // pcap/index.json: the names of those files
 	goLicense    = "LICENSE-go.txt"
@@ -263,6 +265,16 @@ func siteFiles(all []*lessons.Lesson, b *Build) (map[string][]byte, error) {
 		return nil, fmt.Errorf("export-static: %w", err)
 	}
 	files[path.Join(wasmDir, lessonsFile)] = data
+	// Each language's narration, words and texts (sim.Language's JSON),
+	// for the module of that language's pages: wasm.js loads only its own
+	// page's, and the pages carry their ui table themselves.
+	for _, code := range catalogues.Codes[1:] {
+		raw, err := json.Marshal(catalogues.Get(code).Sim())
+		if err != nil {
+			return nil, fmt.Errorf("export-static: the %s catalogue: %w", code, err)
+		}
+		files[path.Join(wasmDir, langDir, code+".json")] = raw
+	}
 	if err := captures(all, files); err != nil {
 		return nil, fmt.Errorf("export-static: %w", err)
 	}

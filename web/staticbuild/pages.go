@@ -2,11 +2,15 @@ package staticbuild
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"path"
+	"strings"
 
 	"portville/sim/lab"
+	"portville/sim/lang"
+	"portville/sim/lang/catalogues"
 	"portville/sim/lessons"
 	"portville/sim/timeline"
 )
@@ -33,7 +37,18 @@ const (
 
 type head struct {
 	Title string
-	Root  string // relative URL of the folder's root from the page: "" or "../"
+	Root  string // relative URL of the folder's root from the page: "", "../" or "../../"
+	Home  string // relative URL of the page's language's index.html
+	L     *lang.Catalogue
+	Lang  string // the page's language code
+	UI    string // what static/js/i18n.js reads: the code, the languages, the ui table
+	Langs []langLink
+}
+
+// langLink is the same page in one language, for the header's menu.
+type langLink struct {
+	Code, Name, Href string
+	Selected         bool
 }
 
 type lessonCard struct {
@@ -67,7 +82,7 @@ type viewerView struct {
 var pages = template.Must(template.New("").Parse(`
 {{- define "head" -}}
 <!DOCTYPE html>
-<html lang="en">
+<html lang="{{.Lang}}" data-ui="{{.UI}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -79,16 +94,28 @@ var pages = template.Must(template.New("").Parse(`
 </head>
 {{- end}}
 
+{{- define "langs" -}}
+<form class="lang-picker" method="get" action="">
+<label class="sr-only" for="lang-select">{{.L.T "Language"}}</label>
+<select id="lang-select" name="lang" title="{{.L.T "Language"}}">
+{{- range .Langs}}
+<option value="{{.Code}}" lang="{{.Code}}" data-href="{{.Href}}"{{if .Selected}} selected{{end}}>{{.Name}}</option>
+{{- end}}
+</select>
+</form>
+{{- end}}
+
 {{- define "picker" -}}
 {{template "head" .Head}}
 <body class="page-picker">
 <header class="site-header">
 <h1 class="brand">Portville</h1>
-<p class="tagline">How programs, processes and threads talk over a network through sockets, IP addresses and ports, told as a town of apartment buildings.</p>
+<p class="tagline">{{.Head.L.T "How programs, processes and threads talk over a network through sockets, IP addresses and ports, told as a town of apartment buildings."}}</p>
+{{template "langs" .Head}}
 </header>
 <main class="picker">
-<p class="picker-intro">Pick a lesson. Play it, step through it with the arrow keys, or show it on a projector (press P).</p>
-<p class="picker-lab"><a class="lab-link" href="lab.html">Open the lab</a>: build your own town and type real commands into it (curl, nc, ss, ps) to see which ports the OS hands out.</p>
+<p class="picker-intro">{{.Head.L.T "Pick a lesson. Play it, step through it with the arrow keys, or show it on a projector (press P)."}}</p>
+<p class="picker-lab"><a class="lab-link" href="lab.html">{{.Head.L.T "Open the lab"}}</a>{{.Head.L.T ": build your own town and type real commands into it (curl, nc, ss, ps) to see which ports the OS hands out."}}</p>
 <ol class="lesson-list">
 {{- range .Lessons}}
 <li class="lesson-card" id="lesson-{{.ID}}">
@@ -98,7 +125,7 @@ var pages = template.Must(template.New("").Parse(`
 <h2 class="lesson-title"><a class="lesson-link" href="{{.URL}}"><span class="lesson-number">{{.Number}}.</span> {{.Title}}</a></h2>
 <p class="lesson-lead">{{.Lead}}</p>
 <details class="lesson-more">
-<summary>More about this lesson</summary>
+<summary>{{$.Head.L.T "More about this lesson"}}</summary>
 <p class="lesson-summary">{{.Summary}}</p>
 </details>
 </li>
@@ -106,7 +133,7 @@ var pages = template.Must(template.New("").Parse(`
 </ol>
 </main>
 <footer class="site-footer">
-<p>This copy of Portville runs in your browser, with no server. Every lesson also runs without a browser: <code>portville run --lesson ID</code>.</p>
+<p>{{.Head.L.T "This copy of Portville runs in your browser, with no server."}} {{.Head.L.T "Every lesson also runs without a browser:"}} <code>portville run --lesson ID</code>.</p>
 </footer>
 </body>
 </html>
@@ -117,24 +144,25 @@ var pages = template.Must(template.New("").Parse(`
 <body class="page-viewer" data-mode="{{.Mode}}"{{if .Lab}} data-lab="1"{{end}}>
 {{- if eq .Mode "full"}}
 <header class="viewer-header">
-<a class="brand" href="{{.Head.Root}}index.html">Portville</a>
+<a class="brand" href="{{.Head.Home}}">Portville</a>
 <h1 class="lesson-title">{{.Title}}</h1>
 {{- if .Lab}}
-<select id="lesson-select" name="lesson" aria-label="The town the lab starts from" data-lab="1">
-<option value="">A laptop and a web server</option>
+<select id="lesson-select" name="lesson" aria-label="{{.Head.L.T "The town the lab starts from"}}" data-lab="1">
+<option value="">{{.Head.L.T "A laptop and a web server"}}</option>
 {{- range .Options}}
-<option value="{{.ID}}">The town of: {{.Title}}</option>
+<option value="{{.ID}}">{{$.Head.L.T "The town of: {title}" "title" .Title}}</option>
 {{- end}}
 </select>
 {{- else}}
-<a class="lab-link" href="{{.LabURL}}">Try it yourself</a>
+<a class="lab-link" href="{{.LabURL}}">{{.Head.L.T "Try it yourself"}}</a>
 {{- end}}
+{{template "langs" .Head}}
 </header>
 {{- else}}
 <header class="sr-only"><h1>{{.Title}}</h1></header>
 {{- end}}
 <main id="app" data-lesson="{{.ID}}" data-mode="{{.Mode}}" data-transport="wasm" data-wasm="{{.Wasm}}"{{if .Lab}} data-lab="1"{{end}}>
-<section id="lesson-info" tabindex="0" aria-label="About this lesson">
+<section id="lesson-info" tabindex="0" aria-label="{{.Head.L.T "About this lesson"}}">
 <p class="lesson-summary">{{.Summary}}</p>
 <ul class="lesson-takeaways">
 {{- range .Takeaways}}
@@ -143,7 +171,7 @@ var pages = template.Must(template.New("").Parse(`
 </ul>
 </section>
 <noscript>
-<p class="noscript">This lesson is an animation drawn by JavaScript. Turn JavaScript on to watch it; the summary above says what it teaches.</p>
+<p class="noscript">{{.Head.L.T "This lesson is an animation drawn by JavaScript. Turn JavaScript on to watch it; the summary above says what it teaches."}}</p>
 </noscript>
 </main>
 </body>
@@ -151,46 +179,114 @@ var pages = template.Must(template.New("").Parse(`
 {{end}}
 `))
 
-// renderPages returns the HTML pages of the folder, by path.
+// renderPages returns the HTML pages of the folder, by path: English at
+// its root, every other language in a folder of its code (fr/index.html,
+// fr/lesson/{id}.html, ...), each page in its language with its ui table;
+// the front end, the module and the captures are shared.
 func renderPages(all []*lessons.Lesson) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	picker := pickerView{Head: head{Title: "Portville: lessons"}}
+	for _, code := range catalogues.Codes {
+		if err := renderLanguage(all, catalogues.Get(code), out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// langFolder is the folder of a language's pages: "" for English.
+func langFolder(code string) string {
+	if code == "en" {
+		return ""
+	}
+	return code + "/"
+}
+
+// newHead returns the head of the page at rel (a slash path inside its
+// language's folder, "index.html" or "lesson/x.html") in c.
+func newHead(c *lang.Catalogue, title, rel string) head {
+	depth := strings.Count(langFolder(c.Code)+rel, "/")
+	root := strings.Repeat("../", depth)
+	h := head{Title: title, Root: root, Home: strings.Repeat("../", strings.Count(rel, "/")) + indexFile,
+		L: c, Lang: c.Code, UI: staticUIJSON(c)}
+	for _, code := range catalogues.Codes {
+		h.Langs = append(h.Langs, langLink{Code: code, Name: catalogues.Get(code).Name,
+			Href: root + langFolder(code) + rel, Selected: code == c.Code})
+	}
+	return h
+}
+
+func renderLanguage(all []*lessons.Lesson, c *lang.Catalogue, out map[string][]byte) error {
+	tr := c.Sim()
+	dir := langFolder(c.Code)
+	picker := pickerView{Head: newHead(c, c.T("Portville: lessons"), indexFile)}
 	for i, l := range all {
 		town, err := timeline.PictureOf(l.ID, l.Scenario)
 		if err != nil {
-			return nil, fmt.Errorf("the picture of %s: %w", l.ID, err)
+			return fmt.Errorf("the picture of %s: %w", l.ID, err)
 		}
+		summary := tr.Text(l.Scenario.Summary)
 		picker.Lessons = append(picker.Lessons, lessonCard{
 			Town:   string(town),
-			Number: i + 1, ID: l.ID, Title: l.Title(), Lead: l.Lead(), Summary: l.Scenario.Summary,
+			Number: i + 1, ID: l.ID, Title: tr.Text(l.Title()), Lead: lessons.Lead(summary), Summary: summary,
 			URL: path.Join(lessonDir, l.ID+".html"),
 		})
 	}
 	var err error
-	if out[indexFile], err = render("picker", picker); err != nil {
-		return nil, err
+	if out[dir+indexFile], err = render("picker", picker); err != nil {
+		return err
 	}
 	for _, l := range all {
+		title := tr.Text(l.Title())
 		for _, m := range []struct{ mode, dir string }{{modeFull, lessonDir}, {modeEmbed, embedDir}} {
+			rel := path.Join(m.dir, l.ID+".html")
+			h := newHead(c, title+" · Portville", rel)
 			v := viewerView{
-				Head: head{Title: l.Title() + " · Portville", Root: "../"}, Mode: m.mode,
-				ID: l.ID, Title: l.Title(), Summary: l.Scenario.Summary, Takeaways: l.Scenario.Takeaways,
-				Wasm: "../" + path.Join(wasmDir, wasmFile), LabURL: "../" + labFile + "?lesson=" + l.ID,
+				Head: h, Mode: m.mode,
+				ID: l.ID, Title: title, Summary: tr.Text(l.Scenario.Summary), Takeaways: translated(tr, l.Scenario.Takeaways),
+				Wasm: h.Root + path.Join(wasmDir, wasmFile), LabURL: "../" + labFile + "?lesson=" + l.ID,
 			}
-			if out[path.Join(m.dir, l.ID+".html")], err = render("viewer", v); err != nil {
-				return nil, err
+			if out[dir+rel], err = render("viewer", v); err != nil {
+				return err
 			}
 		}
 	}
 	// The lab: one page for every town; its script reads ?lesson=ID.
+	town := lab.DefaultTown()
+	h := newHead(c, c.T("Lab")+" · Portville", labFile)
 	labView := viewerView{
-		Head: head{Title: "Lab · Portville"}, Mode: modeFull, Title: "Lab", Summary: lab.DefaultTown().Summary,
-		Wasm: path.Join(wasmDir, wasmFile), Lab: true, Options: picker.Lessons,
+		Head: h, Mode: modeFull, Title: c.T("Lab"), Summary: tr.Text(town.Summary),
+		Wasm: h.Root + path.Join(wasmDir, wasmFile), Lab: true, Options: picker.Lessons,
 	}
-	if out[labFile], err = render("viewer", labView); err != nil {
-		return nil, err
+	if out[dir+labFile], err = render("viewer", labView); err != nil {
+		return err
 	}
-	return out, nil
+	return nil
+}
+
+func translated(l interface{ Text(string) string }, in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = l.Text(s)
+	}
+	return out
+}
+
+// staticUIJSON is what a page's script reads of its language
+// (static/js/i18n.js), as the server's pages carry it (web/lang.go).
+func staticUIJSON(c *lang.Catalogue) string {
+	var langs [][2]string
+	for _, code := range catalogues.Codes {
+		langs = append(langs, [2]string{code, catalogues.Get(code).Name})
+	}
+	b, err := json.Marshal(struct {
+		Lang      string            `json:"lang"`
+		Languages [][2]string       `json:"languages"`
+		UI        map[string]string `json:"ui"`
+	}{c.Code, langs, c.UI()})
+	if err != nil {
+		panic(err) // a map of strings always encodes
+	}
+	return string(b)
 }
 
 func render(name string, data any) ([]byte, error) {
