@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
 	"portville/sim"
+	"portville/sim/lang/catalogues"
 	"portville/sim/lessons"
 	"portville/sim/scenario"
 	"portville/web/internal/browsertest"
@@ -496,40 +498,62 @@ func TestBrowserFits(t *testing.T) {
 
 // TestBrowserTransferSize: a lesson page with everything it loads
 // transfers less than 200 KB (gzip on), as the browser's resource timing
-// reports it; no console errors.
+// reports it, in every language; and a page carries its own language's
+// ui table, no other.
 func TestBrowserTransferSize(t *testing.T) {
 	base := browserServer(t, nil)
-	tab := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
-	openViewer(t, tab, base+"/lesson/ephemeral-ports")
-	raw := browsertest.Eval[string](tab, `JSON.stringify({
+	for _, code := range catalogues.Codes {
+		t.Run(code, func(t *testing.T) {
+			tab := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
+			// Tabs share the browser's cache: each language loads cold.
+			if _, err := chromedp.Call(tab.Ctx, network.Enable, network.EnableParams{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := chromedp.Call(tab.Ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
+				t.Fatal(err)
+			}
+			openViewer(t, tab, base+"/lesson/ephemeral-ports?lang="+code)
+			raw := browsertest.Eval[string](tab, `JSON.stringify({
   page: performance.getEntriesByType("navigation")[0].transferSize,
+  html: document.documentElement.outerHTML,
   assets: performance.getEntriesByType("resource").map((r) => ({name: r.name, size: r.transferSize, decoded: r.decodedBodySize})),
 })`)
-	var got struct {
-		Page   int `json:"page"`
-		Assets []struct {
-			Name    string `json:"name"`
-			Size    int    `json:"size"`
-			Decoded int    `json:"decoded"`
-		} `json:"assets"`
-	}
-	if err := json.Unmarshal([]byte(raw), &got); err != nil {
-		t.Fatal(err)
-	}
-	total, decoded := got.Page, 0
-	for _, a := range got.Assets {
-		total += a.Size
-		decoded += a.Decoded
-	}
-	t.Logf("a lesson page transfers %d bytes in %d requests (%d bytes of assets once decoded)", total, len(got.Assets)+1, decoded)
-	if len(got.Assets) < 10 {
-		t.Errorf("only %d assets loaded: %s", len(got.Assets), raw)
-	}
-	if total >= 200<<10 || total == 0 {
-		t.Errorf("a lesson page transfers %d bytes, want under 200 KB", total)
-	}
-	if total*2 > decoded {
-		t.Errorf("transferred %d bytes for %d decoded: the assets are not compressed", total, decoded)
+			var got struct {
+				Page   int    `json:"page"`
+				HTML   string `json:"html"`
+				Assets []struct {
+					Name    string `json:"name"`
+					Size    int    `json:"size"`
+					Decoded int    `json:"decoded"`
+				} `json:"assets"`
+			}
+			if err := json.Unmarshal([]byte(raw), &got); err != nil {
+				t.Fatal(err)
+			}
+			total, decoded := got.Page, 0
+			for _, a := range got.Assets {
+				total += a.Size
+				decoded += a.Decoded
+			}
+			t.Logf("%s: a lesson page transfers %d bytes in %d requests (%d bytes of assets once decoded; the page %d bytes)", code, total, len(got.Assets)+1, decoded, len(got.HTML))
+			if len(got.Assets) < 10 {
+				t.Errorf("only %d assets loaded: %s", len(got.Assets), raw)
+			}
+			if total >= 200<<10 || total == 0 {
+				t.Errorf("a lesson page transfers %d bytes, want under 200 KB", total)
+			}
+			if total*2 > decoded {
+				t.Errorf("transferred %d bytes for %d decoded: the assets are not compressed", total, decoded)
+			}
+			// The page carries its own language only.
+			const probe = "Whoever opens this link controls the class. Show it only on your own screen, not on the projector."
+			for _, other := range catalogues.Codes[1:] {
+				tr := catalogues.Get(other).T(probe)
+				if has := strings.Contains(got.HTML, tr); has != (other == code) {
+					t.Errorf("the %s page has the %s ui table: %v", code, other, has)
+				}
+			}
+		})
 	}
 }
 
