@@ -106,7 +106,7 @@ export const buildingMethods = {
       title(bp, t("{path}: {n} process(es) running it", { path: p.path, n: count }));
       parts.push(bp);
     });
-    if (h.programs.length > progs.length) parts.push(text(gr.storage.x + 10, gr.storage.y + gr.storage.h - 8, "room-more", `+${h.programs.length - progs.length} more`));
+    if (h.programs.length > progs.length) parts.push(text(gr.storage.x + 10, gr.storage.y + gr.storage.h - 8, "room-more", t("+{n} more", { n: h.programs.length - progs.length })));
     const lobby = h.processes.filter((p) => !homes.get(p.pid));
     const hhW = Math.min(gr.lobby.w - 16, big ? 230 : 190);
     const perRow = Math.max(1, Math.floor((gr.lobby.w - 12) / (hhW + 6)));
@@ -117,7 +117,7 @@ export const buildingMethods = {
       const y = gr.lobby.y + 34 + Math.floor(k / perRow) * (big ? 42 : 34);
       parts.push(this.household(p, x, y, hhW, h));
     });
-    if (lobby.length > lobbyShown) parts.push(text(gr.lobby.x + gr.lobby.w - 10, gr.lobby.y + gr.lobby.h - 10, "room-more", `+${lobby.length - lobbyShown} more`, { "text-anchor": "end" }));
+    if (lobby.length > lobbyShown) parts.push(text(gr.lobby.x + gr.lobby.w - 10, gr.lobby.y + gr.lobby.h - 10, "room-more", t("+{n} more", { n: lobby.length - lobbyShown }), { "text-anchor": "end" }));
     g.children[1].replaceChildren(...parts); // b-dynamic
     if (!this.prevSlots) this.prevSlots = new Map();
     this.prevSlots.set(h.name, new Map(slots));
@@ -269,7 +269,7 @@ export const buildingMethods = {
       });
       if (convs.length > shown && fitN > 0) {
         const k = shown;
-        add(text(14 + (k % cols) * (cw + 6), y + Math.floor(k / cols) * (ch + 3) + ch - 5, "apt-more", `+${convs.length - shown} more`));
+        add(text(14 + (k % cols) * (cw + 6), y + Math.floor(k / cols) * (ch + 3) + ch - 5, "apt-more", t("+{n} more", { n: convs.length - shown })));
       }
     }
     title(g, `${bd.proto.toUpperCase()} port ${bd.port}${svc ? " (" + svc + ")" : ""} on ${bd.local}${bd.ephemeral ? ", ephemeral" : ""}${own ? ", " + own.state : ""}`);

@@ -260,7 +260,9 @@ export class Terminal {
     if (server) {
       const p = server.programs[0], n = server.name;
       const reach = { nginx: `curl -v http://${n}/`, devserver: `curl -v http://${n}:3000/`, vsftpd: `ftp ${n}`, postgres: `nc -v ${n} 5432` }[p];
-      lines.push(`${n} has ${server.programs.join(", ")}: start ${p} in ${n}'s terminal, then reach it from here by name${reach ? ": " + reach : "."}`);
+      lines.push(reach
+        ? t("{host} has {programs}: start {program} in the terminal of {host}, then reach it from here by name: {command}", { host: n, programs: server.programs.join(", "), program: p, command: reach })
+        : t("{host} has {programs}: start {program} in the terminal of {host}, then reach it from here by name.", { host: n, programs: server.programs.join(", "), program: p }));
     } else if (others.length) lines.push(t("Reach another building by name: curl -v http://{host}/, nc {host} 80.", { host: others[0] }));
     lines.push(t("Click a building, or a tab above, to type into its terminal."));
     return lines.join("\n") + "\n";
