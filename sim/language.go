@@ -54,6 +54,19 @@ func (l *Language) Text(s string) string {
 	return s
 }
 
+// TextList returns each of texts in l (Text); without a language, texts
+// itself.
+func (l *Language) TextList(texts []string) []string {
+	if l == nil {
+		return texts
+	}
+	out := make([]string, len(texts))
+	for i, t := range texts {
+		out[i] = l.Text(t)
+	}
+	return out
+}
+
 // Job returns a thread's job in l: a scenario's own words from its
 // texts, and the job the engine gives a server's connection thread
 // ("serve ADDR:PORT") from the word job_serve.
@@ -64,10 +77,8 @@ func (l *Language) Job(job string) string {
 	if t := l.Text(job); t != job {
 		return t
 	}
-	if len(job) > len(serveJob) && job[:len(serveJob)] == serveJob {
-		if w := l.Words["job_serve"]; w != "" {
-			return strings.Replace(w, "{remote}", job[len(serveJob):], 1)
-		}
+	if remote, ok := strings.CutPrefix(job, serveJob); ok {
+		return l.word("job_serve", "remote", remote)
 	}
 	return job
 }

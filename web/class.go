@@ -577,14 +577,13 @@ func (sess *session) setMode(v *viewer, mode string) {
 		return
 	}
 	c.endForks(closeTookBack)
-	snap, err := sess.snapshotJSON(sess.cursor)
-	if err != nil {
+	if _, err := sess.snapshotJSON(sess.cursor); err != nil {
 		sess.srv.log.Error("snapshot", "session", sess.id, "err", err)
 		sess.broadcastIn(nil, func(tl *timeline) []byte { return mustJSON(errorMessageIn(err, langByCode(tl))) })
 		return
 	}
 	sess.broadcastIn(isFollower, func(tl *timeline) []byte {
-		m := SnapshotMsg{Type: TypeSnapshot, Reason: ReasonFollow, Timeline: sess.tlID, Snapshot: sess.snapshotLang(snap, tl), Recent: recentJSON(tl, sess.cursor)}
+		m := SnapshotMsg{Type: TypeSnapshot, Reason: ReasonFollow, Timeline: sess.tlID, Snapshot: sess.snapIn(tl.Lang()), Recent: recentJSON(tl, sess.cursor)}
 		if sess.lab != nil {
 			// A follower's own lab had another timeline and other
 			// entries: it gets the class's back whole.

@@ -252,14 +252,13 @@ func (sess *session) state(typ string) State {
 // broadcastSnapshot sends every viewer the world at the cursor; after a
 // load, with the new timeline's lesson.
 func (sess *session) broadcastSnapshot(reason string, withLesson bool) {
-	snap, err := sess.snapshotJSON(sess.cursor)
-	if err != nil {
+	if _, err := sess.snapshotJSON(sess.cursor); err != nil {
 		sess.srv.log.Error("snapshot", "session", sess.id, "err", err)
 		sess.broadcastIn(nil, func(tl *timeline) []byte { return mustJSON(errorMessageIn(err, langByCode(tl))) })
 		return
 	}
 	sess.broadcastIn(nil, func(tl *timeline) []byte {
-		m := SnapshotMsg{Type: TypeSnapshot, Reason: reason, Timeline: sess.tlID, Snapshot: sess.snapshotLang(snap, tl), Recent: recentJSON(tl, sess.cursor)}
+		m := SnapshotMsg{Type: TypeSnapshot, Reason: reason, Timeline: sess.tlID, Snapshot: sess.snapIn(tl.Lang()), Recent: recentJSON(tl, sess.cursor)}
 		if withLesson {
 			m.Lesson = &tl.Info
 		}
@@ -292,31 +291,29 @@ func (sess *session) snapshotJSON(seq uint64) (json.RawMessage, error) {
 }
 
 // snapshotIn is snapshotJSON for a viewer who reads language l (nil:
-// English): the same world, its threads' jobs in l. Each language's
-// encoding is kept beside the English one.
+// English): the same world, its threads' jobs in l.
 func (sess *session) snapshotIn(seq uint64, l *sim.Language) (json.RawMessage, error) {
-	data, err := sess.snapshotJSON(seq)
-	if err != nil || l == nil {
-		return data, err
+	if _, err := sess.snapshotJSON(seq); err != nil {
+		return nil, err
+	}
+	return sess.snapIn(l), nil
+}
+
+// snapIn returns the world snapshotJSON last encoded, in language l; each
+// language's encoding is kept beside the English one.
+func (sess *session) snapIn(l *sim.Language) json.RawMessage {
+	if l == nil {
+		return sess.snap.data
 	}
 	if d, ok := sess.snap.langs[l.Code]; ok {
-		return d, nil
+		return d
 	}
 	if sess.snap.langs == nil {
 		sess.snap.langs = map[string]json.RawMessage{}
 	}
 	d := json.RawMessage(mustJSON(sess.snap.world.In(l)))
 	sess.snap.langs[l.Code] = d
-	return d, nil
-}
-
-// snapshotLang returns the cursor's snapshot, already encoded in English
-// as en, for the viewers of tl.
-func (sess *session) snapshotLang(en json.RawMessage, tl *timeline) json.RawMessage {
-	if d, err := sess.snapshotIn(sess.cursor, tl.Lang()); err == nil {
-		return d
-	}
-	return en
+	return d
 }
 
 // reply sends v the error message for err, and logs err when it is the

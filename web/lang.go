@@ -8,14 +8,11 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 
 	"golang.org/x/text/language"
 
-	"portville/sim"
 	"portville/sim/lang"
 	"portville/sim/lang/catalogues"
 )
@@ -134,36 +131,5 @@ func langOptions() []langOption {
 	return out
 }
 
-// uiCache holds each language's uiJSON, built once.
-var uiCache sync.Map
-
-// uiJSON is what a page's script reads of its language (i18n.js): the
-// code, the languages to pick from, and the ui table (empty in English).
-func uiJSON(c *lang.Catalogue) string {
-	if v, ok := uiCache.Load(c.Code); ok {
-		return v.(string)
-	}
-	var langs [][2]string
-	for _, o := range langOptions() {
-		langs = append(langs, [2]string{o.Code, o.Name})
-	}
-	b, err := json.Marshal(struct {
-		Lang      string            `json:"lang"`
-		Languages [][2]string       `json:"languages"`
-		UI        map[string]string `json:"ui"`
-	}{c.Code, langs, c.UI()})
-	if err != nil {
-		panic(err) // a map of strings always encodes
-	}
-	uiCache.Store(c.Code, string(b))
-	return string(b)
-}
-
-// texts returns each text in l.
-func texts(l *sim.Language, in []string) []string {
-	out := make([]string, len(in))
-	for i, t := range in {
-		out[i] = l.Text(t)
-	}
-	return out
-}
+// uiJSON is what a page's script reads of its language (i18n.js).
+func uiJSON(c *lang.Catalogue) string { return catalogues.PageUI(c) }

@@ -211,7 +211,7 @@ func (s *Server) handleViewer(mode string) http.HandlerFunc {
 		title := tr.Text(l.Title())
 		v := viewerView{
 			Head: s.head(r, title+" · Portville"), Mode: mode,
-			ID: l.ID, Title: title, Summary: tr.Text(l.Scenario.Summary), Takeaways: texts(tr, l.Scenario.Takeaways),
+			ID: l.ID, Title: title, Summary: tr.Text(l.Scenario.Summary), Takeaways: tr.TextList(l.Scenario.Takeaways),
 			WS: "/ws", Query: r.URL.RawQuery, LabURL: labURL(l.ID),
 		}
 		if mode == modeFull {
@@ -245,7 +245,7 @@ func (s *Server) handleLab(w http.ResponseWriter, r *http.Request) {
 		lt := tr.Text(l.Title())
 		title = c.T("Lab: {title}", "title", lt)
 		summary = c.T("The town of the lesson “{title}”, with nothing run yet: type its commands yourself.", "title", lt) + " " + tr.Text(l.Scenario.Summary)
-		takeaways = texts(tr, l.Scenario.Takeaways)
+		takeaways = tr.TextList(l.Scenario.Takeaways)
 	}
 	all, err := s.catalog.Lessons()
 	if err != nil {
@@ -273,7 +273,7 @@ func (s *Server) handleAPILessons(w http.ResponseWriter, r *http.Request) {
 	tr := langOf(r.Context()).Sim()
 	for _, l := range all {
 		out = append(out, lessonJSON{ID: l.ID, Title: tr.Text(l.Title()), Summary: tr.Text(l.Scenario.Summary),
-			Takeaways: texts(tr, nonNil(l.Scenario.Takeaways)), URL: lessonURL(l.ID)})
+			Takeaways: tr.TextList(nonNil(l.Scenario.Takeaways)), URL: lessonURL(l.ID)})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

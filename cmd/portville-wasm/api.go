@@ -78,10 +78,10 @@ func (a *api) init(data []byte) []byte {
 	return mustJSON(ids)
 }
 
-// language reads the page's catalogue (sim/lang/catalogues/{code}.json,
-// which the static build copies next to the module) and returns
-// {"code": ...}, or {"error": ...}. Only the page's own language is
-// loaded: a page never carries the others.
+// language reads the page's language, sim.Language's JSON (the static
+// build writes wasm/lang/{code}.json from sim/lang/catalogues), and
+// returns {"code": ...}, or {"error": ...}. Only the page's own language
+// is loaded: a page never carries the others.
 func (a *api) language(data []byte) []byte {
 	l := &sim.Language{}
 	if err := json.Unmarshal(data, l); err != nil || l.Code == "" {
@@ -153,7 +153,7 @@ func (a *api) decode(req []byte) (request, *scenario.Scenario, scenario.Options,
 	}
 	l, err := timeline.Find(a.lessons, r.Lesson)
 	if err != nil {
-		return r, nil, opt, &apiError{Code: codeUnknownLesson, Message: "there is no lesson " + strconv.Quote(r.Lesson)}
+		return r, nil, opt, &apiError{Code: codeUnknownLesson, Message: fmt.Sprintf("there is no lesson %q", r.Lesson)}
 	}
 	return r, l.Scenario, opt, nil
 }

@@ -102,7 +102,7 @@ func (a *api) labOpen(req []byte) []byte {
 	if r.Lesson != "" {
 		l, err := timeline.Find(a.lessons, r.Lesson)
 		if err != nil {
-			return errorJSON(&apiError{Code: codeUnknownLesson, Message: "there is no lesson " + strconv.Quote(r.Lesson)})
+			return errorJSON(&apiError{Code: codeUnknownLesson, Message: fmt.Sprintf("there is no lesson %q", r.Lesson)})
 		}
 		base = l.Scenario
 	}
@@ -134,7 +134,7 @@ func (a *api) labOpen(req []byte) []byte {
 	}
 	a.nextLab++
 	a.labs[a.nextLab] = l
-	info := timeline.Info{ID: r.Lesson, Title: a.lang.Text(base.Title), Summary: a.lang.Text(base.Summary), Takeaways: a.texts(base.Takeaways),
+	info := timeline.Info{ID: r.Lesson, Title: a.lang.Text(base.Title), Summary: a.lang.Text(base.Summary), Takeaways: a.lang.TextList(base.Takeaways),
 		OS: l.OS(), Seed: l.Seed(), Start: l.StartSeq(), Total: l.Events(), Capacity: l.Capacity(),
 		Checkpoints: []uint64{}, Lab: true}
 	if r.Lesson != "" {
@@ -227,15 +227,6 @@ func labError(err error) *apiError {
 		return &apiError{Code: codeBadValue, Message: ie.Msg}
 	}
 	return &apiError{Code: codeInternal, Message: "The simulator could not do that.", Detail: err.Error()}
-}
-
-// texts returns each of a scenario's texts in the page's language.
-func (a *api) texts(in []string) []string {
-	out := make([]string, len(in))
-	for i, s := range in {
-		out[i] = a.lang.Text(s)
-	}
-	return out
 }
 
 // eventsJSON encodes events as a JSON array, as a timeline does, told in

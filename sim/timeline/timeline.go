@@ -64,7 +64,7 @@ type words struct {
 
 // in sets info's words to w in l.
 func (w words) in(l *sim.Language, info *Info) {
-	info.Title, info.Summary, info.Takeaways = l.Text(w.title), l.Text(w.summary), translated(l, w.takeaways)
+	info.Title, info.Summary, info.Takeaways = l.Text(w.title), l.Text(w.summary), l.TextList(w.takeaways)
 	if w.lab {
 		info.Title = l.Word("lab_title", "title", info.Title)
 	}
@@ -220,18 +220,6 @@ func NewLab(info Info, events []sim.Event, sc *scenario.Scenario, opt scenario.O
 	tl.words.in(opt.Lang, &info)
 	tl.Info = info
 	return tl
-}
-
-// translated returns texts in l.
-func translated(l *sim.Language, texts []string) []string {
-	if l == nil {
-		return texts
-	}
-	out := make([]string, len(texts))
-	for i, t := range texts {
-		out[i] = l.Text(t)
-	}
-	return out
 }
 
 // InfoIn returns the timeline's Info with its words in language l.

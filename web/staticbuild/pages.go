@@ -2,7 +2,6 @@ package staticbuild
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"path"
@@ -207,7 +206,7 @@ func newHead(c *lang.Catalogue, title, rel string) head {
 	depth := strings.Count(langFolder(c.Code)+rel, "/")
 	root := strings.Repeat("../", depth)
 	h := head{Title: title, Root: root, Home: strings.Repeat("../", strings.Count(rel, "/")) + indexFile,
-		L: c, Lang: c.Code, UI: staticUIJSON(c)}
+		L: c, Lang: c.Code, UI: catalogues.PageUI(c)}
 	for _, code := range catalogues.Codes {
 		h.Langs = append(h.Langs, langLink{Code: code, Name: catalogues.Get(code).Name,
 			Href: root + langFolder(code) + rel, Selected: code == c.Code})
@@ -242,7 +241,7 @@ func renderLanguage(all []*lessons.Lesson, c *lang.Catalogue, out map[string][]b
 			h := newHead(c, title+" · Portville", rel)
 			v := viewerView{
 				Head: h, Mode: m.mode,
-				ID: l.ID, Title: title, Summary: tr.Text(l.Scenario.Summary), Takeaways: translated(tr, l.Scenario.Takeaways),
+				ID: l.ID, Title: title, Summary: tr.Text(l.Scenario.Summary), Takeaways: tr.TextList(l.Scenario.Takeaways),
 				Wasm: h.Root + path.Join(wasmDir, wasmFile), LabURL: "../" + labFile + "?lesson=" + l.ID,
 			}
 			if out[dir+rel], err = render("viewer", v); err != nil {
@@ -261,32 +260,6 @@ func renderLanguage(all []*lessons.Lesson, c *lang.Catalogue, out map[string][]b
 		return err
 	}
 	return nil
-}
-
-func translated(l interface{ Text(string) string }, in []string) []string {
-	out := make([]string, len(in))
-	for i, s := range in {
-		out[i] = l.Text(s)
-	}
-	return out
-}
-
-// staticUIJSON is what a page's script reads of its language
-// (static/js/i18n.js), as the server's pages carry it (web/lang.go).
-func staticUIJSON(c *lang.Catalogue) string {
-	var langs [][2]string
-	for _, code := range catalogues.Codes {
-		langs = append(langs, [2]string{code, catalogues.Get(code).Name})
-	}
-	b, err := json.Marshal(struct {
-		Lang      string            `json:"lang"`
-		Languages [][2]string       `json:"languages"`
-		UI        map[string]string `json:"ui"`
-	}{c.Code, langs, c.UI()})
-	if err != nil {
-		panic(err) // a map of strings always encodes
-	}
-	return string(b)
 }
 
 func render(name string, data any) ([]byte, error) {

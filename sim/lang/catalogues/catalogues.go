@@ -4,6 +4,7 @@ package catalogues
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -70,4 +71,31 @@ func Lookup(code string) (*lang.Catalogue, error) {
 		return cat, nil
 	}
 	return nil, fmt.Errorf("there is no language %q (languages: %s)", code, strings.Join(Codes, ", "))
+}
+
+// pageUI holds each language's PageUI, built once.
+var pageUI sync.Map
+
+// PageUI is what a page's script reads of its language
+// (static/js/i18n.js), on <html data-ui>: the code, the languages to pick
+// from, and c's ui table (empty in English). The server's pages and the
+// static build's carry the same.
+func PageUI(c *lang.Catalogue) string {
+	if v, ok := pageUI.Load(c.Code); ok {
+		return v.(string)
+	}
+	langs := make([][2]string, 0, len(Codes))
+	for _, code := range Codes {
+		langs = append(langs, [2]string{code, Get(code).Name})
+	}
+	b, err := json.Marshal(struct {
+		Lang      string            `json:"lang"`
+		Languages [][2]string       `json:"languages"`
+		UI        map[string]string `json:"ui"`
+	}{c.Code, langs, c.UI()})
+	if err != nil {
+		panic(err) // a map of strings always encodes
+	}
+	pageUI.Store(c.Code, string(b))
+	return string(b)
 }
