@@ -54,6 +54,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDescribe -fuzztime 30s -fuzzminimizetime 100x ./sim/
 	$(GO) test -run '^$$' -fuzz FuzzCommand -fuzztime 60s -fuzzminimizetime 100x ./sim/lab/
 	$(GO) test -run '^$$' -fuzz FuzzParseScript -fuzztime 30s -fuzzminimizetime 100x ./sim/lab/
+	$(GO) test -run '^$$' -fuzz '^FuzzForwarded$$' -fuzztime 30s -fuzzminimizetime 100x ./web/
 
 # shots saves screenshots of every lesson on the screens of a class (the
 # projector at 1024x768, 1280x720 and 1920x1080, phones at 390x844 and

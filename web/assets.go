@@ -22,6 +22,7 @@ const maxAssetBytes = 64 << 20
 // a hash of every file: a URL names one content forever, so browsers may
 // cache it for a year, and a new binary changes every URL.
 type assets struct {
+	base    string // the server's base path (hosting.go)
 	version string
 	files   map[string]asset // by path in the FS: "js/app.js"
 }
@@ -70,7 +71,7 @@ func newAssets(fsys fs.FS) (*assets, error) {
 }
 
 // url returns the URL of the asset at p ("css/app.css").
-func (a *assets) url(p string) string { return "/static/" + a.version + "/" + p }
+func (a *assets) url(p string) string { return a.base + "/static/" + a.version + "/" + p }
 
 // serve answers /static/{version}/*. An old version's URL redirects to
 // the current one (the redirect itself is not cached); a file that does

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -61,6 +60,7 @@ type classEntry struct {
 	base     string // the server's absolute URL, without a final slash
 	url      string // the absolute join URL
 	loopback bool   // url names this machine's loopback address
+	owner    string // the presenter's address (addrKey), whose share it counts against
 	sess     *session
 	qrOnce   sync.Once
 	qr       []byte
@@ -213,21 +213,11 @@ func qrPath(code string) string     { return "/class/" + code + "/qr.svg" }
 // requestOrigin returns scheme://host of the URL the browser asked for,
 // or "" when the Host header is not a plain host name or address.
 func requestOrigin(r *http.Request) string {
-	host := r.Host
-	if host == "" || len(host) > 255 {
+	c := clientOf(r)
+	if !validHost(c.host) {
 		return ""
 	}
-	for i := 0; i < len(host); i++ {
-		c := host[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(".-_:[]", c) >= 0) {
-			return ""
-		}
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + strings.ToLower(host)
+	return c.scheme + "://" + strings.ToLower(c.host)
 }
 
 // isLoopbackOrigin reports whether an origin names this machine in a way
@@ -247,12 +237,15 @@ func isLoopbackOrigin(origin string) bool {
 
 // The registry.
 
-// registerClass gives sess a join code, for a presenter whose page came
-// from origin.
-func (s *Server) registerClass(sess *session, origin string) (*classEntry, error) {
+// registerClass gives sess a join code, for a presenter at the address
+// owner (addrKey) whose page came from origin.
+func (s *Server) registerClass(sess *session, origin, owner string) (*classEntry, error) {
 	base := s.cfg.PublicURL
 	if base == "" {
 		base = origin
+	}
+	if base != "" {
+		base += s.base
 	}
 	if base == "" {
 		return nil, userErrorf(CodeBadValue, "the page's address has no usable host name; start the server with --public-url")
@@ -262,6 +255,8 @@ func (s *Server) registerClass(sess *session, origin string) (*classEntry, error
 	switch {
 	case s.closed:
 		return nil, errShuttingDown
+	case owner != "" && s.perAddr[owner] != nil && s.perAddr[owner].classes >= s.cfg.MaxClassesPerAddr:
+		return nil, fmt.Errorf("start class for %s (%d open there): %w", owner, s.perAddr[owner].classes, errAddrClasses)
 	case len(s.classes) >= s.cfg.MaxClasses:
 		return nil, fmt.Errorf("start class (%d open): %w", len(s.classes), errClassLimit)
 	}
@@ -270,8 +265,11 @@ func (s *Server) registerClass(sess *session, origin string) (*classEntry, error
 		if _, taken := s.classes[code]; taken {
 			continue
 		}
-		e := &classEntry{code: code, base: base, url: base + joinPath(code), loopback: isLoopbackOrigin(base), sess: sess}
+		e := &classEntry{code: code, base: base, url: base + joinPath(code), loopback: isLoopbackOrigin(base), owner: owner, sess: sess}
 		s.classes[code] = e
+		if owner != "" {
+			s.useLocked(owner).classes++
+		}
 		return e, nil
 	}
 	return nil, errors.New("start class: no free join code")
@@ -282,6 +280,7 @@ func (s *Server) unregisterClass(e *classEntry) {
 	defer s.mu.Unlock()
 	if s.classes[e.code] == e {
 		delete(s.classes, e.code)
+		s.releaseLocked(e.owner, classesOf)
 	}
 }
 
@@ -464,7 +463,7 @@ func (c *class) newFollower() *follower {
 func (sess *session) classInfo(v *viewer, typ string) *ClassInfo {
 	c := sess.class
 	e := c.entry
-	info := &ClassInfo{Type: typ, Role: v.role, Code: e.code, URL: e.url, QR: qrPath(e.code), Loopback: e.loopback, Mode: c.mode}
+	info := &ClassInfo{Type: typ, Role: v.role, Code: e.code, URL: e.url, QR: sess.srv.path(qrPath(e.code)), Loopback: e.loopback, Mode: c.mode}
 	switch v.role {
 	case RolePresenter:
 		info.Token = c.token
@@ -532,7 +531,7 @@ func (sess *session) startClass(v *viewer, now time.Time) {
 		sess.sendTo(v, mustJSON(sess.classInfo(v, TypeClass)))
 		return
 	}
-	e, err := sess.srv.registerClass(sess, v.origin)
+	e, err := sess.srv.registerClass(sess, v.origin, v.key)
 	if err != nil {
 		sess.reply(v, err)
 		return
@@ -545,6 +544,7 @@ func (sess *session) startClass(v *viewer, now time.Time) {
 		idle:      sess.srv.clock.NewTimer(sess.srv.cfg.ClassIdle),
 	}
 	sess.class = c
+	sess.inClass.Store(true)
 	v.role = RolePresenter
 	for _, o := range slices.Clone(sess.viewers) {
 		if o == v || !sess.has(o) {
@@ -666,9 +666,9 @@ func (sess *session) forkFor(v *viewer) {
 	var err error
 	if sess.lab != nil {
 		// A lab's copy is a lab of its own: the follower types into it.
-		fork, err = sess.forkLab()
+		fork, err = sess.forkLab(v.key)
 	} else {
-		fork, err = sess.srv.openSessionAt(sess.tl, sess.cursor, true)
+		fork, err = sess.srv.openSessionAt(sess.tl, sess.cursor, true, v.key)
 	}
 	if err != nil {
 		sess.reply(v, err)
@@ -716,6 +716,7 @@ func (sess *session) closeClass() {
 		return
 	}
 	sess.class = nil
+	sess.inClass.Store(false)
 	sess.srv.unregisterClass(c.entry)
 	for _, t := range []Timer{c.idle, c.statsTimer} {
 		if t != nil {
@@ -804,20 +805,10 @@ func newJoinLimiter(rate float64, burst int) *joinLimiter {
 
 // joinKey returns the address a remote address (host:port) counts as.
 func joinKey(remote string) string {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
+	if k := addrKey(remote); k != "" {
+		return k
 	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	a = a.Unmap()
-	if a.Is4() {
-		return a.String()
-	}
-	p, _ := a.WithZone("").Prefix(64)
-	return p.String()
+	return remote
 }
 
 // get returns key's bucket, refilled to now; l.mu is held.

@@ -89,6 +89,12 @@ var errorTable = []struct {
 		"Only on this machine", "This page shows the processes and connections of the computer Portville runs on, so Portville shows it only to a browser on that computer (at localhost). Open it there."}},
 	{errLiveBusy, errorInfo{http.StatusServiceUnavailable, CodeInternal, websocket.CloseTryAgainLater,
 		"Too many live views", "As many live views are open as Portville allows; close one, then reload."}},
+	{errAddrSessions, errorInfo{http.StatusTooManyRequests, CodeAddressLimit, websocket.CloseTryAgainLater,
+		"Your network is at its limit", "Your network has as many lessons open on this server as one network may. Close the tabs you no longer use; a lesson nobody watches closes by itself after a few minutes."}},
+	{errAddrClasses, errorInfo{http.StatusTooManyRequests, CodeAddressLimit, websocket.CloseTryAgainLater,
+		"Your network is at its limit", "Your network runs as many classes on this server as one network may. End a class you no longer teach, then try again."}},
+	{errAddrConns, errorInfo{http.StatusTooManyRequests, CodeAddressLimit, websocket.CloseTryAgainLater,
+		"Your network is at its limit", "Your network has as many connections open to this server as one network may. Close some tabs, then try again."}},
 	{errReplaced, errorInfo{http.StatusConflict, CodeReplaced, websocket.ClosePolicyViolation,
 		"Opened elsewhere", "This class was opened again in another tab or window, which follows it now."}},
 }

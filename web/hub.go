@@ -319,6 +319,7 @@ func (sess *session) snapIn(l *sim.Language) json.RawMessage {
 // reply sends v the error message for err, and logs err when it is the
 // server's fault.
 func (sess *session) reply(v *viewer, err error) {
+	sess.srv.metrics.refuse(err)
 	m := errorMessageIn(err, langOfViewer(v))
 	if m.Code == CodeInternal {
 		sess.srv.log.Error("session", "session", sess.id, "err", err)
@@ -343,7 +344,7 @@ func (sess *session) broadcastIf(data []byte, to func(*viewer) bool) {
 		sess.srv.log.Error("prepare message", "session", sess.id, "err", err)
 		return
 	}
-	m := &outMsg{pm: pm}
+	m := &outMsg{pm: pm, n: len(data)}
 	var slow []*viewer
 	for _, v := range sess.viewers {
 		if to != nil && !to(v) {
@@ -365,6 +366,7 @@ func (sess *session) sendTo(v *viewer, data []byte) {
 }
 
 func (sess *session) dropSlow(v *viewer) {
+	sess.srv.metrics.drops.Inc()
 	sess.srv.log.Warn("viewer dropped: too slow", "session", sess.id, "queued", len(v.send))
 	sess.drop(v, websocket.ClosePolicyViolation, "too slow", true)
 }
@@ -401,9 +403,11 @@ func (sess *session) drop(v *viewer, code int, text string, abort bool) {
 func (sess *session) startIdle() {
 	sess.stopIdle()
 	sess.idle = sess.srv.clock.NewTimer(sess.srv.cfg.IdleTimeout)
+	sess.unwatchedAt.Store(sess.srv.clock.Now().UnixNano())
 }
 
 func (sess *session) stopIdle() {
+	sess.unwatchedAt.Store(0)
 	if sess.idle != nil {
 		sess.idle.Stop()
 		sess.idle = nil

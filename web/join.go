@@ -43,6 +43,7 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.findClass(r.RemoteAddr, code); err != nil {
+		s.metrics.refuse(err)
 		info := describe(err)
 		s.log.Info("join refused", "remote", r.RemoteAddr, "err", err)
 		v.Message = messageIn(err, c)
@@ -52,7 +53,7 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, info.status, joinPage(v))
 		return
 	}
-	http.Redirect(w, r, joinPath(code), http.StatusSeeOther)
+	http.Redirect(w, r, s.path(joinPath(code)), http.StatusSeeOther)
 }
 
 // handleFollower serves a class's follower view: the lesson view in
@@ -73,7 +74,7 @@ func (s *Server) handleFollower(w http.ResponseWriter, r *http.Request) {
 	v := viewerView{
 		Head: s.head(r, info.Title+" · "+c.T("Class {code}", "code", code)+" · Portville"), Mode: modeFollower,
 		ID: tl.Info.ID, Title: info.Title, Summary: info.Summary, Takeaways: info.Takeaways,
-		WS: "/ws", Query: r.URL.RawQuery, Class: code, Lab: info.Lab,
+		WS: s.path("/ws"), Query: r.URL.RawQuery, Class: code, Lab: info.Lab,
 	}
 	s.render(w, r, http.StatusOK, viewerPage(v))
 }
@@ -90,7 +91,7 @@ func (s *Server) urlCode(w http.ResponseWriter, r *http.Request, canonical func(
 		return "", false
 	}
 	if canonical != nil && code != param {
-		u := canonical(code)
+		u := s.path(canonical(code))
 		if r.URL.RawQuery != "" {
 			u += "?" + r.URL.RawQuery
 		}

@@ -107,17 +107,17 @@ func (s *Server) newLab(base *scenario.Scenario, baseID string, opt lab.Options,
 }
 
 // openLab starts a session on a new lab.
-func (s *Server) openLab(base *scenario.Scenario, baseID string, opt lab.Options, lng *sim.Language) (*session, error) {
+func (s *Server) openLab(base *scenario.Scenario, baseID string, opt lab.Options, lng *sim.Language, owner string) (*session, error) {
 	l, tl, err := s.newLab(base, baseID, opt, nil, lng)
 	if err != nil {
 		return nil, err
 	}
-	return s.openLabSession(l, tl, tl.Total(), false)
+	return s.openLabSession(l, tl, tl.Total(), false, owner)
 }
 
 // openLabSession starts a session on a lab with its cursor at cursor.
-func (s *Server) openLabSession(l *lab.Lab, tl *timeline, cursor uint64, fork bool) (*session, error) {
-	sess, err := s.openSessionWith(tl, cursor, fork, l)
+func (s *Server) openLabSession(l *lab.Lab, tl *timeline, cursor uint64, fork bool, owner string) (*session, error) {
+	sess, err := s.openSessionWith(tl, cursor, fork, l, owner)
 	if err != nil {
 		return nil, err
 	}
@@ -280,8 +280,8 @@ func (sess *session) labLoad(v *viewer, cmd *Command) {
 }
 
 // forkLab gives a follower its own copy of the class's lab, at the class's
-// cursor, to type into.
-func (sess *session) forkLab() (*session, error) {
+// cursor, to type into; it counts against owner's share.
+func (sess *session) forkLab(owner string) (*session, error) {
 	l := sess.lab
 	var inputs []lab.Input
 	for _, e := range l.Entries() {
@@ -295,5 +295,5 @@ func (sess *session) forkLab() (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fork lab: %w", err)
 	}
-	return sess.srv.openLabSession(nl, tl, min(sess.cursor, tl.Total()), true)
+	return sess.srv.openLabSession(nl, tl, min(sess.cursor, tl.Total()), true, owner)
 }

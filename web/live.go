@@ -81,7 +81,10 @@ func (s *Server) liveAllowed(r *http.Request) error {
 	switch {
 	case !s.cfg.Live:
 		return errLiveOff
-	case !loopbackPeer(r):
+	case !loopbackPeer(r) || clientOf(r).forwardedBy:
+		// A request with a proxy's headers from a peer that is not a
+		// trusted proxy may be a remote browser behind a proxy on this
+		// machine.
 		return fmt.Errorf("live view for %s: %w", r.RemoteAddr, errLiveRemote)
 	}
 	return nil
@@ -101,7 +104,7 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 			"listening ports as apartments with their services, connections with their ephemeral ports, and the other ends of " +
 			"its connections as buildings across the street. It is looked at again every second. Click the building for its " +
 			"sockets in the columns of ss -tuanp."),
-		WS: "/live/ws", Query: r.URL.RawQuery,
+		WS: s.path("/live/ws"), Query: r.URL.RawQuery,
 	}
 	s.render(w, r, http.StatusOK, viewerPage(v))
 }
@@ -125,9 +128,9 @@ func (s *Server) handleLiveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &viewer{conn: conn, readDone: make(chan struct{}), idx: -1, remote: r.RemoteAddr}
-	if !s.track(v, true) {
+	if err := s.track(v, true); err != nil {
 		s.liveViewers.Add(-1)
-		s.refuse(conn, errShuttingDown, acceptLang(r.Header.Get("Accept-Language")))
+		s.refuse(conn, err, acceptLang(r.Header.Get("Accept-Language")))
 		return
 	}
 	browser, _ := netip.ParseAddrPort(r.RemoteAddr)
@@ -322,5 +325,5 @@ func (lv *liveView) write(v any) bool {
 }
 
 func (lv *liveView) close(code int, text string) {
-	lv.v.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(closeGracePeriod))
+	lv.v.conn.WriteControl(websocket.CloseMessage, closeMessage(code, text), time.Now().Add(closeGracePeriod))
 }

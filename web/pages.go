@@ -51,13 +51,20 @@ type pageHead struct {
 	Params [][2]string
 	// CLILang is " --lang xx" for the picker's command line, "" in English.
 	CLILang string
+	// Base is the server's base path ("" or "/portville"), which every
+	// link carries; the page's script reads it from data-base.
+	Base string
 }
 
 // langOption is one language of the picker.
 type langOption struct{ Code, Name string }
 
-// Link returns path with the page's ?lang= when the URL named one.
+// Link returns the URL of path (a path of the app, such as /join) under
+// the base path, with the page's ?lang= when the URL named one.
 func (h pageHead) Link(path string) string {
+	if strings.HasPrefix(path, "/") {
+		path = h.Base + path
+	}
 	if !h.Explicit {
 		return path
 	}
@@ -143,7 +150,7 @@ type lessonJSON struct {
 func (s *Server) head(r *http.Request, title string) pageHead {
 	c, explicit := langOf(r.Context()), langExplicit(r.Context())
 	h := pageHead{Title: title, CSS: s.assets.url("css/app.css"), JS: s.assets.url("js/app.js"),
-		L: c, Lang: c.Code, UI: uiJSON(c), Explicit: explicit, Langs: langOptions()}
+		L: c, Lang: c.Code, UI: uiJSON(c), Explicit: explicit, Langs: langOptions(), Base: s.base}
 	if c.Code != "en" {
 		h.CLILang = " --lang " + c.Code
 	}
@@ -212,7 +219,7 @@ func (s *Server) handleViewer(mode string) http.HandlerFunc {
 		v := viewerView{
 			Head: s.head(r, title+" · Portville"), Mode: mode,
 			ID: l.ID, Title: title, Summary: tr.Text(l.Scenario.Summary), Takeaways: tr.TextList(l.Scenario.Takeaways),
-			WS: "/ws", Query: r.URL.RawQuery, LabURL: labURL(l.ID),
+			WS: s.path("/ws"), Query: r.URL.RawQuery, LabURL: labURL(l.ID),
 		}
 		if mode == modeFull {
 			all, err := s.catalog.Lessons()
@@ -254,7 +261,7 @@ func (s *Server) handleLab(w http.ResponseWriter, r *http.Request) {
 	}
 	v := viewerView{
 		Head: s.head(r, title+" · Portville"), Mode: modeFull, ID: id, Title: title, Summary: summary, Takeaways: takeaways,
-		WS: "/ws", Query: r.URL.RawQuery, Lab: true,
+		WS: s.path("/ws"), Query: r.URL.RawQuery, Lab: true,
 	}
 	for _, o := range all {
 		v.Options = append(v.Options, lessonOption{ID: o.ID, Title: tr.Text(o.Title()), Selected: o.ID == id})
@@ -273,7 +280,7 @@ func (s *Server) handleAPILessons(w http.ResponseWriter, r *http.Request) {
 	tr := langOf(r.Context()).Sim()
 	for _, l := range all {
 		out = append(out, lessonJSON{ID: l.ID, Title: tr.Text(l.Title()), Summary: tr.Text(l.Scenario.Summary),
-			Takeaways: tr.TextList(nonNil(l.Scenario.Takeaways)), URL: lessonURL(l.ID)})
+			Takeaways: tr.TextList(nonNil(l.Scenario.Takeaways)), URL: s.path(lessonURL(l.ID))})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -305,6 +312,7 @@ func (s *Server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) 
 // fail answers a request that failed: errorTable picks the status and the
 // sentence the user sees; the log gets the detail.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	s.metrics.refuse(err)
 	info := describe(err)
 	level := slog.LevelInfo
 	if info.status >= 500 {

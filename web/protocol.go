@@ -88,6 +88,10 @@ const (
 	CodeFollowerLimit = "follower_limit"
 	CodeAnswerClosed  = "answer_closed"
 	CodeReplaced      = "replaced"
+	// CodeAddressLimit: the browser's network (its address) holds as
+	// many sessions, classes or websockets as one address may
+	// (fairness.go).
+	CodeAddressLimit = "address_limit"
 )
 
 // Snapshot reasons, the `reason` of a snapshot message.

@@ -32,7 +32,7 @@ func (s *Server) handleRemote(w http.ResponseWriter, r *http.Request) {
 	c := langOf(r.Context())
 	head := s.head(r, c.T("Remote")+" · "+c.T("Class {code}", "code", code)+" · Portville")
 	head.JS = s.assets.url("js/remote.js")
-	s.render(w, r, http.StatusOK, remotePage(remoteView{Head: head, Code: code, Group: groupCode(code), WS: "/ws"}))
+	s.render(w, r, http.StatusOK, remotePage(remoteView{Head: head, Code: code, Group: groupCode(code), WS: s.path("/ws")}))
 }
 
 // groupCode shows a join code in two groups of four, as the projector

@@ -15,7 +15,10 @@ var compressTypes = []string{"text/html", "text/css", "text/javascript", "applic
 // routes lists every route of the app.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.logRequests, s.recoverPanics, s.securityHeaders, middleware.GetHead)
+	r.Use(s.withClient, s.withRequestID, s.logRequests, s.recoverPanics, s.securityHeaders, middleware.GetHead)
+	if s.cfg.PublicMetrics {
+		r.Handle("/metrics", s.Metrics()) // Prometheus's text format (metrics.go); only with PublicMetrics
+	}
 
 	r.Get("/ws", s.handleWS)          // the websocket of a session or a class (docs/protocol.md)
 	r.Get("/live/ws", s.handleLiveWS) // the live view's websocket: this machine, for loopback clients (live.go)

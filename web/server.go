@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -25,7 +26,7 @@ import (
 const (
 	DefaultMaxSessions     = 500
 	DefaultMaxViewers      = 2500
-	DefaultIdleTimeout     = 10 * time.Minute
+	DefaultIdleTimeout     = 2 * time.Minute
 	DefaultMaxMessageBytes = 320 << 10
 	DefaultControlRate     = 20 // messages per second
 	DefaultControlBurst    = 40 // messages
@@ -93,6 +94,22 @@ type Config struct {
 	// this machine only (live.go).
 	Live bool
 
+	// Hosting (hosting.go, fairness.go). What one client address
+	// (an IPv4 address or an IPv6 /64) may hold at once.
+	MaxSessionsPerAddr int
+	MaxClassesPerAddr  int
+	MaxConnsPerAddr    int // websockets
+	// TrustProxy are the peers (addresses or CIDR prefixes) whose
+	// X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host and
+	// Forwarded headers name the browser; other peers' are ignored.
+	TrustProxy []string
+	// BasePath is the path the app is served under ("/portville/"); ""
+	// is the root. Every link, asset, websocket and join URL carries it.
+	BasePath string
+	// PublicMetrics adds /metrics to the app's own routes; otherwise
+	// only the Metrics handler serves them.
+	PublicMetrics bool
+
 	// Tuning for tests; zero means the constants above.
 	sendQueueLen   int
 	writeWait      time.Duration
@@ -117,6 +134,9 @@ type Server struct {
 	origins  map[string]bool
 	csp      string // for every page but /embed/*
 	cspEmbed string
+	base     string         // Config.BasePath without its final slash
+	trust    []netip.Prefix // Config.TrustProxy
+	metrics  *metrics
 	loads    chan struct{} // semaphore of maxParallelLoads
 	joins    *joinLimiter  // wrong join codes per address
 	// followers counts the followers of every class, against
@@ -128,6 +148,7 @@ type Server struct {
 	sessions map[string]*session
 	classes  map[string]*classEntry // by join code
 	conns    map[*viewer]struct{}
+	perAddr  map[string]*addrUse // by addrKey: what each address holds (fairness.go)
 	wg       sync.WaitGroup
 	live     atomic.Int64 // goroutines started by spawn and still running
 	// stopping is closed when Shutdown begins, for the loops that are
@@ -170,14 +191,26 @@ func New(cfg Config) (*Server, error) {
 	setDefault(&cfg.ClassIdle, DefaultClassIdle)
 	setDefault(&cfg.joinBurst, failedJoinBurst)
 	setDefault(&cfg.joinRate, failedJoinRate)
+	setDefault(&cfg.MaxSessionsPerAddr, DefaultMaxSessionsPerAddr)
+	setDefault(&cfg.MaxClassesPerAddr, DefaultMaxClassesPerAddr)
+	setDefault(&cfg.MaxConnsPerAddr, DefaultMaxConnsPerAddr)
 	if cfg.MaxSessions < 0 || cfg.MaxViewers < 0 || cfg.IdleTimeout < 0 || cfg.MaxMessageBytes < 0 || cfg.ControlRate < 0 || cfg.ControlBurst < 0 ||
-		cfg.MaxClasses < 0 || cfg.MaxFollowers < 0 || cfg.ClassIdle < 0 {
+		cfg.MaxClasses < 0 || cfg.MaxFollowers < 0 || cfg.ClassIdle < 0 ||
+		cfg.MaxSessionsPerAddr < 0 || cfg.MaxClassesPerAddr < 0 || cfg.MaxConnsPerAddr < 0 {
 		return nil, errors.New("limits must not be negative")
 	}
+	base, err := checkBasePath(cfg.BasePath)
+	if err != nil {
+		return nil, err
+	}
+	trust, err := parseTrustProxy(cfg.TrustProxy)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.PublicURL != "" {
-		u, err := normalizeOrigin(cfg.PublicURL)
+		u, err := publicOrigin(cfg.PublicURL, base)
 		if err != nil {
-			return nil, fmt.Errorf("public URL %q: want scheme://host[:port], for example https://portville.school.example", cfg.PublicURL)
+			return nil, err
 		}
 		cfg.PublicURL = u
 	}
@@ -197,8 +230,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.base = base
 	s := &Server{
-		cfg: cfg, log: cfg.Logger, clock: cfg.Clock, catalog: cfg.Catalog, assets: a,
+		cfg: cfg, log: slog.New(requestIDHandler{cfg.Logger.Handler()}), clock: cfg.Clock, catalog: cfg.Catalog, assets: a,
+		base: base, trust: trust,
+		perAddr:  map[string]*addrUse{},
 		origins:  origins,
 		csp:      contentSecurityPolicy("'self'"),
 		cspEmbed: contentSecurityPolicy(ancestors),
@@ -216,6 +252,7 @@ func New(cfg Config) (*Server, error) {
 		WriteBufferPool:  &sync.Pool{},
 		CheckOrigin:      s.checkOrigin,
 	}
+	s.metrics = newMetrics(s)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -228,7 +265,11 @@ func setDefault[T comparable](v *T, def T) {
 }
 
 // ServeHTTP serves the app.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r = s.underBase(w, r); r != nil {
+		s.handler.ServeHTTP(w, r)
+	}
+}
 
 // Shutdown ends every session: each viewer's websocket is closed with 1001
 // (going away). It returns when every goroutine of the server has ended,
@@ -284,24 +325,49 @@ func (s *Server) spawnLocked(f func()) {
 	}()
 }
 
-// checkOrigin accepts a websocket from the app's own origin, from the
-// configured origins, and from clients that send no Origin (not a
-// browser, so not a cross-site page).
+// checkOrigin accepts a websocket from the app's own origin (the host
+// the browser asked for, as a trusted proxy tells it, or --public-url),
+// from the configured origins, and from clients that send no Origin (not
+// a browser, so not a cross-site page).
 func (s *Server) checkOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true
 	}
 	u, err := url.Parse(origin)
-	if err == nil && strings.EqualFold(u.Host, r.Host) {
+	if err == nil && (strings.EqualFold(u.Host, r.Host) || strings.EqualFold(u.Host, clientOf(r).host)) {
 		return true
 	}
 	n, err := normalizeOrigin(origin)
-	if err == nil && s.origins[n] {
+	if err == nil && (s.origins[n] || n == s.cfg.PublicURL) {
 		return true
 	}
 	s.log.Warn("websocket origin refused", "origin", origin, "host", r.Host)
 	return false
+}
+
+// publicOrigin checks a --public-url: an origin, or an origin with the
+// base path (https://school.example/portville/), and returns the origin.
+func publicOrigin(public, base string) (string, error) {
+	bad := fmt.Errorf("public URL %q: want scheme://host[:port], for example https://portville.school.example", public)
+	u, err := url.Parse(public)
+	if err != nil {
+		return "", bad
+	}
+	if p := strings.TrimSuffix(u.Path, "/"); p != "" {
+		if p != base {
+			if base == "" {
+				return "", fmt.Errorf("public URL %q has a path: serve Portville under it with --base-path %s/, or leave the path out", public, p)
+			}
+			return "", fmt.Errorf("public URL %q: its path is not the base path %s/", public, base)
+		}
+		u.Path, u.RawPath = "", ""
+	}
+	o, err := normalizeOrigin(u.String())
+	if err != nil {
+		return "", bad
+	}
+	return o, nil
 }
 
 // normalizeOrigin checks that o is an origin, scheme://host[:port], and

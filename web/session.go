@@ -41,6 +41,13 @@ type session struct {
 	fork bool
 	// isLab is whether the session is a lab; set before the hub starts.
 	isLab bool
+	// owner is the address (addrKey) whose share the session counts
+	// against; "" for none. unwatchedAt is the clock's time (UnixNano)
+	// since which no viewer has watched, 0 while one does; inClass is
+	// set while the session is a class. Both are for reclaimLocked.
+	owner       string
+	unwatchedAt atomic.Int64
+	inClass     atomic.Bool
 
 	// Owned by the hub goroutine.
 	tl   *timeline
@@ -91,21 +98,23 @@ type inbound struct {
 // it; the viewer then opens a new one.
 var errSessionGone = errors.New("session ended")
 
-// openSession starts a session on tl, or refuses when the server has as
-// many as it allows.
+// openSession starts a session on tl that counts against no address's
+// share, or refuses when the server has as many as it allows.
 func (s *Server) openSession(tl *timeline) (*session, error) {
-	return s.openSessionAt(tl, tl.Info.Start, false)
+	return s.openSessionAt(tl, tl.Info.Start, false, "")
 }
 
-// openSessionAt starts a session on tl with its cursor at cursor; fork
-// marks a follower's private copy of a class.
-func (s *Server) openSessionAt(tl *timeline, cursor uint64, fork bool) (*session, error) {
-	return s.openSessionWith(tl, cursor, fork, nil)
+// openSessionAt starts a session on tl with its cursor at cursor, for
+// the address owner (addrKey; "" for none); fork marks a follower's
+// private copy of a class.
+func (s *Server) openSessionAt(tl *timeline, cursor uint64, fork bool, owner string) (*session, error) {
+	return s.openSessionWith(tl, cursor, fork, nil, owner)
 }
 
 // openSessionWith starts a session on tl, a lab's timeline when l is set.
-func (s *Server) openSessionWith(tl *timeline, cursor uint64, fork bool, l *lab.Lab) (*session, error) {
+func (s *Server) openSessionWith(tl *timeline, cursor uint64, fork bool, l *lab.Lab, owner string) (*session, error) {
 	sess := &session{
+		owner:  owner,
 		lab:    l,
 		isLab:  l != nil,
 		id:     rand.Text(),
@@ -124,13 +133,19 @@ func (s *Server) openSessionWith(tl *timeline, cursor uint64, fork bool, l *lab.
 	sess.cursorSeen.Store(cursor)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch {
-	case s.closed:
+	if s.closed {
 		return nil, errShuttingDown
-	case len(s.sessions) >= s.cfg.MaxSessions:
-		return nil, fmt.Errorf("open session (%d open): %w", len(s.sessions), errSessionLimit)
+	}
+	if err := s.admitSessionLocked(owner); err != nil {
+		if u := s.perAddr[owner]; u != nil && *u == (addrUse{}) {
+			delete(s.perAddr, owner)
+		}
+		return nil, err
 	}
 	s.sessions[sess.id] = sess
+	if owner != "" {
+		s.useLocked(owner).sessions++
+	}
 	s.spawnLocked(sess.run)
 	s.log.Info("session opened", "session", sess.id, "lesson", tl.Info.ID, "os", tl.Info.OS, "seed", tl.Info.Seed, "fork", fork, "lab", l != nil)
 	return sess, nil
@@ -146,7 +161,7 @@ func (s *Server) session(id string) *session {
 func (s *Server) removeSession(sess *session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.sessions, sess.id)
+	s.dropSessionLocked(sess)
 }
 
 // sessionCount returns how many sessions are open.

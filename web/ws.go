@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -36,6 +37,9 @@ type viewer struct {
 	// server at, the base of a class's join URL.
 	remote string
 	origin string
+	// key is the address the viewer's connection counts against
+	// (addrKey of remote; fairness.go).
+	key string
 	// closeCode and closeText are the close frame the writer sends; the
 	// hub sets them before it closes send.
 	closeCode int
@@ -52,6 +56,7 @@ type viewer struct {
 // (broadcast), or plain bytes for one.
 type outMsg struct {
 	pm   *websocket.PreparedMessage
+	n    int // the prepared message's payload bytes
 	data []byte
 }
 
@@ -104,6 +109,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		readDone:   make(chan struct{}),
 		limiter:    rateLimiter{rate: s.cfg.ControlRate, burst: float64(s.cfg.ControlBurst)},
 		remote:     r.RemoteAddr,
+		key:        addrKey(r.RemoteAddr),
 		origin:     requestOrigin(r),
 	}
 	c, err := requestLang(r)
@@ -112,8 +118,8 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.lang = c
-	if !s.track(v, true) {
-		s.refuse(conn, errShuttingDown, c)
+	if err := s.track(v, true); err != nil {
+		s.refuse(conn, err, c)
 		return
 	}
 	sess, err := s.attach(v, r.URL.Query())
@@ -144,18 +150,24 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 
 // track adds v to (or removes it from) the connections Shutdown closes if
 // they outlive its deadline. Adding fails once Shutdown has begun.
-func (s *Server) track(v *viewer, add bool) bool {
+func (s *Server) track(v *viewer, add bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !add {
-		delete(s.conns, v)
-		return true
+		if _, ok := s.conns[v]; ok {
+			delete(s.conns, v)
+			s.releaseLocked(v.key, connsOf)
+		}
+		return nil
 	}
 	if s.closed {
-		return false
+		return errShuttingDown
+	}
+	if err := s.admitConnLocked(v.key); err != nil {
+		return err
 	}
 	s.conns[v] = struct{}{}
-	return true
+	return nil
 }
 
 // attach joins v to the session its URL names, opening one if needed, or
@@ -201,7 +213,7 @@ func (s *Server) attach(v *viewer, q url.Values) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	sess, err := s.openSession(tl)
+	sess, err := s.openSessionAt(tl, tl.Info.Start, false, v.key)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +235,7 @@ func (s *Server) attachNewLab(v *viewer, lessonID string, q url.Values) (*sessio
 	if err != nil {
 		return nil, err
 	}
-	sess, err := s.openLab(base, lessonID, opt, langOfViewer(v).Sim())
+	sess, err := s.openLab(base, lessonID, opt, langOfViewer(v).Sim(), v.key)
 	if err != nil {
 		return nil, err
 	}
@@ -255,6 +267,7 @@ func parseResume(q url.Values, j *joinReq) error {
 // refuse answers a websocket that cannot join with an error message and a
 // close frame, and closes it.
 func (s *Server) refuse(conn *websocket.Conn, err error, c *lang.Catalogue) {
+	s.metrics.refuse(err)
 	info := describe(err)
 	if info.code == CodeInternal && !errors.Is(err, errShuttingDown) {
 		s.log.Error("websocket", "err", err)
@@ -264,7 +277,7 @@ func (s *Server) refuse(conn *websocket.Conn, err error, c *lang.Catalogue) {
 	deadline := time.Now().Add(s.cfg.writeWait)
 	conn.SetWriteDeadline(deadline)
 	if conn.WriteMessage(websocket.TextMessage, mustJSON(errorMessageIn(err, c))) == nil {
-		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(info.close, info.message), deadline)
+		conn.WriteControl(websocket.CloseMessage, closeMessage(info.close, info.message), deadline)
 		// Wait for the browser's close frame, so that closing does not
 		// reset the connection before ours is read.
 		conn.SetReadDeadline(time.Now().Add(closeGracePeriod))
@@ -336,10 +349,14 @@ func (s *Server) writeLoop(v *viewer) {
 			}
 			c.SetWriteDeadline(time.Now().Add(s.cfg.writeWait))
 			var err error
+			n := len(m.data)
 			if m.pm != nil {
-				err = c.WritePreparedMessage(m.pm)
+				err, n = c.WritePreparedMessage(m.pm), m.n
 			} else {
 				err = c.WriteMessage(websocket.TextMessage, m.data)
+			}
+			if err == nil {
+				s.metrics.sent(n)
 			}
 			if err != nil {
 				// The reader fails next, and the viewer leaves.
@@ -356,6 +373,24 @@ func (s *Server) writeLoop(v *viewer) {
 	}
 }
 
+// maxCloseText is the most text a close frame carries: a control frame's
+// payload is at most 125 bytes, two of them the code (RFC 6455 5.5).
+const maxCloseText = 123
+
+// closeMessage is a close frame's payload; a text too long for one is
+// cut at a character boundary (the error message before it has it
+// whole).
+func closeMessage(code int, text string) []byte {
+	if len(text) > maxCloseText {
+		cut := maxCloseText
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+	}
+	return websocket.FormatCloseMessage(code, text)
+}
+
 // closeConn sends the close frame the hub chose, gives the browser
 // closeGracePeriod to answer, and closes the connection.
 func (s *Server) closeConn(v *viewer) {
@@ -363,7 +398,7 @@ func (s *Server) closeConn(v *viewer) {
 	if code == 0 {
 		code = websocket.CloseNormalClosure
 	}
-	v.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, v.closeText), time.Now().Add(closeGracePeriod))
+	v.conn.WriteControl(websocket.CloseMessage, closeMessage(code, v.closeText), time.Now().Add(closeGracePeriod))
 	t := time.NewTimer(closeGracePeriod)
 	select {
 	case <-v.readDone:

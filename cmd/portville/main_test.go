@@ -152,6 +152,13 @@ func TestServeBadFlags(t *testing.T) {
 		{"any origin", []string{"--allow-origin", "*"}, "allowed origin"},
 		{"origin with a path", []string{"--allow-origin", "https://a.example,https://b.example/x"}, "allowed origin"},
 		{"frame ancestors that inject", []string{"--frame-ancestors", "https://a.example; script-src *"}, "frame ancestors"},
+		{"public URL with another path", []string{"--base-path", "/portville/", "--public-url", "https://portville.example/app"}, "base path"},
+		{"zero sessions per address", []string{"--max-sessions-per-addr", "0"}, "--max-sessions-per-addr"},
+		{"negative classes per address", []string{"--max-classes-per-addr", "-1"}, "--max-classes-per-addr"},
+		{"zero connections per address", []string{"--max-conns-per-addr", "0"}, "--max-conns-per-addr"},
+		{"base path without a slash", []string{"--base-path", "portville"}, "base path"},
+		{"base path with ..", []string{"--base-path", "/a/../b"}, "base path"},
+		{"trust proxy that is no address", []string{"--trust-proxy", "127.0.0.1,proxy.local"}, "proxy.local"},
 		{"unknown flag", []string{"--port", "80"}, "port"},
 		{"an argument", []string{"extra"}, "extra"},
 	}
@@ -181,5 +188,56 @@ func TestListFlag(t *testing.T) {
 	want := []string{"https://a.example", "https://b.example", "https://c.example"}
 	if strings.Join(l, " ") != strings.Join(want, " ") || l.String() != strings.Join(want, ",") {
 		t.Errorf("list %q, want %q", l, want)
+	}
+}
+
+// --metrics-addr serves /metrics on its own listener only; --base-path
+// puts the app under a path.
+func TestServeMetricsAndBasePath(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, stderr := newLockedBuffer(), newLockedBuffer()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--base-path", "/portville/"}, nil, stdout, stderr)
+	}()
+	var app, metrics string
+	deadline := time.Now().Add(10 * time.Second)
+	for (app == "" || metrics == "") && time.Now().Before(deadline) {
+		for _, line := range strings.Split(stdout.String(), "\n") {
+			if a, ok := strings.CutPrefix(line, "Portville listening on "); ok {
+				app = a
+			}
+			if m, ok := strings.CutPrefix(line, "Metrics for Prometheus: "); ok {
+				metrics = m
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.HasSuffix(app, "/portville/") || !strings.HasSuffix(metrics, "/metrics") {
+		t.Fatalf("stdout %q, stderr %s", stdout.String(), stderr.String())
+	}
+	status := func(u string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := status(metrics); code != 200 || !strings.Contains(body, "portville_sessions 0") {
+		t.Errorf("GET %s: %d %.200s", metrics, code, body)
+	}
+	if code, _ := status(app + "metrics"); code != 404 {
+		t.Errorf("GET %smetrics: %d, want 404 (metrics are off the app's address)", app, code)
+	}
+	if code, body := status(app); code != 200 || !strings.Contains(body, `data-base="/portville"`) {
+		t.Errorf("GET %s: %d", app, code)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -44,6 +44,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	publicURL := fs.String("public-url", "",
 		"the origin (scheme://host[:port]) students use to reach this server, for join URLs and QR codes; default: the address the teacher's browser used")
 	liveView := fs.Bool("live", false, "add /live: this machine's processes and sockets drawn as a town, shown only to browsers on this machine")
+	perAddrSessions := fs.Int("max-sessions-per-addr", web.DefaultMaxSessionsPerAddr, "most sessions one client address (an IPv4 address or an IPv6 /64) may hold")
+	perAddrClasses := fs.Int("max-classes-per-addr", web.DefaultMaxClassesPerAddr, "most classes one client address may run")
+	perAddrConns := fs.Int("max-conns-per-addr", web.DefaultMaxConnsPerAddr, "most websockets one client address may have open (a classroom behind one NAT shares it)")
+	var trust listFlag
+	fs.Var(&trust, "trust-proxy", "addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For/-Proto/-Host or Forwarded headers name the browser; repeat or separate with commas")
+	basePath := fs.String("base-path", "", "serve everything under this path, for a proxy that puts Portville at https://host/PATH/ (for example /portville/)")
+	metricsAddr := fs.String("metrics-addr", "", "address for a second listener that serves only /metrics in Prometheus's format (for example 127.0.0.1:9090); off when empty")
+	metricsPublic := fs.Bool("metrics-public", false, "also serve /metrics on the app's own address (anyone who reaches the app can read it)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -63,6 +71,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		{"--max-classes", *maxClasses > 0},
 		{"--max-followers", *maxFollowers > 0},
 		{"--class-idle", *classIdle > 0},
+		{"--max-sessions-per-addr", *perAddrSessions > 0},
+		{"--max-classes-per-addr", *perAddrClasses > 0},
+		{"--max-conns-per-addr", *perAddrConns > 0},
 	} {
 		if !f.ok {
 			return usagef("%s must be greater than zero", f.name)
@@ -85,6 +96,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ClassIdle:       *classIdle,
 		PublicURL:       *publicURL,
 		Live:            *liveView,
+
+		MaxSessionsPerAddr: *perAddrSessions,
+		MaxClassesPerAddr:  *perAddrClasses,
+		MaxConnsPerAddr:    *perAddrConns,
+		TrustProxy:         trust,
+		BasePath:           *basePath,
+		PublicMetrics:      *metricsPublic,
 	})
 	if err != nil {
 		return &usageError{err}
@@ -98,6 +116,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var metricsSrv *http.Server
+	metricsLine := ""
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", h.Metrics())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout, MaxHeaderBytes: maxHeaderBytes,
+			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		go metricsSrv.Serve(mln)
+		defer metricsSrv.Close()
+		metricsLine = fmt.Sprintf("Metrics for Prometheus: http://%s/metrics\n", localURLHost(mln.Addr()))
+	}
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -105,9 +139,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	fmt.Fprintf(stdout, "Portville listening on http://%s\n", ln.Addr())
+	base := strings.TrimSuffix(*basePath, "/")
+	if base == "" {
+		fmt.Fprintf(stdout, "Portville listening on http://%s\n", ln.Addr())
+	} else {
+		fmt.Fprintf(stdout, "Portville listening on http://%s%s/\n", ln.Addr(), base)
+	}
+	fmt.Fprint(stdout, metricsLine)
 	if *liveView {
-		fmt.Fprintf(stdout, "This machine, drawn as a town: http://%s/live (for a browser on this machine only)\n", localURLHost(ln.Addr()))
+		fmt.Fprintf(stdout, "This machine, drawn as a town: http://%s%s/live (for a browser on this machine only)\n", localURLHost(ln.Addr()), base)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -7,6 +7,7 @@
 // lesson at the lesson's own seed, on each OS, into its pcap/ folder.
 
 import { t } from "./i18n.js";
+import { basePath } from "./page.js";
 /**
  * captureSource says where the capture of what a viewer plays comes from:
  * {url, file} to download, or {why}, a sentence that says why there is none
@@ -27,10 +28,10 @@ export function captureSource(v) {
   }
   if (m.id && !m.lab) {
     const q = new URLSearchParams({ lesson: m.id, os, seed: String(m.seed) });
-    return { url: `/api/pcap?${q}`, file: `portville-${m.id}-${os}-seed${m.seed}.pcap` };
+    return { url: `${basePath()}/api/pcap?${q}`, file: `portville-${m.id}-${os}-seed${m.seed}.pcap` };
   }
   if (!v.session) return { why: t("The session has not started yet.") };
-  return { url: `/api/pcap?${new URLSearchParams({ session: v.session })}`, file: `portville-${m.lab ? "lab" : "scenario"}-${os}-seed${m.seed}.pcap` };
+  return { url: `${basePath()}/api/pcap?${new URLSearchParams({ session: v.session })}`, file: `portville-${m.lab ? "lab" : "scenario"}-${os}-seed${m.seed}.pcap` };
 }
 
 /** staticCaptures returns the URLs of the captures the static build has (pcap/index.json beside url). */

@@ -4,11 +4,20 @@
 // reader's wish for more contrast.
 
 /**
+ * basePath is the path the server serves the app under ("" at the root,
+ * "/portville" behind a proxy; the page's data-base), which every address
+ * of the app starts with.
+ */
+export function basePath() {
+  return document.documentElement.dataset.base || "";
+}
+
+/**
  * lessonURL returns the address of another lesson's page: /lesson/ID on a
  * server, ID.html next to this page in the static build.
  */
 export function lessonURL(id) {
-  const page = location.pathname.endsWith(".html") ? `${encodeURIComponent(id)}.html` : `/lesson/${encodeURIComponent(id)}`;
+  const page = location.pathname.endsWith(".html") ? `${encodeURIComponent(id)}.html` : `${basePath()}/lesson/${encodeURIComponent(id)}`;
   return keepLang(new URL(page, location.href)).href;
 }
 
@@ -28,7 +37,7 @@ export function keepLang(u) {
  * static build.
  */
 export function labURL(id) {
-  const page = location.pathname.endsWith(".html") ? "lab.html" : "/lab";
+  const page = location.pathname.endsWith(".html") ? "lab.html" : `${basePath()}/lab`;
   const u = new URL(page, location.href);
   if (id) u.searchParams.set("lesson", id);
   return keepLang(u).href;
