@@ -125,6 +125,9 @@ func benchServer(b *testing.B, cfg Config, gap time.Duration, stamps func(sessio
 	cfg.Catalog, cfg.Static = testLessons(b), testStatic
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg.ControlRate, cfg.ControlBurst = 1000, 1000
+	// Every client of a benchmark is 127.0.0.1: the fair shares per
+	// address (fairness.go) would refuse most of them.
+	cfg.MaxSessionsPerAddr, cfg.MaxConnsPerAddr = 1<<20, 1<<20
 	cfg.hold = func(sim.Kind) time.Duration { return gap }
 	cfg.onPublish = func(session string, from, to uint64) {
 		now := time.Now().UnixNano()

@@ -54,6 +54,9 @@ func TestBrowserBehindReverseProxy(t *testing.T) {
 	if !strings.HasPrefix(join, front+"/portville/join/") {
 		t.Fatalf("join URL %s, want one through the proxy", join)
 	}
+	if step := browsertest.Eval[string](tab, `document.querySelector(".join-screen").textContent`); !strings.Contains(step, "/portville/join ") {
+		t.Errorf("the join screen does not name /portville/join: %q", step)
+	}
 	qrOK := browsertest.Eval[bool](tab, `(async () => { const img = document.querySelector(".join-qr"); if (!img.complete) await new Promise(r => img.onload = r); return img.naturalWidth > 0; })()`)
 	if !qrOK {
 		t.Error("the QR code did not load through the proxy")

@@ -6,7 +6,7 @@
 
 import { h } from "./dom.js";
 import { SocketTransport } from "./transport.js";
-import { tabStore } from "./page.js";
+import { basePath, tabStore } from "./page.js";
 import { t } from "./i18n.js";
 
 /** groupCode shows a join code in two groups of four: "K7M3 QPXR". */
@@ -215,7 +215,7 @@ export class Classroom {
         h("div", { class: "join-text" },
           h("p", { class: "join-step", text: t("Open") }),
           h("p", { class: "join-url", text: c.url }),
-          h("p", { class: "join-step", text: t("or go to /join and type the code") }),
+          h("p", { class: "join-step", text: t("or go to {path} and type the code", { path: `${basePath()}/join` }) }),
           h("p", { class: "join-code", text: groupCode(c.code) }),
           h("p", { class: "join-count", text: `${this.stats.followers} following` }))),
       c.loopback ? h("p", { class: "join-warn", role: "alert", text: t("This address only works on this computer. Open Portville at this machine's network address (start it with --addr 0.0.0.0:8080), or start it with --public-url, so that students can join.") }) : null,
