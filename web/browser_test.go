@@ -27,7 +27,13 @@ import (
 // play lessons quickly).
 func browserServer(t testing.TB, hold func(sim.Kind) time.Duration) string {
 	t.Helper()
-	srv, err := New(Config{hold: hold, ControlRate: 200, ControlBurst: 400})
+	return browserServerWith(t, Config{hold: hold, ControlRate: 200, ControlBurst: 400})
+}
+
+// browserServerWith starts the real server with cfg on 127.0.0.1:0.
+func browserServerWith(t testing.TB, cfg Config) string {
+	t.Helper()
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ func connsOf(u *addrUse) *int    { return &u.conns }
 // that nobody has watched for reclaimAfter gives its place up first (the
 // owner's own, then anyone's). s.mu is held.
 func (s *Server) admitSessionLocked(owner string) error {
-	if owner != "" && s.useLocked(owner).sessions >= s.cfg.MaxSessionsPerAddr && !s.reclaimLocked(owner) {
+	if u := s.perAddr[owner]; owner != "" && u != nil && u.sessions >= s.cfg.MaxSessionsPerAddr && !s.reclaimLocked(owner) {
 		return fmt.Errorf("open session for %s (%d open there): %w", owner, s.perAddr[owner].sessions, errAddrSessions)
 	}
 	if len(s.sessions) >= s.cfg.MaxSessions && !s.reclaimLocked("") {

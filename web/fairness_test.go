@@ -24,18 +24,7 @@ func trustLoopback(c *Config) { c.TrustProxy = []string{"127.0.0.0/8", "::1"} }
 // dialFrom opens /ws?query as a browser at addr.
 func (e *env) dialFrom(addr, query string) *client {
 	e.t.Helper()
-	c := e.dialRaw(query, http.Header{"X-Forwarded-For": {addr}})
-	cl := &client{t: e.t, conn: c, in: make(chan read, 1024)}
-	go func() {
-		for {
-			_, data, err := c.ReadMessage()
-			cl.in <- read{data, err}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	return cl
+	return e.reading(e.dialRaw(query, http.Header{"X-Forwarded-For": {addr}}))
 }
 
 func (e *env) openFrom(addr, query string) (*client, msg) {

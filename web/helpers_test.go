@@ -285,7 +285,11 @@ type read struct {
 // dial opens /ws?query and fails the test if the handshake fails.
 func (e *env) dial(query string) *client {
 	e.t.Helper()
-	c := e.dialRaw(query, nil)
+	return e.reading(e.dialRaw(query, nil))
+}
+
+// reading starts the goroutine that reads c's messages for a client.
+func (e *env) reading(c *websocket.Conn) *client {
 	cl := &client{t: e.t, conn: c, in: make(chan read, 1024)}
 	go func() {
 		for {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -31,11 +30,8 @@ func checkBasePath(p string) (string, error) {
 		if seg == "" || seg == "." || seg == ".." {
 			return "", fmt.Errorf("base path %q: empty, . or .. segment; want a path such as /portville/", p+"/")
 		}
-		for i := 0; i < len(seg); i++ {
-			c := seg[i]
-			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0) {
-				return "", fmt.Errorf("base path %q: %q is not allowed; use letters, digits and - . _ ~", p+"/", c)
-			}
+		if !wordOf(seg, "-._~") {
+			return "", fmt.Errorf("base path %q: %q is not allowed; use letters, digits and - . _ ~", p+"/", seg)
 		}
 	}
 	return p, nil
@@ -185,9 +181,9 @@ func (s *Server) clientFor(r *http.Request) clientInfo {
 	// A header that does not parse counts up to its first bad entry.
 	var hops []hop
 	if len(fwd) > 0 {
-		hops, _ = parseForwarded(fwd)
+		hops = parseForwarded(fwd)
 	} else {
-		hops, _ = parseXFF(xff)
+		hops = parseXFF(xff)
 		if len(hops) > 0 {
 			hops[len(hops)-1].proto = lastValue(r.Header.Values("X-Forwarded-Proto"))
 			hops[len(hops)-1].host = lastValue(r.Header.Values("X-Forwarded-Host"))
@@ -228,10 +224,8 @@ type hop struct {
 	proto, host string
 }
 
-var errBadForwarded = errors.New("malformed forwarding header")
-
 // parseXFF reads X-Forwarded-For ("client, proxy1, proxy2").
-func parseXFF(values []string) ([]hop, error) {
+func parseXFF(values []string) []hop {
 	var hops []hop
 	for _, v := range values {
 		for _, f := range strings.Split(v, ",") {
@@ -241,7 +235,7 @@ func parseXFF(values []string) ([]hop, error) {
 			hops = append(hops, hop{addr: a})
 		}
 	}
-	return hops, nil
+	return hops
 }
 
 // parseForwarded reads RFC 7239 Forwarded headers
@@ -249,7 +243,7 @@ func parseXFF(values []string) ([]hop, error) {
 // up to the first element that does not parse. A for= that is not an
 // address (an obfuscated identifier, "unknown") leaves the hop's address
 // invalid.
-func parseForwarded(values []string) ([]hop, error) {
+func parseForwarded(values []string) []hop {
 	var hops []hop
 	for _, v := range values {
 		for _, elem := range splitQuoted(v, ',') {
@@ -257,7 +251,7 @@ func parseForwarded(values []string) ([]hop, error) {
 			for _, pair := range splitQuoted(elem, ';') {
 				k, val, ok := strings.Cut(strings.TrimSpace(pair), "=")
 				if !ok {
-					return hops, errBadForwarded
+					return hops
 				}
 				val = strings.Trim(strings.TrimSpace(val), `"`)
 				switch strings.ToLower(strings.TrimSpace(k)) {
@@ -272,7 +266,7 @@ func parseForwarded(values []string) ([]hop, error) {
 			hops = append(hops, h)
 		}
 	}
-	return hops, nil
+	return hops
 }
 
 // splitQuoted splits s at sep outside double quotes.
@@ -323,13 +317,17 @@ func lastValue(values []string) string {
 
 // validHost reports whether h can be the host of an origin: letters,
 // digits and . - _ : [ ], at most 255 bytes.
-func validHost(h string) bool {
-	if h == "" || len(h) > 255 {
+func validHost(h string) bool { return len(h) <= 255 && wordOf(h, ".-_:[]") }
+
+// wordOf reports whether s is not empty and has only ASCII letters,
+// digits and the bytes of extra.
+func wordOf(s, extra string) bool {
+	if s == "" {
 		return false
 	}
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(".-_:[]", c) >= 0) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0) {
 			return false
 		}
 	}

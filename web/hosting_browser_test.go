@@ -1,9 +1,7 @@
 package web
 
 import (
-	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -20,18 +18,8 @@ import (
 // proxy, plays it, starts a class, and a second browser follows it by the
 // join URL the first one shows.
 func TestBrowserBehindReverseProxy(t *testing.T) {
-	srv, err := New(Config{hold: fastHold, BasePath: "/portville/", TrustProxy: []string{"127.0.0.1", "::1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		hs.Close()
-	})
-	front := proxied(t, hs.URL)
+	backend := browserServerWith(t, Config{hold: fastHold, BasePath: "/portville/", TrustProxy: []string{"127.0.0.1", "::1"}})
+	front := proxied(t, backend)
 
 	tab := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
 	openViewer(t, tab, front+"/portville/lesson/ephemeral-ports")

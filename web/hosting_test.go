@@ -187,17 +187,7 @@ func (e *env) dialURL(u string, header http.Header) (*client, *http.Response) {
 		e.t.Fatalf("dial %s: %v", u, err)
 	}
 	e.t.Cleanup(func() { c.Close() })
-	cl := &client{t: e.t, conn: c, in: make(chan read, 1024)}
-	go func() {
-		for {
-			_, data, err := c.ReadMessage()
-			cl.in <- read{data, err}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	return cl, resp
+	return e.reading(c), resp
 }
 
 // proxied starts a reverse proxy (Go's httputil.ReverseProxy, as a host's

@@ -70,18 +70,7 @@ func requestID(ctx context.Context) string {
 	return id
 }
 
-func isToken(s string, max int) bool {
-	if s == "" || len(s) > max {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.:", c) >= 0) {
-			return false
-		}
-	}
-	return true
-}
+func isToken(s string, max int) bool { return len(s) <= max && wordOf(s, "-_.:") }
 
 // requestIDHandler adds request_id to every record logged with a
 // request's context.

@@ -137,9 +137,6 @@ func (s *Server) openSessionWith(tl *timeline, cursor uint64, fork bool, l *lab.
 		return nil, errShuttingDown
 	}
 	if err := s.admitSessionLocked(owner); err != nil {
-		if u := s.perAddr[owner]; u != nil && *u == (addrUse{}) {
-			delete(s.perAddr, owner)
-		}
 		return nil, err
 	}
 	s.sessions[sess.id] = sess
