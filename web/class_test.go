@@ -45,21 +45,13 @@ type classMsg struct {
 // next returns the next message with its bytes.
 func (c *client) next() classMsg {
 	c.t.Helper()
-	select {
-	case r := <-c.in:
-		if r.err != nil {
-			c.t.Fatalf("read: %v", r.err)
-		}
-		var m classMsg
-		if err := json.Unmarshal(r.data, &m); err != nil {
-			c.t.Fatalf("decode %s: %v", r.data, err)
-		}
-		m.raw = r.data
-		return m
-	case <-time.After(readTimeout):
-		c.t.Fatalf("no message within %v", readTimeout)
+	data := c.frame()
+	var m classMsg
+	if err := json.Unmarshal(data, &m); err != nil {
+		c.t.Fatalf("decode %s: %v", data, err)
 	}
-	panic("unreachable")
+	m.raw = data
+	return m
 }
 
 // nextOf reads the next message, which must have the type.

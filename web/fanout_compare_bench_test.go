@@ -347,7 +347,7 @@ func portvilleFrameBytes(b *testing.B) int {
 	}
 	total := 0
 	for k := tl.Info.Start + 1; k <= tl.Info.Start+fanoutMessages; k++ {
-		total += len(appendEventsFrame(nil, tl, k, k))
+		total += len(appendEventsFrame(nil, tl, k, k, nil))
 	}
 	return total / fanoutMessages
 }

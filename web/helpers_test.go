@@ -275,6 +275,10 @@ type client struct {
 	t    testing.TB
 	conn *websocket.Conn
 	in   chan read
+	// carried holds the state that rode in the last events frame: frame
+	// returns it next as the state message it stands for, so tests read
+	// the playback state the same way whichever frame carried it.
+	carried []byte
 }
 
 type read struct {
@@ -343,23 +347,43 @@ func (c *client) send(v any) {
 	c.sendRaw(string(b))
 }
 
-// read returns the next message.
-func (c *client) read() msg {
+// frame returns the next message's bytes. A state that rode in an
+// events frame comes next as a message of its own.
+func (c *client) frame() []byte {
 	c.t.Helper()
+	if b := c.carried; b != nil {
+		c.carried = nil
+		return b
+	}
 	select {
 	case r := <-c.in:
 		if r.err != nil {
 			c.t.Fatalf("read: %v", r.err)
 		}
-		var m msg
-		if err := json.Unmarshal(r.data, &m); err != nil {
-			c.t.Fatalf("decode %s: %v", r.data, err)
+		var m struct {
+			Type  string
+			State *State
 		}
-		return m
+		if json.Unmarshal(r.data, &m) == nil && m.State != nil && (m.Type == TypeEvent || m.Type == TypeEvents) {
+			m.State.Type = TypeState
+			c.carried = mustJSON(m.State)
+		}
+		return r.data
 	case <-time.After(readTimeout):
 		c.t.Fatalf("no message within %v", readTimeout)
 	}
 	panic("unreachable")
+}
+
+// read returns the next message.
+func (c *client) read() msg {
+	c.t.Helper()
+	data := c.frame()
+	var m msg
+	if err := json.Unmarshal(data, &m); err != nil {
+		c.t.Fatalf("decode %s: %v", data, err)
+	}
+	return m
 }
 
 // expect reads the next message and checks its type.
@@ -421,6 +445,9 @@ const quietFor = 50 * time.Millisecond
 // expectQuiet checks that no message arrives for a moment.
 func (c *client) expectQuiet() {
 	c.t.Helper()
+	if c.carried != nil {
+		c.t.Fatalf("got an unexpected state, in the last events frame: %s", c.carried)
+	}
 	select {
 	case r := <-c.in:
 		c.t.Fatalf("got an unexpected message: %s (err %v)", r.data, r.err)

@@ -137,14 +137,18 @@ func (sess *session) onInbound(in inbound) {
 		return
 	case TypePlay:
 		sess.player.play(now)
-		sess.advance(now)
+		if sess.advance(now, true) {
+			return
+		}
 	case TypePause:
 		sess.player.pause()
 	case TypeStep:
 		sess.player.pause()
 		if sess.cursor < total {
 			sess.cursor++
-			sess.publish(sess.cursor, sess.cursor)
+			st := sess.state(TypeState)
+			sess.publish(sess.cursor, sess.cursor, &st)
+			return // the state came with the event
 		}
 	case TypeBack:
 		sess.player.pause()
@@ -192,8 +196,7 @@ func (sess *session) onInbound(in inbound) {
 
 // onTick sends the events the player says are due.
 func (sess *session) onTick() {
-	sess.advance(sess.srv.clock.Now())
-	if !sess.player.playing {
+	if !sess.advance(sess.srv.clock.Now(), false) && !sess.player.playing {
 		// A checkpoint or the end paused playback.
 		sess.broadcast(mustJSON(sess.state(TypeState)))
 	}
@@ -201,23 +204,34 @@ func (sess *session) onTick() {
 
 // advance moves the cursor over the events due at now, re-arms the timer
 // and sends the events. The timer is armed before anything goes out, so a
-// test that has seen the frame can move its fake clock on at once.
-func (sess *session) advance(now time.Time) {
+// test that has seen the frame can move its fake clock on at once. The
+// playback state rides in the events' frame when withState is set or the
+// events paused playback (a checkpoint, the end); advance reports whether
+// it did, so the caller sends no state message after it.
+func (sess *session) advance(now time.Time, withState bool) (stateSent bool) {
 	n := sess.player.due(now, sess.tl, sess.cursor)
 	from := sess.cursor + 1
 	sess.cursor += n
 	sess.player.arm(now)
-	if n > 0 {
-		sess.publish(from, sess.cursor)
+	if n == 0 {
+		return false
 	}
+	var st *State
+	if withState || !sess.player.playing {
+		s := sess.state(TypeState)
+		st = &s
+	}
+	sess.publish(from, sess.cursor, st)
+	return st != nil
 }
 
-// publish sends events from..to to every viewer in one frame.
-func (sess *session) publish(from, to uint64) {
+// publish sends events from..to to every viewer in one frame, with the
+// playback state st when it is not nil.
+func (sess *session) publish(from, to uint64, st *State) {
 	if hook := sess.srv.cfg.onPublish; hook != nil {
 		hook(sess.id, from, to)
 	}
-	sess.broadcastIn(nil, func(tl *timeline) []byte { return appendEventsFrame(nil, tl, from, to) })
+	sess.broadcastIn(nil, func(tl *timeline) []byte { return appendEventsFrame(nil, tl, from, to, st) })
 }
 
 // canCatchUp reports whether a viewer that has seen events up to after
@@ -241,7 +255,7 @@ func (sess *session) catchUp(v *viewer, after uint64) {
 	}
 	for from := after + 1; from <= sess.cursor; from += maxBatchEvents {
 		to := min(from+maxBatchEvents-1, sess.cursor)
-		sess.sendTo(v, appendEventsFrame(nil, sess.tlFor(v), from, to))
+		sess.sendTo(v, appendEventsFrame(nil, sess.tlFor(v), from, to, nil))
 	}
 }
 

@@ -196,8 +196,9 @@ func (sess *session) labInput(v *viewer, in lab.Input, now time.Time) {
 		sess.broadcastSnapshot(ReasonLab, false)
 	}
 	sess.player.play(now)
-	sess.advance(now)
-	sess.broadcast(mustJSON(sess.state(TypeState)))
+	if !sess.advance(now, true) {
+		sess.broadcast(mustJSON(sess.state(TypeState)))
+	}
 }
 
 // labUndo takes back the last entry: the timeline loses its events, and

@@ -470,19 +470,28 @@ func mustJSON(v any) []byte {
 
 // appendEventsFrame appends an event message (one event) or an events
 // message (several) carrying events from..to of the timeline, inclusive.
-// The events' JSON was encoded once when the timeline was built.
-func appendEventsFrame(b []byte, tl *timeline, from, to uint64) []byte {
+// The events' JSON was encoded once when the timeline was built. A
+// non-nil st rides along as the frame's "state": the playback state after
+// these events, which then needs no message of its own.
+func appendEventsFrame(b []byte, tl *timeline, from, to uint64, st *State) []byte {
 	if from == to {
 		b = append(b, `{"type":"event","event":`...)
 		b = append(b, tl.Event(from)...)
-		return append(b, '}')
-	}
-	b = append(b, `{"type":"events","events":[`...)
-	for seq := from; seq <= to; seq++ {
-		if seq > from {
-			b = append(b, ',')
+	} else {
+		b = append(b, `{"type":"events","events":[`...)
+		for seq := from; seq <= to; seq++ {
+			if seq > from {
+				b = append(b, ',')
+			}
+			b = append(b, tl.Event(seq)...)
 		}
-		b = append(b, tl.Event(seq)...)
+		b = append(b, ']')
 	}
-	return append(b, ']', '}')
+	if st != nil {
+		plain := *st
+		plain.Type = ""
+		b = append(b, `,"state":`...)
+		b = append(b, mustJSON(plain)...)
+	}
+	return append(b, '}')
 }

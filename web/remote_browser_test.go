@@ -77,11 +77,12 @@ func TestBrowserRemote(t *testing.T) {
 			t.Fatalf("the follower got no state after the remote's step: %v", err)
 		}
 		var m struct {
-			Type string `json:"type"`
-			Seq  uint64 `json:"seq"`
+			Type  string `json:"type"`
+			State *State `json:"state"`
 		}
 		json.Unmarshal(data, &m)
-		if m.Type == TypeState && m.Seq == before+1 {
+		// A step's state rides in its event's frame (docs/protocol.md).
+		if m.Type == TypeEvent && m.State != nil && m.State.Seq == before+1 {
 			break
 		}
 	}

@@ -201,6 +201,37 @@ func TestCheckpointPausesAndEndStops(t *testing.T) {
 	c.expectState(false, f.total)
 }
 
+// TestStateRidesWithTheEvents: a step, and playback paused by a
+// checkpoint, send one frame to each viewer: the events with the state
+// after them. No state message follows (one write per viewer, not two).
+func TestStateRidesWithTheEvents(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	f := e.ephemeral()
+	c, _ := e.open("lesson=ephemeral-ports&os=linux&seed=7")
+	c.send(map[string]any{"type": TypeStep})
+	m := c.expectEvents(f.start+1, f.start+1)
+	if m.State == nil || m.State.Playing || m.State.Seq != f.start+1 || m.State.Total != f.total || m.State.Speed != 1 {
+		t.Fatalf("step's frame carries state %+v, want paused at %d of %d, speed 1", m.State, f.start+1, f.total)
+	}
+	c.expectState(false, f.start+1) // the carried state, as the test client hands it on
+	c.expectQuiet()                 // and no state message of its own
+
+	// A seek sends its snapshot, then a state message: no events carry it.
+	c.send(map[string]any{"type": TypeSeek, "seq": f.total - 1})
+	if s := c.expect(TypeSnapshot); s.State != nil {
+		t.Fatalf("a snapshot carries state %+v", s.State)
+	}
+	c.expectState(false, f.total-1)
+	// The last event pauses playback: the state rides with it.
+	c.send(map[string]any{"type": TypePlay})
+	if m := c.expectEvents(f.total, f.total); m.State == nil || m.State.Playing || m.State.Seq != f.total {
+		t.Fatalf("the last event's frame carries state %+v, want paused at %d", m.State, f.total)
+	}
+	c.expectState(false, f.total)
+	c.expectQuiet()
+}
+
 func TestStepBackSeekRestart(t *testing.T) {
 	e := newEnv(t, nil)
 	f := e.ephemeral()

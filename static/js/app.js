@@ -347,6 +347,7 @@ export class Viewer {
       if (m.type === S.EVENT) this.classSeq = Math.max(this.classSeq || 0, m.event.seq);
       if (m.type === S.EVENTS && m.events.length) this.classSeq = Math.max(this.classSeq || 0, m.events[m.events.length - 1].seq);
       if (m.type === S.STATE) this.classSeq = m.seq;
+      if (m.state) this.classSeq = m.state.seq;
       if (m.type !== S.ERROR) return;
     }
     switch (m.type) {
@@ -370,10 +371,9 @@ export class Viewer {
         if (!m.class) this.applyStartParams();
         return;
       case S.EVENT:
-        this.take([m.event], !!m.replay);
-        return;
       case S.EVENTS:
-        this.take(m.events, !!m.replay);
+        this.take(m.type === S.EVENT ? [m.event] : m.events, !!m.replay);
+        if (m.state) this.playbackState(m.state); // after a step or play, the state rides along
         return;
       case S.SNAPSHOT:
         if (m.lesson) this.newTimeline(m.timeline, m.lesson, m.snapshot, m.recent);

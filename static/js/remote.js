@@ -69,10 +69,9 @@ export class Remote {
         this.state(m.state);
         return;
       case S.EVENT:
-        this.events([m.event]);
-        return;
       case S.EVENTS:
-        this.events(m.events);
+        this.events(m.type === S.EVENT ? [m.event] : m.events);
+        if (m.state) this.state(m.state); // after a step or play, the state rides along
         return;
       case S.SNAPSHOT:
         if (m.timeline) this.timeline = m.timeline;

@@ -362,7 +362,7 @@ export class WasmTransport {
         this.playing = true;
         this.shown = now;
         this.held = 0;
-        this.advance(now);
+        if (this.advance(now, true)) return;
         break;
       case C.PAUSE:
         this.pause();
@@ -371,7 +371,8 @@ export class WasmTransport {
         this.pause();
         if (this.cursor < total) {
           this.cursor++;
-          this.publish(this.cursor, this.cursor);
+          this.publish(this.cursor, this.cursor, this.state());
+          return; // the state came with the event
         }
         break;
       case C.BACK:
@@ -445,11 +446,12 @@ export class WasmTransport {
     this.emit(m);
   }
 
-  /** publish sends events from..to (seq, inclusive) in one frame. */
-  publish(from, to) {
+  /** publish sends events from..to (seq, inclusive) in one frame, with the playback state st if given. */
+  publish(from, to, st) {
     const ev = this.tl.events;
-    if (from === to) this.emit({ type: S.EVENT, event: ev[from - 1] });
-    else this.emit({ type: S.EVENTS, events: ev.slice(from - 1, to) });
+    const m = from === to ? { type: S.EVENT, event: ev[from - 1] } : { type: S.EVENTS, events: ev.slice(from - 1, to) };
+    if (st) m.state = st;
+    this.emit(m);
   }
 
   catchUp(after) {
@@ -492,12 +494,20 @@ export class WasmTransport {
     return n;
   }
 
-  advance(now) {
+  /**
+   * advance sends the events due at now; the playback state rides in
+   * their frame when withState is set or they paused playback. It reports
+   * whether the state went out (web/hub.go advance).
+   */
+  advance(now, withState = false) {
     const n = this.due(now);
     const from = this.cursor + 1;
     this.cursor += n;
     this.arm(now);
-    if (n > 0) this.publish(from, this.cursor);
+    if (n === 0) return false;
+    const st = withState || !this.playing ? this.state() : undefined;
+    this.publish(from, this.cursor, st);
+    return !!st;
   }
 
   arm(now) {
@@ -513,7 +523,7 @@ export class WasmTransport {
   tick() {
     this.timer = 0;
     if (this.closed) return;
-    this.advance(performance.now());
-    if (!this.playing) this.emit(this.state(S.STATE)); // a checkpoint or the end paused playback
+    // A checkpoint or the end paused playback: the state goes out.
+    if (!this.advance(performance.now()) && !this.playing) this.emit(this.state(S.STATE));
   }
 }

@@ -90,7 +90,7 @@ export function labCommand(t, call, c, now) {
         t.playing = true;
         t.shown = now;
         t.held = 0;
-        t.advance(now);
+        if (t.advance(now, true)) return true;
       }
       t.emit(t.state(S.STATE));
       return true;
