@@ -346,6 +346,7 @@ const sceneDOMJS = `(() => {
   const svg = document.getElementById("scene").cloneNode(true);
   svg.querySelectorAll(".leaving, .letter.gone, .letter.delivered, .letter.dropped, .callouts > *").forEach((n) => n.remove());
   svg.querySelectorAll(".appear, .focus").forEach((n) => n.classList.remove("appear", "focus"));
+  svg.removeAttribute("style"); // its size on this screen, and the camera's move (camera.js)
   return svg.outerHTML;
 })()`
 
@@ -357,6 +358,7 @@ const townDOMJS = `(() => {
   svg.querySelectorAll(".leaving, .letter.gone, .letter.delivered, .letter.dropped, .callouts > *").forEach((n) => n.remove());
   svg.querySelectorAll(".appear, .focus").forEach((n) => n.classList.remove("appear", "focus"));
   svg.removeAttribute("viewBox");
+  svg.removeAttribute("style");
   const f = window.portville.viewer.scene.focusEvent;
   return "camera on " + (f ? f.seq : "the whole town") + "\n" + svg.outerHTML;
 })()`

@@ -35,8 +35,11 @@ type inView struct {
 // cameraStill waits until the camera has stopped moving.
 func cameraStill(t *testing.T, tab *browsertest.Tab) {
 	t.Helper()
-	browsertest.Wait(tab, `!window.portville.viewer.scene.camTween && window.portville.seq() === window.portville.playback().seq`, 10*time.Second)
+	// Still: no move, and no drawing queued that could start one.
+	still := `!window.portville.viewer.scene.camTween && !window.portville.viewer.scene.renderQueued && window.portville.seq() === window.portville.playback().seq`
+	browsertest.Wait(tab, still, 10*time.Second)
 	browsertest.Eval[bool](tab, `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`)
+	browsertest.Wait(tab, still, 10*time.Second)
 }
 
 // TestBrowserCamera (issue 19): the view frames the buildings the current

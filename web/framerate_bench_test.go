@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"portville/sim"
@@ -53,18 +54,36 @@ func reportFrames(b *testing.B, raw string) frameStats {
 
 // BenchmarkFrameRateLesson plays a lesson at speed 2 in Chromium
 // (1920x1080) and measures the frame rate for 8 s of playback.
-func BenchmarkFrameRateLesson(b *testing.B) {
+func BenchmarkFrameRateLesson(b *testing.B) { lessonFrames(b, 1) }
+
+// BenchmarkFrameRateLessonCPU4x is BenchmarkFrameRateLesson with the
+// page's CPU slowed down four times (DevTools' CPU throttling): a cheap
+// school laptop or Chromebook.
+func BenchmarkFrameRateLessonCPU4x(b *testing.B) { lessonFrames(b, 4) }
+
+// throttle slows the tab's CPU down rate times (1: not at all).
+func throttle(b *testing.B, tab *browsertest.Tab, rate float64) {
+	if rate <= 1 {
+		return
+	}
+	if _, err := chromedp.Call(tab.Ctx, emulation.SetCPUThrottlingRate, emulation.SetCPUThrottlingRateParams{Rate: rate}); err != nil {
+		b.Fatalf("CPU throttling %gx: %v", rate, err)
+	}
+}
+
+func lessonFrames(b *testing.B, rate float64) {
 	base := browserServerB(b)
 	tab := browsertest.New(b, browsertest.Options{Width: 1920, Height: 1080})
 	tab.Do(chromedp.Navigate(base + "/lesson/many-clients-one-port"))
 	browsertest.Wait(tab, `window.portville && window.portville.viewer.meta !== null`, 20*time.Second)
+	throttle(b, tab, rate)
 	for i := 0; i < b.N; i++ {
 		browsertest.Eval[bool](tab, `window.portville.viewer.send({type: "restart"}), window.portville.viewer.send({type: "speed", x: 2}), window.portville.viewer.send({type: "play"}), true`)
 		// Keep playing through checkpoints while measuring.
 		browsertest.Eval[bool](tab, `(window.__keepPlaying = setInterval(() => { const v = window.portville.viewer; if (!v.playback.playing) v.send({type: "play"}); }, 300)), true`)
 		fs := reportFrames(b, browsertest.Eval[string](tab, measureFramesJS+`(8000)`))
 		browsertest.Eval[bool](tab, `clearInterval(window.__keepPlaying), true`)
-		b.Logf("lesson: %.1f fps median, %.1f mean, worst frame %.1f ms, %d frames", fs.FPS, fs.Mean, fs.Worst, fs.Frames)
+		b.Logf("lesson, CPU %gx: %.1f fps median, %.1f mean, worst frame %.1f ms, %d frames", rate, fs.FPS, fs.Mean, fs.Worst, fs.Frames)
 	}
 }
 
@@ -117,12 +136,19 @@ func stressStream(b testing.TB, waves int) ([]json.RawMessage, map[string]int) {
 // BenchmarkFrameRateStress feeds a stream of 12 hosts with about 150
 // letters in flight to an offline viewer (1920x1080) at 250 events a
 // second, and measures the frame rate for 8 s.
-func BenchmarkFrameRateStress(b *testing.B) {
+func BenchmarkFrameRateStress(b *testing.B) { stressFrames(b, 1) }
+
+// BenchmarkFrameRateStressCPU4x is BenchmarkFrameRateStress with the
+// page's CPU slowed down four times.
+func BenchmarkFrameRateStressCPU4x(b *testing.B) { stressFrames(b, 4) }
+
+func stressFrames(b *testing.B, rate float64) {
 	events, capacity := stressStream(b, 6)
 	base := browserServerB(b)
 	tab := browsertest.New(b, browsertest.Options{Width: 1920, Height: 1080})
 	tab.Do(chromedp.Navigate(base + "/lesson/sockets?transport=none"))
 	browsertest.Wait(tab, `window.portville !== undefined`, 20*time.Second)
+	throttle(b, tab, rate)
 	data, _ := json.Marshal(map[string]any{"events": events, "capacity": capacity})
 	for i := 0; i < b.N; i++ {
 		browsertest.Eval[bool](tab, fmt.Sprintf(`(() => {
@@ -141,7 +167,7 @@ func BenchmarkFrameRateStress(b *testing.B) {
 		fs := reportFrames(b, browsertest.Eval[string](tab, measureFramesJS+`(8000)`))
 		browsertest.Eval[bool](tab, `clearInterval(window.__feed), true`)
 		b.ReportMetric(float64(fs.Letters), "letters-peak")
-		b.Logf("stress: %.1f fps median, %.1f mean, worst frame %.1f ms, %d frames, at most %d letters on screen", fs.FPS, fs.Mean, fs.Worst, fs.Frames, fs.Letters)
+		b.Logf("stress, CPU %gx: %.1f fps median, %.1f mean, worst frame %.1f ms, %d frames, at most %d letters on screen", rate, fs.FPS, fs.Mean, fs.Worst, fs.Frames, fs.Letters)
 	}
 }
 

@@ -31,6 +31,12 @@ const narrowStage = 700;
 /** maxLiveEvents bounds the events the live view keeps for its log and captions. */
 const maxLiveEvents = 500;
 
+/** uiEveryMs is how often, at most, a busy stream updates the captions and the log (issue 17: five times a second). */
+const uiEveryMs = 200;
+
+/** atEveryMs is how often, at most, the counter and scrubber move during playback. */
+const atEveryMs = 200;
+
 export class Viewer {
   constructor(app, { transport, lessons = [] } = {}) {
     this.app = app;
@@ -48,6 +54,7 @@ export class Viewer {
     this.playback = { playing: false, speed: 1, seq: 0, total: 0 };
     this.ui = []; // events not yet shown in captions and log
     this.atShown = 0; // when the controls last showed the event on screen, in performance.now() ms
+    this.uiShown = -Infinity; // when the captions and log last took events, in performance.now() ms
     this.offline = !transport && this.params.transport === "none";
     this.build(lessons);
     if (this.offline) {
@@ -129,7 +136,9 @@ export class Viewer {
     this.card = h("section", { id: "checkpoint", class: "checkpoint", hidden: true, "aria-label": t("Question for the class") });
     this.toast = h("div", { id: "toast", class: "toast", role: "status", "aria-live": "polite", hidden: true });
     this.conn = h("div", { id: "connection", class: "connection", role: "status", hidden: true });
-    this.stage = h("section", { id: "stage", "aria-label": t("The town") }, this.svg, this.card, this.conn, this.toast);
+    // The town's layers (render.js) share one box.
+    this.sceneBox = h("div", { class: "scene-box" }, this.svg);
+    this.stage = h("section", { id: "stage", "aria-label": t("The town") }, this.sceneBox, this.card, this.conn, this.toast);
     // Focusable: a long caption scrolls, and a keyboard must reach it.
     this.captionsEl = h("section", { id: "captions", class: "captions", "aria-label": t("What is happening"), tabindex: 0 });
     this.toolbar = h("div", { id: "controls", class: "controls", role: "toolbar", "aria-label": t("Playback") });
@@ -238,13 +247,13 @@ export class Viewer {
     }
     // The town's own box: the stage less what a question takes of it.
     const ro = new ResizeObserver(() => this.resize());
-    ro.observe(this.svg);
+    ro.observe(this.sceneBox);
     this.resize();
     document.body.classList.add("ready");
   }
 
   resize() {
-    const r = this.svg.getBoundingClientRect();
+    const r = this.sceneBox.getBoundingClientRect();
     if (r.width > 0 && r.height > 0) {
       this.stageWidth = r.width;
       this.updateBig();
@@ -507,18 +516,24 @@ export class Viewer {
   /**
    * scheduleUI updates the captions, the log and the inspector once per
    * animation frame, however many events arrived: a burst of events must
-   * not make the page lay itself out for each one.
+   * not make the page lay itself out for each one. A busy stream (a
+   * crowded town, a lesson at 8x) updates them at most every uiEveryMs:
+   * each update lays the page out again, and nobody reads faster.
    */
   scheduleUI() {
     if (this.uiQueued) return;
     this.uiQueued = true;
-    requestAnimationFrame(() => this.flushUI());
+    const wait = this.uiShown + uiEveryMs - performance.now();
+    const flush = () => requestAnimationFrame(() => this.flushUI());
+    if (wait > 0) setTimeout(flush, wait);
+    else flush();
   }
 
   flushUI() {
     this.uiQueued = false;
     const batch = this.ui.splice(0);
     if (!batch.length) return;
+    this.uiShown = performance.now();
     for (const e of batch) this.captions.show(e, false);
     this.captions.draw();
     this.log.add(batch);
@@ -526,14 +541,26 @@ export class Viewer {
     if (this.lab) this.lab.at(this.state.seq);
     // The counter and scrubber follow the events; a few times a second is
     // enough for the eye, and redrawing them at every frame of a busy
-    // scene costs frames. A state message always shows the exact event.
-    const now = performance.now();
-    if (now - this.atShown >= 200) {
-      this.atShown = now;
-      this.controls.at(this.state.seq);
-    }
+    // scene costs frames. The last event of a burst is shown once the
+    // burst is over.
+    this.showAt();
     this.bridge.events(batch);
     this.emitChange();
+  }
+
+  /** showAt shows the current event on the counter and scrubber, at most every atEveryMs. */
+  showAt() {
+    const wait = this.atShown + atEveryMs - performance.now();
+    if (wait <= 0) {
+      this.atShown = performance.now();
+      this.controls.at(this.state.seq);
+    } else if (!this.atQueued) {
+      this.atQueued = true;
+      setTimeout(() => {
+        this.atQueued = false;
+        this.showAt();
+      }, wait);
+    }
   }
 
   playbackState(st) {

@@ -41,9 +41,20 @@ export const buildingMethods = {
       const hit = g.querySelector(".b-hit");
       if (hit) for (const [k, v] of Object.entries({ x: b.x - 14, y: b.y - 22, width: b.w + 28, height: b.h + 22 })) hit.setAttribute(k, round(v));
     }
+    const slots = this.slots.get(h.name);
+    // Where each process lives.
+    const homes = new Map();
+    for (const p of h.processes) homes.set(p.pid, homeOf(h, p));
+    // A building whose picture did not change is not drawn again: in a
+    // busy town most events touch a host without changing what it shows,
+    // and replacing its parts would lay the whole town's SVG out again.
+    const sig = this.buildingSig(h, b, slots, homes);
+    const leaving = before ? before.bindings.some((ob) => !h.bindings.some((x) => bindingKey(x) === bindingKey(ob))) : false;
+    const sigs = this.buildingSigs || (this.buildingSigs = new Map());
+    if (!full && before && !leaving && sigs.get(h.name) === sig) return;
+    sigs.set(h.name, sig);
     const parts = [];
     // Empty apartments: windows waiting for tenants.
-    const slots = this.slots.get(h.name);
     const taken = new Set(slots.values());
     const total = b.cols * b.floors;
     for (let k = 0; k < total; k++) {
@@ -52,9 +63,6 @@ export const buildingMethods = {
       parts.push(rect(r, "apt-empty", { rx: 6 }));
       parts.push(rect({ x: r.x + r.w / 2 - 24, y: r.y + 38, w: 48, h: 56 }, "apt-window", { rx: 4 }));
     }
-    // Where each process lives.
-    const homes = new Map();
-    for (const p of h.processes) homes.set(p.pid, homeOf(h, p));
     const beforeKeys = new Set(before ? before.bindings.map(bindingKey) : []);
     const cache = this.aptCache || (this.aptCache = new Map());
     const seen = new Set();
@@ -121,6 +129,23 @@ export const buildingMethods = {
     g.children[1].replaceChildren(...parts); // b-dynamic
     if (!this.prevSlots) this.prevSlots = new Map();
     this.prevSlots.set(h.name, new Map(slots));
+  },
+
+  /**
+   * buildingSig sums up everything the dynamic part of building b shows
+   * for host h: its apartments (apartmentSig), its programs and its
+   * households with their threads.
+   */
+  buildingSig(h, b, slots, homes) {
+    let sig = `${b.x},${b.y},${b.cols}x${b.floors},${this.big}`;
+    for (const bd of h.bindings) sig += "\n" + this.apartmentSig(h, bd, apartmentRect(b, slots.get(bindingKey(bd))), homes);
+    for (const p of h.programs) sig += `\nb${p.name}:${p.path}`;
+    for (const p of h.processes) {
+      const home = homes.get(p.pid);
+      sig += `\nh${p.pid}:${p.ppid || 0}:${p.program}:${p.nthreads || 0}:${home ? bindingKey(home) : ""}`;
+      for (const th of p.threads) sig += `;${th.tid}=${th.job}`;
+    }
+    return sig;
   },
 
   /** buildingStatic draws what does not change while the town stands. */

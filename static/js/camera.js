@@ -9,7 +9,8 @@
 // it off.
 //
 // The geometry (involved, focusRect, frameFor) is pure; cameraMethods are
-// mixed into Scene (render.js) and move the SVGs' viewBox.
+// mixed into Scene (render.js) and move the SVGs' viewBox (at rest) and
+// their CSS transform (during a move).
 
 import { ease, groundRects } from "./layout.js";
 import { bindingOf, splitAddr } from "./model.js";
@@ -173,13 +174,15 @@ export const cameraMethods = {
     const from = this.view;
     const same = from && Math.abs(from.x - to.x) < 1 && Math.abs(from.y - to.y) < 1 && Math.abs(from.w - to.w) < 1 && Math.abs(from.h - to.h) < 1;
     if (same && !this.camTween) return;
-    if (!animate || !from || this.reducedMotion) {
+    if (!animate || !from || this.reducedMotion || !this.stagePx) {
       this.camTween = null;
       this.setView(to);
       return;
     }
     if (this.camTween && sameFrame(this.camTween.to, to)) return;
     this.camTween = { from: { ...from }, to, t0: performance.now() };
+    this.cover(from, to);
+    this.showView(from);
     this.kick();
   },
 
@@ -190,17 +193,77 @@ export const cameraMethods = {
     const f = Math.min(1, (now - tw.t0) / moveMs);
     const k = ease(f);
     const lerp = (a, b) => a + (b - a) * k;
-    this.setView({ x: lerp(tw.from.x, tw.to.x), y: lerp(tw.from.y, tw.to.y), w: lerp(tw.from.w, tw.to.w), h: lerp(tw.from.h, tw.to.h) });
-    if (f >= 1) this.camTween = null;
-    return !!this.camTween;
+    if (f >= 1) {
+      this.camTween = null;
+      this.setView(tw.to);
+      return false;
+    }
+    this.showView({ x: lerp(tw.from.x, tw.to.x), y: lerp(tw.from.y, tw.to.y), w: lerp(tw.from.w, tw.to.w), h: lerp(tw.from.h, tw.to.h) });
+    return true;
   },
 
-  /** setView sets both SVGs' viewBox. */
+  /**
+   * setView shows view v at rest: both SVGs' viewBox is v, drawn at the
+   * screen's resolution. The letters' canvas follows.
+   */
   setView(v) {
-    this.view = v;
-    const box = `${round(v.x)} ${round(v.y)} ${round(v.w)} ${round(v.h)}`;
+    this.view = roundRect(v);
+    this.renderView(this.view);
+    for (const layer of [this.svg, this.overlay]) layer.style.transform = "";
+    this.repaint();
+  },
+
+  /**
+   * A move does not lay the town out again at each frame: a new viewBox
+   * changes the scale of every word in the SVG, and Chromium lays all of
+   * them out again (issue 17). During a move the SVGs show a viewBox that
+   * covers the whole move (cover), and a CSS transform, which only the
+   * compositor applies, shows the part of it in view (showView). The
+   * move ends on setView, sharp again.
+   */
+  cover(a, b) {
+    const r = this.rendered;
+    if (r && inside(a, r) && inside(b, r)) return;
+    // A move that turns mid-way keeps what it covers: the viewBox only grows.
+    this.renderView(roundRect(union(r && this.svg.style.transform ? [r, a, b] : [a, b]), true));
+  },
+
+  /** renderView sets both SVGs' viewBox. */
+  renderView(v) {
+    this.rendered = v;
+    const box = `${v.x} ${v.y} ${v.w} ${v.h}`;
     this.svg.setAttribute("viewBox", box);
     this.overlay.setAttribute("viewBox", box);
+  },
+
+  /** showView shows view v of the rendered viewBox by a transform of both SVGs. */
+  showView(v) {
+    this.view = roundRect(v);
+    const { w: W, h: H } = this.stagePx;
+    const fit = (b) => {
+      const k = Math.min(W / b.w, H / b.h);
+      return { k, ox: (W - b.w * k) / 2, oy: (H - b.h * k) / 2 };
+    };
+    const u = fit(this.rendered);
+    const t = fit(this.view);
+    const a = t.k / u.k;
+    const bx = t.k * (this.rendered.x - this.view.x) + t.ox - a * u.ox;
+    const by = t.k * (this.rendered.y - this.view.y) + t.oy - a * u.oy;
+    const transform = `translate(${bx.toFixed(2)}px, ${by.toFixed(2)}px) scale(${a.toFixed(5)})`;
+    for (const layer of [this.svg, this.overlay]) layer.style.transform = transform;
+    this.repaint();
+  },
+
+  /** toScene returns the point of the town under a point of the screen (client pixels), or null. */
+  toScene(clientX, clientY) {
+    const v = this.view;
+    const px = this.stagePx;
+    if (!v || !px) return null;
+    const r = this.svg.parentElement.getBoundingClientRect();
+    const k = Math.min(px.w / v.w, px.h / v.h);
+    const ox = (px.w - v.w * k) / 2 - v.x * k;
+    const oy = (px.h - v.h * k) / 2 - v.y * k;
+    return { x: (clientX - r.left - ox) / k, y: (clientY - r.top - oy) / k };
   },
 
   /** settleCamera ends a move at once (before a jump). */
@@ -211,6 +274,18 @@ export const cameraMethods = {
     }
   },
 };
+
+/** roundRect rounds a frame to a tenth of a unit, as the viewBox keeps it; outward when out. */
+function roundRect(v, out = false) {
+  if (!out) return { x: round(v.x), y: round(v.y), w: round(v.w), h: round(v.h) };
+  const x = Math.floor(v.x * 10) / 10, y = Math.floor(v.y * 10) / 10;
+  return { x, y, w: Math.ceil((v.x + v.w - x) * 10) / 10, h: Math.ceil((v.y + v.h - y) * 10) / 10 };
+}
+
+/** inside reports whether rectangle a lies within rectangle b. */
+function inside(a, b) {
+  return a.x >= b.x - 0.05 && a.y >= b.y - 0.05 && a.x + a.w <= b.x + b.w + 0.05 && a.y + a.h <= b.y + b.h + 0.05;
+}
 
 function sameFrame(a, b) {
   return Math.abs(a.x - b.x) < 1 && Math.abs(a.y - b.y) < 1 && Math.abs(a.w - b.w) < 1 && Math.abs(a.h - b.h) < 1;

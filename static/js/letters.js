@@ -1,7 +1,9 @@
 // letters.js: the letters (packets) on the street and the error callouts:
 // where a letter starts, the path it travels, its envelope and labels,
 // and the one animation loop that moves them. Scene (render.js) mixes
-// these methods in; they draw only in the overlay's groups.
+// these methods in; they draw only in the overlay's groups, and the
+// canvas under it paints what those groups' letters look like
+// (letterpaint.js).
 
 import { el, text, rect, title, round } from "./svg.js";
 import { curbOf, letterPath, pointAt, ease } from "./layout.js";
@@ -88,6 +90,7 @@ export const letterMethods = {
         this.move(node, pts, dur);
       }
     }
+    this.repaint();
   },
 
   /** tail returns the part of a full path after the letter's current spot. */
@@ -105,19 +108,17 @@ export const letterMethods = {
     return [p, ...pts.slice(best + 1)];
   },
 
+  /**
+   * letter makes the DOM node of a letter: what a screen reader names and
+   * the outline a keyboard focuses (a click finds it by letterAt). What it looks
+   * like is painted on the canvas (letterpaint.js) from what the node
+   * keeps: its packet, flags, address tag, note and place.
+   */
   letter(pk) {
     const g = el("g", { class: `letter ${pk.proto}`, id: "pkt-" + pk.packet, "data-select": "packet:" + pk.packet });
     const flags = pk.proto === "udp" ? "UDP" : flagLabel(pk.flags);
-    // The button a keyboard reaches is the outline of the envelope, with
-    // no text of its own; what the letter shows is in its name.
-    const body = el("g", { "aria-hidden": "true" });
-    body.appendChild(el("use", { href: "#ov-sym-envelope", x: -42, y: -27, width: 84, height: 54, class: "envelope" }));
-    body.appendChild(text(0, 8, "letter-flags", flags, { "text-anchor": "middle" }));
-    const addr = this.big ? `:${splitAddr(pk.src)[1]} → :${splitAddr(pk.dst)[1]}` : `${pk.src} → ${pk.dst}`;
-    const w = addr.length * (this.big ? 13 : 8.6) + 16;
-    body.appendChild(rect({ x: -w / 2, y: 30, w, h: this.big ? 32 : 24 }, "letter-tag", { rx: 6 }));
-    body.appendChild(text(0, this.big ? 54 : 47, "letter-addr", addr, { "text-anchor": "middle" }));
-    g.appendChild(body);
+    g.__flags = flags;
+    g.__addr = this.big ? `:${splitAddr(pk.src)[1]} → :${splitAddr(pk.dst)[1]}` : `${pk.src} → ${pk.dst}`;
     g.appendChild(rect({ x: -48, y: -33, w: 96, h: 66 }, "l-hit", {
       rx: 8, tabindex: 0, role: "button",
       "aria-label": t("{proto} letter {flags} from {src} to {dst}: inspect it", { proto: pk.proto.toUpperCase(), flags, src: pk.src, dst: pk.dst }),
@@ -126,20 +127,40 @@ export const letterMethods = {
     return g;
   },
 
+  /** label gives a letter its note (where it went, why it was dropped). */
   label(node, words) {
-    const w = words.length * (this.big ? 12.5 : 8.4) + 20;
-    node.appendChild(el("g", { class: "letter-note" },
-      rect({ x: -w / 2, y: -66, w, h: this.big ? 32 : 26 }, "letter-note-box", { rx: 8 }),
-      text(0, this.big ? -43 : -47, "letter-note-text", words, { "text-anchor": "middle" })));
+    node.__note = words;
   },
 
   pos(node) {
     return node.__pos || { x: 0, y: 0 };
   },
 
-  place(node, p) {
+  /**
+   * place puts a letter at p. The canvas paints it there; its node in the
+   * overlay moves along only where it stops (inFlight false), or while a
+   * keyboard has it in focus: moving a hundred nodes at every frame cost
+   * a layout and a paint of the overlay per frame (issue 17). A click
+   * finds a letter in flight by where it is painted (letterAt).
+   */
+  place(node, p, inFlight = false) {
     node.__pos = p;
-    node.setAttribute("transform", `translate(${round(p.x)} ${round(p.y)})`);
+    if (!inFlight || node.contains(document.activeElement)) node.setAttribute("transform", `translate(${round(p.x)} ${round(p.y)})`);
+    this.lettersMoved = true;
+  },
+
+  /** letterAt returns the packet id of the letter painted at a point of the screen, or 0. */
+  letterAt(clientX, clientY) {
+    const at = this.toScene(clientX, clientY);
+    if (!at) return 0;
+    const nodes = this.lettersG.children;
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const n = nodes[i];
+      const p = n.__pos;
+      if (!p || n.__goneAt !== undefined) continue;
+      if (Math.abs(at.x - p.x) <= 48 && Math.abs(at.y - p.y) <= 33) return n.__packet.packet;
+    }
+    return 0;
   },
 
   /** move animates node along pts over dur ms, then calls done. */
@@ -147,6 +168,7 @@ export const letterMethods = {
     if (dur <= 0 || pts.length < 2) {
       this.place(node, pts[pts.length - 1]);
       if (done) done();
+      this.kick();
       return;
     }
     this.tweens.set(node, { pts, t0: performance.now(), dur, done });
@@ -155,7 +177,18 @@ export const letterMethods = {
 
   fadeOut(node, dur) {
     node.classList.add("gone");
-    setTimeout(() => node.remove(), Math.max(200, dur));
+    node.__goneAt = performance.now();
+    setTimeout(() => {
+      node.remove();
+      this.repaint();
+    }, Math.max(200, dur));
+    this.kick();
+  },
+
+  /** repaint paints the letters again at the next frame (the view or the letters changed). */
+  repaint() {
+    this.lettersMoved = true;
+    this.kick();
   },
 
   kick() {
@@ -165,17 +198,23 @@ export const letterMethods = {
   /** frame advances every moving letter; one call per animation frame. */
   frame(now) {
     this.raf = 0;
-    this.frames++;
+    // frames counts the frames that animated something (a frame that only
+    // paints the letters' canvas again does not).
+    if (this.tweens.size || this.camTween || this.lettersFading) this.frames++;
     for (const [node, tw] of this.tweens) {
       const f = Math.min(1, (now - tw.t0) / tw.dur);
-      this.place(node, pointAt(tw.pts, ease(f)));
+      this.place(node, pointAt(tw.pts, ease(f)), f < 1);
       if (f >= 1) {
         this.tweens.delete(node);
         if (tw.done) tw.done();
       }
     }
     const moving = this.stepCamera(now);
-    if (this.tweens.size || moving) this.kick();
+    if (this.lettersMoved || this.lettersFading || this.tweens.size || moving) {
+      this.lettersMoved = false;
+      this.lettersFading = this.painter.paint(now);
+    }
+    if (this.tweens.size || moving || this.lettersFading) this.kick();
   },
 
   /** settle finishes every animation at once (before a seek). */
@@ -186,6 +225,7 @@ export const letterMethods = {
     }
     this.tweens.clear();
     this.settleCamera();
+    this.repaint();
   },
 
   drawCallout(state, ev, jump, n = 1) {

@@ -14,6 +14,7 @@ import { buildingMethods } from "./buildings.js";
 import { letterMethods } from "./letters.js";
 import { cameraMethods } from "./camera.js";
 import { TownText } from "./towntext.js";
+import { LetterPainter } from "./letterpaint.js";
 import { t } from "./i18n.js";
 
 const bindingKey = (b) => `${b.proto}:${b.sock}`;
@@ -52,6 +53,7 @@ export class Scene {
     this.focusEvent = null;
     this.stagePx = null;
     this.view = null;
+    this.rendered = null; // the viewBox the SVGs have (camera.js)
     this.camTween = null;
     this.whole = false;
     this.defs = el("defs", {}, this.symbols());
@@ -65,8 +67,17 @@ export class Scene {
     // the same viewBox, on its own compositing layer: moving letters then
     // repaint only themselves, not the buildings under them.
     this.overlay = el("svg", { class: "scene-overlay", preserveAspectRatio: "xMidYMid meet", "aria-hidden": "false" },
-      el("defs", {}, this.symbols("ov-")), this.lettersG, this.calloutsG);
+      this.lettersG, this.calloutsG);
     svg.after(this.overlay);
+    // What the letters look like is painted on a canvas between the two
+    // (letterpaint.js): a moving SVG letter with words cost a layout per
+    // frame. The overlay keeps their names, outlines and click targets.
+    this.lettersCanvas = document.createElement("canvas");
+    this.lettersCanvas.className = "scene-letters";
+    this.lettersCanvas.setAttribute("aria-hidden", "true");
+    svg.after(this.lettersCanvas);
+    this.painter = new LetterPainter(this.lettersCanvas, this);
+    this.painter.onChange = () => this.repaint();
     // The picture in words, for a screen reader (towntext.js); a
     // picture that is only an illustration (opts.still: the picker's) has
     // none.
@@ -84,22 +95,25 @@ export class Scene {
     }
   }
 
-  symbols(prefix = "") {
+  symbols() {
     return [
       // A household member: head and body, 16 x 26 units, origin at the feet.
-      el("symbol", { id: prefix + "sym-person", viewBox: "0 0 16 26", overflow: "visible" },
+      el("symbol", { id: "sym-person", viewBox: "0 0 16 26", overflow: "visible" },
         el("circle", { cx: 8, cy: 5, r: 5 }),
         el("path", { d: "M1 26 v-9 a7 7 0 0 1 14 0 v9 z" })),
-      // An envelope, 84 x 54 units.
-      el("symbol", { id: prefix + "sym-envelope", viewBox: "0 0 84 54", overflow: "visible" },
-        el("rect", { x: 1, y: 1, width: 82, height: 52, rx: 5, class: "env-body" }),
-        el("path", { d: "M3 4 L42 32 L81 4", class: "env-flap" })),
     ];
   }
 
   click(ev) {
+    if (!this.opts.onSelect) return;
+    // A letter in flight is painted, not where its node is (letters.js place).
+    const packet = ev.type === "click" ? this.letterAt(ev.clientX, ev.clientY) : 0;
+    if (packet) {
+      this.opts.onSelect("packet", packet);
+      return;
+    }
     const t = ev.target.closest("[data-select]");
-    if (!t || !this.opts.onSelect) return;
+    if (!t) return;
     const [kind, id] = t.getAttribute("data-select").split(":");
     this.opts.onSelect(kind, kind === "packet" ? Number(id) : id);
   }
@@ -128,15 +142,28 @@ export class Scene {
     this.slotHistory.clear();
   }
 
-  /** resize takes the stage's size in pixels. */
+  /**
+   * resize takes the stage's size in pixels. The layers get it as their
+   * size in pixels: an SVG sized in percent of its box is laid out again,
+   * all its text with it, whenever anything else on the page is (issue
+   * 17: that was most of a busy frame). A still picture keeps its
+   * percentages, and follows its card.
+   */
   resize(w, h) {
     const aspect = w / h;
     this.stagePx = { w, h };
+    if (!this.opts.still) {
+      for (const layer of [this.svg, this.lettersCanvas, this.overlay]) {
+        layer.style.width = w + "px";
+        layer.style.height = h + "px";
+      }
+    }
     if (Math.abs(aspect - this.aspect) > 0.01) {
       this.aspect = aspect;
       this.layoutKey = "";
       if (this.state) this.show(this.state, { jump: true, focus: this.focusEvent });
     } else if (this.state && this.layout) this.aim(this.state, false);
+    this.repaint(); // the letters' places on the screen moved with it
   }
 
   /**
@@ -229,6 +256,7 @@ export class Scene {
     const L = this.layout;
     // A new layout moves everything: the camera starts again from there.
     this.view = null;
+    this.rendered = null;
     this.camTween = null;
     this.sky.replaceChildren(rect({ x: 0, y: 0, w: L.w, h: L.h }, "sky-bg"));
     this.streetsG.replaceChildren(...L.streets.map((s, i) => el("g", { class: "street" },

@@ -36,14 +36,31 @@ export class TownText {
     }, everyMs);
   }
 
+  /**
+   * draw puts the words for state in the list. Only the sections that
+   * changed are replaced: while letters come and go, the street changes
+   * and the buildings mostly do not, and every new item is laid out again.
+   */
   draw(state) {
     const lines = describeTown(state);
-    const key = lines.map((l) => l.join("\n")).join("\n\n");
+    const keys = lines.map((l) => l.join("\n"));
+    const key = keys.join("\n\n");
     if (key === this.key) return;
     this.key = key;
-    this.root.replaceChildren(
-      h("p", { text: t("The town in words: each building is a host, its street address the host's IP address, each apartment a port.") }),
-      h("ul", {}, lines.map(([head, ...rest]) => h("li", {}, head, rest.length ? h("ul", {}, rest.map((r) => h("li", { text: r }))) : null))));
+    if (!this.list) {
+      this.list = h("ul", {});
+      this.items = [];
+      this.root.replaceChildren(h("p", { text: t("The town in words: each building is a host, its street address the host's IP address, each apartment a port.") }), this.list);
+    }
+    lines.forEach(([head, ...rest], i) => {
+      const old = this.items[i];
+      if (old && old.key === keys[i]) return;
+      const li = h("li", {}, head, rest.length ? h("ul", {}, rest.map((r) => h("li", { text: r }))) : null);
+      if (old) old.li.replaceWith(li);
+      else this.list.append(li);
+      this.items[i] = { key: keys[i], li };
+    });
+    for (const gone of this.items.splice(lines.length)) gone.li.remove();
   }
 }
 
