@@ -518,15 +518,21 @@ export class Viewer {
    * animation frame, however many events arrived: a burst of events must
    * not make the page lay itself out for each one. A busy stream (a
    * crowded town, a lesson at 8x) updates them at most every uiEveryMs:
-   * each update lays the page out again, and nobody reads faster.
+   * each update lays the page out again, and nobody reads faster. now
+   * skips the wait (playback stopped).
    */
-  scheduleUI() {
-    if (this.uiQueued) return;
-    this.uiQueued = true;
-    const wait = this.uiShown + uiEveryMs - performance.now();
-    const flush = () => requestAnimationFrame(() => this.flushUI());
-    if (wait > 0) setTimeout(flush, wait);
-    else flush();
+  scheduleUI(now = false) {
+    if (this.uiQueued === "frame" || (this.uiQueued && !now)) return;
+    clearTimeout(this.uiTimer);
+    const flush = () => {
+      this.uiQueued = "frame";
+      requestAnimationFrame(() => this.flushUI());
+    };
+    const wait = now ? 0 : this.uiShown + uiEveryMs - performance.now();
+    if (wait > 0) {
+      this.uiQueued = "timer";
+      this.uiTimer = setTimeout(flush, wait);
+    } else flush();
   }
 
   flushUI() {
@@ -566,6 +572,9 @@ export class Viewer {
   playbackState(st) {
     if (!st) return;
     this.playback = { ...this.playback, ...st };
+    // Where playback stops (a step, a question, the end), the words catch
+    // up at the next frame: only a stream that goes on waits its turn.
+    if (!this.playback.playing && this.ui.length) this.scheduleUI(true);
     this.controls.show(this.playback);
     this.bridge.state(this.playback);
     document.body.classList.toggle("playing", !!this.playback.playing);
