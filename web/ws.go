@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 
 	"portville/sim"
 	"portville/sim/lang"
@@ -46,7 +47,7 @@ type viewer struct {
 	closeText string
 	idx       int           // position in the hub's viewers; -1 when not in it
 	readDone  chan struct{} // closed when the reader has returned
-	limiter   rateLimiter   // the reader's
+	limiter   *rate.Limiter // the reader's (golang.org/x/time/rate)
 	// lang is the language the viewer reads: ?lang= on the websocket's
 	// URL, else the browser's Accept-Language (langs.go).
 	lang *lang.Catalogue
@@ -70,27 +71,6 @@ func (v *viewer) enqueue(m *outMsg) bool {
 	}
 }
 
-// rateLimiter is a token bucket: rate tokens a second, at most burst.
-type rateLimiter struct {
-	rate, burst float64
-	tokens      float64
-	last        time.Time
-}
-
-func (l *rateLimiter) allow(now time.Time) bool {
-	if l.last.IsZero() {
-		l.tokens = l.burst
-	} else if d := now.Sub(l.last); d > 0 {
-		l.tokens = min(l.burst, l.tokens+d.Seconds()*l.rate)
-	}
-	l.last = now
-	if l.tokens < 1 {
-		return false
-	}
-	l.tokens--
-	return true
-}
-
 // handleWS opens a websocket and attaches it to a session: a new one on
 // ?lesson=ID[&os=..][&seed=..], or an existing one on
 // ?session=SID[&after=N&timeline=T] (docs/protocol.md).
@@ -107,7 +87,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		canControl: true,
 		idx:        -1,
 		readDone:   make(chan struct{}),
-		limiter:    rateLimiter{rate: s.cfg.ControlRate, burst: float64(s.cfg.ControlBurst)},
+		limiter:    rate.NewLimiter(rate.Limit(s.cfg.ControlRate), s.cfg.ControlBurst),
 		remote:     r.RemoteAddr,
 		key:        addrKey(r.RemoteAddr),
 		origin:     requestOrigin(r),
@@ -315,7 +295,7 @@ func (s *Server) readLoop(sess *session, v *viewer) {
 		}
 		c.SetReadDeadline(time.Now().Add(pongWait))
 		in := inbound{v: v}
-		if !v.limiter.allow(s.clock.Now()) {
+		if !v.limiter.AllowN(s.clock.Now(), 1) {
 			in.err = errRateLimited
 		} else if cmd, err := parseCommand(data); err != nil {
 			in.err = err
