@@ -5,16 +5,10 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
-	"net/netip"
-	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/gorilla/websocket"
 
@@ -24,7 +18,7 @@ import (
 // Classroom (docs/protocol.md, "Classroom"). A class is a session with a
 // presenter and followers. The session's hub owns the class like the rest
 // of the session: its followers, their answers, the mode and the timers.
-// The server's registry (Server.classes, under Server.mu) maps each join
+// The server's registry (classregistry.go: Server.classes, under Server.mu) maps each join
 // code to the session, for the routes that find a class by its code.
 
 // Classroom bounds.
@@ -148,229 +142,6 @@ func checkpointsOf(tl *timeline) map[uint64]checkpointInfo {
 		}
 	}
 	return out
-}
-
-// Codes, tokens and URLs.
-
-// newClassCode returns a random join code: classCodeLen characters of
-// classCodeAlphabet, each uniform (bytes that would favour some
-// characters are drawn again).
-func newClassCode() string {
-	const n = len(classCodeAlphabet)
-	const limit = 256 - 256%n // bytes below it map evenly onto the alphabet
-	code := make([]byte, 0, classCodeLen)
-	var buf [2 * classCodeLen]byte
-	for len(code) < classCodeLen {
-		rand.Read(buf[:])
-		for _, b := range buf {
-			if int(b) < limit && len(code) < classCodeLen {
-				code = append(code, classCodeAlphabet[int(b)%n])
-			}
-		}
-	}
-	return string(code)
-}
-
-// normalizeCode returns a typed join code in its canonical form: upper
-// case, without spaces or dashes. It reports false when s cannot be a
-// code (wrong length, or a character not in the alphabet).
-func normalizeCode(s string) (string, bool) {
-	if len(s) > maxCodeInputBytes {
-		return "", false
-	}
-	out := make([]byte, 0, classCodeLen)
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.Is(unicode.Dash, r) {
-			continue
-		}
-		r = unicode.ToUpper(r)
-		if r >= unicode.MaxASCII || strings.IndexByte(classCodeAlphabet, byte(r)) < 0 || len(out) == classCodeLen {
-			return "", false
-		}
-		out = append(out, byte(r))
-	}
-	if len(out) != classCodeLen {
-		return "", false
-	}
-	return string(out), true
-}
-
-// newToken returns a presenter token: classTokenBytes random bytes,
-// base64url.
-func newToken() string {
-	var b [classTokenBytes]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-func joinPath(code string) string { return "/join/" + code }
-
-// remotePath is the teacher's remote for a class: the presenter token
-// goes in the fragment, which browsers never send to a server.
-func remotePath(code string) string { return "/remote/" + code }
-func qrPath(code string) string     { return "/class/" + code + "/qr.svg" }
-
-// requestOrigin returns scheme://host of the URL the browser asked for,
-// or "" when the Host header is not a plain host name or address.
-func requestOrigin(r *http.Request) string {
-	c := clientOf(r)
-	if !validHost(c.host) {
-		return ""
-	}
-	return c.scheme + "://" + strings.ToLower(c.host)
-}
-
-// isLoopbackOrigin reports whether an origin names this machine in a way
-// other devices cannot reach: localhost, a loopback or unspecified address.
-func isLoopbackOrigin(origin string) bool {
-	u, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	h := u.Hostname()
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(h)
-	return err == nil && (a.IsLoopback() || a.IsUnspecified())
-}
-
-// The registry.
-
-// registerClass gives sess a join code, for a presenter at the address
-// owner (addrKey) whose page came from origin.
-func (s *Server) registerClass(sess *session, origin, owner string) (*classEntry, error) {
-	base := s.cfg.PublicURL
-	if base == "" {
-		base = origin
-	}
-	if base != "" {
-		base += s.base
-	}
-	if base == "" {
-		return nil, userErrorf(CodeBadValue, "the page's address has no usable host name; start the server with --public-url")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case s.closed:
-		return nil, errShuttingDown
-	case owner != "" && s.perAddr[owner] != nil && s.perAddr[owner].classes >= s.cfg.MaxClassesPerAddr:
-		return nil, fmt.Errorf("start class for %s (%d open there): %w", owner, s.perAddr[owner].classes, errAddrClasses)
-	case len(s.classes) >= s.cfg.MaxClasses:
-		return nil, fmt.Errorf("start class (%d open): %w", len(s.classes), errClassLimit)
-	}
-	for range maxCodeTries {
-		code := newClassCode()
-		if _, taken := s.classes[code]; taken {
-			continue
-		}
-		e := &classEntry{code: code, base: base, url: base + joinPath(code), loopback: isLoopbackOrigin(base), owner: owner, sess: sess}
-		s.classes[code] = e
-		if owner != "" {
-			s.useLocked(owner).classes++
-		}
-		return e, nil
-	}
-	return nil, errors.New("start class: no free join code")
-}
-
-func (s *Server) unregisterClass(e *classEntry) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.classes[e.code] == e {
-		delete(s.classes, e.code)
-		s.releaseLocked(e.owner, classesOf)
-	}
-}
-
-// classCount returns how many classes are open.
-func (s *Server) classCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.classes)
-}
-
-// findClass returns the class with the code (canonical form), for a
-// browser at remote. Wrong codes are limited per address: an address
-// that has sent too many gets errJoinRateLimited before the code is
-// looked at, so a guess that would have been right is refused too.
-func (s *Server) findClass(remote, code string) (*classEntry, error) {
-	now := s.clock.Now()
-	key := joinKey(remote)
-	if !s.joins.allowed(key, now) {
-		return nil, fmt.Errorf("join from %s: %w", key, errJoinRateLimited)
-	}
-	s.mu.Lock()
-	e := s.classes[code]
-	s.mu.Unlock()
-	if e == nil {
-		s.joins.spend(key, now)
-		return nil, fmt.Errorf("class %q: %w", code, errUnknownClass)
-	}
-	return e, nil
-}
-
-// attachFollower joins v to the class its URL names:
-// ?class=CODE[&follower=FID&after=N&timeline=T], or as a presenter with
-// ?class=CODE&token=T[&after=N&timeline=T].
-func (s *Server) attachFollower(v *viewer, q url.Values) (*session, error) {
-	code, ok := normalizeCode(q.Get("class"))
-	if !ok {
-		return nil, userErrorf(CodeUnknownClass, "a class code has %d letters and digits", classCodeLen)
-	}
-	e, err := s.findClass(v.remote, code)
-	if err != nil {
-		return nil, err
-	}
-	if q.Has("token") {
-		// A presenter that knows the class by its code: the teacher's
-		// remote (/remote/CODE#TOKEN). The token decides, as for
-		// ?session=SID&token=T.
-		j := joinReq{v: v, token: q.Get("token")}
-		if err := parseResume(q, &j); err != nil {
-			return nil, err
-		}
-		if err := e.sess.addViewer(j); err != nil {
-			if errors.Is(err, errSessionGone) {
-				err = fmt.Errorf("class %s: %w", code, errUnknownClass)
-			}
-			return nil, err
-		}
-		return e.sess, nil
-	}
-	j := joinReq{v: v, code: code, follower: q.Get("follower")}
-	if err := parseResume(q, &j); err != nil {
-		return nil, err
-	}
-	if !s.reserveFollower() {
-		return nil, fmt.Errorf("class %s: %d followers on the server: %w", code, s.cfg.MaxFollowers, errFollowerLimit)
-	}
-	v.counted = true
-	if err := e.sess.addViewer(j); err != nil {
-		// The hub did not take v: its count is ours to give back.
-		v.counted = false
-		s.followers.Add(-1)
-		if errors.Is(err, errSessionGone) {
-			err = fmt.Errorf("class %s: %w", code, errUnknownClass)
-		}
-		return nil, err
-	}
-	return e.sess, nil
-}
-
-// reserveFollower counts one more follower, unless the server has as many
-// as it allows.
-func (s *Server) reserveFollower() bool {
-	for {
-		n := s.followers.Load()
-		if n >= int64(s.cfg.MaxFollowers) {
-			return false
-		}
-		if s.followers.CompareAndSwap(n, n+1) {
-			return true
-		}
-	}
 }
 
 // The hub's side. Everything below runs on the session's hub goroutine.
