@@ -24,6 +24,7 @@ import { osTitle } from "./words.js";
 import { Classroom } from "./classroom.js";
 import { LabView } from "./lab.js";
 import { t } from "./i18n.js";
+import { Pace } from "./pace.js";
 
 /** narrowStage: a stage narrower than this (CSS pixels) draws the big layout. */
 const narrowStage = 700;
@@ -53,8 +54,9 @@ export class Viewer {
     this.events = new Map(); // seq -> event, for the current timeline
     this.playback = { playing: false, speed: 1, seq: 0, total: 0 };
     this.ui = []; // events not yet shown in captions and log
-    this.atShown = 0; // when the controls last showed the event on screen, in performance.now() ms
-    this.uiShown = -Infinity; // when the captions and log last took events, in performance.now() ms
+    // The captions, log and inspector, and the counter, keep a pace (pace.js).
+    this.uiPace = new Pace(uiEveryMs, () => this.flushUI(), { frame: true });
+    this.atPace = new Pace(atEveryMs, () => this.controls.at(this.state.seq));
     this.offline = !transport && this.params.transport === "none";
     this.build(lessons);
     if (this.offline) {
@@ -517,29 +519,16 @@ export class Viewer {
    * scheduleUI updates the captions, the log and the inspector once per
    * animation frame, however many events arrived: a burst of events must
    * not make the page lay itself out for each one. A busy stream (a
-   * crowded town, a lesson at 8x) updates them at most every uiEveryMs:
-   * each update lays the page out again, and nobody reads faster. now
-   * skips the wait (playback stopped).
+   * crowded town, a lesson at 8x) updates them at most every uiEveryMs
+   * (pace.js). now skips the wait (playback stopped).
    */
   scheduleUI(now = false) {
-    if (this.uiQueued === "frame" || (this.uiQueued && !now)) return;
-    clearTimeout(this.uiTimer);
-    const flush = () => {
-      this.uiQueued = "frame";
-      requestAnimationFrame(() => this.flushUI());
-    };
-    const wait = now ? 0 : this.uiShown + uiEveryMs - performance.now();
-    if (wait > 0) {
-      this.uiQueued = "timer";
-      this.uiTimer = setTimeout(flush, wait);
-    } else flush();
+    this.uiPace.request(now);
   }
 
   flushUI() {
-    this.uiQueued = false;
     const batch = this.ui.splice(0);
-    if (!batch.length) return;
-    this.uiShown = performance.now();
+    if (!batch.length) return false;
     for (const e of batch) this.captions.show(e, false);
     this.captions.draw();
     this.log.add(batch);
@@ -549,24 +538,9 @@ export class Viewer {
     // enough for the eye, and redrawing them at every frame of a busy
     // scene costs frames. The last event of a burst is shown once the
     // burst is over.
-    this.showAt();
+    this.atPace.request();
     this.bridge.events(batch);
     this.emitChange();
-  }
-
-  /** showAt shows the current event on the counter and scrubber, at most every atEveryMs. */
-  showAt() {
-    const wait = this.atShown + atEveryMs - performance.now();
-    if (wait <= 0) {
-      this.atShown = performance.now();
-      this.controls.at(this.state.seq);
-    } else if (!this.atQueued) {
-      this.atQueued = true;
-      setTimeout(() => {
-        this.atQueued = false;
-        this.showAt();
-      }, wait);
-    }
   }
 
   playbackState(st) {
