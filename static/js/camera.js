@@ -239,31 +239,22 @@ export const cameraMethods = {
   /** showView shows view v of the rendered viewBox by a transform of both SVGs. */
   showView(v) {
     this.view = roundRect(v);
-    const { w: W, h: H } = this.stagePx;
-    const fit = (b) => {
-      const k = Math.min(W / b.w, H / b.h);
-      return { k, ox: (W - b.w * k) / 2, oy: (H - b.h * k) / 2 };
-    };
-    const u = fit(this.rendered);
-    const t = fit(this.view);
+    const u = viewMap(this.rendered, this.stagePx);
+    const t = viewMap(this.view, this.stagePx);
+    // The transform takes where the rendered viewBox puts a point to
+    // where the view shows it.
     const a = t.k / u.k;
-    const bx = t.k * (this.rendered.x - this.view.x) + t.ox - a * u.ox;
-    const by = t.k * (this.rendered.y - this.view.y) + t.oy - a * u.oy;
-    const transform = `translate(${bx.toFixed(2)}px, ${by.toFixed(2)}px) scale(${a.toFixed(5)})`;
+    const transform = `translate(${(t.x - a * u.x).toFixed(2)}px, ${(t.y - a * u.y).toFixed(2)}px) scale(${a.toFixed(5)})`;
     for (const layer of [this.svg, this.overlay]) layer.style.transform = transform;
     this.repaint();
   },
 
   /** toScene returns the point of the town under a point of the screen (client pixels), or null. */
   toScene(clientX, clientY) {
-    const v = this.view;
-    const px = this.stagePx;
-    if (!v || !px) return null;
+    if (!this.view || !this.stagePx) return null;
+    const m = viewMap(this.view, this.stagePx);
     const r = this.svg.parentElement.getBoundingClientRect();
-    const k = Math.min(px.w / v.w, px.h / v.h);
-    const ox = (px.w - v.w * k) / 2 - v.x * k;
-    const oy = (px.h - v.h * k) / 2 - v.y * k;
-    return { x: (clientX - r.left - ox) / k, y: (clientY - r.top - oy) / k };
+    return { x: (clientX - r.left - m.x) / m.k, y: (clientY - r.top - m.y) / m.k };
   },
 
   /** settleCamera ends a move at once (before a jump). */
@@ -274,6 +265,16 @@ export const cameraMethods = {
     }
   },
 };
+
+/**
+ * viewMap returns how an SVG of px.w x px.h pixels shows viewBox v
+ * (preserveAspectRatio xMidYMid meet): a point p of the town is at k * p
+ * + (x, y) pixels from the SVG's corner.
+ */
+export function viewMap(v, px) {
+  const k = Math.min(px.w / v.w, px.h / v.h);
+  return { k, x: (px.w - v.w * k) / 2 - v.x * k, y: (px.h - v.h * k) / 2 - v.y * k };
+}
 
 /** roundRect rounds a frame to a tenth of a unit, as the viewBox keeps it; outward when out. */
 function roundRect(v, out = false) {

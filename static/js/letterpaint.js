@@ -4,8 +4,7 @@
 // (Chromium lays out SVG text whenever its transform changes), and with a
 // hundred letters that was most of each frame. Each letter's look is now
 // drawn once into a sprite, and a frame only copies sprites. (A canvas per
-// letter, moved by CSS transforms, was measured too: 40-53 fps mean in
-// the stress scene against 58 for one canvas; see docs/benchmarks.md.)
+// letter, moved by CSS transforms, was slower: docs/benchmarks.md.)
 //
 // The DOM keeps a <g class="letter"> per letter in the overlay (letters.js):
 // its name for a screen reader, the outline a keyboard focuses, and its
@@ -14,6 +13,8 @@
 // have no visible parts. This painter reads them: the packet, where the
 // letter is (__pos), its note (__note) and when it began to fade
 // (__goneAt). Nothing here changes the DOM.
+
+import { viewMap } from "./camera.js";
 
 /** fadeMs is how long a letter takes to fade once it arrived (town.css had 0.4 s). */
 const fadeMs = 400;
@@ -87,12 +88,10 @@ export class LetterPainter {
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.blank = true;
     if (!v || !px || !px.w || !px.h || !nodes.length) return false;
-    // The SVGs' viewBox mapping (preserveAspectRatio xMidYMid meet).
-    const k = Math.min(px.w / v.w, px.h / v.h);
-    const ox = (px.w - v.w * k) / 2 - v.x * k;
-    const oy = (px.h - v.h * k) / 2 - v.y * k;
-    const S = k * dpr;
-    ctx.setTransform(S, 0, 0, S, ox * dpr, oy * dpr);
+    // Where the SVGs show the town (camera.js viewMap).
+    const m = viewMap(v, px);
+    const S = m.k * dpr;
+    ctx.setTransform(S, 0, 0, S, m.x * dpr, m.y * dpr);
     ctx.imageSmoothingQuality = "high";
     const scale = bucket(S);
     const crowded = sc.overlay.classList.contains("crowded");
