@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
 
 	"portville/sim"
@@ -41,7 +43,16 @@ type frameStats struct {
 	Letters int     `json:"letters"`
 }
 
-func reportFrames(b *testing.B, raw string) frameStats {
+// measureFrames counts the frames for 8 s and reports them, with how
+// long the page's main thread was busy and how much of that was layout
+// (DevTools' Performance.getMetrics: TaskDuration, LayoutDuration).
+func measureFrames(b *testing.B, tab *browsertest.Tab) frameStats {
+	if _, err := chromedp.Call(tab.Ctx, performance.Enable, performance.EnableParams{}); err != nil {
+		b.Fatal(err)
+	}
+	before := mainThread(b, tab)
+	raw := browsertest.Eval[string](tab, measureFramesJS+`(8000)`)
+	after := mainThread(b, tab)
 	var fs frameStats
 	if err := json.Unmarshal([]byte(raw), &fs); err != nil {
 		b.Fatal(err)
@@ -49,7 +60,27 @@ func reportFrames(b *testing.B, raw string) frameStats {
 	b.ReportMetric(fs.FPS, "fps-median")
 	b.ReportMetric(fs.Mean, "fps-mean")
 	b.ReportMetric(fs.Worst, "worst-frame-ms")
+	b.ReportMetric((after[0]-before[0])*1000, "main-busy-ms")
+	b.ReportMetric((after[1]-before[1])*1000, "layout-ms")
 	return fs
+}
+
+// mainThread returns the main thread's busy time and layout time so far, in seconds.
+func mainThread(b *testing.B, tab *browsertest.Tab) [2]float64 {
+	r, err := chromedp.Call(tab.Ctx, performance.GetMetrics, cdp.Empty{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out [2]float64
+	for _, m := range r.Metrics {
+		switch m.Name {
+		case "TaskDuration":
+			out[0] = m.Value
+		case "LayoutDuration":
+			out[1] = m.Value
+		}
+	}
+	return out
 }
 
 // BenchmarkFrameRateLesson plays a lesson at speed 2 in Chromium
@@ -81,7 +112,7 @@ func lessonFrames(b *testing.B, rate float64) {
 		browsertest.Eval[bool](tab, `window.portville.viewer.send({type: "restart"}), window.portville.viewer.send({type: "speed", x: 2}), window.portville.viewer.send({type: "play"}), true`)
 		// Keep playing through checkpoints while measuring.
 		browsertest.Eval[bool](tab, `(window.__keepPlaying = setInterval(() => { const v = window.portville.viewer; if (!v.playback.playing) v.send({type: "play"}); }, 300)), true`)
-		fs := reportFrames(b, browsertest.Eval[string](tab, measureFramesJS+`(8000)`))
+		fs := measureFrames(b, tab)
 		browsertest.Eval[bool](tab, `clearInterval(window.__keepPlaying), true`)
 		b.Logf("lesson, CPU %gx: %.1f fps median, %.1f mean, worst frame %.1f ms, %d frames", rate, fs.FPS, fs.Mean, fs.Worst, fs.Frames)
 	}
@@ -164,7 +195,7 @@ func stressFrames(b *testing.B, rate float64) {
   return true;
 })()`, data, i))
 		time.Sleep(1500 * time.Millisecond) // letters fill the street
-		fs := reportFrames(b, browsertest.Eval[string](tab, measureFramesJS+`(8000)`))
+		fs := measureFrames(b, tab)
 		browsertest.Eval[bool](tab, `clearInterval(window.__feed), true`)
 		b.ReportMetric(float64(fs.Letters), "letters-peak")
 		b.Logf("stress, CPU %gx: %.1f fps median, %.1f mean, worst frame %.1f ms, %d frames, at most %d letters on screen", rate, fs.FPS, fs.Mean, fs.Worst, fs.Frames, fs.Letters)
