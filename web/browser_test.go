@@ -33,6 +33,14 @@ func browserServer(t testing.TB, hold func(sim.Kind) time.Duration) string {
 // browserServerWith starts the real server with cfg on 127.0.0.1:0.
 func browserServerWith(t testing.TB, cfg Config) string {
 	t.Helper()
+	_, hs := browserInstance(t, cfg)
+	return hs.URL
+}
+
+// browserInstance is browserServerWith's server, for a test that stops
+// it itself.
+func browserInstance(t testing.TB, cfg Config) (*Server, *httptest.Server) {
+	t.Helper()
 	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +52,7 @@ func browserServerWith(t testing.TB, cfg Config) string {
 		srv.Shutdown(ctx)
 		hs.Close()
 	})
-	return hs.URL
+	return srv, hs
 }
 
 func fastHold(sim.Kind) time.Duration { return 2 * time.Millisecond }

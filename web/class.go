@@ -5,7 +5,9 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -70,17 +72,24 @@ func (e *classEntry) svg() ([]byte, error) {
 // class is the classroom state of a session. Its session's hub goroutine
 // owns it.
 type class struct {
-	entry     *classEntry
+	entry *classEntry
+	// token is the presenter token; a mirror (classlink.go) knows only
+	// tokenHash until a presenter has shown it.
 	token     string
+	tokenHash string
 	mode      string
+	// link ties the class to the other instances, with Config.NATS
+	// (classlink.go); nil otherwise.
+	link      *classLink
 	followers map[string]*follower // by id: connected or not
 	connected int                  // followers connected now
 	// tally counts the answers of the current timeline: checkpoint
 	// number -> choice id -> followers.
 	tally map[uint64]map[string]uint32
 	// checks describes the checkpoints of the current timeline, by
-	// number.
+	// number; tlID is that timeline.
 	checks map[uint64]checkpointInfo
+	tlID   uint64
 	// remoteQR is the QR code of the remote's URL (token included), as
 	// a data: URL for presenters only; made when first asked for.
 	remoteQR string
@@ -151,6 +160,9 @@ type admission struct {
 	role string
 	f    *follower // a returning follower's id; nil for a new one
 	old  *viewer   // the returning follower's connection, which the new one replaces
+	// fid is the follower id the viewer asked for; token the presenter
+	// token it showed.
+	fid, token string
 }
 
 // admit decides the role of a viewer joining the session; it changes
@@ -161,7 +173,7 @@ func (sess *session) admit(j *joinReq) (admission, error) {
 		if c == nil || c.entry.code != j.code {
 			return admission{}, fmt.Errorf("class %s: %w", j.code, errUnknownClass)
 		}
-		adm := admission{role: RoleFollower, f: c.followers[j.follower]}
+		adm := admission{role: RoleFollower, f: c.followers[j.follower], fid: j.follower}
 		if adm.f != nil {
 			adm.old = adm.f.v
 		} else if len(c.followers) >= followerIDsPerViewer*sess.srv.cfg.MaxViewers {
@@ -172,10 +184,10 @@ func (sess *session) admit(j *joinReq) (admission, error) {
 	if c == nil {
 		return admission{}, nil
 	}
-	if subtle.ConstantTimeCompare([]byte(j.token), []byte(c.token)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(tokenHash(j.token)), []byte(c.tokenHash)) != 1 {
 		return admission{}, fmt.Errorf("session %s is class %s and the presenter token is missing or wrong: %w", sess.id, c.entry.code, errForbidden)
 	}
-	return admission{role: RolePresenter}, nil
+	return admission{role: RolePresenter, token: j.token}, nil
 }
 
 // enter gives a joining viewer its role, and its hello the class.
@@ -186,9 +198,23 @@ func (sess *session) enter(v *viewer, adm admission, hello *Hello) {
 	case RolePresenter:
 		v.canControl = true
 		c.active = sess.srv.clock.Now()
+		if l := c.link; l != nil {
+			// A token that passed admit is the token.
+			c.token = adm.token
+			if !l.sidOK {
+				sess.writeSid()
+			}
+			sess.checkOwner()
+		}
 	case RoleFollower:
 		v.canControl = false
 		f := adm.f
+		if f == nil && c.link != nil && validFollowerID(adm.fid) {
+			// A follower that comes from another instance keeps its
+			// id, and so its answers.
+			f = &follower{id: adm.fid, answers: c.link.cl.answersOf(c.entry.code, adm.fid, sess.tlID)}
+			c.followers[f.id] = f
+		}
 		if f == nil {
 			f = c.newFollower()
 		}
@@ -258,6 +284,9 @@ func (sess *session) classInfo(v *viewer, typ string) *ClassInfo {
 }
 
 func (c *class) counts() *ClassCounts {
+	if l := c.link; l != nil {
+		return &ClassCounts{Followers: c.connected + l.cl.othersFollowing(c.entry.code), Answers: l.cl.tally(c.entry.code, c.tlID)}
+	}
 	return &ClassCounts{Followers: c.connected, Answers: c.tally}
 }
 
@@ -302,13 +331,40 @@ func (sess *session) startClass(v *viewer, now time.Time) {
 		sess.sendTo(v, mustJSON(sess.classInfo(v, TypeClass)))
 		return
 	}
-	e, err := sess.srv.registerClass(sess, v.origin, v.key)
+	var e *classEntry
+	var err error
+	token := newToken()
+	cl := sess.srv.cluster
+	for range maxCodeTries {
+		if e, err = sess.srv.registerClass(sess, v.origin, v.key); err != nil {
+			sess.reply(v, err)
+			return
+		}
+		if cl == nil {
+			break
+		}
+		// The code must be free on every instance (classlink.go).
+		sess.class = &class{entry: e, tokenHash: tokenHash(token), mode: ModeFollow, active: now, tlID: sess.tlID}
+		if err = sess.shareClass(cl); err == nil {
+			break
+		}
+		sess.class = nil
+		sess.srv.unregisterClass(e)
+		if !errors.Is(err, errCodeTaken) {
+			sess.reply(v, err)
+			return
+		}
+	}
 	if err != nil {
 		sess.reply(v, err)
 		return
 	}
+	var link *classLink
+	if sess.class != nil {
+		link = sess.class.link
+	}
 	c := &class{
-		entry: e, token: newToken(), mode: ModeFollow,
+		entry: e, token: token, tokenHash: tokenHash(token), mode: ModeFollow, link: link, tlID: sess.tlID,
 		followers: map[string]*follower{}, tally: map[uint64]map[string]uint32{},
 		checks: checkpointsOf(sess.tl), active: now,
 		statsLast: now, // the class message carries the first counts
@@ -331,19 +387,28 @@ func (sess *session) startClass(v *viewer, now time.Time) {
 		sess.sendTo(o, mustJSON(sess.classInfo(o, TypeClass)))
 	}
 	sess.sendTo(v, mustJSON(sess.classInfo(v, TypeClass)))
+	if link != nil {
+		sess.writeSid()
+		sess.writeCount(false)
+	}
 	sess.srv.log.Info("class started", "session", sess.id, "code", e.code, "url", e.url, "followers", c.connected)
 }
 
 // setMode hands control to the followers (free) or takes it back (follow).
 func (sess *session) setMode(v *viewer, mode string) {
-	c := sess.class
-	msg := mustJSON(ClassMode{Type: TypeClassMode, Mode: mode})
-	if mode == c.mode {
-		sess.sendTo(v, msg)
+	if mode == sess.class.mode {
+		sess.sendTo(v, mustJSON(ClassMode{Type: TypeClassMode, Mode: mode}))
 		return
 	}
+	sess.applyMode(mode)
+	sess.replicate(classMove{Kind: moveMode})
+}
+
+// applyMode changes the class's mode and tells its viewers.
+func (sess *session) applyMode(mode string) {
+	c := sess.class
 	c.mode = mode
-	sess.broadcast(msg)
+	sess.broadcast(mustJSON(ClassMode{Type: TypeClassMode, Mode: mode}))
 	if mode != ModeFollow {
 		return
 	}
@@ -392,7 +457,16 @@ func (sess *session) answer(v *viewer, cmd *Command) {
 	}
 	f := c.followers[v.follower]
 	prev, had := f.answers[n]
-	if !had || prev != cmd.Choice {
+	if c.link != nil && (!had || prev != cmd.Choice) {
+		// Every instance counts the answers from the bucket, each
+		// follower once (cluster.go).
+		f.answers = maps.Clone(f.answers)
+		if f.answers == nil {
+			f.answers = map[uint64]string{}
+		}
+		f.answers[n] = cmd.Choice
+		c.link.cl.queue(answerKey(c.entry.code, f.id), mustJSON(answerEntry{Timeline: sess.tlID, Answers: f.answers}))
+	} else if !had || prev != cmd.Choice {
 		if had {
 			c.tally[n][prev]--
 			if c.tally[n][prev] == 0 {
@@ -420,6 +494,7 @@ func (sess *session) clearAnswers() {
 	}
 	c.tally = map[uint64]map[string]uint32{}
 	c.checks = checkpointsOf(sess.tl)
+	c.tlID = sess.tlID
 	for _, f := range c.followers {
 		f.answers = nil
 	}
@@ -466,7 +541,8 @@ func (c *class) endForks(text string) {
 // endClass ends the class: every viewer is told why, followers are closed
 // with 1000, presenters stay as viewers of an ordinary session.
 func (sess *session) endClass(reason string) {
-	sess.closeClass()
+	sess.replicate(classMove{Kind: moveEnd, Reason: reason})
+	sess.closeClass(true)
 	sess.broadcast(mustJSON(ClassEnd{Type: TypeClassEnd, Reason: reason}))
 	for i := len(sess.viewers) - 1; i >= 0; i-- {
 		// drop moves the last viewer, already seen, to i.
@@ -481,10 +557,16 @@ func (sess *session) endClass(reason string) {
 
 // closeClass takes the class out of the registry, stops its timers and
 // ends its private copies. Its viewers are endClass's or run's business.
-func (sess *session) closeClass() {
+// Shared through NATS, the class ends everywhere with ending; without,
+// only this instance lets go of it (a shutdown, a hub with nobody left),
+// and another instance's presenter may take it over.
+func (sess *session) closeClass(ending bool) {
 	c := sess.class
 	if c == nil {
 		return
+	}
+	if c.link != nil {
+		sess.detach(ending)
 	}
 	sess.class = nil
 	sess.inClass.Store(false)
@@ -496,57 +578,4 @@ func (sess *session) closeClass() {
 	}
 	c.endForks(closeClassEnded)
 	sess.srv.log.Info("class ended", "session", sess.id, "code", c.entry.code)
-}
-
-// onClassIdle ends the class when its presenters have been silent for
-// cfg.ClassIdle, or sets the timer for when they will have been.
-func (sess *session) onClassIdle() {
-	c := sess.class
-	c.idle = nil
-	now := sess.srv.clock.Now()
-	if wait := c.active.Add(sess.srv.cfg.ClassIdle).Sub(now); wait > 0 {
-		c.idle = sess.srv.clock.NewTimer(wait)
-		return
-	}
-	sess.endClass(EndIdle)
-}
-
-func (sess *session) classIdleC() <-chan time.Time {
-	if sess.class == nil || sess.class.idle == nil {
-		return nil
-	}
-	return sess.class.idle.C()
-}
-
-// markStats says the counts have changed: class.stats goes to the
-// presenters now, or classStatsInterval after the last one.
-func (sess *session) markStats() {
-	c := sess.class
-	if c == nil || c.statsTimer != nil {
-		return
-	}
-	now := sess.srv.clock.Now()
-	if wait := c.statsLast.Add(classStatsInterval).Sub(now); wait > 0 {
-		c.statsTimer = sess.srv.clock.NewTimer(wait)
-		return
-	}
-	sess.sendStats(now)
-}
-
-func (sess *session) onClassStats() {
-	sess.class.statsTimer = nil
-	sess.sendStats(sess.srv.clock.Now())
-}
-
-func (sess *session) sendStats(now time.Time) {
-	c := sess.class
-	c.statsLast = now
-	sess.broadcastIf(mustJSON(ClassStats{Type: TypeClassStats, ClassCounts: *c.counts()}), isPresenter)
-}
-
-func (sess *session) classStatsC() <-chan time.Time {
-	if sess.class == nil || sess.class.statsTimer == nil {
-		return nil
-	}
-	return sess.class.statsTimer.C()
 }

@@ -123,8 +123,12 @@ func (s *Server) registerClass(sess *session, origin, owner string) (*classEntry
 		return nil, errShuttingDown
 	case owner != "" && s.perAddr[owner] != nil && s.perAddr[owner].classes >= s.cfg.MaxClassesPerAddr:
 		return nil, fmt.Errorf("start class for %s (%d open there): %w", owner, s.perAddr[owner].classes, errAddrClasses)
-	case len(s.classes) >= s.cfg.MaxClasses:
+	case s.cluster == nil && len(s.classes) >= s.cfg.MaxClasses:
 		return nil, fmt.Errorf("start class (%d open): %w", len(s.classes), errClassLimit)
+	case s.cluster != nil && s.cluster.classCount() >= s.cfg.MaxClasses:
+		return nil, fmt.Errorf("start class (%d open on every instance): %w", s.cluster.classCount(), errClassLimit)
+	case s.cluster != nil && !s.cluster.bus.Connected():
+		return nil, fmt.Errorf("start class: %w", errClusterDown)
 	}
 	for range maxCodeTries {
 		code := newClassCode()
@@ -167,14 +171,52 @@ func (s *Server) findClass(remote, code string) (*classEntry, error) {
 	if !s.joins.allowed(key, now) {
 		return nil, fmt.Errorf("join from %s: %w", key, errJoinRateLimited)
 	}
-	s.mu.Lock()
-	e := s.classes[code]
-	s.mu.Unlock()
+	e := s.localClass(code)
+	if e == nil && s.cluster != nil {
+		// Another instance may play it (cluster.go).
+		var err error
+		if e, err = s.cluster.mirror(code); err != nil && !errors.Is(err, errUnknownClass) {
+			return nil, err
+		}
+	}
 	if e == nil {
 		s.joins.spend(key, now)
 		return nil, fmt.Errorf("class %q: %w", code, errUnknownClass)
 	}
 	return e, nil
+}
+
+// localClass returns the class with the code this instance holds, or nil.
+func (s *Server) localClass(code string) *classEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.classes[code]
+}
+
+// localClasses returns the classes this instance holds.
+func (s *Server) localClasses() []*classEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*classEntry, 0, len(s.classes))
+	for _, e := range s.classes {
+		out = append(out, e)
+	}
+	return out
+}
+
+// registerMirror adds this instance's copy of another instance's class
+// (cluster.go) to the registry. It counts against no address.
+func (s *Server) registerMirror(e *classEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errShuttingDown
+	}
+	if _, taken := s.classes[e.code]; taken {
+		return fmt.Errorf("class %s: mirrored twice", e.code)
+	}
+	s.classes[e.code] = e
+	return nil
 }
 
 // attachFollower joins v to the class its URL names:
@@ -230,7 +272,11 @@ func (s *Server) attachFollower(v *viewer, q url.Values) (*session, error) {
 func (s *Server) reserveFollower() bool {
 	for {
 		n := s.followers.Load()
-		if n >= int64(s.cfg.MaxFollowers) {
+		others := 0
+		if s.cluster != nil {
+			others = s.cluster.othersFollowingAll()
+		}
+		if n+int64(others) >= int64(s.cfg.MaxFollowers) {
 			return false
 		}
 		if s.followers.CompareAndSwap(n, n+1) {

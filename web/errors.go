@@ -81,6 +81,8 @@ var errorTable = []struct {
 		"Server busy", "The server is running as many classes as it allows. Try again later."}},
 	{errFollowerLimit, errorInfo{http.StatusServiceUnavailable, CodeFollowerLimit, websocket.CloseTryAgainLater,
 		"Class full", "The class has as many followers as the server allows."}},
+	{errClusterDown, errorInfo{http.StatusServiceUnavailable, CodeInternal, websocket.CloseTryAgainLater,
+		"Classes unreachable", "This server cannot reach the service that shares classes between servers right now. Try again in a moment."}},
 	{errJoinRateLimited, errorInfo{http.StatusTooManyRequests, CodeRateLimited, websocket.CloseTryAgainLater,
 		"Too many attempts", "Too many wrong class codes came from your network. Wait a minute, then try again."}},
 	{errLiveOff, errorInfo{http.StatusNotFound, CodeBadValue, websocket.ClosePolicyViolation,

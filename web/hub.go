@@ -22,7 +22,7 @@ func (sess *session) run() {
 	case reason == "shutdown":
 		text = "the server is shutting down"
 	}
-	sess.closeClass()
+	sess.closeClass(false)
 	for len(sess.viewers) > 0 {
 		sess.drop(sess.viewers[len(sess.viewers)-1], code, text, false)
 	}
@@ -51,10 +51,13 @@ func (sess *session) loop() string {
 			sess.onClassIdle()
 		case <-sess.classStatsC():
 			sess.onClassStats()
+		case <-sess.pokeC:
+			sess.markStats()
 		case <-sess.stop:
 			return "shutdown"
 		}
 		sess.cursorSeen.Store(sess.cursor)
+		sess.tlIDSeen.Store(sess.tlID)
 	}
 }
 
@@ -104,6 +107,10 @@ func (sess *session) onJoin(j *joinReq) error {
 }
 
 func (sess *session) onInbound(in inbound) {
+	if in.linkMsg != nil {
+		sess.onLink(in.linkMsg)
+		return
+	}
 	v := in.v
 	if in.leave {
 		if sess.has(v) {
@@ -111,7 +118,7 @@ func (sess *session) onInbound(in inbound) {
 		}
 		return
 	}
-	if !sess.has(v) {
+	if !sess.has(v) && !in.forwarded {
 		return // dropped while its message was on the way
 	}
 	if in.err != nil {
@@ -121,6 +128,11 @@ func (sess *session) onInbound(in inbound) {
 	cmd := in.cmd
 	if cmd.isControl() && !v.canControl {
 		sess.reply(v, errForbidden)
+		return
+	}
+	if l := sess.link(); l != nil && !l.owner && v.role == RolePresenter && forwardable(cmd) {
+		// Another instance plays the class (classlink.go).
+		sess.forwardControl(v, cmd)
 		return
 	}
 	now := sess.srv.clock.Now()
@@ -183,7 +195,14 @@ func (sess *session) onInbound(in inbound) {
 		sess.player.pause()
 		sess.tl, sess.tlID = in.tl, sess.tlID+1
 		sess.current.Store(in.tl)
+		switch {
+		case cmd.Scenario != "":
+			sess.scenarioText = cmd.Scenario
+		case cmd.Lesson != "":
+			sess.scenarioText = ""
+		}
 		sess.cursor = in.tl.Info.Start
+		sess.replicateLoad()
 		sess.broadcastSnapshot(ReasonLoad, true)
 		sess.clearAnswers()
 	case TypeResume:
@@ -191,14 +210,24 @@ func (sess *session) onInbound(in inbound) {
 		sess.sendTo(v, mustJSON(sess.state(TypeState)))
 		return
 	}
-	sess.broadcast(mustJSON(sess.state(TypeState)))
+	sess.broadcastState()
+}
+
+// forwardable reports whether a mirror's presenter's command goes to the
+// class's owner: everything that changes what the class sees.
+func forwardable(cmd *Command) bool {
+	switch cmd.Type {
+	case TypeResume, TypeClassStart, TypeLabExport, TypeAnswer, TypeFork:
+		return false
+	}
+	return true
 }
 
 // onTick sends the events the player says are due.
 func (sess *session) onTick() {
 	if !sess.advance(sess.srv.clock.Now(), false) && !sess.player.playing {
 		// A checkpoint or the end paused playback.
-		sess.broadcast(mustJSON(sess.state(TypeState)))
+		sess.broadcastState()
 	}
 }
 
@@ -232,6 +261,7 @@ func (sess *session) publish(from, to uint64, st *State) {
 		hook(sess.id, from, to)
 	}
 	sess.broadcastIn(nil, func(tl *timeline) []byte { return appendEventsFrame(nil, tl, from, to, st) })
+	sess.replicate(classMove{Kind: moveAdvance, Seq: to, WithState: st != nil})
 }
 
 // canCatchUp reports whether a viewer that has seen events up to after
@@ -266,6 +296,10 @@ func (sess *session) state(typ string) State {
 // broadcastSnapshot sends every viewer the world at the cursor; after a
 // load, with the new timeline's lesson.
 func (sess *session) broadcastSnapshot(reason string, withLesson bool) {
+	if !withLesson {
+		// A load's move (replicateLoad) says what it loaded.
+		sess.replicate(classMove{Kind: moveJump, Seq: sess.cursor, Reason: reason})
+	}
 	if _, err := sess.snapshotJSON(sess.cursor); err != nil {
 		sess.srv.log.Error("snapshot", "session", sess.id, "err", err)
 		sess.broadcastIn(nil, func(tl *timeline) []byte { return mustJSON(errorMessageIn(err, langByCode(tl))) })

@@ -184,8 +184,9 @@ func (sess *session) labInput(v *viewer, in lab.Input, now time.Time) {
 	sess.tl = tl
 	sess.current.Store(tl)
 	sess.broadcast(mustJSON(LabEntry{Type: TypeLabEntry, N: len(l.Entries()), Entry: e, Hosts: labHosts(l)}))
+	sess.replicateLab(classMove{Input: &in, Entries: len(l.Entries())})
 	if len(events) == 0 {
-		sess.broadcast(mustJSON(sess.state(TypeState)))
+		sess.broadcastState()
 		return
 	}
 	if sess.cursor != before {
@@ -197,7 +198,7 @@ func (sess *session) labInput(v *viewer, in lab.Input, now time.Time) {
 	}
 	sess.player.play(now)
 	if !sess.advance(now, true) {
-		sess.broadcast(mustJSON(sess.state(TypeState)))
+		sess.broadcastState()
 	}
 }
 
@@ -214,6 +215,18 @@ func (sess *session) labUndo(v *viewer) {
 		sess.reply(v, userErrorf(CodeBadValue, "lab: there is nothing to undo"))
 		return
 	}
+	sess.undone()
+	sess.replicateLab(classMove{Undo: true, Entries: len(l.Entries())})
+	sess.player.pause()
+	sess.cursor = min(sess.cursor, sess.tl.Total())
+	sess.broadcastSnapshot(ReasonLab, false)
+	sess.broadcastState()
+}
+
+// undone cuts the timeline back to the lab's entries after an undo, and
+// tells the viewers.
+func (sess *session) undone() {
+	l := sess.lab
 	tl := sess.tl.Truncate(l.Events(), l.Scenario(), l.Capacity())
 	// Events after the cut will mean something else once the next
 	// command runs: a new timeline id makes a viewer that reconnects take
@@ -222,10 +235,6 @@ func (sess *session) labUndo(v *viewer) {
 	sess.current.Store(tl)
 	sess.snap.data = nil
 	sess.broadcast(mustJSON(LabUndo{Type: TypeLabUndo, N: len(l.Entries()), Hosts: labHosts(l)}))
-	sess.player.pause()
-	sess.cursor = min(sess.cursor, tl.Total())
-	sess.broadcastSnapshot(ReasonLab, false)
-	sess.broadcast(mustJSON(sess.state(TypeState)))
 }
 
 // labLoad replaces the lab: another base town, OS or seed, or a script
@@ -274,10 +283,11 @@ func (sess *session) labLoad(v *viewer, cmd *Command) {
 	sess.tl, sess.tlID = tl, sess.tlID+1
 	sess.current.Store(tl)
 	sess.cursor = tl.Total()
+	sess.replicateLoad()
 	sess.broadcastSnapshot(ReasonLoad, true)
 	sess.broadcast(mustJSON(labInfo(nl, TypeLab)))
 	sess.clearAnswers()
-	sess.broadcast(mustJSON(sess.state(TypeState)))
+	sess.broadcastState()
 }
 
 // forkLab gives a follower its own copy of the class's lab, at the class's

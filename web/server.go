@@ -90,6 +90,12 @@ type Config struct {
 	// PublicURL is the origin (scheme://host[:port]) of the join URLs and
 	// QR codes; "" means the scheme and Host the presenter's browser used.
 	PublicURL string
+	// NATS (nats://host:port, several separated by commas) shares classes
+	// with the other instances that use it (cluster.go); "" keeps them in
+	// this one. NATSCreds is a credentials file, NATSToken a token.
+	NATS      string
+	NATSCreds string
+	NATSToken string
 	// Live turns on /live, this machine drawn as a town, for browsers on
 	// this machine only (live.go).
 	Live bool
@@ -142,6 +148,11 @@ type Server struct {
 	// followers counts the followers of every class, against
 	// cfg.MaxFollowers.
 	followers atomic.Int64
+	// cluster shares classes with other instances through NATS
+	// (cluster.go); nil without Config.NATS. openMu keeps two joins from
+	// mirroring one class twice.
+	cluster *cluster
+	openMu  sync.Mutex
 
 	mu       sync.Mutex
 	closed   bool
@@ -254,6 +265,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.metrics = newMetrics(s)
 	s.handler = s.routes()
+	if cfg.NATS != "" {
+		if s.cluster, err = newCluster(s); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -292,8 +308,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
+		if s.cluster != nil {
+			s.cluster.close()
+		}
 		return nil
 	case <-ctx.Done():
+	}
+	if s.cluster != nil {
+		s.cluster.close()
 	}
 	s.mu.Lock()
 	for v := range s.conns {

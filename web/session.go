@@ -30,7 +30,11 @@ type session struct {
 	// tests and logs.
 	viewerCount atomic.Int64
 	cursorSeen  atomic.Uint64
-	stopOnce    sync.Once
+	tlIDSeen    atomic.Uint64
+	// pokeC tells the hub that its class's counts changed on another
+	// instance (cluster.go).
+	pokeC    chan struct{}
+	stopOnce sync.Once
 	// endCode and endText are the close frame the viewers get when the
 	// session is ended by end (a class ending its private copies); set
 	// once, before stop is closed.
@@ -64,8 +68,12 @@ type session struct {
 		data      json.RawMessage            // English
 		langs     map[string]json.RawMessage // by language code, the same world
 	}
-	class *class   // nil unless the session is a class (class.go)
-	lab   *lab.Lab // nil unless the session is a lab (lab.go)
+	class *class // nil unless the session is a class (class.go)
+	// scenarioText is the inline scenario the timeline was built from,
+	// "" for a lesson: a class shared through NATS sends it to the
+	// other instances.
+	scenarioText string
+	lab          *lab.Lab // nil unless the session is a lab (lab.go)
 }
 
 // joinReq asks the hub to add a viewer. With resume, a viewer that had
@@ -92,6 +100,11 @@ type inbound struct {
 	cmd   *Command // nil with leave or err
 	tl    *timeline
 	err   error
+	// forwarded: cmd came from another instance's presenter, and v
+	// collects the replies (classlink.go).
+	forwarded bool
+	// linkMsg is from the other instances (classlink.go); v is nil.
+	linkMsg *linkMsg
 }
 
 // errSessionGone reports a session that ended while a viewer tried to join
@@ -113,7 +126,14 @@ func (s *Server) openSessionAt(tl *timeline, cursor uint64, fork bool, owner str
 
 // openSessionWith starts a session on tl, a lab's timeline when l is set.
 func (s *Server) openSessionWith(tl *timeline, cursor uint64, fork bool, l *lab.Lab, owner string) (*session, error) {
+	return s.openSessionInit(tl, cursor, fork, l, owner, nil)
+}
+
+// openSessionInit is openSessionWith with init run on the session before
+// its hub starts.
+func (s *Server) openSessionInit(tl *timeline, cursor uint64, fork bool, l *lab.Lab, owner string, init func(*session)) (*session, error) {
 	sess := &session{
+		pokeC:  make(chan struct{}, 1),
 		owner:  owner,
 		lab:    l,
 		isLab:  l != nil,
@@ -131,6 +151,10 @@ func (s *Server) openSessionWith(tl *timeline, cursor uint64, fork bool, l *lab.
 	}
 	sess.current.Store(tl)
 	sess.cursorSeen.Store(cursor)
+	if init != nil {
+		init(sess)
+	}
+	sess.tlIDSeen.Store(sess.tlID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

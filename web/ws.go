@@ -167,6 +167,19 @@ func (s *Server) attach(v *viewer, q url.Values) (*session, error) {
 				return sess, err
 			}
 		}
+		if s.cluster != nil && j.token != "" {
+			// A presenter whose instance has gone: the class goes on
+			// here (cluster.go).
+			if code, err := s.cluster.classOfSession(id); err == nil {
+				cq := url.Values{"class": {code}, "token": {j.token}}
+				for _, k := range []string{"after", "timeline"} {
+					if q.Has(k) {
+						cq.Set(k, q.Get(k))
+					}
+				}
+				return s.attachFollower(v, cq)
+			}
+		}
 		if q.Get("lesson") == "" && !q.Has("lab") {
 			return nil, fmt.Errorf("session %q: %w", id, errUnknownSession)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -159,6 +160,7 @@ func TestServeBadFlags(t *testing.T) {
 		{"base path without a slash", []string{"--base-path", "portville"}, "base path"},
 		{"base path with ..", []string{"--base-path", "/a/../b"}, "base path"},
 		{"trust proxy that is no address", []string{"--trust-proxy", "127.0.0.1,proxy.local"}, "proxy.local"},
+		{"NATS token without NATS", []string{"--nats-token", "s3cret"}, "--nats"},
 		{"unknown flag", []string{"--port", "80"}, "port"},
 		{"an argument", []string{"extra"}, "extra"},
 	}
@@ -177,6 +179,27 @@ func TestServeBadFlags(t *testing.T) {
 				t.Error("the server started")
 			}
 		})
+	}
+}
+
+// TestServeNATSUnreachable: --nats naming a server that does not answer
+// is an error (exit 1, not a usage error) that names the address, and
+// nothing listens.
+func TestServeNATSUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "nats://" + ln.Addr().String()
+	ln.Close()
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--nats", dead}, nil, &out, &errOut)
+	var ue *usageError
+	if err == nil || errors.As(err, &ue) || !strings.Contains(err.Error(), dead) {
+		t.Fatalf("err %v, want an error (not a usage error) that names %s", err, dead)
+	}
+	if strings.Contains(out.String(), "listening") {
+		t.Error("the server started")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	basePath := fs.String("base-path", "", "serve everything under this path, for a proxy that puts Portville at https://host/PATH/ (for example /portville/)")
 	metricsAddr := fs.String("metrics-addr", "", "address for a second listener that serves only /metrics in Prometheus's format (for example 127.0.0.1:9090); off when empty")
 	metricsPublic := fs.Bool("metrics-public", false, "also serve /metrics on the app's own address (anyone who reaches the app can read it)")
+	natsURL := fs.String("nats", "", "share classes with the other instances that use these NATS servers (nats://host:4222, several separated by commas; JetStream on); off when empty (docs/hosting.md)")
+	natsCreds := fs.String("nats-creds", "", "a NATS credentials file (.creds) for --nats")
+	natsToken := fs.String("nats-token", "", "a NATS token for --nats (or set PORTVILLE_NATS_TOKEN)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -80,6 +84,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	if (*natsCreds != "" || *natsToken != "") && *natsURL == "" {
+		return usagef("--nats-creds and --nats-token need --nats")
+	}
+	if *natsToken == "" {
+		*natsToken = os.Getenv("PORTVILLE_NATS_TOKEN")
+	}
+
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	h, err := web.New(web.Config{
 		Logger:          logger,
@@ -103,7 +114,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		TrustProxy:         trust,
 		BasePath:           *basePath,
 		PublicMetrics:      *metricsPublic,
+		NATS:               *natsURL,
+		NATSCreds:          *natsCreds,
+		NATSToken:          *natsToken,
 	})
+	if errors.Is(err, web.ErrNATS) {
+		return err // not a usage error: exit 1
+	}
 	if err != nil {
 		return &usageError{err}
 	}

@@ -73,10 +73,13 @@ export class SocketTransport {
       this.onStatus("reconnecting", ev.code);
       setTimeout(() => {
         if (this.closed) return;
-        // Resume the session; with the lesson along, a session that has
-        // expired meanwhile is replaced by a new one on the same lesson.
+        // Resume the session (a presenter with its token, a follower
+        // with its class and id); with the lesson along, a session that
+        // has expired meanwhile is replaced by a new one on the same
+        // lesson. Behind a load balancer the reconnect may reach another
+        // instance, which takes the class over (docs/hosting.md).
         const r = this.resumeInfo();
-        this.connect(r && r.session ? { ...this.params, session: r.session, timeline: r.timeline, after: r.after } : this.params);
+        this.connect(r ? { ...this.params, ...r } : this.params);
       }, delay);
     };
   }
