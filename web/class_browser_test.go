@@ -118,3 +118,27 @@ func TestBrowserClassroom(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserPresenterReconnects: a presenter whose connection drops
+// comes back as the presenter (its token along), and its step reaches
+// the follower.
+func TestBrowserPresenterReconnects(t *testing.T) {
+	base := browserServer(t, nil)
+	presenter := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
+	openViewer(t, presenter, base+"/lesson/ephemeral-ports")
+	presenter.Do(chromedp.Click(chromedp.CSS(".class-start")))
+	browsertest.Wait(presenter, `window.portville.viewer.classroom.info !== null`, 10*time.Second)
+	code := browsertest.Eval[string](presenter, `window.portville.viewer.classroom.info.code`)
+	follower := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
+	openViewer(t, follower, base+"/join/"+code)
+	browsertest.Eval[bool](presenter, `window.portville.viewer.transport.drop(), true`)
+	browsertest.Wait(presenter, `!document.getElementById("connection").hidden`, 10*time.Second)
+	browsertest.Wait(presenter, `document.getElementById("connection").hidden && window.portville.viewer.classroom.info.role === "presenter"`, 10*time.Second)
+	browsertest.Eval[bool](presenter, `window.portville.viewer.send({type: "step"}), true`)
+	seq := browsertest.Eval[float64](follower, `window.portville.seq()`) + 1
+	browsertest.Wait(presenter, fmt.Sprintf(`window.portville.seq() === %v`, seq), 10*time.Second)
+	browsertest.Wait(follower, fmt.Sprintf(`window.portville.seq() === %v`, seq), 10*time.Second)
+	if errs := presenter.ConsoleErrors(); len(errs) > 0 {
+		t.Errorf("console errors: %v", errs)
+	}
+}
