@@ -375,7 +375,8 @@ func (sess *session) onControlFrom(req *ctlReq) []json.RawMessage {
 // forwardControl hands a mirror presenter's control to the owner.
 func (sess *session) forwardControl(v *viewer, cmd *Command) {
 	l := sess.link()
-	l.fwdRun.Do(func() { sess.srv.spawn(func() { sess.forwarder(l) }) })
+	code := sess.class.entry.code
+	l.fwdRun.Do(func() { sess.srv.spawn(func() { sess.forwarder(l, code) }) })
 	select {
 	case l.fwd <- forward{v: v, cmd: *cmd}:
 	default:
@@ -386,8 +387,7 @@ func (sess *session) forwardControl(v *viewer, cmd *Command) {
 // forwarder sends a mirror's forwarded controls to the owner, one at a
 // time, in order. It runs on a goroutine of its own until the session
 // ends.
-func (sess *session) forwarder(l *classLink) {
-	code := sess.class.entry.code // set before the first forward, never changed
+func (sess *session) forwarder(l *classLink, code string) {
 	for {
 		select {
 		case f := <-l.fwd:
