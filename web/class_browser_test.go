@@ -134,8 +134,8 @@ func TestBrowserPresenterReconnects(t *testing.T) {
 	browsertest.Eval[bool](presenter, `window.portville.viewer.transport.drop(), true`)
 	browsertest.Wait(presenter, `!document.getElementById("connection").hidden`, 10*time.Second)
 	browsertest.Wait(presenter, `document.getElementById("connection").hidden && window.portville.viewer.classroom.info.role === "presenter"`, 10*time.Second)
+	seq := browsertest.Eval[float64](presenter, `window.portville.seq()`) + 1
 	browsertest.Eval[bool](presenter, `window.portville.viewer.send({type: "step"}), true`)
-	seq := browsertest.Eval[float64](follower, `window.portville.seq()`) + 1
 	browsertest.Wait(presenter, fmt.Sprintf(`window.portville.seq() === %v`, seq), 10*time.Second)
 	browsertest.Wait(follower, fmt.Sprintf(`window.portville.seq() === %v`, seq), 10*time.Second)
 	if errs := presenter.ConsoleErrors(); len(errs) > 0 {
