@@ -331,46 +331,41 @@ func (sess *session) startClass(v *viewer, now time.Time) {
 		sess.sendTo(v, mustJSON(sess.classInfo(v, TypeClass)))
 		return
 	}
-	var e *classEntry
-	var err error
 	token := newToken()
-	cl := sess.srv.cluster
+	c := &class{
+		token: token, tokenHash: tokenHash(token), mode: ModeFollow, tlID: sess.tlID,
+		followers: map[string]*follower{}, tally: map[uint64]map[string]uint32{},
+		checks: checkpointsOf(sess.tl), active: now,
+		statsLast: now, // the class message carries the first counts
+	}
+	var err error
 	for range maxCodeTries {
-		if e, err = sess.srv.registerClass(sess, v.origin, v.key); err != nil {
+		if c.entry, err = sess.srv.registerClass(sess, v.origin, v.key); err != nil {
 			sess.reply(v, err)
 			return
 		}
+		cl := sess.srv.cluster
 		if cl == nil {
 			break
 		}
 		// The code must be free on every instance (classlink.go).
-		sess.class = &class{entry: e, tokenHash: tokenHash(token), mode: ModeFollow, active: now, tlID: sess.tlID}
+		sess.class = c
 		if err = sess.shareClass(cl); err == nil {
 			break
 		}
-		sess.class = nil
-		sess.srv.unregisterClass(e)
+		sess.class, c.link = nil, nil
+		sess.srv.unregisterClass(c.entry)
 		if !errors.Is(err, errCodeTaken) {
-			sess.reply(v, err)
-			return
+			break
 		}
 	}
 	if err != nil {
 		sess.reply(v, err)
 		return
 	}
-	var link *classLink
-	if sess.class != nil {
-		link = sess.class.link
-	}
-	c := &class{
-		entry: e, token: token, tokenHash: tokenHash(token), mode: ModeFollow, link: link, tlID: sess.tlID,
-		followers: map[string]*follower{}, tally: map[uint64]map[string]uint32{},
-		checks: checkpointsOf(sess.tl), active: now,
-		statsLast: now, // the class message carries the first counts
-		idle:      sess.srv.clock.NewTimer(sess.srv.cfg.ClassIdle),
-	}
+	c.idle = sess.srv.clock.NewTimer(sess.srv.cfg.ClassIdle)
 	sess.class = c
+	e := c.entry
 	sess.inClass.Store(true)
 	v.role = RolePresenter
 	for _, o := range slices.Clone(sess.viewers) {
@@ -387,7 +382,7 @@ func (sess *session) startClass(v *viewer, now time.Time) {
 		sess.sendTo(o, mustJSON(sess.classInfo(o, TypeClass)))
 	}
 	sess.sendTo(v, mustJSON(sess.classInfo(v, TypeClass)))
-	if link != nil {
+	if c.link != nil {
 		sess.writeSid()
 		sess.writeCount(false)
 	}

@@ -319,64 +319,38 @@ func (v *bucketView) apply(e classbus.Entry) (string, bool) {
 		}
 		return code, false
 	case "count":
-		by := v.counts[code]
-		if e.Value == nil {
-			delete(by, sub)
-			if len(by) == 0 {
-				delete(v.counts, code)
-			}
+		var ce countEntry
+		if e.Value == nil || json.Unmarshal(e.Value, &ce) != nil {
+			dropIn(v.counts, code, sub)
 			return code, true
 		}
-		var ce countEntry
-		if json.Unmarshal(e.Value, &ce) == nil {
-			ce.at = e.Created
-			if by == nil {
-				by = map[string]countEntry{}
-				v.counts[code] = by
-			}
-			by[sub] = ce
-		}
+		ce.at = e.Created
+		putIn(v.counts, code, sub, ce)
 		return code, true
 	case "sid":
 		// The key is sid.SID, the value the class's code.
 		sid := code
 		if e.Value == nil {
-			for c, by := range v.sids {
-				if delete(by, sid); len(by) == 0 {
-					delete(v.sids, c)
-				}
+			for c := range v.sids {
+				dropIn(v.sids, c, sid)
 			}
 			return "", false
 		}
-		c := string(e.Value)
-		if v.sids[c] == nil {
-			v.sids[c] = map[string]bool{}
-		}
-		v.sids[c][sid] = true
-		return c, false
+		putIn(v.sids, string(e.Value), sid, true)
+		return string(e.Value), false
 	case "answer":
-		by := v.answers[code]
-		if e.Value == nil {
-			delete(by, sub)
-			if len(by) == 0 {
-				delete(v.answers, code)
-			}
+		var ae answerEntry
+		if e.Value == nil || json.Unmarshal(e.Value, &ae) != nil {
+			dropIn(v.answers, code, sub)
 			return code, true
 		}
-		var ae answerEntry
-		if json.Unmarshal(e.Value, &ae) == nil {
-			if by == nil {
-				by = map[string]answerEntry{}
-				v.answers[code] = by
-			}
-			by[sub] = ae
-		}
+		putIn(v.answers, code, sub, ae)
 		return code, true
 	}
 	return code, false
 }
 
-// followersOf returns the followers of a class on every instance but
+// othersFollowing returns the followers of a class on every instance but
 // this one, as their latest counts say.
 func (c *cluster) othersFollowing(code string) int {
 	c.mu.Lock()
@@ -487,4 +461,21 @@ func (c *cluster) classOfSession(sid string) (string, error) {
 		return "", err
 	}
 	return string(data), nil
+}
+
+// putIn sets m[a][b], making m[a] when needed.
+func putIn[V any](m map[string]map[string]V, a, b string, v V) {
+	if m[a] == nil {
+		m[a] = map[string]V{}
+	}
+	m[a][b] = v
+}
+
+// dropIn deletes m[a][b], and m[a] when it is left empty.
+func dropIn[V any](m map[string]map[string]V, a, b string) {
+	if by := m[a]; by != nil {
+		if delete(by, b); len(by) == 0 {
+			delete(m, a)
+		}
+	}
 }

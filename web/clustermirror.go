@@ -137,7 +137,7 @@ func (c *cluster) mirror(code string) (*classEntry, error) {
 // moves (a reconnect, a subscription that started late).
 func (c *cluster) sync(sess *session, r classRecord) {
 	m := linkMsg{sync: &r}
-	if sess.current.Load() != nil && r.Timeline != sess.tlIDSeen.Load() {
+	if r.Timeline != sess.tlIDSeen.Load() {
 		b, err := c.build(r.Source)
 		if err != nil {
 			c.srv.log.Warn("class sync", "code", r.Code, "err", err)

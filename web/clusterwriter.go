@@ -68,7 +68,6 @@ func (c *cluster) flush() bool {
 	keys, writes := c.order, c.pending
 	c.order, c.pending = nil, map[string]pendingWrite{}
 	c.wmu.Unlock()
-	ok := true
 	for i, key := range keys {
 		w := writes[key]
 		if err := c.write(key, w); err != nil {
@@ -85,10 +84,9 @@ func (c *cluster) flush() bool {
 				return false
 			}
 			c.srv.log.Warn("class bucket write", "key", key, "err", err)
-			ok = true
 		}
 	}
-	return ok
+	return true
 }
 
 func (c *cluster) write(key string, w pendingWrite) error {
