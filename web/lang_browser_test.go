@@ -18,7 +18,8 @@ import (
 
 // overflowJS lists what spills out of its box on the page: an HTML
 // element whose content is wider than it (and that neither scrolls nor
-// ends its text with an ellipsis, the header's lesson title's way), and
+// ends its text with an ellipsis, the header's lesson title's way), a
+// menu too narrow for the option it shows, and
 // a label of the town wider than the room, apartment or building it
 // starts in.
 const overflowJS = `(() => {
@@ -32,6 +33,24 @@ const overflowJS = `(() => {
     const cs = getComputedStyle(el);
     if (cs.visibility === "hidden" || cs.textOverflow === "ellipsis" || /auto|scroll/.test(cs.overflowX)) continue;
     if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) bad.push(name(el) + " is " + el.scrollWidth + "px wide in " + el.clientWidth + "px");
+  }
+  // A select clips its chosen option where its box is too narrow, and
+  // its scrollWidth does not say so: a copy of it free to take its own
+  // width tells how wide the option needs it to be.
+  for (const s of document.querySelectorAll("select")) {
+    if (s.closest("[hidden], .sr-only, noscript, dialog:not([open])") || s.selectedIndex < 0) continue;
+    const r = s.getBoundingClientRect();
+    const cs = getComputedStyle(s);
+    if (r.width === 0 || cs.visibility === "hidden" || cs.textOverflow === "ellipsis") continue;
+    const probe = s.cloneNode(false);
+    probe.removeAttribute("id");
+    for (const p of ["font", "padding", "border", "letter-spacing", "text-transform", "appearance"]) probe.style.setProperty(p, cs.getPropertyValue(p));
+    Object.assign(probe.style, { width: "auto", minWidth: "0", maxWidth: "none", flex: "none", position: "absolute", visibility: "hidden", left: "0", top: "0" });
+    probe.append(s.options[s.selectedIndex].cloneNode(true));
+    s.parentNode.append(probe);
+    const need = probe.getBoundingClientRect().width;
+    probe.remove();
+    if (need > r.width + 1) bad.push(name(s).replace(/: .*/, "") + " shows " + JSON.stringify(s.options[s.selectedIndex].text) + " in " + Math.round(r.width) + "px, which needs " + Math.round(need) + "px");
   }
   for (const b of document.querySelectorAll("#scene g.building")) {
     const rects = [...b.querySelectorAll("rect")].map((x) => x.getBoundingClientRect()).filter((x) => x.width > 20 && x.height > 10);

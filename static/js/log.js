@@ -131,8 +131,8 @@ export class Log {
     const opts = (sel, all, entries, cur) => {
       sel.replaceChildren(h("option", { value: "", text: all }), ...entries.map(([v, t]) => h("option", { value: v, text: t, selected: v === cur ? true : null })));
     };
-    opts(this.hostSel, t("All hosts"), [...this.hosts].map((x) => [x, x]), this.filter.host);
-    opts(this.pidSel, t("All processes"), [...this.pids.entries()], this.filter.pid);
-    opts(this.kindSel, t("All kinds"), [["socket", t("socket calls")], ["packet", t("letters")], ...[...kinds].map((k) => [k, kindNames[k] || k])], this.filter.kind);
+    opts(this.hostSel, t("Hosts: all"), [...this.hosts].map((x) => [x, x]), this.filter.host);
+    opts(this.pidSel, t("Processes: all"), [...this.pids.entries()], this.filter.pid);
+    opts(this.kindSel, t("Kinds: all"), [["socket", t("socket calls")], ["packet", t("letters")], ...[...kinds].map((k) => [k, kindNames[k] || k])], this.filter.kind);
   }
 }

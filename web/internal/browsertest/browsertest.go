@@ -1,7 +1,10 @@
 // Package browsertest runs the view in a real headless Chromium for tests.
 //
-// One browser is started per test binary (and stopped by Main), each
-// test gets its own tab of it (New). When no browser is installed the
+// One browser is started per test binary and font (and stopped by Main),
+// each test gets its own tab of it (New). A browser sees only the font
+// its tabs ask for (Options.Font; Liberation by default), whatever fonts
+// the machine has: no result depends on them, and a test can run the
+// page with the wide fonts that Linux desktops have (see fonts.go). When no browser is installed the
 // tests skip with a message, unless PORTVILLE_REQUIRE_BROWSER=1 (as in
 // CI), which makes them fail.
 // A failing test saves a screenshot of its tab in its artifact directory
@@ -28,17 +31,26 @@ import (
 // RequireEnv names the variable that makes a missing browser a failure.
 const RequireEnv = "PORTVILLE_REQUIRE_BROWSER"
 
-var (
+// browser is one headless Chromium that sees only one font (see Fonts).
+type browser struct {
 	once      sync.Once
-	allocCtx  context.Context
 	allocStop context.CancelFunc
-	// browserCtx is the one browser's first tab: every New opens a tab
-	// of it (a context made from allocCtx would start a browser of its
-	// own, two seconds each).
-	browserCtx  context.Context
-	browserStop context.CancelFunc
-	startErr    error
-	execPath    string
+	// ctx is the browser's first tab: every New opens a tab of it (a
+	// context made from the allocator would start a browser of its own,
+	// two seconds each).
+	ctx     context.Context
+	stop    context.CancelFunc
+	err     error
+	fontDir string // the fontconfig directory made for it, removed by Main
+}
+
+var (
+	execOnce sync.Once
+	execPath string
+	// browsers holds one browser per font, started by the first tab
+	// that asks for that font.
+	browsersMu sync.Mutex
+	browsers   = map[string]*browser{}
 )
 
 // candidates are the browser executables looked for, in order.
@@ -61,18 +73,33 @@ func Find() string {
 // TestMain: os.Exit(browsertest.Main(m)).
 func Main(m *testing.M) int {
 	code := m.Run()
-	if browserStop != nil {
-		browserStop()
-	}
-	if allocStop != nil {
-		allocStop()
+	browsersMu.Lock()
+	defer browsersMu.Unlock()
+	for _, b := range browsers {
+		if b.stop != nil {
+			b.stop()
+		}
+		if b.allocStop != nil {
+			b.allocStop()
+		}
+		if b.fontDir != "" {
+			os.RemoveAll(b.fontDir)
+		}
 	}
 	return code
 }
 
-func start() {
-	execPath = Find()
-	if execPath == "" {
+// start starts a browser that sees only font f's files.
+func (b *browser) start(f Font) {
+	dir, err := os.MkdirTemp("", "portville-fonts-")
+	if err != nil {
+		b.err = err
+		return
+	}
+	b.fontDir = dir
+	conf := filepath.Join(dir, "fonts.conf")
+	if err := os.WriteFile(conf, f.config(filepath.Join(dir, "cache")), 0o644); err != nil {
+		b.err = err
 		return
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -88,10 +115,14 @@ func start() {
 		chromedp.Flag("disable-background-timer-throttling", true),
 		chromedp.Flag("disable-renderer-backgrounding", true),
 		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		// The browser's fontconfig reads this file instead of the
+		// machine's: the page's fonts are the test's choice.
+		chromedp.Env("FONTCONFIG_FILE="+conf),
 	)
-	allocCtx, allocStop = chromedp.NewExecAllocator(context.Background(), opts...)
-	browserCtx, browserStop = chromedp.NewContext(allocCtx)
-	startErr = chromedp.Do(browserCtx)
+	var allocCtx context.Context
+	allocCtx, b.allocStop = chromedp.NewExecAllocator(context.Background(), opts...)
+	b.ctx, b.stop = chromedp.NewContext(allocCtx)
+	b.err = chromedp.Do(b.ctx)
 }
 
 // Options tune a tab.
@@ -104,6 +135,10 @@ type Options struct {
 	// Policy (style-src 'self') would refuse with a console error.
 	Audit   bool
 	Timeout time.Duration
+	// Font is the only font the tab's browser has (Liberation, the
+	// default, DejaVu or Noto): every family a page asks for, system-ui
+	// and monospace included, is that font's.
+	Font Font
 }
 
 // Tab is a browser tab for one test.
@@ -123,12 +158,22 @@ var tabs atomic.Int64
 // failed, a screenshot is saved first.
 func New(t testing.TB, o Options) *Tab {
 	t.Helper()
-	once.Do(start)
+	execOnce.Do(func() { execPath = Find() })
 	if execPath == "" {
 		if os.Getenv(RequireEnv) == "1" {
 			t.Fatalf("no Chromium found (looked for %s) and %s=1: install Debian's chromium (see .ci/install-browser)", strings.Join(candidates, ", "), RequireEnv)
 		}
 		t.Skipf("skipping browser test: no Chromium found (looked for %s); install Debian's chromium or run make test, which installs it", strings.Join(candidates, ", "))
+	}
+	if o.Font.Name == "" {
+		o.Font = Liberation
+	}
+	if missing := o.Font.missing(); missing != "" {
+		// The fonts are as much the test's tools as the browser is.
+		if os.Getenv(RequireEnv) == "1" {
+			t.Fatalf("font %s: %s is missing and %s=1: install Debian's %s (see .ci/install-browser)", o.Font.Name, missing, RequireEnv, o.Font.Package)
+		}
+		t.Skipf("skipping browser test: font %s: %s is missing; install Debian's %s or run make test, which installs it", o.Font.Name, missing, o.Font.Package)
 	}
 	if o.Width == 0 {
 		o.Width, o.Height = 1280, 720
@@ -136,10 +181,18 @@ func New(t testing.TB, o Options) *Tab {
 	if o.Timeout == 0 {
 		o.Timeout = 90 * time.Second
 	}
-	if startErr != nil {
-		t.Fatalf("start %s: %v", execPath, startErr)
+	browsersMu.Lock()
+	b := browsers[o.Font.Name]
+	if b == nil {
+		b = &browser{}
+		browsers[o.Font.Name] = b
 	}
-	ctx, cancelTab := chromedp.NewContext(browserCtx)
+	browsersMu.Unlock()
+	b.once.Do(func() { b.start(o.Font) })
+	if b.err != nil {
+		t.Fatalf("start %s with the font %s: %v", execPath, o.Font.Name, b.err)
+	}
+	ctx, cancelTab := chromedp.NewContext(b.ctx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, o.Timeout)
 	tab := &Tab{Ctx: ctx, t: t}
 	msgs := chromedp.Console(ctx)
