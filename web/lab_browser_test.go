@@ -105,11 +105,11 @@ func TestBrowserLab(t *testing.T) {
 	if got := browsertest.Eval[float64](tab, `window.portville.playback().total`); got != total {
 		t.Errorf("a bad command changed the timeline: %v events, want %v", got, total)
 	}
-	// Undo with Ctrl-Z at an empty prompt takes the bad command back,
+	// Undo with Alt-Z (Ctrl-Z is the shell's) takes the bad command back,
 	// then the curl: the port leaves the terminal and the town.
 	for i := 0; i < 2; i++ {
 		n := browsertest.Eval[float64](tab, `window.portville.viewer.lab.info.entries.length`)
-		tab.Do(chromedp.Focus("#term-input"), chromedp.KeyEvent("z", chromedp.KeyModifiers(2)))
+		tab.Do(chromedp.Focus("#term-input"), chromedp.KeyEvent("z", chromedp.KeyModifiers(chromedp.ModifierAlt)))
 		browsertest.Wait(tab, fmt.Sprintf(`window.portville.viewer.lab.info.entries.length === %v`, n-1), 5*time.Second)
 	}
 	// The town jumps back (a snapshot) and the terminal draws at the

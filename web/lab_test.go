@@ -196,7 +196,7 @@ func TestLabBadInput(t *testing.T) {
 		{`{"type":"lab.input","host":"nowhere","line":"ls"}`, CodeBadValue},
 		{`{"type":"lab.input","host":"laptop"}`, CodeBadValue},
 		{`{"type":"lab.input","host":"laptop","line":"ls","key":"ctrl-c"}`, CodeBadValue},
-		{`{"type":"lab.input","host":"laptop","key":"ctrl-z"}`, CodeBadValue},
+		{`{"type":"lab.input","host":"laptop","key":"ctrl-q"}`, CodeBadValue},
 		{`{"type":"lab.input","host":"laptop","line":"` + strings.Repeat("x", lab.MaxLineBytes+1) + `"}`, CodeBadValue},
 		{`{"type":"lab.input","host":"laptop","line":7}`, CodeBadValue},
 		{`{"type":"lab.undo"}`, CodeBadValue},

@@ -368,8 +368,8 @@ func parseLabInput(raw map[string]json.RawMessage, c *Command) error {
 		if c.Key, err = stringField(raw, "key"); err != nil {
 			return err
 		}
-		if c.Key != lab.KeyInterrupt && c.Key != lab.KeyEOF {
-			return userErrorf(CodeBadValue, "key: expected %q or %q", lab.KeyInterrupt, lab.KeyEOF)
+		if c.Key != lab.KeyInterrupt && c.Key != lab.KeyEOF && c.Key != lab.KeyStop {
+			return userErrorf(CodeBadValue, "key: expected %q, %q or %q", lab.KeyInterrupt, lab.KeyEOF, lab.KeyStop)
 		}
 	default:
 		return userErrorf(CodeBadValue, "lab.input: give line or key")

@@ -11,37 +11,6 @@ import (
 	"portville/sim/scenario"
 )
 
-// shell runs a command line typed at a host's prompt.
-func (r *run) shell(t *terminal) error {
-	p, err := parseLine(r.in.Line)
-	if err != nil {
-		r.outln(err.Error())
-		r.status(2)
-		return nil
-	}
-	if len(p.cmds) == 0 {
-		return nil
-	}
-	var stdin *string
-	if len(p.cmds) > 2 {
-		r.outln("lab: the lab's shell pipes the output of echo or printf into one command, no more")
-		r.status(2)
-		return nil
-	}
-	if len(p.cmds) == 2 {
-		text, ok := r.pipeSource(stripSudo(p.cmds[0]))
-		if !ok {
-			return nil
-		}
-		stdin = &text
-	}
-	argv := stripSudo(p.cmds[len(p.cmds)-1])
-	if len(argv) == 0 {
-		return nil
-	}
-	return r.command(t, argv, stdin, p.background)
-}
-
 // stripSudo drops a leading sudo: the lab's shell already runs as root,
 // as the shells of REAL-TOOLS.md's transcripts did.
 func stripSudo(argv []string) []string {
@@ -49,31 +18,6 @@ func stripSudo(argv []string) []string {
 		argv = argv[1:]
 	}
 	return argv
-}
-
-// pipeSource runs the left side of a pipe: echo or printf, whose output
-// becomes the right side's input.
-func (r *run) pipeSource(argv []string) (string, bool) {
-	if len(argv) > 0 {
-		switch argv[0] {
-		case "echo":
-			return echo(argv[1:]), true
-		case "printf":
-			if len(argv) < 2 {
-				r.outln("printf: usage: printf [-v var] format [arguments]")
-				r.status(2)
-				return "", false
-			}
-			return printf(argv[1], argv[2:]), true
-		}
-	}
-	name := ""
-	if len(argv) > 0 {
-		name = argv[0]
-	}
-	r.outln("lab: only echo and printf can feed a pipe in the lab's shell (not " + name + ")")
-	r.status(2)
-	return "", false
 }
 
 // command runs one command, with stdin when a pipe feeds it.
@@ -118,6 +62,10 @@ func (r *run) command(t *terminal, argv []string, stdin *string, background bool
 	case "jobs":
 		r.jobs(t)
 		return nil
+	case "fg":
+		return r.fg(t, args)
+	case "bg":
+		return r.bgJob(t, args)
 	case "history":
 		r.history()
 		return nil
@@ -162,6 +110,15 @@ func (r *run) command(t *terminal, argv []string, stdin *string, background bool
 	if h := r.host(); h.Program(name) != nil && !isBaseTool(name) {
 		return r.runProgram(t, name, args, background)
 	}
+	if filterNames[name] {
+		r.filter(name, args, stdin)
+		return nil
+	}
+	if word, ok := realToolWord(name); ok {
+		r.outln(word)
+		r.status(127)
+		return nil
+	}
 	r.outln("bash: " + name + ": command not found")
 	r.status(127)
 	return nil
@@ -198,7 +155,10 @@ func (r *run) help() {
 		lines = append(lines, "  apt install NAME, apt remove NAME  the same, as Debian does it")
 	}
 	lines = append(lines, "  a program's name starts it: "+r.startable(),
-		"  echo, printf (also into a pipe: echo hello | nc -N web 7000), jobs, history, clear, help",
+		"  echo, printf (also into a pipe: echo hello | nc -N web 7000), history, clear, help",
+		"  grep, head, tail, wc, sort, cat after a pipe: ss -tan | grep ESTAB | wc -l",
+		"  ; && || join commands, $? is the last status; & runs one in the background",
+		"  jobs, fg, bg; Ctrl-Z stops the program in the foreground",
 		"",
 		"Time in the town stands still between commands; only the commands' own work and sleep move it.")
 	r.outln(lines...)
@@ -334,6 +294,11 @@ func escaped(c byte) (byte, bool) {
 // jobs lists the terminal's background jobs, as bash's jobs does.
 func (r *run) jobs(t *terminal) {
 	for i, j := range t.jobs {
+		j.unreported = false
+		if j.stopped {
+			r.outln(fmt.Sprintf("[%d]%s  %-24s%s", j.n, jobMark(i, len(t.jobs)), "Stopped", j.cmd))
+			continue
+		}
 		r.outln(fmt.Sprintf("[%d]%s  %-24s%s &", j.n, jobMark(i, len(t.jobs)), "Running", j.cmd))
 	}
 }
@@ -712,6 +677,11 @@ func (r *run) runProgram(t *terminal, name string, args []string, background boo
 		return nil
 	}
 	before := len(r.events)
+	if pkg != nil && pkg.Daemon {
+		// A daemon forks and its parent exits: bash's job for it ends
+		// at once, and the lab shows none.
+		r.bg = false
+	}
 	alias, p, err := r.start(name, server)
 	if err != nil {
 		return err
@@ -719,7 +689,7 @@ func (r *run) runProgram(t *terminal, name string, args []string, background boo
 	spec := p.Server()
 	daemon := pkg != nil && pkg.Daemon
 	if !daemon {
-		r.addJob(t, alias, p, strings.Join(append([]string{name}, args...), " "))
+		r.addJob(t, alias, p, r.cmdText)
 	}
 	if p.Alive() {
 		if pkg != nil && pkg.Name == "devserver" {
@@ -813,16 +783,21 @@ func (r *run) town() error {
 	if r.in.Key != "" {
 		return nil
 	}
-	p, err := parseLine(r.in.Line)
+	cl, err := parseLine(r.in.Line)
 	if err != nil {
 		r.outln(err.Error())
 		r.status(2)
 		return nil
 	}
-	if len(p.cmds) == 0 {
+	if len(cl) == 0 {
 		return nil
 	}
-	argv := p.cmds[0]
+	if len(cl) > 1 || len(cl[0].pipes) > 1 || len(cl[0].pipes[0].cmds) > 1 || cl[0].background {
+		r.outln("town: the town's terminal takes one command per line")
+		r.status(2)
+		return nil
+	}
+	argv := literal(cl[0].pipes[0].cmds[0])
 	switch argv[0] {
 	case "add-host":
 		return r.addHost(argv[1:])

@@ -322,6 +322,8 @@ type curlJob struct {
 
 func (c *curlJob) name() string      { return "curl" }
 func (c *curlJob) prompt() string    { return "" }
+func (c *curlJob) procID() int       { return c.pid }
+func (c *curlJob) procAlias() string { return c.alias }
 func (c *curlJob) ended() bool       { return c.done }
 func (c *curlJob) ref() scenario.Ref { return scenario.Ref{Proc: c.alias, Name: "s"} }
 

@@ -72,6 +72,8 @@ func commentOf(e Entry) string {
 		return e.Host + ": ^C"
 	case e.Key == KeyEOF:
 		return e.Host + ": ^D"
+	case e.Key == KeyStop:
+		return e.Host + ": ^Z"
 	case e.Secret():
 		return e.Host + ": " + e.Prompt + " (not shown)"
 	case e.Prompt == e.Host+"$ ":

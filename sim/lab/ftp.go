@@ -93,8 +93,10 @@ type ftpJob struct {
 	connection bool
 }
 
-func (j *ftpJob) name() string { return "ftp" }
-func (j *ftpJob) ended() bool  { return j.done }
+func (j *ftpJob) name() string      { return "ftp" }
+func (j *ftpJob) procID() int       { return j.pid }
+func (j *ftpJob) procAlias() string { return j.alias }
+func (j *ftpJob) ended() bool       { return j.done }
 
 func (j *ftpJob) prompt() string {
 	switch j.state {

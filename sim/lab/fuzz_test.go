@@ -21,6 +21,8 @@ func FuzzCommand(f *testing.F) {
 		"apt install vsftpd", "vsftpd", "ftp web", "echo hi | nc -N web 7000", "printf 'a\\nb' | ftp -n web",
 		"devserver --port 3001 &", "curl -w '%{local_port} %{http_code}' -o /dev/null http://web:3001/x",
 		"nc -u web 53", "'unterminated", "a | b | c", "ip addr show", "sudo sudo nginx", "^C", "",
+		"false; echo $?", "a && b || c &", "ss -tan | grep 80 | wc -l", "echo \"${HOME}\" '$x' ~ \\$", "nc web 80 &",
+		"fg", "bg %1", "$(x)", "${", "(a)", "a ;; b", "a |", "echo ${?}", "ps -e | head -2 | tail -1", "cat /etc/hosts",
 	} {
 		f.Add("web", "nginx", "laptop", s)
 	}
@@ -29,7 +31,7 @@ func FuzzCommand(f *testing.F) {
 		if len(l1) > lab.MaxLineBytes+10 || len(l2) > lab.MaxLineBytes+10 {
 			return
 		}
-		inputs := []lab.Input{{Host: h1, Line: l1}, {Host: h2, Line: l2}, {Host: h2, Key: lab.KeyInterrupt}, {Host: h2, Line: l2}}
+		inputs := []lab.Input{{Host: h1, Line: l1}, {Host: h2, Line: l2}, {Host: h2, Key: lab.KeyStop}, {Host: h2, Line: "fg"}, {Host: h2, Key: lab.KeyInterrupt}, {Host: h2, Line: l2}}
 		run := func() (*lab.Lab, string) {
 			l, err := lab.New(lab.DefaultTown(), "", lab.Options{Seed: 5, SeedSet: true})
 			if err != nil {

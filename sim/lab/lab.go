@@ -35,6 +35,7 @@ const TownHost = "town"
 const (
 	KeyInterrupt = "ctrl-c" // SIGINT to the foreground job
 	KeyEOF       = "ctrl-d" // end of input
+	KeyStop      = "ctrl-z" // SIGTSTP: the foreground job stops
 )
 
 // Input is one thing typed at a terminal: a line, or a key.
@@ -323,8 +324,8 @@ func (l *Lab) check(in Input) error {
 		return &InputError{Msg: fmt.Sprintf("lab: the line is %d bytes; the limit is %d", len(in.Line), MaxLineBytes)}
 	case in.Key != "" && in.Line != "":
 		return &InputError{Msg: "lab: an input is a line or a key, not both"}
-	case in.Key != "" && in.Key != KeyInterrupt && in.Key != KeyEOF:
-		return &InputError{Msg: fmt.Sprintf("lab: unknown key %q (expected %s or %s)", in.Key, KeyInterrupt, KeyEOF)}
+	case in.Key != "" && in.Key != KeyInterrupt && in.Key != KeyEOF && in.Key != KeyStop:
+		return &InputError{Msg: fmt.Sprintf("lab: unknown key %q (expected %s, %s or %s)", in.Key, KeyInterrupt, KeyEOF, KeyStop)}
 	case in.Host != TownHost && l.terms[in.Host] == nil:
 		return &InputError{Msg: fmt.Sprintf("lab: no host %q (hosts: %s)", in.Host, strings.Join(l.order, ", "))}
 	case strings.ContainsAny(in.Line, "\r\n\x00"):

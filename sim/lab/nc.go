@@ -396,8 +396,7 @@ func (r *run) ncListen(t *terminal, o ncOpts) error {
 		return err
 	}
 	t.watch[p.PID()] = true
-	cmd := "nc " + strings.Join(argsOf(r.in.Line, "nc"), " ")
-	r.addJob(t, alias, p, strings.TrimSpace(cmd))
+	r.addJob(t, alias, p, r.cmdText)
 	if !p.Alive() {
 		errno, _ := errnoOf(r.eventsSince(before), r.in.Host, p.PID())
 		r.outln("nc: " + errnoText(errno))
@@ -413,19 +412,6 @@ func (r *run) ncListen(t *terminal, o ncOpts) error {
 	return nil
 }
 
-// argsOf returns the words after cmd in a typed line, for job listings.
-func argsOf(line, cmd string) []string {
-	p, err := parseLine(line)
-	if err != nil || len(p.cmds) == 0 {
-		return nil
-	}
-	words := stripSudo(p.cmds[len(p.cmds)-1])
-	if len(words) > 0 && words[0] == cmd {
-		words = words[1:]
-	}
-	return words
-}
-
 // ncJob is a netcat client the terminal is attached to: lines typed are
 // sent, what arrives is printed, Ctrl-C or Ctrl-D ends it, and it exits
 // when the peer closes.
@@ -436,9 +422,11 @@ type ncJob struct {
 	done        bool
 }
 
-func (j *ncJob) name() string   { return "nc" }
-func (j *ncJob) prompt() string { return "" }
-func (j *ncJob) ended() bool    { return j.done }
+func (j *ncJob) name() string      { return "nc" }
+func (j *ncJob) prompt() string    { return "" }
+func (j *ncJob) procID() int       { return j.pid }
+func (j *ncJob) procAlias() string { return j.alias }
+func (j *ncJob) ended() bool       { return j.done }
 
 func (j *ncJob) ref() scenario.Ref { return scenario.Ref{Proc: j.alias, Name: j.sock} }
 

@@ -17,6 +17,14 @@ type run struct {
 	events []sim.Event // every event caused so far, in order
 	seen   int         // events already looked at by react
 	said   bool        // the entry's first step carried its narration
+	// The command running now: its arguments after expansion, its
+	// words as typed (for jobs and ps -f), whether it was started with
+	// &, and where its output goes when a pipe takes it.
+	argv    []string
+	cmdText string
+	bg      bool
+	capture *strings.Builder
+	jobbed  bool // the command put a process in the background
 }
 
 // step writes one scenario step and runs it. The entry's first step
@@ -68,7 +76,13 @@ func (r *run) printAt(host, text string, seq uint64) {
 
 // out prints to the terminal at work: the one the input was typed at, or
 // one whose program is reacting to it.
-func (r *run) out(text string) { r.print(r.term, text) }
+func (r *run) out(text string) {
+	if r.capture != nil && r.term == r.in.Host {
+		r.capture.WriteString(text)
+		return
+	}
+	r.print(r.term, text)
+}
 
 // outln prints lines to the terminal the input was typed at.
 func (r *run) outln(lines ...string) {
@@ -104,6 +118,8 @@ func (r *run) narration() (text, analogy string) {
 		return host + ": Ctrl-C", "At " + host + ", someone presses Ctrl-C: the program in the foreground is told to stop."
 	case in.Key == KeyEOF:
 		return host + ": Ctrl-D", "At " + host + ", someone ends the input with Ctrl-D."
+	case in.Key == KeyStop:
+		return host + ": Ctrl-Z", "At " + host + ", someone presses Ctrl-Z: the program in the foreground is stopped and waits, keeping its apartment."
 	}
 	prompt := r.entry.Prompt
 	if prompt == "" {

@@ -10,7 +10,7 @@ import (
 // link carries one, and Script writes one. Blank lines and lines starting
 // with # are comments. A line typed while the terminal is attached to a
 // program (netcat, ftp) is written the same way; ^C and ^D stand for
-// Ctrl-C and Ctrl-D. docs/lab.md describes the format.
+// Ctrl-C and Ctrl-D, ^Z for Ctrl-Z. docs/lab.md describes the format.
 
 // MaxScriptBytes bounds a script read by ParseScript: MaxEntries lines
 // of MaxLineBytes and their prompts, with room for comments.
@@ -71,6 +71,8 @@ func ParseScriptLines(text string) ([]Input, []int, error) {
 			in = Input{Host: host, Key: KeyInterrupt}
 		case "^D":
 			in = Input{Host: host, Key: KeyEOF}
+		case "^Z":
+			in = Input{Host: host, Key: KeyStop}
 		}
 		out = append(out, in)
 		lines = append(lines, n)
@@ -95,6 +97,8 @@ func scriptLine(in Input) string {
 		return in.Host + "$ ^C"
 	case KeyEOF:
 		return in.Host + "$ ^D"
+	case KeyStop:
+		return in.Host + "$ ^Z"
 	}
 	return in.Host + "$ " + in.Line
 }
@@ -123,6 +127,8 @@ func writeEntry(b *strings.Builder, e Entry) {
 		b.WriteString(e.Host + ": ^C\n")
 	case e.Key == KeyEOF:
 		b.WriteString(e.Host + ": ^D\n")
+	case e.Key == KeyStop:
+		b.WriteString(e.Host + ": ^Z\n")
 	case e.Prompt == e.Host+"$ ":
 		b.WriteString(e.Prompt + e.Line + "\n")
 	case e.Secret():

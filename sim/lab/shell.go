@@ -4,43 +4,141 @@ import "strings"
 
 // This file reads a command line the way bash would, for the part of its
 // grammar the lab's terminal takes: words, quotes, backslashes, comments,
-// a pipe from echo or printf into one command, and & at the end. Other
-// operators get a sentence saying what the lab's shell does not do,
-// rather than a wrong guess at what the learner meant.
+// parameters ($?, $!, $HOME, $USER, ${NAME}), ~, pipes, lists with ;,
+// && and ||, and & after a command. Other syntax (redirections, command
+// substitution, subshells) gets a sentence saying what the lab's shell
+// does not do, rather than a wrong guess at what the learner meant.
 
-// pipeline is one parsed command line.
-type pipeline struct {
-	cmds       [][]string // each command's words, after quote removal
-	background bool       // the line ended with &
+// maxListCommands bounds the commands of one line: a list of pipelines of
+// commands.
+const maxListCommands = 16
+
+// part is a piece of a word: literal text, or a parameter to expand when
+// the command runs ($? changes as the list goes).
+type part struct {
+	lit   string
+	param string // "?", "!", "HOME", ...; "" for literal text
 }
+
+// word is one shell word before expansion.
+type word []part
+
+// pipeline is commands joined by |.
+type pipeline struct {
+	cmds []([]word)
+}
+
+// andOr is pipelines joined by && and ||; ops[i] joins pipes[i] and
+// pipes[i+1].
+type andOr struct {
+	pipes      []pipeline
+	ops        []string
+	background bool // ended with &
+}
+
+// cmdLine is one parsed command line: and-or lists run one after the
+// other (joined by ; or &).
+type cmdLine []andOr
 
 // shellError is a line the shell refuses, with the message it prints.
 type shellError struct{ msg string }
 
 func (e *shellError) Error() string { return e.msg }
 
-// parseLine splits a command line into a pipeline. An empty line (or only
-// a comment) gives a pipeline with no commands.
-func parseLine(line string) (pipeline, error) {
-	var p pipeline
-	var words []string
-	var word strings.Builder
+// syntaxError is bash's message for an operator where a command should be.
+func syntaxError(tok string) error {
+	return &shellError{"bash: syntax error near unexpected token `" + tok + "'"}
+}
+
+// parseLine splits a command line into lists, pipelines and words. An
+// empty line (or only a comment) gives no lists.
+func parseLine(line string) (cmdLine, error) {
+	var out cmdLine
+	var cur andOr
+	var pipe pipeline
+	var words []word
+	var w word
+	var lit strings.Builder
 	inWord := false
+	count := 0
+	flushLit := func() {
+		if lit.Len() > 0 {
+			w = append(w, part{lit: lit.String()})
+			lit.Reset()
+		}
+	}
 	endWord := func() {
 		if inWord {
-			words = append(words, word.String())
-			word.Reset()
+			flushLit()
+			if len(w) == 0 {
+				w = word{{lit: ""}}
+			}
+			words = append(words, w)
+			w = nil
 			inWord = false
 		}
 	}
 	endCmd := func(op string) error {
 		endWord()
 		if len(words) == 0 {
-			return &shellError{"bash: syntax error near unexpected token `" + op + "'"}
+			return syntaxError(op)
 		}
-		p.cmds = append(p.cmds, words)
+		count++
+		if count > maxListCommands {
+			return &shellError{"lab: a line holds at most " + itoa(maxListCommands) + " commands"}
+		}
+		pipe.cmds = append(pipe.cmds, words)
 		words = nil
 		return nil
+	}
+	endPipe := func(op string) error {
+		if err := endCmd(op); err != nil {
+			return err
+		}
+		cur.pipes = append(cur.pipes, pipe)
+		pipe = pipeline{}
+		return nil
+	}
+	endList := func(op string, background bool) error {
+		if err := endPipe(op); err != nil {
+			return err
+		}
+		cur.background = background
+		out = append(out, cur)
+		cur = andOr{}
+		return nil
+	}
+	// param reads a parameter after $ at line[i] ('$'), returning its
+	// name and the index of its last byte; ok is false for a $ that
+	// stands for itself.
+	param := func(i int) (name string, end int, ok bool, err error) {
+		if i+1 >= len(line) {
+			return "", i, false, nil
+		}
+		c := line[i+1]
+		switch {
+		case c == '?' || c == '!' || c == '$' || c == '#' || c == '0' || c == '-' || c == '@' || c == '*' || (c >= '1' && c <= '9'):
+			return string(c), i + 1, true, nil
+		case c == '{':
+			j := strings.IndexByte(line[i+2:], '}')
+			if j < 0 {
+				return "", i, false, &shellError{"bash: unexpected EOF while looking for matching `}'"}
+			}
+			name := line[i+2 : i+2+j]
+			if !validParam(name) {
+				return "", i, false, &shellError{"bash: ${" + name + "}: bad substitution"}
+			}
+			return name, i + 2 + j, true, nil
+		case c == '(':
+			return "", i, false, unsupported("$(...)")
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			j := i + 1
+			for j < len(line) && (line[j] == '_' || line[j] >= 'a' && line[j] <= 'z' || line[j] >= 'A' && line[j] <= 'Z' || line[j] >= '0' && line[j] <= '9') {
+				j++
+			}
+			return line[i+1 : j], j - 1, true, nil
+		}
+		return "", i, false, nil
 	}
 	for i := 0; i < len(line); i++ {
 		c := line[i]
@@ -50,80 +148,176 @@ func parseLine(line string) (pipeline, error) {
 		case c == '\\':
 			if i+1 < len(line) {
 				i++
-				word.WriteByte(line[i])
+				lit.WriteByte(line[i])
 			}
 			inWord = true
 		case c == '\'':
 			j := strings.IndexByte(line[i+1:], '\'')
 			if j < 0 {
-				return p, &shellError{"bash: unexpected EOF while looking for matching `''"}
+				return nil, &shellError{"bash: unexpected EOF while looking for matching `''"}
 			}
-			word.WriteString(line[i+1 : i+1+j])
+			lit.WriteString(line[i+1 : i+1+j])
 			i += j + 1
 			inWord = true
 		case c == '"':
+			inWord = true
 			i++
 			for ; i < len(line) && line[i] != '"'; i++ {
 				if line[i] == '\\' && i+1 < len(line) && strings.IndexByte("\"\\$`", line[i+1]) >= 0 {
 					i++
+					lit.WriteByte(line[i])
+					continue
 				}
-				word.WriteByte(line[i])
+				if line[i] == '`' {
+					return nil, unsupported("$(...)")
+				}
+				if line[i] == '$' {
+					name, end, ok, err := param(i)
+					if err != nil {
+						return nil, err
+					}
+					if ok {
+						flushLit()
+						w = append(w, part{param: name})
+						i = end
+						continue
+					}
+				}
+				lit.WriteByte(line[i])
 			}
 			if i >= len(line) {
-				return p, &shellError{"bash: unexpected EOF while looking for matching `\"'"}
+				return nil, &shellError{"bash: unexpected EOF while looking for matching `\"'"}
 			}
+		case c == '$':
+			name, end, ok, err := param(i)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				flushLit()
+				w = append(w, part{param: name})
+				i = end
+			} else {
+				lit.WriteByte(c)
+			}
+			inWord = true
+		case c == '~' && !inWord && (i+1 == len(line) || strings.IndexByte(" \t/;&|", line[i+1]) >= 0):
+			w = append(w, part{param: "HOME"})
 			inWord = true
 		case c == '#' && !inWord:
 			i = len(line)
 		case c == '|':
 			if i+1 < len(line) && line[i+1] == '|' {
-				return p, unsupported("||")
+				if err := endPipe("||"); err != nil {
+					return nil, err
+				}
+				cur.ops = append(cur.ops, "||")
+				i++
+				continue
 			}
 			if err := endCmd("|"); err != nil {
-				return p, err
+				return nil, err
 			}
 		case c == '&':
 			if i+1 < len(line) && line[i+1] == '&' {
-				return p, unsupported("&&")
+				if err := endPipe("&&"); err != nil {
+					return nil, err
+				}
+				cur.ops = append(cur.ops, "&&")
+				i++
+				continue
 			}
-			if rest := strings.TrimSpace(line[i+1:]); rest != "" && !strings.HasPrefix(rest, "#") {
-				return p, unsupported("& followed by another command")
+			if i+1 < len(line) && line[i+1] == '>' {
+				return nil, unsupported(">")
 			}
-			if err := endCmd("&"); err != nil {
-				return p, err
+			if err := endList("&", true); err != nil {
+				return nil, err
 			}
-			p.background = true
-			i = len(line)
 		case c == ';':
-			return p, unsupported(";")
+			if i+1 < len(line) && line[i+1] == ';' {
+				return nil, syntaxError(";;")
+			}
+			if err := endList(";", false); err != nil {
+				return nil, err
+			}
 		case c == '>' || c == '<':
-			return p, unsupported(string(c))
-		case c == '`' || (c == '$' && i+1 < len(line) && line[i+1] == '('):
-			return p, unsupported("$(...)")
+			return nil, unsupported(string(c))
+		case c == '`':
+			return nil, unsupported("$(...)")
+		case (c == '(' || c == ')' || c == '{' || c == '}') && !inWord:
+			return nil, unsupported(string(c))
 		default:
-			word.WriteByte(c)
+			lit.WriteByte(c)
 			inWord = true
 		}
 	}
 	endWord()
-	if len(words) > 0 {
-		p.cmds = append(p.cmds, words)
-	} else if len(p.cmds) > 0 && !p.background {
-		// "echo hi |" waits for more in bash; the lab takes one line.
-		return p, &shellError{"bash: syntax error: unexpected end of file"}
+	switch {
+	case len(words) > 0:
+		if err := endList("", false); err != nil {
+			return nil, err
+		}
+	case len(pipe.cmds) > 0 || len(cur.pipes) > 0:
+		// "echo hi |" or "true &&" waits for more in bash; the lab
+		// takes one line.
+		return nil, &shellError{"bash: syntax error: unexpected end of file"}
 	}
-	return p, nil
+	return out, nil
+}
+
+// validParam reports whether s is a parameter name ${...} may hold.
+func validParam(s string) bool {
+	if s == "" {
+		return false
+	}
+	if len(s) == 1 && strings.IndexByte("?!$#0-@*123456789", s[0]) >= 0 {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // unsupported is the lab's answer to shell syntax it does not simulate.
 func unsupported(op string) error {
 	switch op {
 	case ">", "<":
-		return &shellError{"lab: redirections (" + op + ") are not simulated: the hosts have no files to write. curl -o FILE and curl -s -o /dev/null work."}
+		return &shellError{"lab: redirections (" + op + ") are not simulated: the hosts have no files to write. curl -o FILE, curl -s -o /dev/null and pipes (ss -tan | grep 80) work."}
 	case "$(...)":
 		return &shellError{"lab: command substitution is not simulated; type the command on its own line."}
+	case "(", ")", "{", "}":
+		return &shellError{"lab: subshells and groups (" + op + ") are not simulated; type the commands one after the other, or join them with ; && ||."}
 	}
-	return &shellError{"lab: the lab's shell runs one command per line (" + op + " is not simulated); type the commands one after the other."}
+	return &shellError{"lab: " + op + " is not simulated by the lab's shell."}
+}
+
+// expand turns a command's words into arguments with the terminal's
+// parameters. Every word stays one argument: the lab's parameters hold no
+// spaces, so bash's field splitting would change nothing.
+func expand(words []word, lookup func(string) string) []string {
+	out := make([]string, 0, len(words))
+	for _, w := range words {
+		var b strings.Builder
+		for _, p := range w {
+			if p.param != "" {
+				b.WriteString(lookup(p.param))
+			} else {
+				b.WriteString(p.lit)
+			}
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
+// literal returns a command's words as typed, parameters unexpanded
+// ($? stays "$?"), for job listings.
+func literal(words []word) []string {
+	return expand(words, func(name string) string { return "$" + name })
 }
 
 // shellQuote returns s as one shell word: bare when it needs no quoting,

@@ -21,7 +21,9 @@ type terminal struct {
 	tty map[int]bool
 	// watch holds the processes whose output goes to this terminal,
 	// printed as it arrives (netcat prints what it reads).
-	watch map[int]bool
+	watch  map[int]bool
+	last   int // $?: the status of the last command
+	lastBg int // $!: the PID of the last command put in the background
 }
 
 // job is a program running in the background of a terminal.
@@ -31,6 +33,12 @@ type job struct {
 	pid   int
 	cmd   string // the command line, as jobs and bash's notices show it
 	done  bool
+	// prog is the program when it would have the terminal (nc, ftp,
+	// curl waiting): stopped, or running in the background.
+	prog       foreground
+	stopped    bool
+	foreground bool // brought back with fg: its end gets no notice
+	unreported bool // stopped, and bash has not said so yet
 }
 
 // foreground is a program the terminal is attached to: the lines typed
@@ -46,11 +54,17 @@ type foreground interface {
 	react(r *run) (bool, error)
 	// ended reports that the program has exited: the shell is back.
 	ended() bool
+	procID() int       // its PID
+	procAlias() string // its name in the scenario
 }
 
 // foreground passes an input to the program the terminal is attached
 // to.
 func (r *run) foreground(t *terminal) error {
+	if r.in.Key == KeyStop {
+		r.suspend(t)
+		return nil
+	}
 	if r.in.Key != "" {
 		return t.fg.key(r, r.in.Key)
 	}
@@ -60,8 +74,13 @@ func (r *run) foreground(t *terminal) error {
 // keyAtPrompt is a key typed at the shell's prompt: Ctrl-C starts a new
 // line; Ctrl-D would log out, which a lab's terminal does not.
 func (r *run) keyAtPrompt(t *terminal) {
-	if r.in.Key == KeyInterrupt {
+	switch r.in.Key {
+	case KeyInterrupt:
 		r.status(130)
+		t.last = 130
+		return
+	case KeyStop:
+		// Nothing in the foreground to stop: bash ignores it.
 		return
 	}
 	r.outln("lab: the terminal stays open (Ctrl-D would log out of a real shell)")
@@ -79,6 +98,20 @@ func (r *run) react() error {
 		r.showOutput()
 		for _, host := range r.lab.order {
 			t := r.lab.terms[host]
+			// A program in the background that has not stopped (curl
+			// waiting for its page) goes on too.
+			for _, j := range t.jobs {
+				if j.prog == nil || j.stopped || j.done {
+					continue
+				}
+				r.term = host
+				did, err := j.prog.react(r)
+				r.term = r.in.Host
+				if err != nil {
+					return err
+				}
+				moved = moved || did
+			}
 			if t.fg == nil {
 				continue
 			}
@@ -91,6 +124,9 @@ func (r *run) react() error {
 			moved = moved || did
 			if t.fg.ended() {
 				t.fg = nil
+				if host == r.in.Host {
+					t.last = r.entry.Status
+				}
 			}
 		}
 		r.take()
@@ -113,6 +149,10 @@ func (r *run) showOutput() {
 		}
 		t := r.lab.terms[e.Host]
 		if t == nil || !t.watch[e.PID] {
+			continue
+		}
+		if j := t.jobOf(e.PID); j != nil && j.stopped {
+			// A stopped program reads nothing; what arrived waits.
 			continue
 		}
 		r.printAt(e.Host, terminalText(e.Data), e.Seq)
@@ -143,6 +183,10 @@ func (r *run) notices() {
 				continue
 			}
 			j.done = true
+			if j.foreground {
+				// It ended in the foreground: bash says nothing.
+				continue
+			}
 			state, seq := "Done", r.seq()
 			for k := len(r.events) - 1; k >= 0; k-- {
 				e := &r.events[k]
@@ -186,10 +230,15 @@ func exitState(e *sim.Event) string {
 // addJob puts a started process in the terminal's background and prints
 // bash's "[1] 4242".
 func (r *run) addJob(t *terminal, alias string, p *sim.Process, cmd string) {
+	if t.jobOf(p.PID()) != nil {
+		return
+	}
 	t.next++
 	j := &job{n: t.next, alias: alias, pid: p.PID(), cmd: cmd}
 	t.jobs = append(t.jobs, j)
 	t.tty[p.PID()] = true
+	t.lastBg = p.PID()
+	r.jobbed = true
 	r.outln(fmt.Sprintf("[%d] %d", j.n, p.PID()))
 }
 
@@ -204,12 +253,15 @@ func (r *run) start(program string, server *sim.ServerSpec) (string, *sim.Proces
 		return "", nil, err
 	}
 	p := r.lab.live.Process(alias)
-	if words := argsOf(r.in.Line, ""); len(words) > 0 {
+	if len(r.argv) > 0 {
 		var q []string
-		for _, w := range words {
+		for _, w := range r.argv {
 			q = append(q, shellQuote(w))
 		}
 		r.lab.cmdlines[cmdKey{r.in.Host, p.PID()}] = strings.Join(q, " ")
+	}
+	if r.bg && p.Alive() {
+		r.addJob(r.lab.terms[r.in.Host], alias, p, r.cmdText)
 	}
 	return alias, p, nil
 }

@@ -35,7 +35,7 @@ export class LabView {
       onUndo: () => this.undo(),
       onSelect: (host) => this.drawTools(host),
     });
-    this.undoBtn = h("button", { type: "button", class: "lab-btn lab-undo", text: t("Undo"), title: t("Take back the last command (Ctrl-Z)"), onclick: () => this.undo() });
+    this.undoBtn = h("button", { type: "button", class: "lab-btn lab-undo", text: t("Undo"), title: t("Take back the last command (Alt-Z)"), onclick: () => this.undo() });
     this.saveBtn = h("button", { type: "button", class: "lab-btn lab-save", text: t("Save as scenario"), title: t("Download this lab as a scenario file (portville run --file)"), onclick: () => this.exportLab() });
     this.shareBtn = h("button", { type: "button", class: "lab-btn lab-share", text: t("Share"), title: t("Copy a link that reopens this lab"), onclick: () => this.share() });
     this.pcapBtn = h("button", { type: "button", class: "lab-btn lab-pcap", text: t("Save for Wireshark"), title: t("Download this lab's letters as a capture file (pcap) for Wireshark"), onclick: () => download(this.viewer.captureSource(), (t) => this.viewer.notice(t)) });
@@ -183,7 +183,7 @@ export class LabView {
   /** script is the lab's inputs as a script (docs/lab.md, "Scripts"). */
   script() {
     if (!this.info) return "";
-    return this.info.entries.map((e) => `${e.host}$ ${e.key === "ctrl-c" ? "^C" : e.key === "ctrl-d" ? "^D" : e.line}\n`).join("");
+    return this.info.entries.map((e) => `${e.host}$ ${e.key === "ctrl-c" ? "^C" : e.key === "ctrl-d" ? "^D" : e.key === "ctrl-z" ? "^Z" : e.line}\n`).join("");
   }
 
   /** share copies a link that reopens this lab: its town, OS and seed in the query, its script compressed in the fragment. */

@@ -271,6 +271,13 @@ export class Terminal {
   key(ev) {
     const host = this.hostList.find((x) => x.name === this.current);
     if (!host || this.readOnly) return;
+    // Alt-Z is the lab's undo: a key no terminal takes (Ctrl-Z is the
+    // shell's). ev.code, since Option-Z types "Ω" on a Mac.
+    if (ev.altKey && !ev.ctrlKey && !ev.metaKey && ev.code === "KeyZ") {
+      ev.preventDefault();
+      this.onUndo();
+      return;
+    }
     if (ev.ctrlKey && !ev.altKey && !ev.metaKey) {
       const k = ev.key.toLowerCase();
       if (k === "c" && !this.input.value.length || k === "c" && this.input.selectionStart === this.input.selectionEnd) {
@@ -284,9 +291,12 @@ export class Terminal {
         this.onInput(host.name, { key: "ctrl-d" });
         return;
       }
-      if (k === "z" && !this.input.value) {
+      if (k === "z") {
+        // Ctrl-Z stops the program in the foreground, as in a terminal
+        // (the lab answers "^Z" and bash's "Stopped" line); at the
+        // prompt bash ignores it.
         ev.preventDefault();
-        this.onUndo();
+        if (host.attached) this.onInput(host.name, { key: "ctrl-z" });
         return;
       }
       if (k === "l") {
@@ -411,6 +421,8 @@ function doneAt(e) {
 function echoOf(e) {
   if (e.key === "ctrl-c") return "^C\n";
   if (e.key === "ctrl-d") return e.prompt.endsWith("$ ") ? "" : "^D\n";
+  // The lab prints Ctrl-Z's "^Z" itself, before bash's Stopped line.
+  if (e.key === "ctrl-z") return "";
   if (e.prompt === "Password:") return e.prompt + "\n";
   return e.prompt + e.line + "\n";
 }

@@ -46,7 +46,7 @@ export function parseLab(raw, c, ProtocolError, stringField) {
         if (n > MAX_LINE_BYTES) throw new ProtocolError(E.BAD_VALUE, `line: ${n} bytes; the limit is ${MAX_LINE_BYTES}`);
       } else if (hasKey) {
         c.key = stringField(raw, "key");
-        if (c.key !== "ctrl-c" && c.key !== "ctrl-d") throw new ProtocolError(E.BAD_VALUE, `key: expected "ctrl-c" or "ctrl-d"`);
+        if (c.key !== "ctrl-c" && c.key !== "ctrl-d" && c.key !== "ctrl-z") throw new ProtocolError(E.BAD_VALUE, `key: expected "ctrl-c", "ctrl-d" or "ctrl-z"`);
       } else {
         throw new ProtocolError(E.BAD_VALUE, "lab.input: give line or key");
       }

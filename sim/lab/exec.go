@@ -1,0 +1,367 @@
+package lab
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// This file runs a parsed command line as bash does: the lists one after
+// the other, && and || on the last status, pipes that feed one command's
+// output to the next, & that puts a command in the background with its
+// job notice, and the parameters ($?, $!, $HOME) each command sees.
+
+// shell runs a command line typed at a host's prompt.
+func (r *run) shell(t *terminal) error {
+	cl, err := parseLine(r.in.Line)
+	if err != nil {
+		r.outln(err.Error())
+		r.status(2)
+		t.last = 2
+		return nil
+	}
+	var pending []*job
+	for _, j := range t.jobs {
+		if j.unreported {
+			pending = append(pending, j)
+		}
+	}
+	defer func() {
+		for _, j := range pending {
+			if j.unreported && !j.done && r.term == r.in.Host {
+				j.unreported = false
+				r.outln(jobLine(j, t, "Stopped"))
+			}
+		}
+	}()
+	for i, ao := range cl {
+		if i > 0 && t.fg != nil {
+			r.outln("lab: " + t.fg.name() + " has the terminal now; bash would run the rest of the line when it ends, the lab's shell does not: type the rest then")
+			return nil
+		}
+		if ao.background {
+			err = r.background(t, ao)
+		} else {
+			err = r.andOr(t, ao)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	r.entry.Status = t.last
+	return nil
+}
+
+// andOr runs pipelines joined by && and ||: each runs when the status
+// of the last one run allows it.
+func (r *run) andOr(t *terminal, ao andOr) error {
+	for i, p := range ao.pipes {
+		if i > 0 {
+			op := ao.ops[i-1]
+			if op == "&&" && t.last != 0 || op == "||" && t.last == 0 {
+				continue
+			}
+			if t.fg != nil {
+				r.outln("lab: " + t.fg.name() + " has the terminal now; bash would go on with " + op + " when it ends, the lab's shell does not: type the rest then")
+				return nil
+			}
+		}
+		if err := r.pipeline(t, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pipeline runs commands joined by |: each one's output is the next
+// one's input, and the status is the last one's.
+func (r *run) pipeline(t *terminal, p pipeline) error {
+	var stdin *string
+	for i, words := range p.cmds {
+		last := i == len(p.cmds)-1
+		var captured *strings.Builder
+		if !last {
+			captured = &strings.Builder{}
+		}
+		status, err := r.runWords(t, words, stdin, captured, false)
+		if err != nil {
+			return err
+		}
+		t.last = status
+		if last {
+			break
+		}
+		if t.fg != nil {
+			r.outln("lab: " + t.fg.name() + " stays attached to the terminal, so the lab's shell cannot pipe its output on; run it on its own")
+			return nil
+		}
+		s := captured.String()
+		stdin = &s
+	}
+	return nil
+}
+
+// background runs a command with &: bash prints its job number and PID
+// and is back at the prompt, the command going on without the terminal.
+func (r *run) background(t *terminal, ao andOr) error {
+	if len(ao.pipes) > 1 || len(ao.pipes[0].cmds) > 1 {
+		r.outln("lab: the lab's shell puts one command at a time in the background (nc -l 7000 &); type the others on their own")
+		t.last = 2
+		return nil
+	}
+	words := ao.pipes[0].cmds[0]
+	r.jobbed = false
+	status, err := r.runWords(t, words, nil, nil, true)
+	if err != nil {
+		return err
+	}
+	t.last = status
+	if t.fg == nil {
+		if !r.jobbed && status == 0 && !isDaemon(r.lab, t.host, words) {
+			name := expand(words[:1], t.param)[0]
+			r.outln("lab: " + name + " ran in the foreground: in the lab it is not a process of the town, so there is no job to put in the background")
+		}
+		return nil
+	}
+	// The program would have the terminal: in the background it keeps
+	// running (curl waiting for its page) or, when it reads the
+	// terminal (nc, ftp), the kernel stops it (SIGTTIN), and bash says
+	// so.
+	prog := t.fg
+	t.fg = nil
+	j := t.jobOf(prog.procID())
+	if j == nil {
+		return nil
+	}
+	j.prog = prog
+	if readsTerminal(prog) {
+		// bash is back at the prompt before the job stops: it reports
+		// the stop before the next prompt, or in jobs.
+		j.stopped, j.unreported = true, true
+	}
+	// bash has started the job: $? is 0.
+	t.last = 0
+	return nil
+}
+
+// isDaemon reports whether a command starts a server that detaches by
+// itself (nginx): bash's job for it ends at once, and the lab shows none.
+func isDaemon(l *Lab, host string, words []word) bool {
+	if len(words) == 0 {
+		return false
+	}
+	name := literal(words[:1])[0]
+	pkg := packageOf(name)
+	return pkg != nil && pkg.Daemon
+}
+
+// readsTerminal reports whether a program reads what is typed (and is
+// stopped when it tries to in the background).
+func readsTerminal(f foreground) bool {
+	_, curl := f.(*curlJob)
+	return !curl
+}
+
+// runWords expands a command's words and runs it; out, when set, takes
+// what it prints instead of the terminal (the next command of a pipe
+// reads it). It returns the command's exit status.
+func (r *run) runWords(t *terminal, words []word, stdin *string, out *strings.Builder, background bool) (int, error) {
+	argv := stripSudo(expand(words, t.param))
+	if len(argv) == 0 {
+		if len(words) > 0 { // sudo alone
+			r.outln("usage: sudo -h | -K | -k | -V", "usage: sudo [-AbEHknPS] [-C num] [-D directory] [-g group] [-h host] [-p prompt] [-R directory] [-T timeout] [-u user] [VAR=value] [-i|-s] [<command>]")
+			return 1, nil
+		}
+		return 0, nil
+	}
+	prevOut, prevBg, prevArgv, prevCmd := r.capture, r.bg, r.argv, r.cmdText
+	r.capture, r.bg, r.argv = out, background, argv
+	r.cmdText = strings.Join(stripSudo(literal(words)), " ")
+	r.entry.Status = 0
+	err := r.command(t, argv, stdin, background)
+	status := r.entry.Status
+	r.capture, r.bg, r.argv, r.cmdText = prevOut, prevBg, prevArgv, prevCmd
+	return status, err
+}
+
+// param is the value of a shell parameter at this terminal's prompt.
+func (t *terminal) param(name string) string {
+	switch name {
+	case "?":
+		return strconv.Itoa(t.last)
+	case "!":
+		if t.lastBg == 0 {
+			return ""
+		}
+		return strconv.Itoa(t.lastBg)
+	case "HOME":
+		return "/root"
+	case "USER", "LOGNAME":
+		return "root"
+	case "PWD":
+		return "/root"
+	case "HOSTNAME":
+		return t.host
+	case "SHELL":
+		return "/bin/bash"
+	case "0":
+		return "bash"
+	case "#":
+		return "0"
+	case "-":
+		return "himBHs"
+	case "PATH":
+		return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	}
+	// An unset variable is empty, as in bash ($$ too: the lab's shell
+	// is not a process of the town).
+	return ""
+}
+
+// jobOf returns the terminal's job for the process pid, or nil.
+func (t *terminal) jobOf(pid int) *job {
+	for _, j := range t.jobs {
+		if j.pid == pid && !j.done {
+			return j
+		}
+	}
+	return nil
+}
+
+// jobLine is bash's line for a job whose state changed:
+// "[1]+  Stopped                 nc web 80".
+func jobLine(j *job, t *terminal, state string) string {
+	i := 0
+	for k, x := range t.jobs {
+		if x == j {
+			i = k
+		}
+	}
+	return fmt.Sprintf("[%d]%s  %-24s%s", j.n, jobMark(i, len(t.jobs)), state, j.cmd)
+}
+
+// pickJob finds the job a jobspec names (%1, %%, %+, %-, %nc), or the
+// current job for "". It prints bash's error and returns nil when none.
+func (r *run) pickJob(t *terminal, builtin, spec string) *job {
+	var live []*job
+	for _, j := range t.jobs {
+		if !j.done {
+			live = append(live, j)
+		}
+	}
+	fail := func(what string) *job {
+		r.outln("bash: " + builtin + ": " + what + ": no such job")
+		r.status(1)
+		return nil
+	}
+	switch {
+	case spec == "" || spec == "%" || spec == "%%" || spec == "%+":
+		if len(live) == 0 {
+			return fail("current")
+		}
+		return live[len(live)-1]
+	case spec == "%-":
+		if len(live) < 2 {
+			return fail("previous")
+		}
+		return live[len(live)-2]
+	}
+	s := strings.TrimPrefix(spec, "%")
+	if n, err := strconv.Atoi(s); err == nil {
+		for _, j := range live {
+			if j.n == n {
+				return j
+			}
+		}
+		return fail(spec)
+	}
+	for k := len(live) - 1; k >= 0; k-- {
+		if strings.HasPrefix(live[k].cmd, s) {
+			return live[k]
+		}
+	}
+	return fail(spec)
+}
+
+// fg brings a job to the foreground: bash prints its command, and the
+// terminal is the program's again.
+func (r *run) fg(t *terminal, args []string) error {
+	spec := ""
+	if len(args) > 0 {
+		spec = args[0]
+	}
+	j := r.pickJob(t, "fg", spec)
+	if j == nil {
+		return nil
+	}
+	r.outln(j.cmd)
+	if j.prog == nil {
+		r.outln("lab: " + j.cmd + " goes on in the background in the lab (what it receives is printed here); Ctrl-C cannot reach it, kill %" + strconv.Itoa(j.n) + " ends it")
+		return nil
+	}
+	j.stopped, j.unreported = false, false
+	j.foreground = true
+	t.fg, j.prog = j.prog, nil
+	return nil
+}
+
+// bgJob is bash's bg: it lets a stopped job go on in the background: bash prints it with &.
+// A program that reads the terminal is stopped again at once.
+func (r *run) bgJob(t *terminal, args []string) error {
+	spec := ""
+	if len(args) > 0 {
+		spec = args[0]
+	}
+	j := r.pickJob(t, "bg", spec)
+	if j == nil {
+		return nil
+	}
+	if !j.stopped {
+		r.outln("bash: bg: job " + strconv.Itoa(j.n) + " already in background")
+		return nil
+	}
+	i := 0
+	for k, x := range t.jobs {
+		if x == j {
+			i = k
+		}
+	}
+	r.outln(fmt.Sprintf("[%d]%s %s &", j.n, jobMark(i, len(t.jobs)), j.cmd))
+	if j.prog != nil && readsTerminal(j.prog) {
+		r.outln(jobLine(j, t, "Stopped"))
+		return nil
+	}
+	j.stopped = false
+	return nil
+}
+
+// suspend is Ctrl-Z: the program in the foreground stops, bash lists it
+// as a stopped job and the prompt is back.
+func (r *run) suspend(t *terminal) {
+	prog := t.fg
+	t.fg = nil
+	j := t.jobOf(prog.procID())
+	if j == nil {
+		t.next++
+		j = &job{n: t.next, pid: prog.procID(), alias: prog.procAlias(), cmd: r.lab.typedAs(t.host, prog.procID())}
+		t.jobs = append(t.jobs, j)
+	}
+	j.prog, j.stopped, j.foreground = prog, true, false
+	r.outln("^Z", jobLine(j, t, "Stopped"))
+	r.status(148)
+	t.last = 148
+}
+
+// typedAs is the command line a process of host was started with, as ps
+// -f shows it, or its program's name.
+func (l *Lab) typedAs(host string, pid int) string {
+	if s, ok := l.cmdlines[cmdKey{host, pid}]; ok {
+		return s
+	}
+	if h := l.live.World().Host(host); h != nil {
+		if p := h.Process(pid); p != nil {
+			return p.Program().Name
+		}
+	}
+	return ""
+}

@@ -1,0 +1,151 @@
+package lab_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"portville/sim/lab"
+)
+
+// printed is what an entry printed in its own terminal.
+func printed(e lab.Entry) string {
+	var b strings.Builder
+	for _, c := range e.Out {
+		if c.Host == e.Host {
+			b.WriteString(c.Text)
+		}
+	}
+	return b.String()
+}
+
+// shellStep is one input of a shell test and what it must print: a
+// regular expression matched against the whole output, and its status.
+type shellStep struct {
+	in     string // "HOST$ LINE", or "HOST$ ^C" for a key
+	want   string
+	status int
+	// attached is the program the terminal is attached to afterwards
+	// ("" for the shell).
+	attached string
+}
+
+// runShell types the steps into a new default town and checks each.
+func runShell(t *testing.T, steps []shellStep) *lab.Lab {
+	t.Helper()
+	l, err := lab.New(lab.DefaultTown(), "", lab.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range steps {
+		in, err := lab.ParseScript(st.in)
+		if err != nil || len(in) != 1 {
+			t.Fatalf("%s: %v", st.in, err)
+		}
+		e, _, err := l.Do(in[0])
+		if err != nil {
+			t.Fatalf("%s: %v", st.in, err)
+		}
+		out := printed(e)
+		if !regexp.MustCompile(`\A(?:` + st.want + `)\z`).MatchString(out) {
+			t.Errorf("%s printed:\n%s\nwant it to match:\n%s", st.in, out, st.want)
+		}
+		if e.Status != st.status {
+			t.Errorf("%s: status %d, want %d", st.in, e.Status, st.status)
+		}
+		if got := l.Attached(in[0].Host); got != st.attached {
+			t.Errorf("%s: the terminal is attached to %q, want %q", st.in, got, st.attached)
+		}
+	}
+	return l
+}
+
+// TestShellLists: ;, && and ||, $? after each command, and the
+// parameters a learner meets.
+func TestShellLists(t *testing.T) {
+	t.Parallel()
+	runShell(t, []shellStep{
+		{in: "laptop$ false; echo $?", want: "1\n"},
+		{in: "laptop$ echo $?", want: "0\n"},
+		{in: "laptop$ curl -s http://web/; echo $?", want: "7\n"},
+		{in: "laptop$ curl -s http://nosuch/", want: "", status: 6},
+		{in: "laptop$ echo \"status $?\"", want: "status 6\n"},
+		{in: "laptop$ true && echo yes || echo no", want: "yes\n"},
+		{in: "laptop$ false && echo yes || echo no", want: "no\n"},
+		{in: "laptop$ false || false", want: "", status: 1},
+		{in: "laptop$ echo $HOME $USER ~ '$HOME' \"${USER}@$HOSTNAME\" $NOSUCH.", want: "/root root /root \\$HOME root@laptop .\n"},
+		{in: "laptop$ nosuchcommand; echo $?", want: "bash: nosuchcommand: command not found\n127\n"},
+		{in: "laptop$ echo a;echo b ;  echo c", want: "a\nb\nc\n"},
+	})
+}
+
+// TestShellPipes: a command's output through grep, head, tail, wc, sort
+// and cat, with their exit statuses.
+func TestShellPipes(t *testing.T) {
+	t.Parallel()
+	runShell(t, []shellStep{
+		{in: "web$ nginx", want: ""},
+		{in: "web$ nc -l 7000 &", want: `\[1\] \d+\n`},
+		{in: "web$ ss -tln | grep 7000", want: `LISTEN 0 +1 +0\.0\.0\.0:7000 +0\.0\.0\.0:\* *\n`},
+		{in: "web$ ss -tln | grep -c LISTEN", want: "2\n"},
+		{in: "web$ ss -tln | grep LISTEN | wc -l", want: "2\n"},
+		{in: "web$ ss -tln | grep -v LISTEN", want: `State +Recv-Q.*\n`},
+		{in: "web$ ss -tln | grep -q 7000; echo $?", want: "0\n"},
+		{in: "web$ ss -tln | grep 9999", want: "", status: 1},
+		{in: "web$ ps -e | head -n 2", want: `    PID TTY          TIME CMD\n +\d+ \?        00:00:00 nginx\n`},
+		{in: "web$ ps -e | head -2 | tail -1", want: ` +\d+ \?        00:00:00 nginx\n`},
+		{in: "web$ ps -e | grep -E 'nginx|nc' | wc -l", want: "4\n"},
+		{in: "web$ printf 'b\\na\\nb\\n' | sort -u", want: "a\nb\n"},
+		{in: "web$ echo one two three | wc", want: "      1       3      14\n"},
+		{in: "web$ echo hi | cat", want: "hi\n"},
+		{in: "web$ cat /proc/sys/net/ipv4/ip_local_port_range", want: "32768\t60999\n"},
+		{in: "web$ cat /etc/hosts | grep web", want: "10.0.0.20\tweb\n"},
+		{in: "web$ head -n x", want: "head: invalid number of lines: 'x'\n", status: 1},
+		{in: "web$ echo x | grep -P x", want: "lab: grep -P is real, but the lab does not model it; .*\n", status: 2},
+	})
+}
+
+// TestShellJobs: & for any command, with bash's notices; Ctrl-Z, jobs,
+// fg and bg; $! the last background job's PID.
+func TestShellJobs(t *testing.T) {
+	t.Parallel()
+	l := runShell(t, []shellStep{
+		{in: "web$ nginx", want: ""},
+		// A client in the background connects, then stops when it reads
+		// the terminal (SIGTTIN); the prompt is back.
+		{in: "laptop$ nc web 80 &", want: `\[1\] \d+\n`},
+		{in: "laptop$ jobs", want: `\[1\]\+  Stopped                 nc web 80\n`},
+		{in: "laptop$ ss -tn | grep -c ESTAB", want: "1\n"},
+		{in: "laptop$ fg", want: "nc web 80\n", attached: "nc"},
+		{in: "laptop$ ^Z", want: "\\^Z\n\\[1\\]\\+  Stopped                 nc web 80\n", status: 148, attached: ""},
+		{in: "laptop$ echo $?", want: "148\n"},
+		{in: "laptop$ fg %1", want: "nc web 80\n", attached: "nc"},
+		{in: "laptop$ ^C", want: "", status: 130},
+		{in: "laptop$ jobs", want: ""},
+		{in: "laptop$ ss -tn | grep -c ESTAB", want: "0\n", status: 1},
+		// A command that ends by itself: its job's notice follows its
+		// output.
+		{in: "laptop$ curl -s http://web/ &", want: `\[1\] \d+\n(?s:.*)\[1\]\+  Done                    curl -s http://web/\n`},
+		{in: "laptop$ fg", want: "bash: fg: current: no such job\n", status: 1},
+		{in: "laptop$ nc -l 7000 &", want: `\[1\] (\d+)\n`},
+		{in: "laptop$ kill $!", want: `\[1\]\+  Terminated              nc -l 7000\n`},
+		{in: "laptop$ sleep 1 &", want: "lab: sleep ran in the foreground: .*\n"},
+	})
+	if got := l.Prompt("laptop"); got != "laptop$ " {
+		t.Errorf("the prompt is %q, want laptop$ ", got)
+	}
+}
+
+// TestShellStoppedJobReadsNothing: what arrives for a stopped nc waits;
+// it is not printed until the job runs again.
+func TestShellStoppedJobReadsNothing(t *testing.T) {
+	t.Parallel()
+	runShell(t, []shellStep{
+		{in: "web$ nc -l 7000 &", want: `\[1\] \d+\n`},
+		{in: "laptop$ nc web 7000 &", want: `\[1\] \d+\n`},
+		// bash reports the stop before the next prompt.
+		{in: "laptop$ echo hi", want: `hi\n\[1\]\+  Stopped                 nc web 7000\n`},
+		{in: "laptop$ echo hi", want: "hi\n"},
+		{in: "web$ jobs", want: `\[1\]\+  Running                 nc -l 7000 &\n`},
+	})
+}
