@@ -33,6 +33,7 @@ type appConn struct {
 	ftp     *ftpState
 	xfer    bool     // a TFTP transfer socket
 	dataFor *appConn // an FTP data connection: its control connection
+	req     string   // an HTTP request's bytes until its head is whole
 }
 
 type ftpState struct {
@@ -321,8 +322,11 @@ func (p *Process) onData(s *Socket, from netip.AddrPort, data string) {
 	closeAfter := spec.CloseFirst
 	switch spec.Protocol {
 	case "http":
-		var bad bool
-		reply, bad = p.httpResponse(data)
+		var bad, wait bool
+		reply, bad, wait = p.httpServe(c, data)
+		if wait {
+			return
+		}
 		closeAfter = closeAfter || bad
 	case "https":
 		if f := strings.Fields(firstLine(data)); len(f) >= 3 && strings.HasPrefix(f[2], "HTTP/1.") {
@@ -362,30 +366,6 @@ func (p *Process) onData(s *Socket, from netip.AddrPort, data string) {
 	if closeAfter {
 		p.closeConn(s)
 	}
-}
-
-// httpResponse answers an HTTP request as a small web server does: 200
-// with a one-line page for a request line "METHOD /PATH HTTP/1.x", and
-// 400 for anything else, after which the server closes the connection
-// (nginx does). bad reports the 400.
-func (p *Process) httpResponse(req string) (reply string, bad bool) {
-	f := strings.Fields(firstLine(req))
-	if len(f) >= 3 && strings.HasPrefix(f[1], "/") && strings.HasPrefix(f[2], "HTTP/1.") {
-		return httpMessage("200 OK", p.prog.Name, "hello from "+p.host.name+"\n", f[0] != "HEAD"), false
-	}
-	return httpMessage("400 Bad Request", p.prog.Name, "400 Bad Request\n", true), true
-}
-
-// httpMessage is an HTTP/1.1 response with the headers a client needs to
-// know where it ends. The answer to a HEAD request has the headers of the
-// page and not the page (withBody false).
-func httpMessage(status, server, body string, withBody bool) string {
-	head := "HTTP/1.1 " + status + "\r\nServer: " + server + "\r\nContent-Type: text/plain\r\nContent-Length: " +
-		strconv.Itoa(len(body)) + "\r\n\r\n"
-	if !withBody {
-		return head
-	}
-	return head + body
 }
 
 func firstWord(s string) string {

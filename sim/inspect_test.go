@@ -133,41 +133,81 @@ func TestServeOnceUDP(t *testing.T) {
 	}
 }
 
-// TestHTTPResponse: the http protocol answers a request line with a whole
-// HTTP/1.1 response, and anything else with 400 and a close.
+// TestHTTPResponse: a web server answers a lesson's shorthand request at
+// once, and real request bytes as Debian's nginx does: after the blank
+// line, 404 for a path its site lacks, 400 for a bad request line (at
+// once) or an HTTP/1.1 request without Host, and a close after an
+// HTTP/1.0 answer (sim/lab/testdata/real).
 func TestHTTPResponse(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name, req, status string
-		serverCloses      bool
+		name    string
+		program string
+		sends   []string // each sent apart; the answer comes after the last
+		status  string
+		// server is the Server header; closes that the server closes
+		// first.
+		server string
+		closes bool
 	}{
-		{"request", "GET /news HTTP/1.1\r\nHost: web\r\n\r\n", "HTTP/1.1 200 OK", false},
-		{"lesson shorthand", "GET / HTTP/1.1 (Host: alpha)", "HTTP/1.1 200 OK", false},
-		{"not http", "hello\n", "HTTP/1.1 400 Bad Request", true},
+		{"lesson shorthand", "nginx", []string{"GET / HTTP/1.1 (Host: alpha)"}, "HTTP/1.1 200 OK", "nginx", false},
+		{"curl's request", "nginx", []string{"GET / HTTP/1.1\r\nHost: web\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n"}, "HTTP/1.1 200 OK", "nginx/1.22.1", false},
+		{"typed into nc", "nginx", []string{"GET / HTTP/1.1\n", "Host: web\n", "\n"}, "HTTP/1.1 200 OK", "nginx/1.22.1", false},
+		{"HTTP/1.0 closes", "nginx", []string{"GET / HTTP/1.0\r\n\r\n"}, "HTTP/1.1 200 OK", "nginx/1.22.1", true},
+		{"missing page", "nginx", []string{"GET /missing.html HTTP/1.1\r\nHost: web\r\n\r\n"}, "HTTP/1.1 404 Not Found", "nginx/1.22.1", false},
+		{"no Host", "nginx", []string{"GET / HTTP/1.1\r\n\r\n"}, "HTTP/1.1 400 Bad Request", "nginx/1.22.1", true},
+		{"not http", "nginx", []string{"hello\n"}, "HTTP/1.1 400 Bad Request", "nginx/1.22.1", true},
+		{"a dev server has every page", "devserver", []string{"GET /news HTTP/1.1\r\nHost: web\r\n\r\n"}, "HTTP/1.1 200 OK", "devserver", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := newRig(t, 1)
 			cli := r.host("cli", "10.0.0.1", nil)
 			srv := r.host("srv", "10.0.0.2", nil)
-			r.server(srv, "nginx", "http", sim.Service{Proto: sim.TCP, Port: 80})
+			r.server(srv, tc.program, "http", sim.Service{Proto: sim.TCP, Port: 80})
 			c := r.start(cli, "client", "")
 			fd, _ := r.connect(c, "10.0.0.2:80")
-			c.Main().Send(fd, tc.req)
-			r.settle()
+			for i, m := range tc.sends {
+				c.Main().Send(fd, m)
+				r.settle()
+				if got := r.recvData("cli", c.PID()); i < len(tc.sends)-1 && len(got) != 0 {
+					t.Fatalf("after %q the server answered %q before the head was whole", m, got)
+				}
+			}
 			got := r.recvData("cli", c.PID())
-			if len(got) != 1 || !strings.HasPrefix(got[0], tc.status+"\r\nServer: nginx\r\n") {
-				t.Fatalf("client read %q, want a response starting %q", got, tc.status)
+			if len(got) != 1 || !strings.HasPrefix(got[0], tc.status+"\r\nServer: "+tc.server+"\r\n") {
+				t.Fatalf("client read %q, want a response starting %q, Server: %s", got, tc.status, tc.server)
 			}
 			head, body, _ := strings.Cut(got[0], "\r\n\r\n")
 			if !strings.Contains(head, "Content-Length: "+strconv.Itoa(len(body))) {
 				t.Errorf("response %q: Content-Length does not match the body", got[0])
 			}
+			if tc.server != "nginx" && !strings.Contains(head, "\r\nDate: Mon, 30 Nov 2026 03:00:00 GMT\r\n") {
+				t.Errorf("response %q: no Date header of the town's clock", head)
+			}
 			closed := slices.Contains(r.states("srv"), "ESTABLISHED>FIN_WAIT_1")
-			if closed != tc.serverCloses {
-				t.Errorf("server closed first: %v, want %v", closed, tc.serverCloses)
+			if closed != tc.closes {
+				t.Errorf("server closed first: %v, want %v", closed, tc.closes)
 			}
 		})
+	}
+}
+
+// TestHTTPDate: the town's clock as a Date header, across midnight and a
+// month's end.
+func TestHTTPDate(t *testing.T) {
+	for _, tc := range []struct {
+		t    sim.Time
+		want string
+	}{
+		{0, "Mon, 30 Nov 2026 03:00:00 GMT"},
+		{19 * sim.Second, "Mon, 30 Nov 2026 03:00:19 GMT"},
+		{21 * 3600 * sim.Second, "Tue, 01 Dec 2026 00:00:00 GMT"},
+		{(21*3600 + 33*86400) * sim.Second, "Sun, 03 Jan 2027 00:00:00 GMT"},
+	} {
+		if got := sim.HTTPDate(tc.t); got != tc.want {
+			t.Errorf("HTTPDate(%v) = %q, want %q", tc.t, got, tc.want)
+		}
 	}
 }
 

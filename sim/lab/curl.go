@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,10 +19,47 @@ const curlTryHelp = "curl: try 'curl --help' or 'curl --manual' for more informa
 // curlOpts are the curl options the lab takes.
 type curlOpts struct {
 	verbose, silent, showError, head, include bool
+	fail, headMethod                          bool // -f; -X HEAD
 	output, writeOut                          string
 	outputSet, writeOutSet                    bool
 	localPort                                 uint16
 	url                                       string
+}
+
+// curlRealShort are curl 7.88's one-letter options (tool_getparam.c); the
+// ones the lab does not take get its word, the rest "is unknown".
+const curlRealShort = "0123456:#aAbBcCdDeEfFgGhHiIjJkKlLmMnNoOpPqQrRsStTuUvVwxXyYzZ"
+
+// curlRealLong are the long options of curl 7.88 a course meets, which
+// the lab does not model.
+var curlRealLong = []string{
+	"--data", "--data-raw", "--data-binary", "--data-urlencode", "--json", "--form", "--get", "--header",
+	"--user-agent", "--referer", "--cookie", "--cookie-jar", "--user", "--insecure", "--cacert",
+	"--max-time", "--connect-timeout", "--retry", "--resolve", "--connect-to", "--interface",
+	"--http1.0", "--http1.1", "--http2", "--http3", "--ipv6", "--proxy", "--noproxy", "--dump-header",
+	"--remote-name", "--trace", "--trace-ascii", "--limit-rate", "--range", "--fail-with-body",
+	"--unix-socket", "--dns-servers", "--keepalive-time", "--no-keepalive", "--tcp-nodelay",
+	"--stderr", "--create-dirs", "--parallel", "--progress-bar", "--continue-at", "--upload-file",
+}
+
+// curlTry is what the lab's word for curl suggests instead.
+const curlTry = "the lab's curl takes -v, -s, -S, -i, -I, -f, -o FILE, -w FORMAT, -X GET|HEAD and --local-port N"
+
+// curlMethod takes -X: GET is the default, HEAD is what -I asks for (curl
+// warns, and waits for a body HEAD never brings), others the lab does not
+// model.
+func (r *run) curlMethod(o *curlOpts, m string) bool {
+	switch m {
+	case "GET":
+		return true
+	case "HEAD":
+		r.outln("Warning: Setting custom HTTP method to HEAD with -X/--request may not work the ", "Warning: way you want. Consider using -I/--head instead.")
+		o.headMethod = true
+		return true
+	}
+	r.outln(r.notModelled("curl", "-X "+m, "nginx answers GET and HEAD here; "+curlTry))
+	r.status(2)
+	return false
 }
 
 // parseCurl reads curl's options; a problem is printed and ok is false.
@@ -84,7 +122,16 @@ func (r *run) parseCurl(args []string) (o curlOpts, ok bool) {
 				if o.url, okv = take(); !okv {
 					return fail("option --url: requires parameter")
 				}
-			case "--location", "--ipv4", "--compressed", "--no-progress-meter", "--fail":
+			case "--fail":
+				o.fail = true
+			case "--request":
+				if v, okv = take(); !okv {
+					return fail("option --request: requires parameter")
+				}
+				if !r.curlMethod(&o, v) {
+					return o, false
+				}
+			case "--location", "--ipv4", "--compressed", "--no-progress-meter":
 				if name == "--no-progress-meter" {
 					o.silent = o.silent || !o.showError
 				}
@@ -99,6 +146,11 @@ func (r *run) parseCurl(args []string) (o curlOpts, ok bool) {
 					"     --local-port <num>   Force use of RANGE for local port numbers")
 				return o, false
 			default:
+				if slices.Contains(curlRealLong, name) {
+					r.outln(r.notModelled("curl", name, curlTry))
+					r.status(2)
+					return o, false
+				}
 				return fail("option " + name + ": is unknown")
 			}
 			continue
@@ -117,7 +169,21 @@ func (r *run) parseCurl(args []string) (o curlOpts, ok bool) {
 					o.head = true
 				case 'i':
 					o.include = true
-				case 'L', '4', 'f':
+				case 'L', '4':
+				case 'f':
+					o.fail = true
+				case 'X':
+					v := a[k+1:]
+					if v == "" {
+						var okv bool
+						if v, okv = value(&i, "X"); !okv {
+							return fail("option -X: requires parameter")
+						}
+					}
+					if !r.curlMethod(&o, v) {
+						return o, false
+					}
+					k = len(a)
 				case 'o', 'w':
 					v := a[k+1:]
 					if v == "" {
@@ -133,6 +199,11 @@ func (r *run) parseCurl(args []string) (o curlOpts, ok bool) {
 					}
 					k = len(a)
 				default:
+					if strings.IndexByte(curlRealShort, c) >= 0 {
+						r.outln(r.notModelled("curl", "-"+string(c), curlTry))
+						r.status(2)
+						return o, false
+					}
 					return fail(fmt.Sprintf("option -%c: is unknown", c))
 				}
 			}
@@ -267,7 +338,7 @@ func (r *run) curl(t *terminal, args []string) error {
 	}
 	c.verboseAt(r, c.connectedAt, fmt.Sprintf("* Connected to %s (%s) port %d (#0)", u.host, addr, u.port))
 	method := "GET"
-	if o.head {
+	if o.head || o.headMethod {
 		method = "HEAD"
 	}
 	req := []string{method + " " + u.path + " HTTP/1.1", "Host: " + u.hostPort, "User-Agent: " + curlVersion, "Accept: */*", ""}
@@ -378,12 +449,32 @@ func (c *curlJob) progress(r *run) (bool, error) {
 	default:
 		return false, nil
 	}
+	if code := statusCode(head); c.opts.fail && code >= 400 {
+		// -f: no page, curl's error 22.
+		if c.opts.verbose {
+			for _, line := range strings.Split(head, "\r\n") {
+				r.printAt(c.host, "< "+line+"\n", c.respAt)
+			}
+		}
+		c.verbose(r, fmt.Sprintf("* The requested URL returned error: %d", code), "* Closing connection 0")
+		return true, c.end(r, 22, fmt.Sprintf("The requested URL returned error: %d", code))
+	}
 	c.printResponse(r, head, body)
 	c.verbose(r, "* Connection #0 to host "+c.url.host+" left intact")
 	if err := r.closeSock(c.alias, "s"); err != nil {
 		return true, err
 	}
 	return true, c.end(r, 0, "")
+}
+
+// statusCode reads the status code of a response head, or 0.
+func statusCode(head string) int {
+	f := strings.Fields(head)
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[1])
+	return n
 }
 
 // splitResponse cuts an HTTP response into its head and body; complete
@@ -432,6 +523,9 @@ func (c *curlJob) printResponse(r *run, head, body string) {
 		}
 		return
 	}
+	// A terminal shows a CRLF as a line break (nginx's error pages have
+	// them).
+	shown = strings.ReplaceAll(shown, "\r\n", "\n")
 	if shown != "" {
 		r.printAt(c.host, shown, at)
 		if !strings.HasSuffix(shown, "\n") && !o.writeOutSet {

@@ -66,6 +66,11 @@ func (r *run) printAt(host, text string, seq uint64) {
 	if text == "" {
 		return
 	}
+	if r.capture != nil && host == r.in.Host {
+		// A pipe takes what the command prints at its own terminal.
+		r.capture.WriteString(text)
+		return
+	}
 	out := r.entry.Out
 	if n := len(out); n > 0 && out[n-1].Host == host && out[n-1].Seq == seq && !out[n-1].Clear {
 		out[n-1].Text += text
@@ -76,13 +81,7 @@ func (r *run) printAt(host, text string, seq uint64) {
 
 // out prints to the terminal at work: the one the input was typed at, or
 // one whose program is reacting to it.
-func (r *run) out(text string) {
-	if r.capture != nil && r.term == r.in.Host {
-		r.capture.WriteString(text)
-		return
-	}
-	r.print(r.term, text)
-}
+func (r *run) out(text string) { r.print(r.term, text) }
 
 // outln prints lines to the terminal the input was typed at.
 func (r *run) outln(lines ...string) {

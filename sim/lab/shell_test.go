@@ -149,3 +149,29 @@ func TestShellStoppedJobReadsNothing(t *testing.T) {
 		{in: "web$ jobs", want: `\[1\]\+  Running                 nc -l 7000 &\n`},
 	})
 }
+
+// TestHTTPAsNginx: what curl and nc get from the lab's nginx is what they
+// get from Debian's (testdata/real: curl-v-missing, curl-f-missing,
+// nc-raw-http11, nc-http10-pipe, nc-http11-nohost).
+func TestHTTPAsNginx(t *testing.T) {
+	t.Parallel()
+	page404 := "<html>\n<head><title>404 Not Found</title></head>\n<body>\n<center><h1>404 Not Found</h1></center>\n<hr><center>nginx/1.22.1</center>\n</body>\n</html>\n"
+	runShell(t, []shellStep{
+		{in: "web$ nginx", want: ""},
+		{in: "laptop$ curl http://web/missing.html", want: regexp.QuoteMeta(page404)},
+		{in: "laptop$ curl -f http://web/missing.html", want: `curl: \(22\) The requested URL returned error: 404\n`, status: 22},
+		{in: "laptop$ curl -sf http://web/missing.html", want: "", status: 22},
+		{in: "laptop$ curl -si http://web/ | head -n 2", want: "HTTP/1.1 200 OK\nServer: nginx/1.22.1\n"},
+		{in: "laptop$ curl -sI http://web/ | grep -c -e Date: -e 'Connection: keep-alive'", want: "2\n"},
+		// Typed into nc, a request is answered after the blank line.
+		{in: "laptop$ nc web 80", want: "", attached: "nc"},
+		{in: "laptop$ GET / HTTP/1.1", want: "", attached: "nc"},
+		{in: "laptop$ Host: web", want: "", attached: "nc"},
+		{in: "laptop$ ", want: `HTTP/1.1 200 OK\n(?s:.*)\nhello from web\n`, attached: "nc"},
+		{in: "laptop$ ^C", want: "", status: 130},
+		// HTTP/1.0: nginx closes, and nc ends.
+		{in: "laptop$ printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc web 80", want: `HTTP/1.1 200 OK\n(?s:.*)Connection: close\n\nhello from web\n`},
+		{in: "laptop$ printf 'GET / HTTP/1.1\\r\\n\\r\\n' | nc -N web 80", want: `HTTP/1.1 400 Bad Request\n(?s:.*)Content-Length: 157\n(?s:.*)`},
+		{in: "laptop$ curl -X HEAD -s http://web/", want: "Warning: Setting custom HTTP method to HEAD with -X/--request may not work the \nWarning: way you want. Consider using -I/--head instead.\n", attached: "curl"},
+	})
+}
