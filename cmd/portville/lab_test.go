@@ -22,6 +22,8 @@ laptop$ curl -s -o /dev/null -w '%{local_port}\n' http://web/
 laptop$ nosuchcommand
 laptop$ nc web 80
 laptop$ GET / HTTP/1.1
+laptop$ Host: web
+laptop$ 
 laptop$ ^C
 web$ ss -tan
 `
@@ -38,7 +40,7 @@ func TestLabTranscript(t *testing.T) {
 		"web$ nginx\n",
 		"laptop$ curl -s -o /dev/null -w '%{local_port}\\n' http://web/\n",
 		"laptop$ nosuchcommand\nbash: nosuchcommand: command not found\n",
-		"laptop: GET / HTTP/1.1\nHTTP/1.1 200 OK\n",
+		"laptop: GET / HTTP/1.1\nlaptop: Host: web\nlaptop: \nHTTP/1.1 200 OK\n",
 		"laptop: ^C\n",
 		"web$ ss -tan\nState  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\nLISTEN 0      511          0.0.0.0:80        0.0.0.0:*",
 	} {

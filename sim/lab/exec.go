@@ -83,7 +83,7 @@ func (r *run) pipeline(t *terminal, p pipeline) error {
 		if !last {
 			captured = &strings.Builder{}
 		}
-		status, err := r.runWords(t, words, stdin, captured, false)
+		status, err := r.runWords(t, words, p.raw[i], stdin, captured, false)
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func (r *run) background(t *terminal, ao andOr) error {
 	}
 	words := ao.pipes[0].cmds[0]
 	r.jobbed = false
-	status, err := r.runWords(t, words, nil, nil, true)
+	status, err := r.runWords(t, words, ao.pipes[0].raw[0], nil, nil, true)
 	if err != nil {
 		return err
 	}
@@ -162,10 +162,11 @@ func readsTerminal(f foreground) bool {
 	return !curl
 }
 
-// runWords expands a command's words and runs it; out, when set, takes
+// runWords expands a command's words and runs it (raw is the command as
+// typed, for its job's line); out, when set, takes
 // what it prints instead of the terminal (the next command of a pipe
 // reads it). It returns the command's exit status.
-func (r *run) runWords(t *terminal, words []word, stdin *string, out *strings.Builder, background bool) (int, error) {
+func (r *run) runWords(t *terminal, words []word, raw string, stdin *string, out *strings.Builder, background bool) (int, error) {
 	argv := stripSudo(expand(words, t.param))
 	if len(argv) == 0 {
 		if len(words) > 0 { // sudo alone
@@ -176,7 +177,7 @@ func (r *run) runWords(t *terminal, words []word, stdin *string, out *strings.Bu
 	}
 	prevOut, prevBg, prevArgv, prevCmd := r.capture, r.bg, r.argv, r.cmdText
 	r.capture, r.bg, r.argv = out, background, argv
-	r.cmdText = strings.Join(stripSudo(literal(words)), " ")
+	r.cmdText = raw
 	r.entry.Status = 0
 	err := r.command(t, argv, stdin, background)
 	status := r.entry.Status
@@ -347,7 +348,9 @@ func (r *run) suspend(t *terminal) {
 		t.jobs = append(t.jobs, j)
 	}
 	j.prog, j.stopped, j.foreground = prog, true, false
-	r.outln("^Z", jobLine(j, t, "Stopped"))
+	// The terminal echoes ^Z (the view, the transcript); bash adds its
+	// line.
+	r.outln(jobLine(j, t, "Stopped"))
 	r.status(148)
 	t.last = 148
 }

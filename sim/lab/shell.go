@@ -26,6 +26,7 @@ type word []part
 // pipeline is commands joined by |.
 type pipeline struct {
 	cmds []([]word)
+	raw  []string // each command as typed, for bash's job lines
 }
 
 // andOr is pipelines joined by && and ||; ops[i] joins pipes[i] and
@@ -61,6 +62,9 @@ func parseLine(line string) (cmdLine, error) {
 	var lit strings.Builder
 	inWord := false
 	count := 0
+	// i is where the reading is; seg where the command being read
+	// starts, end where the line's text ends (before a comment).
+	i, seg, end := 0, 0, len(line)
 	flushLit := func() {
 		if lit.Len() > 0 {
 			w = append(w, part{lit: lit.String()})
@@ -88,6 +92,7 @@ func parseLine(line string) (cmdLine, error) {
 			return &shellError{"lab: a line holds at most " + itoa(maxListCommands) + " commands"}
 		}
 		pipe.cmds = append(pipe.cmds, words)
+		pipe.raw = append(pipe.raw, strings.TrimSpace(line[seg:min(i, end)]))
 		words = nil
 		return nil
 	}
@@ -140,7 +145,7 @@ func parseLine(line string) (cmdLine, error) {
 		}
 		return "", i, false, nil
 	}
-	for i := 0; i < len(line); i++ {
+	for ; i < len(line); i++ {
 		c := line[i]
 		switch {
 		case c == ' ' || c == '\t':
@@ -205,6 +210,7 @@ func parseLine(line string) (cmdLine, error) {
 			w = append(w, part{param: "HOME"})
 			inWord = true
 		case c == '#' && !inWord:
+			end = i
 			i = len(line)
 		case c == '|':
 			if i+1 < len(line) && line[i+1] == '|' {
@@ -213,11 +219,13 @@ func parseLine(line string) (cmdLine, error) {
 				}
 				cur.ops = append(cur.ops, "||")
 				i++
+				seg = i + 1
 				continue
 			}
 			if err := endCmd("|"); err != nil {
 				return nil, err
 			}
+			seg = i + 1
 		case c == '&':
 			if i+1 < len(line) && line[i+1] == '&' {
 				if err := endPipe("&&"); err != nil {
@@ -225,6 +233,7 @@ func parseLine(line string) (cmdLine, error) {
 				}
 				cur.ops = append(cur.ops, "&&")
 				i++
+				seg = i + 1
 				continue
 			}
 			if i+1 < len(line) && line[i+1] == '>' {
@@ -233,6 +242,7 @@ func parseLine(line string) (cmdLine, error) {
 			if err := endList("&", true); err != nil {
 				return nil, err
 			}
+			seg = i + 1
 		case c == ';':
 			if i+1 < len(line) && line[i+1] == ';' {
 				return nil, syntaxError(";;")
@@ -240,6 +250,7 @@ func parseLine(line string) (cmdLine, error) {
 			if err := endList(";", false); err != nil {
 				return nil, err
 			}
+			seg = i + 1
 		case c == '>' || c == '<':
 			return nil, unsupported(string(c))
 		case c == '`':

@@ -117,7 +117,7 @@ func TestShellJobs(t *testing.T) {
 		{in: "laptop$ jobs", want: `\[1\]\+  Stopped                 nc web 80\n`},
 		{in: "laptop$ ss -tn | grep -c ESTAB", want: "1\n"},
 		{in: "laptop$ fg", want: "nc web 80\n", attached: "nc"},
-		{in: "laptop$ ^Z", want: "\\^Z\n\\[1\\]\\+  Stopped                 nc web 80\n", status: 148, attached: ""},
+		{in: "laptop$ ^Z", want: "\\[1\\]\\+  Stopped                 nc web 80\n", status: 148, attached: ""},
 		{in: "laptop$ echo $?", want: "148\n"},
 		{in: "laptop$ fg %1", want: "nc web 80\n", attached: "nc"},
 		{in: "laptop$ ^C", want: "", status: 130},

@@ -164,7 +164,14 @@ func (d *decoder) step(n ast.Node) (Step, bool) {
 		case "to":
 			st.To, _ = d.endpoint(f, what, false, 1)
 		case "data":
-			st.Data, _ = d.nonEmpty(f, what)
+			// A message may be only a line break (the blank line that
+			// ends an HTTP request's head, typed into nc): only no
+			// bytes at all is nothing.
+			if s, ok := d.text(f, what); ok && s == "" {
+				d.errf(f.val, "%s: %s: expected text, found nothing", what, f.key)
+			} else {
+				st.Data = s
+			}
 		case "backlog":
 			st.Backlog, _ = d.integer(f, what, 0, 4096)
 		case "server":

@@ -421,8 +421,7 @@ function doneAt(e) {
 function echoOf(e) {
   if (e.key === "ctrl-c") return "^C\n";
   if (e.key === "ctrl-d") return e.prompt.endsWith("$ ") ? "" : "^D\n";
-  // The lab prints Ctrl-Z's "^Z" itself, before bash's Stopped line.
-  if (e.key === "ctrl-z") return "";
+  if (e.key === "ctrl-z") return "^Z\n";
   if (e.prompt === "Password:") return e.prompt + "\n";
   return e.prompt + e.line + "\n";
 }
