@@ -317,12 +317,19 @@ func (r *run) curl(t *terminal, args []string) error {
 			return c.end(r, 45, "bind failed with errno 98: Address already in use")
 		}
 	}
-	c.verbose(r, fmt.Sprintf("*   Trying %s...", c.addr))
 	before := len(r.events)
 	_, fail, err := r.connect(alias, "s", sim.TCP, u.host, c.addr)
 	if err != nil {
 		return err
 	}
+	if resolveFailed(fail) {
+		// curl resolves the name before it tries an address.
+		c.verbose(r, "* Could not resolve host: "+u.host, "* Closing connection 0")
+		return c.end(r, 6, "Could not resolve host: "+u.host)
+	}
+	c.verboseAt(r, eventSeq(r.eventsSince(before), func(e *sim.Event) bool {
+		return e.Kind == sim.KindSocketConnect && e.PID == c.pid
+	}, r.seq()), fmt.Sprintf("*   Trying %s...", c.addr))
 	if fail != "" {
 		ms := int64((r.world().Now() - c.started) / sim.Millisecond)
 		c.verbose(r, fmt.Sprintf("* connect to %s port %d failed: %s", addr, u.port, fail))

@@ -198,7 +198,7 @@ func DefaultTown() *scenario.Scenario {
 }
 
 func (l *Lab) addTerminal(host string) *terminal {
-	t := &terminal{host: host, tty: map[int]bool{}, watch: map[int]bool{}}
+	t := &terminal{host: host, tty: map[int]bool{}, watch: map[int]bool{}, announce: map[int]bool{}}
 	l.terms[host] = t
 	l.order = append(l.order, host)
 	return t

@@ -23,6 +23,7 @@ var ncUsage = []string{
 type ncOpts struct {
 	listen, udp, keep, verbose, scan, shutdown, numeric bool
 	srcPort                                             uint16
+	srcAddr                                             netip.Addr // -s
 	args                                                []string
 }
 
@@ -61,6 +62,17 @@ func (r *run) parseNC(args []string) (o ncOpts, ok bool) {
 						return o, false
 					}
 					o.srcPort = uint16(n)
+				}
+				if c == 's' {
+					a, err := netip.ParseAddr(val)
+					if err != nil || !a.Is4() {
+						// getaddrinfo on a name the lab's nc takes only
+						// as an address.
+						r.outln("nc: getaddrinfo: Name or service not known")
+						r.status(1)
+						return o, false
+					}
+					o.srcAddr = a
 				}
 				if c == 'q' && val == "0" {
 					o.shutdown = true
@@ -180,19 +192,35 @@ func (r *run) nc(t *terminal, args []string, stdin *string) error {
 			sock = "s" + strconv.Itoa(i+1)
 		}
 		ref := scenario.Ref{Proc: alias, Name: sock}
-		if o.srcPort != 0 {
-			if err := r.step(scenario.Step{Action: "bind", Proc: alias, Sock: ref, Proto: proto, Addr: scenario.Endpoint{Addr: netip.IPv4Unspecified(), Port: o.srcPort}}); err != nil {
+		if o.srcPort != 0 || o.srcAddr.IsValid() {
+			src := netip.IPv4Unspecified()
+			if o.srcAddr.IsValid() {
+				src = o.srcAddr
+			}
+			before := len(r.events)
+			if err := r.step(scenario.Step{Action: "bind", Proc: alias, Sock: ref, Proto: proto, Addr: scenario.Endpoint{Addr: src, Port: o.srcPort}}); err != nil {
 				return err
 			}
 			if r.lab.live.Socket(ref) == nil || !r.lab.live.Socket(ref).Bound() {
-				r.outln("nc: bind failed: Address already in use")
-				r.closeSock(alias, sock)
-				continue
+				// netcat gives up at once (err(1, "bind failed")).
+				errno, _ := errnoOf(r.eventsSince(before), r.in.Host, p.PID())
+				r.outln("nc: bind failed: " + errnoText(errno))
+				if err := r.closeSock(alias, sock); err != nil {
+					return err
+				}
+				break
 			}
 		}
 		_, fail, err := r.connect(alias, sock, proto, host, netip.AddrPortFrom(addr, port))
 		if err != nil {
 			return err
+		}
+		if resolveFailed(fail) {
+			r.outln(fmt.Sprintf("nc: getaddrinfo for host \"%s\" port %s: %s", host, o.args[1], fail))
+			if err := r.closeSock(alias, sock); err != nil {
+				return err
+			}
+			break
 		}
 		if fail != "" {
 			if o.verbose {
@@ -324,6 +352,12 @@ func (r *run) connect(alias, sock string, proto sim.Proto, typed string, to neti
 	return s, "", nil
 }
 
+// resolveFailed reports whether a connect's failure was the name's
+// lookup (getaddrinfo's errors), before any address was tried.
+func resolveFailed(fail string) bool {
+	return fail == sim.EAI_AGAIN.Error() || fail == sim.EAI_NONAME.Error()
+}
+
 // errnoText is strerror for the errors a connect can give.
 func errnoText(e sim.Errno) string {
 	switch e {
@@ -353,6 +387,15 @@ func (r *run) ncListen(t *terminal, o ncOpts) error {
 	switch {
 	case o.srcPort != 0 && len(o.args) == 0:
 		portArg = strconv.Itoa(int(o.srcPort))
+		addr = o.srcAddr
+	case len(o.args) == 1 && o.srcAddr.IsValid():
+		// -s names the address to listen on.
+		if h := r.lab.live.World().HostByAddr(o.srcAddr); !o.srcAddr.IsLoopback() && (h == nil || h.Name() != r.in.Host) {
+			r.outln("nc: Cannot assign requested address")
+			r.status(1)
+			return nil
+		}
+		addr, portArg = o.srcAddr, o.args[0]
 	case len(o.args) == 1:
 		portArg = o.args[0]
 	case len(o.args) == 2:
@@ -408,8 +451,19 @@ func (r *run) ncListen(t *terminal, o ncOpts) error {
 			shown = addr.String()
 		}
 		r.outln(fmt.Sprintf("Listening on %s %d", shown, port))
+		t.announce[p.PID()] = o.numeric
 	}
 	return nil
+}
+
+// peerName is how netcat names a peer "ADDR PORT": getnameinfo finds a
+// town host's name in /etc/hosts (readFile), -n keeps the address.
+func (l *Lab) peerName(ap netip.AddrPort, numeric bool) string {
+	name := ap.Addr().String()
+	if h := l.live.World().HostByAddr(ap.Addr()); h != nil && !numeric {
+		name = h.Name()
+	}
+	return name + " " + strconv.Itoa(int(ap.Port()))
 }
 
 // ncJob is a netcat client the terminal is attached to: lines typed are

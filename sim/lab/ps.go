@@ -82,6 +82,11 @@ func (r *run) ps(t *terminal, args []string) error {
 			cmd = r.lab.cmdline(h, p)
 		}
 		stime := r.lab.startTime(h.Name(), p.PID())
+		ppid := p.PPID()
+		if ppid != 0 && h.Process(ppid) == nil {
+			// Its parent is gone: the kernel has given it to init.
+			ppid = 1
+		}
 		rows := []*sim.Thread{nil}
 		if threads {
 			rows = p.Threads()
@@ -89,9 +94,9 @@ func (r *run) ps(t *terminal, args []string) error {
 		for _, th := range rows {
 			switch {
 			case full && threads:
-				lines = append(lines, fmt.Sprintf("%-8s %7d %7d %7d %2d %4d %5s %-8s %8s %s", p.User(), p.PID(), p.PPID(), th.TID(), 0, len(p.Threads()), stime, tty, "00:00:00", cmd))
+				lines = append(lines, fmt.Sprintf("%-8s %7d %7d %7d %2d %4d %5s %-8s %8s %s", p.User(), p.PID(), ppid, th.TID(), 0, len(p.Threads()), stime, tty, "00:00:00", cmd))
 			case full:
-				lines = append(lines, fmt.Sprintf("%-8s %7d %7d %2d %5s %-8s %8s %s", p.User(), p.PID(), p.PPID(), 0, stime, tty, "00:00:00", cmd))
+				lines = append(lines, fmt.Sprintf("%-8s %7d %7d %2d %5s %-8s %8s %s", p.User(), p.PID(), ppid, 0, stime, tty, "00:00:00", cmd))
 			case threads:
 				lines = append(lines, fmt.Sprintf("%7d %7d %-8s %8s %s", p.PID(), th.TID(), tty, "00:00:00", cmd))
 			default:
@@ -109,8 +114,10 @@ func (r *run) ps(t *terminal, args []string) error {
 func (l *Lab) cmdline(h *sim.Host, p *sim.Process) string {
 	name := p.Program().Name
 	if name == "nginx" && p.Server() != nil {
-		// nginx renames its processes.
-		if parent := h.Process(p.PPID()); parent != nil && parent.Program().Name == "nginx" {
+		// nginx renames its processes; a worker keeps its name when its
+		// master is gone (kill -9 of the master: ps-ef-after-kill-9 in
+		// testdata/real).
+		if parent := h.Process(p.PPID()); p.PPID() != 0 && (parent == nil || parent.Program().Name == "nginx") {
 			return "nginx: worker process"
 		}
 		return "nginx: master process nginx"

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"portville/sim/lab"
+	"portville/sim/lessons"
 )
 
 // printed is what an entry printed in its own terminal.
@@ -174,4 +175,90 @@ func TestHTTPAsNginx(t *testing.T) {
 		{in: "laptop$ printf 'GET / HTTP/1.1\\r\\n\\r\\n' | nc -N web 80", want: `HTTP/1.1 400 Bad Request\n(?s:.*)Content-Length: 157\n(?s:.*)`},
 		{in: "laptop$ curl -X HEAD -s http://web/", want: "Warning: Setting custom HTTP method to HEAD with -X/--request may not work the \nWarning: way you want. Consider using -I/--head instead.\n", attached: "curl"},
 	})
+}
+
+// TestToolsAsRecorded: the rows of issue 33's table that testdata/real
+// recorded: nc -s with an address the host lacks, nc -lv naming each
+// connection (the client's ephemeral port), and nginx's workers after
+// kill -9 of their master (still workers, given to init, still serving).
+func TestToolsAsRecorded(t *testing.T) {
+	t.Parallel()
+	l0 := runShell(t, []shellStep{
+		{in: "web$ nginx", want: ""},
+		{in: "laptop$ nc -s 10.0.0.99 10.0.0.20 80", want: "nc: bind failed: Cannot assign requested address\n", status: 1},
+		{in: "laptop$ nc -l -s 10.0.0.99 7000", want: "nc: Cannot assign requested address\n", status: 1},
+		{in: "laptop$ nc -lv 7000 &", want: `\[1\] \d+\nListening on 0\.0\.0\.0 7000\n`},
+		{in: "web$ echo hi | nc -N laptop 7000", want: ""},
+		{in: "laptop$ jobs", want: ""},
+		{in: "laptop$ nc -lvn 7001 &", want: `\[1\] \d+\nListening on 0\.0\.0\.0 7001\n`},
+		{in: "web$ nc -p 40123 laptop 7001", want: "", attached: "nc"},
+		{in: "web$ ^C", want: "", status: 130},
+		{in: "web$ ps -ef | grep -c 'nginx: worker process'", want: "2\n"},
+		{in: "web$ kill -9 $(x)", want: "lab: command substitution .*\n", status: 2},
+	})
+	// The listeners' terminal names each client: by its name in
+	// /etc/hosts, or with -n by its address, and its port.
+	tr := l0.Transcript()
+	for _, re := range []string{`\[laptop\] Connection received on web \d+\n\[laptop\] hi\n`, `\[laptop\] Connection received on 10\.0\.0\.20 40123\n`} {
+		if !regexp.MustCompile(re).MatchString(tr) {
+			t.Errorf("the transcript lacks %s:\n%s", re, tr)
+		}
+	}
+	l, err := lab.New(lab.DefaultTown(), "", lab.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var master string
+	for _, line := range []string{"nginx", "ps -ef", "kill -9 MASTER", "ps -ef"} {
+		line = strings.ReplaceAll(line, "MASTER", master)
+		e, _, err := l.Do(lab.Input{Host: "web", Line: line})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := printed(e)
+		if master == "" && line == "ps -ef" {
+			m := regexp.MustCompile(`(?m)^root +(\d+) +0 .*nginx: master process`).FindStringSubmatch(out)
+			if m == nil {
+				t.Fatalf("no master in:\n%s", out)
+			}
+			master = m[1]
+			continue
+		}
+		if line == "ps -ef" {
+			if n := len(regexp.MustCompile(`(?m)^root +\d+ +1 .*nginx: worker process$`).FindAllString(out, -1)); n != 2 || strings.Contains(out, "master") {
+				t.Errorf("after kill -9 of the master, ps -ef shows:\n%s\nwant its two workers, named workers, with PPID 1", out)
+			}
+		}
+	}
+	e, _, err := l.Do(lab.Input{Host: "laptop", Line: "curl -s http://web/"})
+	if err != nil || printed(e) != "hello from web\n" {
+		t.Errorf("the orphaned workers do not serve: %q %v", printed(e), err)
+	}
+}
+
+// TestCurlResolvesFirst: with a nameserver that does not answer, curl
+// says it cannot resolve the name and never tries an address; nc says
+// getaddrinfo failed.
+func TestCurlResolvesFirst(t *testing.T) {
+	t.Parallel()
+	ls, err := lessons.Get("a-web-page")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := lab.New(ls.Scenario, ls.ID, lab.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ line, want string }{
+		{"curl -v http://example.org/", "* Could not resolve host: example.org\n* Closing connection 0\ncurl: (6) Could not resolve host: example.org\n"},
+		{"nc example.org 80", "nc: getaddrinfo for host \"example.org\" port 80: Temporary failure in name resolution\n"},
+	} {
+		e, _, err := l.Do(lab.Input{Host: "laptop", Line: tc.line})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := printed(e); got != tc.want {
+			t.Errorf("%s printed:\n%s\nwant:\n%s", tc.line, got, tc.want)
+		}
+	}
 }

@@ -22,7 +22,11 @@ type terminal struct {
 	// watch holds the processes whose output goes to this terminal,
 	// printed as it arrives (netcat prints what it reads).
 	watch  map[int]bool
-	last   int // $?: the status of the last command
+	// announce holds the listeners started with -v: each connection
+	// they accept prints netcat's "Connection received on" line; the
+	// value is true with -n (numbers only).
+	announce map[int]bool
+	last     int // $?: the status of the last command
 	lastBg int // $!: the PID of the last command put in the background
 }
 
@@ -144,6 +148,14 @@ func (r *run) react() error {
 func (r *run) showOutput() {
 	for ; r.seen < len(r.events); r.seen++ {
 		e := &r.events[r.seen]
+		if e.Kind == sim.KindSocketAccept {
+			if t := r.lab.terms[e.Host]; t != nil {
+				if numeric, ok := t.announce[e.PID]; ok {
+					r.printAt(e.Host, "Connection received on "+r.lab.peerName(e.Remote, numeric)+"\n", e.Seq)
+				}
+			}
+			continue
+		}
 		if e.Kind != sim.KindSocketRecv {
 			continue
 		}
