@@ -21,13 +21,13 @@ type terminal struct {
 	tty map[int]bool
 	// watch holds the processes whose output goes to this terminal,
 	// printed as it arrives (netcat prints what it reads).
-	watch  map[int]bool
+	watch map[int]bool
 	// announce holds the listeners started with -v: each connection
 	// they accept prints netcat's "Connection received on" line; the
 	// value is true with -n (numbers only).
 	announce map[int]bool
 	last     int // $?: the status of the last command
-	lastBg int // $!: the PID of the last command put in the background
+	lastBg   int // $!: the PID of the last command put in the background
 }
 
 // job is a program running in the background of a terminal.
