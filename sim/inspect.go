@@ -90,20 +90,22 @@ func (h *Host) Uninstall(name string) error {
 }
 
 // Signals a process can be sent (kill), with their numbers on Linux.
-var signals = map[string]int{"INT": 2, "KILL": 9, "TERM": 15}
+var signals = map[string]int{"HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "TERM": 15}
 
-// ValidSignal reports whether name is a signal Signal knows: INT, KILL or
-// TERM.
+// ValidSignal reports whether name is a signal Signal knows: HUP, INT,
+// QUIT, KILL or TERM.
 func ValidSignal(name string) bool { _, ok := signals[name]; return ok }
 
 // Signal ends the process the way the signal does, with exit status 128
-// plus the signal's number (process.exit names the signal). A server that
-// forked workers stops them first on TERM and INT, as nginx's master does;
-// KILL leaves them running, orphaned.
+// plus the signal's number (process.exit names the signal); each ends a
+// process that does not catch it. A server that forked workers stops
+// them first on TERM, INT and QUIT, as nginx's master does; KILL leaves
+// them running, orphaned. (nginx takes HUP as a reload: the lab says so
+// rather than send it.)
 func (p *Process) Signal(name string) error {
 	n, ok := signals[name]
 	if !ok {
-		return fmt.Errorf("unknown signal %q (want INT, KILL or TERM)", name)
+		return fmt.Errorf("unknown signal %q (want HUP, INT, QUIT, KILL or TERM)", name)
 	}
 	if !p.alive {
 		return fmt.Errorf("process %d has exited", p.pid)

@@ -319,7 +319,7 @@ func TestSignal(t *testing.T) {
 	}
 	r := newRig(t, 8)
 	h := r.host("web", "10.0.0.20", nil)
-	if err := r.start(h, "client", "").Signal("HUP"); err == nil {
+	if err := r.start(h, "client", "").Signal("USR1"); err == nil {
 		t.Error("an unknown signal was sent")
 	}
 }

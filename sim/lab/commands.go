@@ -334,29 +334,50 @@ func (r *run) kill(t *terminal, args []string) error {
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") && len(args[0]) > 1 {
 		a := strings.TrimPrefix(args[0], "-")
 		args = args[1:]
-		if a == "s" {
+		if a == "l" || a == "L" {
+			if len(args) > 0 {
+				// kill -l 15 names a signal, kill -l TERM numbers it.
+				for _, x := range args {
+					s := signalOf(x)
+					switch {
+					case s == "":
+						r.outln("bash: kill: " + x + ": invalid signal specification")
+						r.status(1)
+					case x == s || "SIG"+s == strings.ToUpper(x):
+						for n, name := range signalNames {
+							if name == s {
+								r.outln(strconv.Itoa(n))
+							}
+						}
+					default:
+						r.outln(s)
+					}
+				}
+				return nil
+			}
+			r.outln(killList()...)
+			return nil
+		}
+		if a == "s" || a == "n" {
 			if len(args) == 0 {
-				r.outln("bash: kill: -s: option requires an argument")
+				r.outln("bash: kill: -" + a + ": option requires an argument")
 				r.status(2)
 				return nil
 			}
 			a, args = args[0], args[1:]
 		}
-		switch strings.TrimPrefix(strings.ToUpper(a), "SIG") {
-		case "9", "KILL":
-			sig = "KILL"
-		case "15", "TERM":
-			sig = "TERM"
-		case "2", "INT":
-			sig = "INT"
-		case "L":
-			r.outln(" 2) SIGINT\t 9) SIGKILL\t15) SIGTERM")
-			return nil
-		default:
+		s := signalOf(a)
+		switch {
+		case s == "":
 			r.outln("bash: kill: " + a + ": invalid signal specification")
 			r.status(1)
 			return nil
+		case !simSignals[s]:
+			r.outln("lab: kill -" + a + " (SIG" + s + ") is real, but the lab's processes take only TERM, INT, QUIT, HUP and KILL; kill PID sends TERM")
+			r.status(1)
+			return nil
 		}
+		sig = s
 	}
 	if len(args) == 0 {
 		r.outln("kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]")
@@ -404,6 +425,12 @@ func (r *run) kill(t *terminal, args []string) error {
 					r.outln(fmt.Sprintf("lab: %d was not started from a terminal or a step, so the lab cannot name it in the scenario it writes", pid))
 				}
 				r.status(1)
+				continue
+			}
+		}
+		if sig == "HUP" {
+			if p := h.Process(pid); p != nil && p.Server() != nil && (p.Program().Name == "nginx" || p.Program().Name == "postgres") {
+				r.outln("lab: " + p.Program().Name + " takes SIGHUP as \"reload the configuration\" (nginx starts new workers); the lab's servers have no configuration to reload, so nothing changes. kill PID stops it")
 				continue
 			}
 		}

@@ -130,7 +130,7 @@ func TestMessages(t *testing.T) {
 		{"grep without a pipe", "laptop", "grep LISTEN", "lab: grep reads a pipe in the lab (ss -tan | grep ...); typing its input at the terminal is not simulated\n", 2},
 		{"grep bad pattern", "laptop", "echo x | grep '['", "grep: Unmatched [, [^, [:, [., or [=\n", 2},
 		{"cat a file the lab lacks", "laptop", "cat /etc/passwd", "lab: cat /etc/passwd: the lab's hosts keep no files but /etc/hostname, /etc/hosts and, on Linux, /proc/sys/net/ipv4/ip_local_port_range\n", 1},
-		{"ps bad option", "laptop", "ps -q", "error: unsupported SysV option\n\nUsage:\n ps [options]\n", 1},
+		{"ps bad option", "laptop", "ps -k", "error: unsupported SysV option\n\nUsage:\n ps [options]\n", 1},
 		{"ss bad option", "laptop", "ss -q", "ss: invalid option -- 'q'\nUsage: ss [ OPTIONS ]\n       ss [ OPTIONS ] [ FILTER ]\n", 255},
 		{"ip unknown object", "laptop", "ip foo", "Object \"foo\" is unknown, try \"ip help\".\n", 255},
 		{"netsh on linux", "laptop", "netsh int ipv4 show dynamicport tcp", "bash: netsh: command not found\n", 127},

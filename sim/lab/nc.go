@@ -42,6 +42,11 @@ func (r *run) parseNC(args []string) (o ncOpts, ok bool) {
 		}
 		for k := 1; k < len(a); k++ {
 			c := a[k]
+			if word := ncNotModelled(c); word != "" {
+				r.outln(r.notModelled("nc", "-"+string(c), word))
+				r.status(1)
+				return o, false
+			}
 			if strings.IndexByte(valued, c) >= 0 {
 				val := a[k+1:]
 				if val == "" {
@@ -108,6 +113,20 @@ func (r *run) parseNC(args []string) (o ncOpts, ok bool) {
 		}
 	}
 	return o, true
+}
+
+// ncNotModelled says what to try instead of a real netcat option the lab
+// does not model, or "" for the others.
+func ncNotModelled(c byte) string {
+	switch c {
+	case '6':
+		return "the town has no IPv6 yet; nc HOST PORT connects over IPv4"
+	case 'U':
+		return "Unix-domain sockets are files, and the lab's hosts have none; nc HOST PORT uses TCP"
+	case 'x', 'X', 'P':
+		return "the town has no proxy; nc HOST PORT connects directly"
+	}
+	return ""
 }
 
 // strtonumErr is the word OpenBSD's strtonum gives for a bad number.

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"portville/sim"
@@ -24,24 +25,49 @@ var psUsage = []string{
 // moves into the building, lists everyone (itself included) and leaves.
 func (r *run) ps(t *terminal, args []string) error {
 	all, threads, full := false, false, false
-	for _, a := range args {
-		if !strings.HasPrefix(a, "-") {
-			if a == "aux" || a == "ax" || a == "au" {
-				r.outln("lab: the lab's ps takes the standard options -e, -L and -f (ps aux reports memory, which the town does not simulate); try ps -ef")
-			} else {
-				r.outln(psUsage...)
-			}
+	var format []psColumn
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			// procps takes BSD options without a dash (ps aux).
+			r.outln("lab: ps " + a + " is real (BSD syntax: ps aux adds CPU and memory, which the town does not simulate), but the lab does not model it; try ps -ef, ps -eL or ps -eo pid,ppid,comm")
 			r.status(1)
 			return nil
 		}
-		for _, c := range a[1:] {
-			switch c {
-			case 'e', 'A':
+		if strings.HasPrefix(a, "--") {
+			r.outln(r.notModelled("ps", a, psTry))
+			r.status(1)
+			return nil
+		}
+		for k := 1; k < len(a); k++ {
+			switch c := a[k]; {
+			case c == 'e' || c == 'A':
 				all = true
-			case 'L':
+			case c == 'L':
 				threads = true
-			case 'f':
+			case c == 'f':
 				full = true
+			case c == 'o':
+				spec := a[k+1:]
+				if spec == "" {
+					if i+1 >= len(args) {
+						r.outln("error: format specification must follow -o", "", "Usage:", " ps [options]")
+						r.status(1)
+						return nil
+					}
+					i++
+					spec = args[i]
+				}
+				cols, ok := r.psFormat(spec)
+				if !ok {
+					return nil
+				}
+				format = append(format, cols...)
+				k = len(a)
+			case strings.IndexByte("aCcdFGgHjlMmNOPpqSsTtUuVwXyZ", c) >= 0:
+				r.outln(r.notModelled("ps", "-"+string(c), psTry))
+				r.status(1)
+				return nil
 			default:
 				r.outln(psUsage...)
 				r.status(1)
@@ -56,6 +82,9 @@ func (r *run) ps(t *terminal, args []string) error {
 	t.tty[me.PID()] = true
 	h := r.host()
 	var lines []string
+	if format != nil {
+		return r.psColumns(t, alias, format, all, threads)
+	}
 	switch {
 	case full && threads:
 		lines = append(lines, "UID          PID    PPID     LWP  C NLWP STIME TTY          TIME CMD")
@@ -139,4 +168,137 @@ func (l *Lab) startTime(host string, pid int) string {
 	t := l.sink.started[cmdKey{host, pid}]
 	secs := int64(t / sim.Second)
 	return fmt.Sprintf("%02d:%02d", (3+secs/3600)%24, secs/60%60)
+}
+
+// psTry is what the lab's word for ps suggests.
+const psTry = "ps -e, -f, -L and -o FORMAT (pid, ppid, lwp, nlwp, user, uid, comm, args, cmd, tty, stime, time) work"
+
+// psColumn is one column of ps -o: its key, its header and how it is
+// laid out.
+type psColumn struct {
+	key, header string
+	width       int
+	right       bool
+}
+
+// psColumns are the keys of ps -o the lab knows, with procps's headers
+// and widths.
+var psColumns = []psColumn{
+	{"pid", "PID", 7, true}, {"ppid", "PPID", 7, true}, {"lwp", "LWP", 7, true}, {"tid", "TID", 7, true},
+	{"spid", "SPID", 7, true}, {"nlwp", "NLWP", 4, true}, {"user", "USER", 8, false}, {"euser", "EUSER", 8, false},
+	{"uname", "USER", 8, false}, {"uid", "UID", 5, true}, {"comm", "COMMAND", 15, false}, {"ucmd", "CMD", 15, false},
+	{"args", "COMMAND", 27, false}, {"command", "COMMAND", 27, false}, {"cmd", "CMD", 27, false},
+	{"tty", "TT", 8, false}, {"tt", "TT", 8, false}, {"tname", "TTY", 8, false}, {"stime", "STIME", 5, false},
+	{"start_time", "START", 5, false}, {"time", "TIME", 8, true},
+}
+
+// psFormat reads ps -o's list ("pid,comm", "pid=ID"): a key procps does
+// not know is its error, one the lab does not model gets the lab's word.
+func (r *run) psFormat(spec string) ([]psColumn, bool) {
+	var out []psColumn
+	for _, f := range strings.FieldsFunc(spec, func(c rune) bool { return c == ',' || c == ' ' }) {
+		key, header, rename := strings.Cut(f, "=")
+		found := false
+		for _, c := range psColumns {
+			if c.key == key {
+				if rename {
+					c.header = header
+				}
+				out, found = append(out, c), true
+				break
+			}
+		}
+		if !found {
+			r.outln("lab: ps -o " + key + ": the key may be real (%cpu, rss, stat, etime ...), but the lab does not model it; " + psTry)
+			r.status(1)
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// psColumns lists the host's processes in the columns ps -o asked for,
+// each separated by a space, numbers right-aligned, the last column
+// unpadded, as procps lays them out.
+func (r *run) psColumns(t *terminal, alias string, cols []psColumn, all, threads bool) error {
+	h := r.host()
+	line := func(cell func(c psColumn) string) string {
+		var b strings.Builder
+		for i, c := range cols {
+			v := cell(c)
+			last := i == len(cols)-1
+			switch {
+			case c.right:
+				v = strings.Repeat(" ", max(0, c.width-len(v))) + v
+			case !last:
+				v += strings.Repeat(" ", max(0, c.width-len(v)))
+			}
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(v)
+		}
+		return b.String()
+	}
+	lines := []string{line(func(c psColumn) string { return c.header })}
+	for _, p := range h.Processes() {
+		tty := "?"
+		if t.tty[p.PID()] {
+			tty = "pts/0"
+		}
+		if !all && tty == "?" {
+			continue
+		}
+		rows := []*sim.Thread{nil}
+		if threads {
+			rows = p.Threads()
+		}
+		for _, th := range rows {
+			lines = append(lines, line(func(c psColumn) string {
+				switch c.key {
+				case "pid":
+					return strconv.Itoa(p.PID())
+				case "ppid":
+					ppid := p.PPID()
+					if ppid != 0 && h.Process(ppid) == nil {
+						ppid = 1
+					}
+					return strconv.Itoa(ppid)
+				case "lwp", "tid", "spid":
+					if th != nil {
+						return strconv.Itoa(th.TID())
+					}
+					return strconv.Itoa(p.PID())
+				case "nlwp":
+					return strconv.Itoa(len(p.Threads()))
+				case "user", "euser", "uname":
+					return p.User()
+				case "uid":
+					if p.User() == "root" {
+						return "0"
+					}
+					return "65534"
+				case "comm", "ucmd":
+					return min15(p.Program().Name)
+				case "args", "command", "cmd":
+					return r.lab.cmdline(h, p)
+				case "tty", "tt", "tname":
+					return tty
+				case "stime", "start_time":
+					return r.lab.startTime(h.Name(), p.PID())
+				}
+				return "00:00:00"
+			}))
+		}
+	}
+	r.outln(lines...)
+	return r.exit(alias, 0, "")
+}
+
+// min15 is a command's name as the kernel keeps it: 15 bytes.
+func min15(s string) string {
+	if len(s) > 15 {
+		return s[:15]
+	}
+	return s
 }

@@ -130,3 +130,20 @@ func TestRealTranscripts(t *testing.T) {
 		})
 	}
 }
+
+// TestKillList: kill -l prints bash's list byte for byte (testdata/real:
+// kill-l.txt), and kill -l names and numbers a signal.
+func TestKillList(t *testing.T) {
+	t.Parallel()
+	real := readReal(t, "kill-l.txt")
+	runShell(t, []shellStep{
+		{in: "laptop$ kill -l", want: regexp.QuoteMeta(real.body)},
+		{in: "laptop$ kill -l 1 QUIT", want: "HUP\n3\n"},
+		{in: "laptop$ nc -l 7000 &", want: `\[1\] \d+\n`},
+		{in: "laptop$ kill -HUP %1", want: `\[1\]\+  Hangup                  nc -l 7000\n`},
+		{in: "laptop$ kill -USR1 %1", want: "lab: kill -USR1 \\(SIGUSR1\\) is real, .*\n", status: 1},
+		{in: "laptop$ kill -FOO 1", want: "bash: kill: FOO: invalid signal specification\n", status: 1},
+		{in: "web$ nginx", want: ""},
+		{in: "web$ kill -HUP $(x)", want: "lab: command substitution .*\n", status: 2},
+	})
+}

@@ -194,6 +194,30 @@ var ssUsage = []string{
 }
 
 // parseSS reads ss's options and its state and port filters.
+// ssRealShort and ssRealLong are iproute2 6.1's ss options (ss(8)) that
+// the lab does not model; they get its word, not ss's "invalid option".
+const ssRealShort = "VvOreomTiKsEZzNb60MSdfADF"
+
+var ssRealLong = []string{"--version", "--oneline", "--resolve", "--options", "--extended", "--memory",
+	"--threads", "--info", "--tos", "--cgroup", "--tipcinfo", "--kill", "--summary", "--events", "--context",
+	"--contexts", "--net", "--bpf", "--ipv6", "--packet", "--mptcp", "--sctp", "--dccp", "--tipc", "--vsock",
+	"--xdp", "--family", "--query", "--socket", "--diag", "--filter", "--inet-sockopt"}
+
+// ssTry says what to try instead of an ss option the lab does not model.
+func ssTry(opt string) string {
+	switch strings.TrimLeft(opt, "-") {
+	case "s", "summary":
+		return "the summary counts every socket; ss -tan lists each of them"
+	case "o", "options":
+		return "it adds each socket's timer (timer:(timewait,35sec,0)); ss -tan shows TIME-WAIT, and sleep lets it pass"
+	case "6", "ipv6":
+		return "the town has no IPv6 yet; ss -t4an lists the IPv4 sockets"
+	case "e", "i", "m", "extended", "info", "memory":
+		return "the town does not simulate the kernel's per-socket details; ss -tanp shows each socket's process"
+	}
+	return "ss [-t] [-u] [-l] [-a] [-n] [-p] [-H] [state STATE] [sport = :PORT] [dport = :PORT] work"
+}
+
 func (r *run) parseSS(args []string) (ssOpts, bool) {
 	o := ssOpts{states: map[string]bool{}}
 	all, listening := false, false
@@ -221,7 +245,13 @@ func (r *run) parseSS(args []string) (ssOpts, bool) {
 			case "--help":
 				r.outln(ssUsage...)
 				return o, false
+			case "--ipv4", "--raw", "--unix":
 			default:
+				if name, _, _ := strings.Cut(a, "="); slices.Contains(ssRealLong, name) {
+					r.outln(r.notModelled("ss", a, ssTry(name)))
+					r.status(255)
+					return o, false
+				}
 				r.outln("ss: unrecognized option '"+a+"'", ssUsage[0], ssUsage[1])
 				r.status(255)
 				return o, false
@@ -251,6 +281,11 @@ func (r *run) parseSS(args []string) (ssOpts, bool) {
 					r.outln(ssUsage...)
 					return o, false
 				default:
+					if strings.IndexRune(ssRealShort, c) >= 0 {
+						r.outln(r.notModelled("ss", "-"+string(c), ssTry(string(c))))
+						r.status(255)
+						return o, false
+					}
 					r.outln(fmt.Sprintf("ss: invalid option -- '%c'", c), ssUsage[0], ssUsage[1])
 					r.status(255)
 					return o, false

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,6 +37,14 @@ func (r *run) sysctl(args []string) error {
 			c := strings.TrimLeft(a, "-")
 			if c == "" {
 				c = "-"
+			}
+			// procps's and the BSDs' real options the lab does not model.
+			real := "AXbeNpqrhVdiotTWxBf"
+			if strings.HasPrefix(a, "--") && slices.Contains([]string{"--system", "--load", "--pattern", "--quiet", "--binary", "--ignore", "--names", "--help", "--version", "--deprecated"}, strings.Split(a, "=")[0]) ||
+				!strings.HasPrefix(a, "--") && strings.IndexByte(real, c[0]) >= 0 {
+				r.outln(r.notModelled("sysctl", a, "the lab's kernels have one setting, the ephemeral port range: sysctl "+r.rangeKeys()))
+				r.status(1)
+				return nil
 			}
 			if linux {
 				r.outln("sysctl: invalid option -- '"+c[:1]+"'", "Usage:", " sysctl [options] [variable[=value] ...]")

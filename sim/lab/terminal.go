@@ -225,13 +225,8 @@ func (r *run) notices() {
 
 // exitState is how bash reports a job's end.
 func exitState(e *sim.Event) string {
-	switch e.Signal {
-	case "TERM":
-		return "Terminated"
-	case "KILL":
-		return "Killed"
-	case "INT":
-		return "Interrupt"
+	if e.Signal != "" {
+		return exitWord(e.Signal)
 	}
 	if e.Code != 0 {
 		return "Exit " + strconv.Itoa(e.Code)

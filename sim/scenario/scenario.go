@@ -33,7 +33,7 @@ var actions = []string{
 }
 
 // signalNames are the signals an exit step may name.
-var signalNames = []string{"TERM", "INT", "KILL"}
+var signalNames = []string{"TERM", "INT", "KILL", "HUP", "QUIT"}
 
 var (
 	aliasRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
