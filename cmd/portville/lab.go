@@ -64,9 +64,10 @@ func labCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("lab: read the script: %w", err)
 	}
-	inputs, lines, err := lab.ParseScriptLines(string(data))
-	if err != nil {
-		return usagef("lab: %v", err)
+	inputs, lines, scriptErr := lab.ParseScriptLines(string(data))
+	var se *lab.ScriptError
+	if scriptErr != nil && !errors.As(scriptErr, &se) {
+		return usagef("lab: %v", scriptErr)
 	}
 	l, err := lab.New(base, baseID, opt)
 	if err != nil {
@@ -113,6 +114,12 @@ func labCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		if *format == "text" {
 			w.WriteString(lab.FormatEntry(e))
 		}
+	}
+	if scriptErr != nil {
+		// The lines before a malformed one ran and are printed; the
+		// malformed one is the error, with its number.
+		w.Flush()
+		return usagef("lab: %v", scriptErr)
 	}
 	if *export != "" {
 		if err := os.WriteFile(*export, l.Export(), 0o644); err != nil {

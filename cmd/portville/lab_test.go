@@ -106,3 +106,16 @@ func TestLabBadScripts(t *testing.T) {
 		t.Errorf("a lesson's town: %q %v", out, err)
 	}
 }
+
+// TestLabBadLineKeepsTranscript: a malformed line names its number and
+// exits 2, after the transcript of the lines before it.
+func TestLabBadLineKeepsTranscript(t *testing.T) {
+	t.Parallel()
+	out, err := runLab(t, "web$ nginx\nlaptop$ curl -s http://web/\ncurl http://web/\nlaptop$ echo never\n")
+	if !isUsage(err) || !strings.Contains(err.Error(), "lab: line 3: expected HOST$ COMMAND") {
+		t.Fatalf("err = %v, want a usage error naming line 3", err)
+	}
+	if want := "web$ nginx\nlaptop$ curl -s http://web/\nhello from web\n"; out != want {
+		t.Errorf("printed %q, want the transcript of lines 1-2: %q", out, want)
+	}
+}

@@ -33,7 +33,9 @@ func ParseScript(text string) ([]Input, error) {
 }
 
 // ParseScriptLines is ParseScript that also returns the line number of
-// each input, for messages about it.
+// each input, for messages about it. With a ScriptError it returns the
+// inputs of the lines before the malformed one, so that a transcript can
+// show them before the error.
 func ParseScriptLines(text string) ([]Input, []int, error) {
 	if len(text) > MaxScriptBytes {
 		return nil, nil, &ScriptError{Line: 1, Msg: fmt.Sprintf("the script is %d bytes; the limit is %d", len(text), MaxScriptBytes)}
@@ -53,17 +55,17 @@ func ParseScriptLines(text string) ([]Input, []int, error) {
 			if len(shown) > 40 {
 				shown = shown[:40] + "..."
 			}
-			return nil, nil, &ScriptError{Line: n, Msg: fmt.Sprintf("expected HOST$ COMMAND, such as laptop$ curl http://web/; found %q", shown)}
+			return out, lines, &ScriptError{Line: n, Msg: fmt.Sprintf("expected HOST$ COMMAND, such as laptop$ curl http://web/; found %q", shown)}
 		}
 		if rest != "" && rest[0] != ' ' {
-			return nil, nil, &ScriptError{Line: n, Msg: fmt.Sprintf("expected a space after %s$", host)}
+			return out, lines, &ScriptError{Line: n, Msg: fmt.Sprintf("expected a space after %s$", host)}
 		}
 		rest = strings.TrimPrefix(rest, " ")
 		if len(rest) > MaxLineBytes {
-			return nil, nil, &ScriptError{Line: n, Msg: fmt.Sprintf("the command is %d bytes; the limit is %d", len(rest), MaxLineBytes)}
+			return out, lines, &ScriptError{Line: n, Msg: fmt.Sprintf("the command is %d bytes; the limit is %d", len(rest), MaxLineBytes)}
 		}
 		if len(out) >= MaxEntries {
-			return nil, nil, &ScriptError{Line: n, Msg: fmt.Sprintf("more than %d inputs, the most a lab holds", MaxEntries)}
+			return out, lines, &ScriptError{Line: n, Msg: fmt.Sprintf("more than %d inputs, the most a lab holds", MaxEntries)}
 		}
 		in := Input{Host: host, Line: rest}
 		switch strings.TrimSpace(rest) {
