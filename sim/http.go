@@ -44,7 +44,7 @@ func (p *Process) httpServe(c *appConn, data string) (reply string, bad, wait bo
 				return p.httpErrorBody(404, "Not Found"), true, false
 			}
 			return "hello from " + p.host.name + "\n", true, false
-		case len(f) != 3 || !strings.HasPrefix(f[1], "/") || (f[2] != "HTTP/1.1" && f[2] != "HTTP/1.0"):
+		case len(f) != 3 || !strings.HasPrefix(f[1], "/") || (f[2] != "HTTP/1.1" && f[2] != "HTTP/1.0") || !isMethod(f[0]):
 			c.req = ""
 			return p.httpError(400, "Bad Request", false), true, false
 		}
@@ -89,16 +89,25 @@ func (p *Process) httpAnswer(head string) (reply string, bad, wait bool) {
 		return p.httpError(400, "Bad Request", false), true, false
 	}
 	method, path, version := f[0], f[1], f[2]
-	hasHost := false
+	hasHost, closeAsked := false, false
 	for _, l := range lines[1:] {
-		if name, _, ok := strings.Cut(l, ":"); ok && strings.EqualFold(strings.TrimSpace(name), "host") {
+		name, val, ok := strings.Cut(l, ":")
+		switch {
+		case !ok:
+		case strings.EqualFold(strings.TrimSpace(name), "host"):
 			hasHost = true
+		case strings.EqualFold(strings.TrimSpace(name), "connection"):
+			closeAsked = strings.EqualFold(strings.TrimSpace(val), "close")
 		}
 	}
 	if version == "HTTP/1.1" && !hasHost {
 		return p.httpError(400, "Bad Request", false), true, false
 	}
-	keep := version == "HTTP/1.1"
+	keep := version == "HTTP/1.1" && !closeAsked
+	if p.prog.Name == "nginx" && method != "GET" && method != "HEAD" {
+		// A static site answers other methods with 405.
+		return p.httpError(405, "Not Allowed", keep), !keep, false
+	}
 	head200 := method == "HEAD"
 	if !p.hasPage(path) {
 		return p.httpError(404, "Not Found", keep), !keep, false
@@ -109,6 +118,20 @@ func (p *Process) httpAnswer(head string) (reply string, bad, wait bool) {
 		reply += body
 	}
 	return reply, !keep, false
+}
+
+// isMethod reports whether s is an HTTP method as nginx parses one:
+// capital letters (a lower-case "get" is a bad request).
+func isMethod(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // hasPage reports whether the server's site has a path. nginx serves its

@@ -157,6 +157,9 @@ func TestHTTPResponse(t *testing.T) {
 		{"missing page", "nginx", []string{"GET /missing.html HTTP/1.1\r\nHost: web\r\n\r\n"}, "HTTP/1.1 404 Not Found", "nginx/1.22.1", false},
 		{"no Host", "nginx", []string{"GET / HTTP/1.1\r\n\r\n"}, "HTTP/1.1 400 Bad Request", "nginx/1.22.1", true},
 		{"not http", "nginx", []string{"hello\n"}, "HTTP/1.1 400 Bad Request", "nginx/1.22.1", true},
+		{"lower-case method", "nginx", []string{"get / HTTP/1.0\r\n\r\n"}, "HTTP/1.1 400 Bad Request", "nginx/1.22.1", true},
+		{"POST to a static site", "nginx", []string{"POST / HTTP/1.1\r\nHost: web\r\n\r\n"}, "HTTP/1.1 405 Not Allowed", "nginx/1.22.1", false},
+		{"Connection: close", "nginx", []string{"GET / HTTP/1.1\r\nHost: web\r\nConnection: close\r\n\r\n"}, "HTTP/1.1 200 OK", "nginx/1.22.1", true},
 		{"a dev server has every page", "devserver", []string{"GET /news HTTP/1.1\r\nHost: web\r\n\r\n"}, "HTTP/1.1 200 OK", "devserver", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -110,7 +110,7 @@ func (r *run) command(t *terminal, argv []string, stdin *string, background bool
 	if h := r.host(); h.Program(name) != nil && !isBaseTool(name) {
 		return r.runProgram(t, name, args, background)
 	}
-	if filterNames[name] {
+	if isFilter(name) {
 		r.filter(name, args, stdin)
 		return nil
 	}
@@ -293,26 +293,44 @@ func escaped(c byte) (byte, bool) {
 
 // jobs lists the terminal's background jobs, as bash's jobs does.
 func (r *run) jobs(t *terminal) {
-	for i, j := range t.jobs {
+	for _, j := range t.jobs {
 		j.unreported = false
 		if j.stopped {
-			r.outln(fmt.Sprintf("[%d]%s  %-24s%s", j.n, jobMark(i, len(t.jobs)), "Stopped", j.cmd))
+			r.outln(fmt.Sprintf("[%d]%s  %-24s%s", j.n, t.mark(j), "Stopped", j.cmd))
 			continue
 		}
-		r.outln(fmt.Sprintf("[%d]%s  %-24s%s &", j.n, jobMark(i, len(t.jobs)), "Running", j.cmd))
+		r.outln(fmt.Sprintf("[%d]%s  %-24s%s &", j.n, t.mark(j), "Running", j.cmd))
 	}
 }
 
-// jobMark is bash's mark for the ith of n jobs: + the current job, - the
-// previous one.
-func jobMark(i, n int) string {
-	switch i {
-	case n - 1:
+// mark is bash's mark for a job: + the current job (the last one
+// started in the background or stopped), - the previous one.
+func (t *terminal) mark(j *job) string {
+	var first, second *job
+	for _, x := range t.jobs {
+		if x.done && x != j {
+			continue
+		}
+		switch {
+		case first == nil || x.touched > first.touched:
+			first, second = x, first
+		case second == nil || x.touched > second.touched:
+			second = x
+		}
+	}
+	switch j {
+	case first:
 		return "+"
-	case n - 2:
+	case second:
 		return "-"
 	}
 	return " "
+}
+
+// touch makes a job the current one.
+func (t *terminal) touch(j *job) {
+	t.tick++
+	j.touched = t.tick
 }
 
 // history lists the lines typed at this terminal's prompt, numbered.
@@ -372,7 +390,7 @@ func (r *run) kill(t *terminal, args []string) error {
 			r.outln("bash: kill: " + a + ": invalid signal specification")
 			r.status(1)
 			return nil
-		case !simSignals[s]:
+		case !simSignal(s):
 			r.outln("lab: kill -" + a + " (SIG" + s + ") is real, but the lab's processes take only TERM, INT, QUIT, HUP and KILL; kill PID sends TERM")
 			r.status(1)
 			return nil
@@ -427,6 +445,13 @@ func (r *run) kill(t *terminal, args []string) error {
 				r.status(1)
 				continue
 			}
+		}
+		if j := t.jobOf(pid); j != nil && j.stopped && sig != "KILL" && !(strings.HasPrefix(a, "%") && (sig == "TERM" || sig == "HUP")) {
+			// A stopped process keeps the signal pending until it runs
+			// again; bash's kill %N adds SIGCONT for TERM and HUP only.
+			r.outln("lab: SIG" + sig + " waits while " + j.cmd + " is stopped (Linux delivers it once the job runs: fg or bg); kill %" + strconv.Itoa(j.n) + " (bash adds SIGCONT) or kill -9 " + strconv.Itoa(pid) + " ends it now")
+			r.status(1)
+			continue
 		}
 		if sig == "HUP" {
 			if p := h.Process(pid); p != nil && p.Server() != nil && (p.Program().Name == "nginx" || p.Program().Name == "postgres") {
@@ -693,8 +718,10 @@ func (r *run) runProgram(t *terminal, name string, args []string, background boo
 			spec.Listen = []sim.Service{{Proto: sim.TCP, Port: port}}
 			server = &spec
 		}
+	} else if len(args) > 0 && name == "nginx" {
+		return r.nginxControl(t, args)
 	} else if len(args) > 0 && pkg != nil {
-		r.outln(name + ": the lab runs " + name + " with its default configuration; it takes no options here")
+		r.outln("lab: " + name + " " + args[0] + " is real, but the lab runs " + name + " with its default configuration and no options; type " + name + " to start it")
 		r.status(2)
 		return nil
 	}
@@ -898,4 +925,58 @@ func validHostName(s string) bool {
 		}
 	}
 	return true
+}
+
+// nginxControl is nginx's command line besides starting it: -t tests the
+// configuration, -s stop|quit signals the running master (from a
+// short-lived process of its own, whose log line says so), -v prints the
+// version. A configuration of one's own (-c, -g) the lab does not model.
+func (r *run) nginxControl(t *terminal, args []string) error {
+	switch {
+	case len(args) == 1 && args[0] == "-t":
+		r.outln("nginx: the configuration file /etc/nginx/nginx.conf syntax is ok", "nginx: configuration file /etc/nginx/nginx.conf test is successful")
+		return nil
+	case len(args) == 1 && args[0] == "-v":
+		r.outln("nginx version: " + sim.NginxVersion)
+		return nil
+	case len(args) == 2 && args[0] == "-s":
+	default:
+		r.outln("lab: nginx " + strings.Join(args, " ") + " is real, but the lab runs nginx with its default configuration; nginx starts it, nginx -t tests it, nginx -s stop|quit stops it")
+		r.status(2)
+		return nil
+	}
+	sig := "TERM"
+	if args[1] == "quit" {
+		sig = "QUIT"
+	}
+	switch args[1] {
+	case "stop", "quit":
+	case "reload", "reopen":
+		r.outln("lab: nginx -s " + args[1] + " is real (a reload starts new workers with the new configuration), but the lab's nginx has no configuration to reload, so nothing would change; nginx -s stop stops it")
+		r.status(2)
+		return nil
+	default:
+		r.outln("nginx: invalid option: \"-s " + args[1] + "\"")
+		r.status(1)
+		return nil
+	}
+	// The line comes from the short-lived nginx that sends the signal;
+	// the lab writes its PID as 1, as for nginx's other own lines
+	// (startFailure).
+	notice := r.clock() + " [notice] 1#1: signal process started"
+	h := r.host()
+	for _, p := range h.Processes() {
+		if p.Program().Name != "nginx" || p.Server() == nil || !p.Alive() || p.PPID() != 0 {
+			continue
+		}
+		alias := r.lab.aliasOf(h, p.PID())
+		if alias == "" {
+			continue
+		}
+		r.outln(notice)
+		return r.step(scenario.Step{Action: "exit", Proc: alias, Signal: sig})
+	}
+	r.outln(notice, r.clock()+` [error] 1#1: open() "/run/nginx.pid" failed (2: No such file or directory)`)
+	r.status(1)
+	return nil
 }

@@ -111,13 +111,14 @@ func (r *run) background(t *terminal, ao andOr) error {
 	}
 	words := ao.pipes[0].cmds[0]
 	r.jobbed = false
-	status, err := r.runWords(t, words, ao.pipes[0].raw[0], nil, nil, true)
+	_, err := r.runWords(t, words, ao.pipes[0].raw[0], nil, nil, true)
 	if err != nil {
 		return err
 	}
-	t.last = status
+	// bash has started the job: $? is 0, whatever the job does.
+	t.last = 0
 	if t.fg == nil {
-		if !r.jobbed && status == 0 && !isDaemon(r.lab, t.host, words) {
+		if !r.jobbed && !startsProcess(r, words) {
 			name := expand(words[:1], t.param)[0]
 			r.outln("lab: " + name + " ran in the foreground: in the lab it is not a process of the town, so there is no job to put in the background")
 		}
@@ -139,20 +140,22 @@ func (r *run) background(t *terminal, ao andOr) error {
 		// the stop before the next prompt, or in jobs.
 		j.stopped, j.unreported = true, true
 	}
-	// bash has started the job: $? is 0.
-	t.last = 0
 	return nil
 }
 
-// isDaemon reports whether a command starts a server that detaches by
-// itself (nginx): bash's job for it ends at once, and the lab shows none.
-func isDaemon(l *Lab, host string, words []word) bool {
-	if len(words) == 0 {
-		return false
+// startsProcess reports whether a command is a process of the town when
+// it runs (the lab's clients and ps, and the host's programs), rather
+// than the lab's own answer (ss, ip, echo, the filters).
+func startsProcess(r *run, words []word) bool {
+	argv := stripSudo(expand(words, r.lab.terms[r.in.Host].param))
+	if len(argv) == 0 {
+		return true
 	}
-	name := literal(words[:1])[0]
-	pkg := packageOf(name)
-	return pkg != nil && pkg.Daemon
+	switch argv[0] {
+	case "nc", "curl", "ftp", "ps":
+		return true
+	}
+	return r.host().Program(argv[0]) != nil && !isBaseTool(argv[0])
 }
 
 // readsTerminal reports whether a program reads what is typed (and is
@@ -168,8 +171,12 @@ func readsTerminal(f foreground) bool {
 // reads it). It returns the command's exit status.
 func (r *run) runWords(t *terminal, words []word, raw string, stdin *string, out *strings.Builder, background bool) (int, error) {
 	argv := stripSudo(expand(words, t.param))
+	if len(argv) > 0 && isAssignment(argv[0]) {
+		r.outln("lab: shell variables (" + argv[0] + ") are not simulated; the lab's shell has $HOME, $USER, $HOSTNAME, $? and $!")
+		return 1, nil
+	}
 	if len(argv) == 0 {
-		if len(words) > 0 { // sudo alone
+		if len(words) > 0 && literal(words)[0] == "sudo" { // sudo alone
 			r.outln("usage: sudo -h | -K | -k | -V", "usage: sudo [-AbEHknPS] [-C num] [-D directory] [-g group] [-h host] [-p prompt] [-R directory] [-T timeout] [-u user] [VAR=value] [-i|-s] [<command>]")
 			return 1, nil
 		}
@@ -180,9 +187,31 @@ func (r *run) runWords(t *terminal, words []word, raw string, stdin *string, out
 	r.cmdText = raw
 	r.entry.Status = 0
 	err := r.command(t, argv, stdin, background)
+	if err == nil && out != nil {
+		// What the command reads from the network (nc) and how it ends
+		// (a server that closes) belong to its output too: let the
+		// terminals react now, while the pipe takes what it prints.
+		err = r.react()
+	}
 	status := r.entry.Status
 	r.capture, r.bg, r.argv, r.cmdText = prevOut, prevBg, prevArgv, prevCmd
 	return status, err
+}
+
+// isAssignment reports whether a word is NAME=VALUE, which bash takes
+// as setting a variable.
+func isAssignment(w string) bool {
+	name, _, ok := strings.Cut(w, "=")
+	if !ok || name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // param is the value of a shell parameter at this terminal's prompt.
@@ -232,13 +261,7 @@ func (t *terminal) jobOf(pid int) *job {
 // jobLine is bash's line for a job whose state changed:
 // "[1]+  Stopped                 nc web 80".
 func jobLine(j *job, t *terminal, state string) string {
-	i := 0
-	for k, x := range t.jobs {
-		if x == j {
-			i = k
-		}
-	}
-	return fmt.Sprintf("[%d]%s  %-24s%s", j.n, jobMark(i, len(t.jobs)), state, j.cmd)
+	return fmt.Sprintf("[%d]%s  %-24s%s", j.n, t.mark(j), state, j.cmd)
 }
 
 // pickJob finds the job a jobspec names (%1, %%, %+, %-, %nc), or the
@@ -255,17 +278,27 @@ func (r *run) pickJob(t *terminal, builtin, spec string) *job {
 		r.status(1)
 		return nil
 	}
+	// The current job is the last one started in the background or
+	// stopped; the previous one the one before it (mark says which).
+	pick := func(m string) *job {
+		for _, j := range live {
+			if t.mark(j) == m {
+				return j
+			}
+		}
+		return nil
+	}
 	switch {
 	case spec == "" || spec == "%" || spec == "%%" || spec == "%+":
-		if len(live) == 0 {
-			return fail("current")
+		if j := pick("+"); j != nil {
+			return j
 		}
-		return live[len(live)-1]
+		return fail("current")
 	case spec == "%-":
-		if len(live) < 2 {
-			return fail("previous")
+		if j := pick("-"); j != nil {
+			return j
 		}
-		return live[len(live)-2]
+		return fail("previous")
 	}
 	s := strings.TrimPrefix(spec, "%")
 	if n, err := strconv.Atoi(s); err == nil {
@@ -321,13 +354,7 @@ func (r *run) bgJob(t *terminal, args []string) error {
 		r.outln("bash: bg: job " + strconv.Itoa(j.n) + " already in background")
 		return nil
 	}
-	i := 0
-	for k, x := range t.jobs {
-		if x == j {
-			i = k
-		}
-	}
-	r.outln(fmt.Sprintf("[%d]%s %s &", j.n, jobMark(i, len(t.jobs)), j.cmd))
+	r.outln(fmt.Sprintf("[%d]%s %s &", j.n, t.mark(j), j.cmd))
 	if j.prog != nil && readsTerminal(j.prog) {
 		r.outln(jobLine(j, t, "Stopped"))
 		return nil
@@ -348,6 +375,7 @@ func (r *run) suspend(t *terminal) {
 		t.jobs = append(t.jobs, j)
 	}
 	j.prog, j.stopped, j.foreground = prog, true, false
+	t.touch(j)
 	// The terminal echoes ^Z (the view, the transcript); bash adds its
 	// line.
 	r.outln(jobLine(j, t, "Stopped"))

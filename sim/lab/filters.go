@@ -13,8 +13,16 @@ import (
 // (honest.go, readFile). The code is kept small: it runs in the
 // WebAssembly module of the static build too (docs/benchmarks.md).
 
-// filterNames are the commands that read a pipe.
-var filterNames = map[string]bool{"grep": true, "egrep": true, "fgrep": true, "head": true, "tail": true, "wc": true, "sort": true, "cat": true}
+// isFilter reports whether a command is one that reads a pipe.
+// (Tables here are switches and slices, not map literals: a map literal
+// compiles to init code in the WebAssembly module.)
+func isFilter(name string) bool {
+	switch name {
+	case "grep", "egrep", "fgrep", "head", "tail", "wc", "sort", "cat":
+		return true
+	}
+	return false
+}
 
 // filterSpec is what a filter takes: its single-letter options, those of
 // them that take a value, and the modelled ones named for the lab's word.
@@ -23,13 +31,22 @@ type filterSpec struct {
 	badStatus                  int
 }
 
-var filterSpecs = map[string]filterSpec{
-	"grep": {flags: "ivcwxnqsEFGHhaIUye", valued: "e", real: "ABCDdfmbloLZzRrPTu",
-		usage: "grep -i, -v, -c, -w, -x, -n, -q, -E, -F and -e work on what a pipe brings", badStatus: 2},
-	"head": {flags: "nqv", valued: "n", real: "cz", usage: "head -n N works on what a pipe brings", badStatus: 1},
-	"wc":   {flags: "lwcm", real: "L", usage: "wc -l, -w and -c work on what a pipe brings", badStatus: 1},
-	"sort": {flags: "nru", real: "bcCdfghiMkmosStTVz", usage: "sort -n, -r and -u work on what a pipe brings", badStatus: 2},
-	"cat":  {real: "AbeEnstTuv", usage: "cat FILE prints the files the lab has; cat in a pipe copies what it brings", badStatus: 1},
+// specOf is a filter's spec.
+func specOf(name string) filterSpec {
+	switch name {
+	case "grep":
+		return filterSpec{flags: "ivcwxnqsEFGHhaIUye", valued: "e", real: "ABCDdfmbloLZzRrPTu",
+			usage: "grep -i, -v, -c, -w, -x, -n, -q, -E, -F and -e work on what a pipe brings", badStatus: 2}
+	case "head":
+		return filterSpec{flags: "nqv", valued: "n", real: "cz", usage: "head -n N works on what a pipe brings", badStatus: 1}
+	case "tail":
+		return filterSpec{flags: "nqv", valued: "n", real: "cfFsz", usage: "tail -n N works on what a pipe brings (the lab's hosts have no growing files for -f)", badStatus: 1}
+	case "wc":
+		return filterSpec{flags: "lwcm", real: "L", usage: "wc -l, -w and -c work on what a pipe brings", badStatus: 1}
+	case "sort":
+		return filterSpec{flags: "nru", real: "bcCdfghiMkmosStTVz", usage: "sort -n, -r and -u work on what a pipe brings", badStatus: 2}
+	}
+	return filterSpec{real: "AbeEnstTuv", usage: "cat FILE prints the files the lab has; cat in a pipe copies what it brings", badStatus: 1}
 }
 
 // parseFilter reads a filter's options: the flags set (a flag's value
@@ -126,12 +143,13 @@ func (r *run) filter(name string, args []string, stdin *string) {
 	case "egrep", "fgrep":
 		// GNU's egrep and fgrep are grep -E and grep -F, and speak as
 		// grep.
-		tool, specName, mode = "grep", "grep", map[string]byte{"egrep": 'E', "fgrep": 'F'}[name]
-	case "tail":
-		specName = "head"
+		tool, specName, mode = "grep", "grep", 'E'
+		if name == "fgrep" {
+			mode = 'F'
+		}
 	}
 	name = tool
-	set, files, ok := r.parseFilter(name, filterSpecs[specName], args)
+	set, files, ok := r.parseFilter(name, specOf(specName), args)
 	if !ok {
 		return
 	}
@@ -164,27 +182,37 @@ func (r *run) filter(name string, args []string, stdin *string) {
 			pats = append(pats, pt)
 		}
 	}
-	n := 10
-	if v, given := set['n']; given && specName == "head" {
-		k, err := strconv.Atoi(strings.TrimPrefix(v, "+"))
-		if err != nil || k < 0 {
+	// head -n -N: all but the last N; tail -n +N: from line N on.
+	n, allBut, from := 10, false, false
+	if v, given := set['n']; given && (name == "head" || name == "tail") {
+		k, err := strconv.Atoi(strings.TrimLeft(v, "+-"))
+		if err != nil || k < 0 || strings.Count(v, "+")+strings.Count(v, "-") > 1 {
 			r.outln(name + ": invalid number of lines: '" + v + "'")
 			r.status(1)
 			return
 		}
 		n = k
+		allBut = name == "head" && strings.HasPrefix(v, "-")
+		from = name == "tail" && strings.HasPrefix(v, "+")
 	}
 	var in strings.Builder
+	var named []namedText
 	for _, f := range files {
+		text := ""
 		if f == "-" && stdin != nil {
-			in.WriteString(*stdin)
-			continue
-		}
-		text, ok := r.readFile(name, f)
-		if !ok {
-			return
+			text = *stdin
+		} else {
+			var ok bool
+			if text, ok = r.readFile(name, f); !ok {
+				return
+			}
 		}
 		in.WriteString(text)
+		named = append(named, namedText{f, text})
+	}
+	if len(files) > 0 && (name == "wc" || name == "grep") {
+		r.filterFiles(name, set, pats, named)
+		return
 	}
 	if len(files) == 0 {
 		if stdin == nil {
@@ -202,9 +230,16 @@ func (r *run) filter(name string, args []string, stdin *string) {
 			r.status(1)
 		}
 	case "head":
+		if allBut {
+			n = max(0, len(ls)-n)
+		}
 		ls = ls[:min(n, len(ls))]
 	case "tail":
-		ls = ls[max(0, len(ls)-n):]
+		if from {
+			ls = ls[min(max(n-1, 0), len(ls)):]
+		} else {
+			ls = ls[max(0, len(ls)-n):]
+		}
 	case "wc":
 		r.outln(wcLine(text, set))
 		return
@@ -232,6 +267,45 @@ func (r *run) filter(name string, args []string, stdin *string) {
 		for _, l := range ls {
 			r.out(l + "\n")
 		}
+	}
+}
+
+// namedText is a file a filter read, with its name.
+type namedText struct{ name, text string }
+
+// filterFiles runs wc or grep on files named on the line: wc's counts
+// with each file's name and a total, grep's lines after "FILE:" when it
+// reads more than one (-h: never, -H: always).
+func (r *run) filterFiles(name string, set map[byte]string, pats []*pattern, files []namedText) {
+	if name == "wc" {
+		total := ""
+		for _, f := range files {
+			r.outln(wcLine(f.text, set) + " " + f.name)
+			total += f.text
+		}
+		if len(files) > 1 {
+			r.outln(wcLine(total, set) + " total")
+		}
+		return
+	}
+	prefix := len(files) > 1 && set['h'] == "" || set['H'] != ""
+	any := false
+	for _, f := range files {
+		var b strings.Builder
+		prev := r.capture
+		r.capture = &b
+		hit := r.grep(pats, set, lines(f.text))
+		r.capture = prev
+		any = any || hit
+		for _, l := range lines(b.String()) {
+			if prefix {
+				l = f.name + ":" + l
+			}
+			r.outln(l)
+		}
+	}
+	if !any {
+		r.status(1)
 	}
 }
 
@@ -288,11 +362,11 @@ func wcLine(text string, set map[byte]string) string {
 	if len(set) == 0 {
 		set = map[byte]string{'l': "1", 'w': "1", 'c': "1"}
 	}
-	counts := map[byte]int{'l': strings.Count(text, "\n"), 'w': len(strings.Fields(text)), 'm': len([]rune(text)), 'c': len(text)}
+	counts := []int{strings.Count(text, "\n"), len(strings.Fields(text)), len([]rune(text)), len(text)}
 	var cols []string
-	for _, c := range []byte("lwmc") {
+	for i, c := range []byte("lwmc") {
 		if set[c] != "" {
-			cols = append(cols, strconv.Itoa(counts[c]))
+			cols = append(cols, strconv.Itoa(counts[i]))
 		}
 	}
 	if len(cols) == 1 {
@@ -311,12 +385,18 @@ func wcLine(text string, set map[byte]string) string {
 // sortLines sorts lines in place as sort does in the C locale (-n: by
 // the number each starts with), stably.
 func sortLines(ls []string, numeric bool) {
+	// key is the number a line starts with, as sort -n reads it: blanks,
+	// a sign, digits and a decimal point; 0 when there is none.
 	key := func(s string) float64 {
-		f := strings.Fields(s)
-		if len(f) == 0 {
-			return 0
+		s = strings.TrimLeft(s, " \t")
+		end := 0
+		if end < len(s) && s[end] == '-' {
+			end++
 		}
-		v, _ := strconv.ParseFloat(f[0], 64)
+		for end < len(s) && (s[end] >= '0' && s[end] <= '9' || s[end] == '.' && !strings.Contains(s[:end], ".")) {
+			end++
+		}
+		v, _ := strconv.ParseFloat(strings.TrimSuffix(s[:end], "."), 64)
 		return v
 	}
 	less := func(a, b string) bool {

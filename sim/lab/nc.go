@@ -69,10 +69,10 @@ func (r *run) parseNC(args []string) (o ncOpts, ok bool) {
 					o.srcPort = uint16(n)
 				}
 				if c == 's' {
-					a, err := netip.ParseAddr(val)
-					if err != nil || !a.Is4() {
-						// getaddrinfo on a name the lab's nc takes only
-						// as an address.
+					// A name is looked up as the destination is (the
+					// town's /etc/hosts and DNS names, localhost).
+					a, _, found := r.lab.hostAddr(val)
+					if !found {
 						r.outln("nc: getaddrinfo: Name or service not known")
 						r.status(1)
 						return o, false
@@ -409,11 +409,6 @@ func (r *run) ncListen(t *terminal, o ncOpts) error {
 		addr = o.srcAddr
 	case len(o.args) == 1 && o.srcAddr.IsValid():
 		// -s names the address to listen on.
-		if h := r.lab.live.World().HostByAddr(o.srcAddr); !o.srcAddr.IsLoopback() && (h == nil || h.Name() != r.in.Host) {
-			r.outln("nc: Cannot assign requested address")
-			r.status(1)
-			return nil
-		}
 		addr, portArg = o.srcAddr, o.args[0]
 	case len(o.args) == 1:
 		portArg = o.args[0]
@@ -434,6 +429,14 @@ func (r *run) ncListen(t *terminal, o ncOpts) error {
 		r.outln("nc: cannot use -z and -l")
 		r.status(1)
 		return nil
+	}
+	if addr.IsValid() {
+		// -s ADDR or ADDR PORT: an address the host does not have.
+		if h := r.lab.live.World().HostByAddr(addr); !addr.IsLoopback() && (h == nil || h.Name() != r.in.Host) {
+			r.outln("nc: Cannot assign requested address")
+			r.status(1)
+			return nil
+		}
 	}
 	port, ok := r.ncPort(portArg, true)
 	if !ok {

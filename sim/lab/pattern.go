@@ -65,6 +65,17 @@ func compilePattern(p string, extended, fixed, fold bool) (*pattern, *patternErr
 		if err != nil {
 			return nil, err
 		}
+		if fold {
+			// The line is lower-cased: a class matches a letter in
+			// either case ([[:upper:]] under -i).
+			for k := range b.atoms {
+				set := &b.atoms[k].set
+				for c := 'a'; c <= 'z'; c++ {
+					u := c - 'a' + 'A'
+					set[c] = set[c] || set[u]
+				}
+			}
+		}
 		out.branches = append(out.branches, b)
 	}
 	return out, nil

@@ -240,7 +240,12 @@ func (r *run) psColumns(t *terminal, alias string, cols []psColumn, all, threads
 		}
 		return b.String()
 	}
-	lines := []string{line(func(c psColumn) string { return c.header })}
+	var lines []string
+	if head := line(func(c psColumn) string { return c.header }); strings.TrimSpace(head) != "" {
+		// procps leaves the header out when every column's is empty
+		// (ps -o pid=).
+		lines = append(lines, head)
+	}
 	for _, p := range h.Processes() {
 		tty := "?"
 		if t.tty[p.PID()] {

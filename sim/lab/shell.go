@@ -16,8 +16,9 @@ const maxListCommands = 16
 // part is a piece of a word: literal text, or a parameter to expand when
 // the command runs ($? changes as the list goes).
 type part struct {
-	lit   string
-	param string // "?", "!", "HOME", ...; "" for literal text
+	lit    string
+	param  string // "?", "!", "HOME", ...; "" for literal text
+	quoted bool   // the word has quotes: it stays a word when empty
 }
 
 // word is one shell word before expansion.
@@ -131,6 +132,9 @@ func parseLine(line string) (cmdLine, error) {
 			}
 			name := line[i+2 : i+2+j]
 			if !validParam(name) {
+				if name != "" && (name[0] == '#' || strings.ContainsAny(name, ":-=+?%/^,@[")) {
+					return "", i, false, &shellError{"lab: parameter expansion (${" + name + "}) is not simulated; $NAME and ${NAME} are, for $HOME, $USER, $HOSTNAME, $? and $!"}
+				}
 				return "", i, false, &shellError{"bash: ${" + name + "}: bad substitution"}
 			}
 			return name, i + 2 + j, true, nil
@@ -157,6 +161,8 @@ func parseLine(line string) (cmdLine, error) {
 			}
 			inWord = true
 		case c == '\'':
+			flushLit()
+			w = append(w, part{quoted: true})
 			j := strings.IndexByte(line[i+1:], '\'')
 			if j < 0 {
 				return nil, &shellError{"bash: unexpected EOF while looking for matching `''"}
@@ -165,6 +171,8 @@ func parseLine(line string) (cmdLine, error) {
 			i += j + 1
 			inWord = true
 		case c == '"':
+			flushLit()
+			w = append(w, part{quoted: true})
 			inWord = true
 			i++
 			for ; i < len(line) && line[i] != '"'; i++ {
@@ -307,18 +315,24 @@ func unsupported(op string) error {
 }
 
 // expand turns a command's words into arguments with the terminal's
-// parameters. Every word stays one argument: the lab's parameters hold no
-// spaces, so bash's field splitting would change nothing.
+// parameters. A word without quotes that expands to nothing is no
+// argument at all ($x a is "a"), as bash's field splitting makes it; the
+// lab's parameters hold no spaces, so splitting does nothing else.
 func expand(words []word, lookup func(string) string) []string {
 	out := make([]string, 0, len(words))
 	for _, w := range words {
 		var b strings.Builder
+		quoted := false
 		for _, p := range w {
+			quoted = quoted || p.quoted
 			if p.param != "" {
 				b.WriteString(lookup(p.param))
 			} else {
 				b.WriteString(p.lit)
 			}
+		}
+		if b.Len() == 0 && !quoted {
+			continue
 		}
 		out = append(out, b.String())
 	}

@@ -262,3 +262,46 @@ func TestCurlResolvesFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestShellReview: what a review of the shell found, each as bash and
+// GNU's tools do it.
+func TestShellReview(t *testing.T) {
+	t.Parallel()
+	runShell(t, []shellStep{
+		{in: "web$ nginx", want: ""},
+		// An unquoted parameter that expands to nothing is no word.
+		{in: "laptop$ echo $nosuch a \"$nosuch\"", want: "a \n"},
+		{in: "laptop$ $nosuch", want: ""},
+		{in: "laptop$ echo ${HOME:-x}", want: "lab: parameter expansion .*\n", status: 2},
+		{in: "laptop$ x=1", want: "lab: shell variables \\(x=1\\) are not simulated; .*\n", status: 1},
+		// A background command's $? is 0, whatever it does.
+		{in: "laptop$ nc web 81 &", want: `\[1\] \d+\n\[1\]\+  Exit 1                  nc web 81\n`},
+		{in: "laptop$ echo $?", want: "0\n"},
+		{in: "laptop$ printf 'a\\nb\\nc\\nd\\n' | tail -n +3", want: "c\nd\n"},
+		{in: "laptop$ printf 'a\\nb\\nc\\nd\\n' | head -n -1", want: "a\nb\nc\n"},
+		{in: "laptop$ echo x | tail -f", want: "lab: tail -f is real, .*\n", status: 1},
+		{in: "laptop$ cat /etc/hosts | sort -n | head -n 1", want: "::1\t.*\n"},
+		{in: "laptop$ echo ABC | grep -i '[[:upper:]]'", want: "ABC\n"},
+		{in: "laptop$ wc -l /etc/hosts /etc/hostname", want: "4 /etc/hosts\n1 /etc/hostname\n5 total\n"},
+		{in: "laptop$ grep web /etc/hosts /etc/hostname", want: "/etc/hosts:10\\.0\\.0\\.20\tweb\n"},
+		{in: "laptop$ ps -o pid= -o comm= | grep -c ps", want: "1\n"},
+		{in: "laptop$ nc -l -s 10.0.0.99 -p 7000", want: "nc: Cannot assign requested address\n", status: 1},
+		// The current job is the last one stopped.
+		{in: "laptop$ nc web 80", want: "", attached: "nc"},
+		{in: "laptop$ ^Z", want: `\[1\]\+  Stopped                 nc web 80\n`, status: 148},
+		{in: "laptop$ nc 10.0.0.20 80", want: "", attached: "nc"},
+		{in: "laptop$ ^Z", want: `\[2\]\+  Stopped                 nc 10.0.0.20 80\n`, status: 148},
+		{in: "laptop$ fg %1", want: "nc web 80\n", attached: "nc"},
+		{in: "laptop$ ^Z", want: `\[1\]\+  Stopped                 nc web 80\n`, status: 148},
+		{in: "laptop$ jobs", want: `\[1\]\+  Stopped                 nc web 80\n\[2\]-  Stopped                 nc 10.0.0.20 80\n`},
+		// A signal waits while its job is stopped; kill %N adds SIGCONT.
+		{in: "laptop$ kill -INT %2", want: "lab: SIGINT waits while nc 10.0.0.20 80 is stopped .*\n", status: 1},
+		{in: "laptop$ kill %2", want: `\[2\]-  Terminated              nc 10.0.0.20 80\n`},
+		// nginx: a lower-case method, a POST, Connection: close.
+		{in: "laptop$ printf 'get / HTTP/1.0\\r\\n\\r\\n' | nc web 80 | head -n 1", want: "HTTP/1.1 400 Bad Request\n"},
+		{in: "laptop$ printf 'POST / HTTP/1.1\\r\\nHost: web\\r\\n\\r\\n' | nc -N web 80 | head -n 1", want: "HTTP/1.1 405 Not Allowed\n"},
+		{in: "web$ nginx -t", want: "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: configuration file /etc/nginx/nginx.conf test is successful\n"},
+		{in: "web$ nginx -s stop", want: `2026/11/30 03:00:\d\d \[notice\] 1#1: signal process started\n`},
+		{in: "web$ nginx -s stop", want: `.*signal process started\n.*\[error\] 1#1: open\(\) "/run/nginx.pid" failed \(2: No such file or directory\)\n`, status: 1},
+	})
+}

@@ -23,10 +23,16 @@ var signalNames = func() []string {
 	return out
 }()
 
-// simSignals are the signals the simulator delivers: each ends the
+// simSignal reports whether the simulator delivers a signal the simulator delivers: each ends the
 // process (nginx and postgres take HUP as "reload", which the lab says
 // it does not model).
-var simSignals = map[string]bool{"HUP": true, "INT": true, "QUIT": true, "KILL": true, "TERM": true}
+func simSignal(s string) bool {
+	switch s {
+	case "HUP", "INT", "QUIT", "KILL", "TERM":
+		return true
+	}
+	return false
+}
 
 // signalOf reads a signal as kill takes it (9, KILL, SIGKILL, kill),
 // returning its name, or "" when there is no such signal.

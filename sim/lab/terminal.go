@@ -27,6 +27,7 @@ type terminal struct {
 	// value is true with -n (numbers only).
 	announce map[int]bool
 	last     int // $?: the status of the last command
+	tick     int // counts jobs started in the background or stopped
 	lastBg   int // $!: the PID of the last command put in the background
 }
 
@@ -43,6 +44,7 @@ type job struct {
 	stopped    bool
 	foreground bool // brought back with fg: its end gets no notice
 	unreported bool // stopped, and bash has not said so yet
+	touched    int  // when it was last started in the background or stopped (terminal.tick)
 }
 
 // foreground is a program the terminal is attached to: the lines typed
@@ -186,7 +188,7 @@ func terminalText(d string) string {
 func (r *run) notices() {
 	for _, host := range r.lab.order {
 		t := r.lab.terms[host]
-		for i, j := range t.jobs {
+		for _, j := range t.jobs {
 			if j.done {
 				continue
 			}
@@ -207,7 +209,7 @@ func (r *run) notices() {
 					break
 				}
 			}
-			r.printAt(host, fmt.Sprintf("[%d]%s  %-24s%s\n", j.n, jobMark(i, len(t.jobs)), state, j.cmd), seq)
+			r.printAt(host, fmt.Sprintf("[%d]%s  %-24s%s\n", j.n, t.mark(j), state, j.cmd), seq)
 		}
 		// A job list with only finished jobs starts again at [1].
 		live := t.jobs[:0]
@@ -243,6 +245,7 @@ func (r *run) addJob(t *terminal, alias string, p *sim.Process, cmd string) {
 	t.next++
 	j := &job{n: t.next, alias: alias, pid: p.PID(), cmd: cmd}
 	t.jobs = append(t.jobs, j)
+	t.touch(j)
 	t.tty[p.PID()] = true
 	t.lastBg = p.PID()
 	r.jobbed = true
