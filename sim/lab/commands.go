@@ -93,6 +93,9 @@ func (r *run) command(t *terminal, argv []string, stdin *string, background bool
 	case "ss":
 		r.ss(args)
 		return nil
+	case "netstat":
+		r.netstat(args)
+		return nil
 	case "ip":
 		r.ip(args)
 		return nil
@@ -135,7 +138,8 @@ func (r *run) help() {
 		"  curl [-v] [-s] [-o FILE] [-w FORMAT] URL    fetch a page: -w '%{local_port}\\n' prints the port",
 		"  ftp HOST                           an FTP session in passive mode (ls, get FILE, quit)",
 		"  ss [-t] [-u] [-l] [-a] [-n] [-p] [state STATE]   the sockets of this host",
-		"  ps [-e] [-L] [-f]                  its processes (-L: threads)",
+		"  netstat [-tuanlp]                  the same, in net-tools' columns",
+		"  ps [-e] [-L] [-f] [-o FORMAT]      its processes (-L: threads)",
 		"  kill [-9] PID|%JOB                 end a process",
 		"  ip addr                            its addresses",
 	}

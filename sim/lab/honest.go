@@ -36,7 +36,6 @@ var realTools = []realTool{
 	{"traceroute", "lists the routers on the way to a host", "the town has one street and no routers between its buildings but a home router's"},
 	{"tracepath", "lists the routers on the way to a host", "the town has one street and no routers between its buildings but a home router's"},
 	{"mtr", "lists the routers on the way to a host", "the town has one street and no routers between its buildings but a home router's"},
-	{"netstat", "lists sockets (the older tool ss replaced on Linux)", "ss -tanp lists them in ss's columns"},
 	{"lsof", "lists open files, sockets among them", "ss -tanp shows each socket's process"},
 	{"sockstat", "lists sockets (FreeBSD)", "ss -tanp lists them"},
 	{"fuser", "names the processes that use a port", "ss -tlnp shows the process on each port"},

@@ -54,6 +54,9 @@ func TestManPageWalk(t *testing.T) {
 	// bash's kill, and Linux's signals.
 	add("kill", "kill OPT 99999", "-HUP", "-1", "-INT", "-QUIT", "-KILL", "-9", "-USR1", "-SIGUSR2", "-TERM", "-STOP", "-CONT", "-s HUP", "-n 15")
 	add("kill", "kill OPT", "-l", "-L", "-l 15", "-l HUP")
+	// netstat(8), net-tools 2.10.
+	add("netstat", "netstat OPT", letters("tuanlprigsMNeoc46xwWvCFUSTZ")...)
+	add("netstat", "netstat OPT", "--tcp", "--udp", "--all", "--listening", "--numeric", "--program", "--route", "--interfaces", "--statistics", "--timers")
 	// sysctl(8), procps.
 	add("sysctl", "sysctl OPT net.ipv4.ip_local_port_range", letters("aAbeNnpqrwXhV")...)
 	add("sysctl", "sysctl OPT", "--system", "--pattern=x", "--all", "--values", "--write")

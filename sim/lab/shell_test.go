@@ -305,3 +305,23 @@ func TestShellReview(t *testing.T) {
 		{in: "web$ nginx -s stop", want: `.*signal process started\n.*\[error\] 1#1: open\(\) "/run/nginx.pid" failed \(2: No such file or directory\)\n`, status: 1},
 	})
 }
+
+// TestNetstat: net-tools' netstat in its columns (testdata/real:
+// netstat-tanp, netstat-an, netstat-tlnp), from the tables ss reads.
+func TestNetstat(t *testing.T) {
+	t.Parallel()
+	head := "Proto Recv-Q Send-Q Local Address           Foreign Address         State      "
+	runShell(t, []shellStep{
+		{in: "web$ nginx", want: ""},
+		{in: "laptop$ curl -s -o /dev/null http://web/", want: ""},
+		{in: "laptop$ nc web 80 &", want: `\[1\] \d+\n`},
+		{in: "laptop$ netstat -tanp", want: "Active Internet connections \\(servers and established\\)\n" + regexp.QuoteMeta(head) + " PID/Program name    \n" +
+			`tcp        0      0 10\.0\.0\.10:\d{5}         10\.0\.0\.20:80            TIME_WAIT   -                   \n` +
+			`tcp        0      0 10\.0\.0\.10:\d{5}         10\.0\.0\.20:80            ESTABLISHED \d+/nc +\n` +
+			`\[1\]\+  Stopped                 nc web 80\n`},
+		{in: "laptop$ netstat -an | tail -n 2", want: "Active UNIX domain sockets \\(servers and established\\)\nProto RefCnt Flags       Type       State         I-Node   Path\n"},
+		{in: "laptop$ netstat -t", want: `Active Internet connections \(w/o servers\)\n.*\ntcp .* laptop:\d+ +web:http +TIME_WAIT  \ntcp .* laptop:\d+ +web:http +ESTABLISHED\n`},
+		{in: "web$ netstat -tlnp", want: "Active Internet connections \\(only servers\\)\n.*\n" + `tcp        0      0 0\.0\.0\.0:80              0\.0\.0\.0:\*               LISTEN      \d+/nginx: master +\n`},
+		{in: "web$ netstat -r", want: "lab: netstat -r is real, .*\n", status: 1},
+	})
+}

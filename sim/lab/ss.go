@@ -37,27 +37,7 @@ func (r *run) ss(args []string) {
 		}
 		rows = append(rows, ssRow{sock: s, state: state})
 	}
-	slices.SortStableFunc(rows, func(a, b ssRow) int {
-		// The kernel walks its listening hash before its established
-		// one; within each the order is the hash's. The lab sorts by
-		// port, and puts the newer of two sockets sharing a port first,
-		// as the kernel's SO_REUSEPORT groups list them.
-		la, lb := a.state == "LISTEN" || a.state == "UNCONN", b.state == "LISTEN" || b.state == "UNCONN"
-		if la != lb {
-			if la {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Or(
-			cmp.Compare(a.sock.Proto(), b.sock.Proto()),
-			cmp.Compare(a.sock.Local().Port(), b.sock.Local().Port()),
-			a.sock.Local().Addr().Compare(b.sock.Local().Addr()),
-			a.sock.Remote().Addr().Compare(b.sock.Remote().Addr()),
-			cmp.Compare(a.sock.Remote().Port(), b.sock.Remote().Port()),
-			cmp.Compare(b.sock.ID(), a.sock.ID()),
-		)
-	})
+	slices.SortStableFunc(rows, ssOrder)
 	t := newSSTable(o)
 	for _, row := range rows {
 		s := row.sock
@@ -91,6 +71,28 @@ func (r *run) ss(args []string) {
 type ssRow struct {
 	sock  *sim.Socket
 	state string
+}
+
+// ssOrder is the order ss and netstat list sockets in. The kernel walks
+// its listening hash before its established one; within each the order
+// is the hash's. The lab sorts by port, and puts the newer of two sockets
+// sharing a port first, as the kernel's SO_REUSEPORT groups list them.
+func ssOrder(a, b ssRow) int {
+	la, lb := a.state == "LISTEN" || a.state == "UNCONN", b.state == "LISTEN" || b.state == "UNCONN"
+	if la != lb {
+		if la {
+			return -1
+		}
+		return 1
+	}
+	return cmp.Or(
+		cmp.Compare(a.sock.Proto(), b.sock.Proto()),
+		cmp.Compare(a.sock.Local().Port(), b.sock.Local().Port()),
+		a.sock.Local().Addr().Compare(b.sock.Local().Addr()),
+		a.sock.Remote().Addr().Compare(b.sock.Remote().Addr()),
+		cmp.Compare(a.sock.Remote().Port(), b.sock.Remote().Port()),
+		cmp.Compare(b.sock.ID(), a.sock.ID()),
+	)
 }
 
 // ssState names a socket's state as ss does.

@@ -1,0 +1,208 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"portville/sim"
+)
+
+// netstat lists the host's sockets as Debian's net-tools netstat (2.10)
+// does on Linux (testdata/real: netstat-tanp, netstat-an, netstat-tlnp),
+// from the same tables as ss. Windows, macOS and FreeBSD have netstats
+// of their own columns, which the lab does not model yet.
+func (r *run) netstat(args []string) {
+	h := r.host()
+	if os := h.OS().Name; os != "linux" {
+		cmd := "netstat -an"
+		if os == "windows" {
+			cmd = "netstat -ano"
+		}
+		r.outln("lab: netstat is " + h.OS().Title + "'s own tool too, with its own columns (" + cmd + "), which the lab models only on Linux hosts yet; ss -tan lists this host's sockets")
+		r.status(1)
+		return
+	}
+	tcp, udp, all, listening, numeric, procs := false, false, false, false, false, false
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			r.outln("lab: netstat " + a + " is not an option; netstat -tanp lists the sockets")
+			r.status(1)
+			return
+		}
+		if strings.HasPrefix(a, "--") {
+			switch a {
+			case "--tcp":
+				tcp = true
+			case "--udp":
+				udp = true
+			case "--all":
+				all = true
+			case "--listening":
+				listening = true
+			case "--numeric":
+				numeric = true
+			case "--program":
+				procs = true
+			default:
+				r.outln(r.notModelled("netstat", a, netstatTry))
+				r.status(1)
+				return
+			}
+			continue
+		}
+		for _, c := range a[1:] {
+			switch c {
+			case 't':
+				tcp = true
+			case 'u':
+				udp = true
+			case 'a':
+				all = true
+			case 'l':
+				listening = true
+			case 'n':
+				numeric = true
+			case 'p':
+				procs = true
+			case '4', 'W', 'v':
+			default:
+				if strings.ContainsRune("rigsMNeoc6xwACFUSTZ", c) {
+					r.outln(r.notModelled("netstat", "-"+string(c), netstatTry))
+				} else {
+					r.outln(fmt.Sprintf("netstat: invalid option -- '%c'", c), "usage: netstat [-vWeenNcCF] [<Af>] -r         netstat {-V|--version|-h|--help}")
+				}
+				r.status(1)
+				return
+			}
+		}
+	}
+	unixToo := !tcp && !udp
+	if unixToo {
+		tcp, udp = true, true
+	}
+	what := "(w/o servers)"
+	switch {
+	case all:
+		what = "(servers and established)"
+	case listening:
+		what = "(only servers)"
+	}
+	var rows []ssRow
+	for _, s := range h.Sockets() {
+		if !s.Local().IsValid() || s.Proto() == sim.TCP && !tcp || s.Proto() == sim.UDP && !udp {
+			continue
+		}
+		state := ssState(s)
+		server := state == "LISTEN" || state == "UNCONN"
+		if !all && server != listening {
+			continue
+		}
+		rows = append(rows, ssRow{sock: s, state: state})
+	}
+	slices.SortStableFunc(rows, ssOrder)
+	head := "Proto Recv-Q Send-Q Local Address           Foreign Address         State      "
+	if procs {
+		head += " PID/Program name    "
+	}
+	lines := []string{"Active Internet connections " + what, head}
+	for _, row := range rows {
+		s := row.sock
+		rq := 0
+		if row.state == "LISTEN" {
+			rq = s.Queued()
+		}
+		foreign := "0.0.0.0:*"
+		if s.Remote().IsValid() {
+			foreign = r.netstatAddr(s.Proto(), s.Remote(), numeric)
+		}
+		line := fmt.Sprintf("%-5s %6d %6d %-23s %-23s %-11s", s.Proto().String(), rq, 0,
+			r.netstatAddr(s.Proto(), s.Local(), numeric), foreign, netstatState(s))
+		if procs {
+			line += fmt.Sprintf(" %-20s", r.netstatProgram(h, s))
+		}
+		lines = append(lines, line)
+	}
+	if unixToo {
+		// The town's hosts have no Unix-domain sockets: the section is
+		// there, and empty.
+		lines = append(lines, "Active UNIX domain sockets "+what, "Proto RefCnt Flags       Type       State         I-Node   Path")
+	}
+	r.outln(lines...)
+}
+
+// netstatTry is what the lab's word for netstat suggests.
+const netstatTry = "netstat -t, -u, -a, -l, -n and -p list the sockets; ss -tanp does too"
+
+// netstatState names a socket's state as netstat does (nothing for an
+// unconnected UDP socket).
+func netstatState(s *sim.Socket) string {
+	st := ssState(s)
+	switch st {
+	case "UNCONN":
+		return ""
+	case "ESTAB":
+		return "ESTABLISHED"
+	case "FIN-WAIT-1", "FIN-WAIT-2":
+		return strings.ReplaceAll(strings.ReplaceAll(st, "-WAIT-", "_WAIT"), "-", "_")
+	}
+	return strings.ReplaceAll(st, "-", "_")
+}
+
+// netstatAddr is an address as netstat writes it: numbers with -n;
+// otherwise a town host's name (its /etc/hosts) and the port's service
+// name, cut to the column's 23 characters by shortening the host part.
+func (r *run) netstatAddr(proto sim.Proto, ap netip.AddrPort, numeric bool) string {
+	host, port := ap.Addr().String(), strconv.Itoa(int(ap.Port()))
+	if !numeric {
+		switch {
+		case ap.Addr().IsLoopback():
+			host = "localhost"
+		case ap.Addr().IsUnspecified():
+		default:
+			if h := r.world().HostByAddr(ap.Addr()); h != nil {
+				host = h.Name()
+			}
+		}
+		if name := sim.ServiceName(proto, ap.Port()); name != "" {
+			port = name
+		}
+	}
+	if len(host)+1+len(port) > 23 {
+		host = host[:max(0, 22-len(port))]
+	}
+	return host + ":" + port
+}
+
+// netstatProgram is netstat's PID/Program name: the socket's holder with
+// the lowest PID, and the first word of its command line (a title a
+// server wrote over it, as nginx's, whole), cut to 19 characters; "-"
+// for a socket no process holds (TIME_WAIT).
+func (r *run) netstatProgram(h *sim.Host, s *sim.Socket) string {
+	holders := s.Holders()
+	if len(holders) == 0 {
+		return "-"
+	}
+	low := holders[0]
+	for _, hd := range holders {
+		if hd.PID < low.PID {
+			low = hd
+		}
+	}
+	name := low.Program
+	if p := h.Process(low.PID); p != nil {
+		cmd := r.lab.cmdline(h, p)
+		if !strings.HasPrefix(cmd, "nginx: ") {
+			cmd = path.Base(strings.Fields(cmd + " x")[0])
+		}
+		name = cmd
+	}
+	out := strconv.Itoa(low.PID) + "/" + name
+	if len(out) > 19 {
+		out = out[:19]
+	}
+	return out
+}
