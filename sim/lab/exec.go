@@ -176,7 +176,7 @@ func (r *run) runWords(t *terminal, words []word, raw string, stdin *string, out
 		return 1, nil
 	}
 	if len(argv) == 0 {
-		if len(words) > 0 && literal(words)[0] == "sudo" { // sudo alone
+		if lw := literal(words); len(lw) > 0 && lw[0] == "sudo" { // sudo alone
 			r.outln("usage: sudo -h | -K | -k | -V", "usage: sudo [-AbEHknPS] [-C num] [-D directory] [-g group] [-h host] [-p prompt] [-R directory] [-T timeout] [-u user] [VAR=value] [-i|-s] [<command>]")
 			return 1, nil
 		}

@@ -155,10 +155,11 @@ func parseLine(line string) (cmdLine, error) {
 		case c == ' ' || c == '\t':
 			endWord()
 		case c == '\\':
-			if i+1 < len(line) {
-				i++
-				lit.WriteByte(line[i])
+			if i+1 == len(line) {
+				return nil, &shellError{"lab: a line that ends with \\ goes on on the next line in bash; the lab's shell takes one line at a time"}
 			}
+			i++
+			lit.WriteByte(line[i])
 			inWord = true
 		case c == '\'':
 			flushLit()
