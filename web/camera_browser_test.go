@@ -35,8 +35,9 @@ type inView struct {
 // cameraStill waits until the camera has stopped moving.
 func cameraStill(t *testing.T, tab *browsertest.Tab) {
 	t.Helper()
-	// Still: no move, and no drawing queued that could start one.
-	still := `!window.portville.viewer.scene.camTween && !window.portville.viewer.scene.renderQueued && window.portville.seq() === window.portville.playback().seq`
+	// Still: no move, none waiting for the camera's hold, the view sharp,
+	// and no drawing queued that could start a move.
+	still := `(() => { const s = window.portville.viewer.scene; return !s.camTween && !s.camLater && !s.sharpenTimer && !s.renderQueued && window.portville.seq() === window.portville.playback().seq; })()`
 	browsertest.Wait(tab, still, 10*time.Second)
 	browsertest.Eval[bool](tab, `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`)
 	browsertest.Wait(tab, still, 10*time.Second)

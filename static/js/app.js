@@ -167,6 +167,8 @@ export class Viewer {
     const reduced = matchMedia("(prefers-reduced-motion: reduce)");
     this.scene = new Scene(this.svg, {
       reducedMotion: reduced.matches,
+      // The town's DOM changes at the words' turn (render.js requestDOM).
+      domTurn: () => this.uiPace.request(),
       onSelect: (kind, id) => {
         if (this.lab && kind === "host") {
           // In the lab a building is a terminal to type into.
@@ -527,8 +529,9 @@ export class Viewer {
   }
 
   flushUI() {
+    const drew = this.scene.syncDOM();
     const batch = this.ui.splice(0);
-    if (!batch.length) return false;
+    if (!batch.length) return drew;
     for (const e of batch) this.captions.show(e, false);
     this.captions.draw();
     this.log.add(batch);
@@ -549,6 +552,7 @@ export class Viewer {
     // Where playback stops (a step, a question, the end), the words catch
     // up at the next frame: only a stream that goes on waits its turn.
     if (!this.playback.playing && this.ui.length) this.scheduleUI(true);
+    if (!this.playback.playing) this.scene.catchUp(); // and so does the town (render.js domEveryMs)
     this.controls.show(this.playback);
     this.bridge.state(this.playback);
     document.body.classList.toggle("playing", !!this.playback.playing);

@@ -297,6 +297,14 @@ export const buildingMethods = {
         add(text(14 + (k % cols) * (cw + 6), y + Math.floor(k / cols) * (ch + 3) + ch - 5, "apt-more", t("+{n} more", { n: convs.length - shown })));
       }
     }
+    if (fresh) {
+      // A ring that glows and fades over a new apartment. It fades by
+      // opacity alone: animating the box's stroke width or the
+      // apartment's scale lays its SVG out again every frame, and a town
+      // where many apartments open at once dropped frames (issue 17).
+      const ring = add(rect({ x: 0, y: 0, w: W, h: H }, "apt-glow", { rx: 6, "aria-hidden": "true" }));
+      ring.addEventListener("animationend", () => ring.remove());
+    }
     title(g, `${bd.proto.toUpperCase()} port ${bd.port}${svc ? " (" + svc + ")" : ""} on ${bd.local}${bd.ephemeral ? ", ephemeral" : ""}${own ? ", " + own.state : ""}`);
     return g;
   },

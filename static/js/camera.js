@@ -28,6 +28,23 @@ const moveMs = 650;
  */
 export const minScale = { normal: 0.62, projector: 0.68, phone: 0.52 };
 
+/**
+ * restMs: a move that ends less than this after an event leaves the town
+ * drawn by the move's transform until the events pause this long.
+ */
+const restMs = 400;
+
+/**
+ * holdMs: after a move lands, the camera stays at least this long. In a
+ * busy town (a lab's flood of letters, twelve hosts at once) the events
+ * come faster than a move takes: chasing each one made the town swing
+ * from house to house, hard to follow, and every new move laid out and
+ * painted the whole town again (issue 17). A move asked for meanwhile
+ * waits (camLater) and goes to the newest event's frame, so the camera
+ * ends where a seek to the same event puts it.
+ */
+const holdMs = 500;
+
 /** maxScale keeps a small building from filling a big screen. */
 const maxScale = 1.5;
 
@@ -139,7 +156,12 @@ export const cameraMethods = {
   /** setWhole shows the whole town (true) or lets the camera follow (false). */
   setWhole(whole) {
     this.whole = !!whole;
-    if (this.state && this.layout) this.aim(this.state, !this.reducedMotion);
+    if (!this.state || !this.layout) return;
+    if (this.reducedMotion || !this.view || !this.stagePx) return this.aim(this.state, false);
+    // A key or a button: at once, whatever the hold.
+    this.cancelMove();
+    const to = this.target(this.state);
+    if (!sameFrame(this.view, to)) this.startMove(this.view, to, this.wanted(this.state));
   },
 
   /**
@@ -149,8 +171,20 @@ export const cameraMethods = {
   target(state) {
     const L = this.layout;
     const whole = { x: 0, y: 0, w: L.w, h: L.h };
+    const want = this.wanted(state);
+    if (!want) return whole;
+    const { w: W, h: H } = this.stagePx;
+    return frameFor(want, focusRect(this, state, this.focusEvent), L, W, H, minScale[this.readable] || minScale.normal);
+  },
+
+  /**
+   * wanted returns the rectangle the focus event wants in view (the
+   * buildings it involves and their street), or null for the whole town.
+   */
+  wanted(state) {
+    const L = this.layout;
     const e = this.focusEvent;
-    if (this.whole || !e || !this.stagePx) return whole;
+    if (this.whole || !e || !this.stagePx) return null;
     const names = involved(state, e);
     const rs = [];
     for (const n of names) {
@@ -161,29 +195,84 @@ export const cameraMethods = {
       // The street in front of it, where its letters go.
       rs.push({ x: b.x, y: b.doorY, w: b.w, h: Z.street * (names.length > 1 ? 0.8 : 0.5) });
     }
-    if (!rs.length) return whole;
-    const want = union(rs);
-    const focus = focusRect(this, state, e);
-    const { w: W, h: H } = this.stagePx;
-    return frameFor(want, focus, L, W, H, minScale[this.readable] || minScale.normal);
+    return rs.length ? union(rs) : null;
   },
 
-  /** aim moves the view to the frame for state, smoothly when animate. */
+  /**
+   * aim moves the view to the frame for state, smoothly when animate.
+   * One move at a time, and a hold after it (holdMs): a move asked for
+   * meanwhile waits (moveLater). When more than one other frame was
+   * asked for in that time the town is busy, and the camera pulls back
+   * to show everything the busy events involve, and stays (camBusy);
+   * once a hold passes with nothing new, it frames the newest event.
+   */
   aim(state, animate) {
     const to = this.target(state);
     const from = this.view;
-    const same = from && Math.abs(from.x - to.x) < 1 && Math.abs(from.y - to.y) < 1 && Math.abs(from.w - to.w) < 1 && Math.abs(from.h - to.h) < 1;
-    if (same && !this.camTween) return;
     if (!animate || !from || this.reducedMotion || !this.stagePx) {
+      this.cancelMove();
+      if (from && sameFrame(from, to) && !this.camTween && !this.sharpenTimer) return;
       this.camTween = null;
       this.setView(to);
       return;
     }
-    if (this.camTween && sameFrame(this.camTween.to, to)) return;
-    this.camTween = { from: { ...from }, to, t0: performance.now() };
+    if (!this.camBusy) {
+      if (sameFrame(from, to) && !this.camTween) return this.cancelMove();
+      if (this.camTween && sameFrame(this.camTween.to, to)) return;
+    }
+    const wait = (this.camMovedAt ?? -Infinity) + moveMs + holdMs - performance.now();
+    if (wait > 0 || this.camBusy) {
+      const asks = this.camAsks || (this.camAsks = []);
+      if (asks.length < 2 && !asks.some((f) => sameFrame(f, to))) asks.push(to);
+      // What the asked-for frames want, with where the camera is going.
+      const L = this.layout;
+      const whole = { x: 0, y: 0, w: L.w, h: L.h };
+      this.camWant = union([this.camWant || this.camFrom || from, this.wanted(state) || whole]);
+      if (!this.camLater) this.camLater = setTimeout(() => this.moveLater(), Math.max(0, wait));
+      return;
+    }
+    this.startMove(from, to, this.wanted(state));
+  },
+
+  /** moveLater makes the move that waited for the camera's hold. */
+  moveLater() {
+    this.camLater = 0;
+    if (!this.state || !this.layout || !this.view) return;
+    const asks = this.camAsks || [];
+    const want = this.camWant;
+    this.camAsks = [];
+    this.camWant = null;
+    const L = this.layout;
+    if (want && (asks.length >= 2 || (this.camBusy && asks.length))) {
+      this.camBusy = union([this.camBusy || want, want]);
+      const { w: W, h: H } = this.stagePx;
+      const to = frameFor(this.camBusy, null, L, W, H, 0);
+      if (!sameFrame(this.view, to)) this.startMove(this.view, to, this.camBusy);
+      // Whether the town is still busy shows after the next hold.
+      this.camLater = setTimeout(() => this.moveLater(), moveMs + holdMs);
+      return;
+    }
+    this.camBusy = null;
+    const to = this.target(this.state);
+    if (!sameFrame(this.view, to)) this.startMove(this.view, to, this.wanted(this.state));
+  },
+
+  /** startMove starts the camera's move from view from to view to, which frames want. */
+  startMove(from, to, want) {
+    clearTimeout(this.camLater);
+    this.camLater = 0;
+    this.camFrom = want;
+    this.camMovedAt = performance.now();
+    this.camTween = { from: { ...from }, to, t0: this.camMovedAt };
     this.cover(from, to);
     this.showView(from);
     this.kick();
+  },
+
+  /** cancelMove forgets a move that waits for the camera's hold (camLater). */
+  cancelMove() {
+    clearTimeout(this.camLater);
+    Object.assign(this, { camLater: 0, camAsks: [], camWant: null, camBusy: null });
   },
 
   /** stepCamera advances the camera's move; it returns whether it still moves. */
@@ -195,7 +284,13 @@ export const cameraMethods = {
     const lerp = (a, b) => a + (b - a) * k;
     if (f >= 1) {
       this.camTween = null;
-      this.setView(tw.to);
+      // In a busy stream the next move comes soon: the town stays as the
+      // move drew it (a new viewBox lays every word of it out again),
+      // and turns sharp once the events pause (sharpen).
+      if (performance.now() - (this.lastEventAt || -Infinity) < restMs) {
+        this.showView(tw.to);
+        this.sharpenLater();
+      } else this.setView(tw.to);
       return false;
     }
     this.showView({ x: lerp(tw.from.x, tw.to.x), y: lerp(tw.from.y, tw.to.y), w: lerp(tw.from.w, tw.to.w), h: lerp(tw.from.h, tw.to.h) });
@@ -207,10 +302,26 @@ export const cameraMethods = {
    * screen's resolution. The letters' canvas follows.
    */
   setView(v) {
+    clearTimeout(this.sharpenTimer);
+    this.sharpenTimer = 0;
     this.view = roundRect(v);
     this.renderView(this.view);
     for (const layer of [this.svg, this.overlay]) layer.style.transform = "";
     this.repaint();
+  },
+
+  /**
+   * sharpenLater shows the view at rest (setView) once no event came for
+   * restMs; a move that starts meanwhile goes on from the transform.
+   */
+  sharpenLater() {
+    clearTimeout(this.sharpenTimer);
+    this.sharpenTimer = setTimeout(() => {
+      this.sharpenTimer = 0;
+      if (this.camTween || !this.view) return;
+      if (performance.now() - (this.lastEventAt || -Infinity) < restMs) this.sharpenLater();
+      else this.setView(this.view);
+    }, restMs);
   },
 
   /**
@@ -259,10 +370,11 @@ export const cameraMethods = {
 
   /** settleCamera ends a move at once (before a jump). */
   settleCamera() {
+    this.cancelMove();
     if (this.camTween) {
       this.setView(this.camTween.to);
       this.camTween = null;
-    }
+    } else if (this.sharpenTimer) this.setView(this.view);
   },
 };
 

@@ -9,10 +9,12 @@
 // The DOM keeps a <g class="letter"> per letter in the overlay (letters.js):
 // its name for a screen reader, the outline a keyboard focuses, and its
 // classes (delivered, dropped, gone); a click finds a letter where this
-// painter drew it (letters.js letterAt). Those nodes
-// have no visible parts. This painter reads them: the packet, where the
-// letter is (__pos), its note (__note) and when it began to fade
-// (__goneAt). Nothing here changes the DOM.
+// painter drew it (letters.js letterAt). Those nodes have no visible
+// parts, and in a busy stream they join the overlay and get their classes
+// only at the DOM's turn (render.js syncDOM). This painter reads the
+// scene's letters (letterNodes), joined or not: the packet, where the
+// letter is (__pos), how it ended (__cls), its note (__note) and when it
+// began to fade (__goneAt). Nothing here changes the DOM.
 
 import { viewMap } from "./camera.js";
 
@@ -37,7 +39,7 @@ function bucket(s) {
 export class LetterPainter {
   /**
    * canvas is the <canvas> to paint in; scene the Scene whose letters it
-   * paints (its view, stagePx, big, reducedMotion, lettersG and overlay).
+   * paints (its view, stagePx, big, reducedMotion, letterNodes and crowded).
    */
   constructor(canvas, scene) {
     this.canvas = canvas;
@@ -68,7 +70,7 @@ export class LetterPainter {
     const sc = this.scene;
     const v = sc.view;
     const px = sc.stagePx;
-    const nodes = sc.lettersG.children;
+    const nodes = sc.letterNodes;
     const dpr = window.devicePixelRatio || 1;
     // The canvas has the stage's pixels (render.js sizes its box).
     if (px) {
@@ -82,19 +84,19 @@ export class LetterPainter {
     }
     // An empty street stays blank without a copy of the canvas per frame
     // (each change of a canvas costs the compositor all its pixels).
-    if (this.blank && !nodes.length) return false;
+    if (this.blank && !nodes.size) return false;
     const ctx = this.ctx;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.blank = true;
-    if (!v || !px || !px.w || !px.h || !nodes.length) return false;
+    if (!v || !px || !px.w || !px.h || !nodes.size) return false;
     // Where the SVGs show the town (camera.js viewMap).
     const m = viewMap(v, px);
     const S = m.k * dpr;
     ctx.setTransform(S, 0, 0, S, m.x * dpr, m.y * dpr);
     ctx.imageSmoothingQuality = "high";
     const scale = bucket(S);
-    const crowded = sc.overlay.classList.contains("crowded");
+    const crowded = sc.crowded;
     // New pictures cost a canvas each: a frame makes them for at most
     // drawBudgetMs, and a letter whose picture at this scale is not made
     // yet is drawn from one at another scale meanwhile (a camera move
@@ -126,7 +128,7 @@ export class LetterPainter {
    * the frame's budget allows, else the picture at the nearest scale made.
    */
   sprite(node, pk, crowded, scale) {
-    const cls = node.classList.contains("dropped") ? "dropped" : node.classList.contains("delivered") ? "delivered" : "";
+    const cls = node.__cls || "";
     const big = !!this.scene.big;
     const flags = node.__flags || "";
     const addr = crowded ? "" : node.__addr || "";

@@ -44,16 +44,16 @@ export const letterMethods = {
         const bd = s && bindingOf(dh, s);
         const apt = bd ? this.aptRect(dh, bd) : null;
         path = this.tail(node, letterPath(from, null, to, apt, L.streets, node.__lane));
-        node.classList.add("delivered");
+        this.restyle(node, "delivered");
         this.label(node, matchWords(done.match));
       } else if (done && done.kind === "packet.drop" && done.reason === "no-host") {
         const c = curbOf(from, node.__lane);
         path = [this.pos(node), { x: c.x, y: c.y }, { x: L.w - 30, y: c.y }];
-        node.classList.add("dropped");
+        this.restyle(node, "dropped");
         this.label(node, dropWords(done.reason));
       } else if (done && done.kind === "packet.drop") {
         path = this.tail(node, letterPath(from, null, to, null, L.streets, node.__lane));
-        node.classList.add("dropped");
+        this.restyle(node, "dropped");
         this.label(node, dropWords(done.reason));
       } else {
         path = [this.pos(node)];
@@ -63,7 +63,7 @@ export const letterMethods = {
     // Level of detail: with a crowd of letters on the street, address tags
     // would hide each other; envelopes keep their flags (and the inspector
     // shows everything).
-    this.overlay.classList.toggle("crowded", state.packets.length > crowdedLetters);
+    this.crowded = state.packets.length > crowdedLetters;
     // New letters: from the sender's apartment out to the street.
     let lane = 0;
     for (const pk of state.packets) {
@@ -77,8 +77,9 @@ export const letterMethods = {
       const node = this.letter(pk);
       node.__packet = pk;
       node.__lane = (lane++ % 3);
-      this.lettersG.appendChild(node);
       this.letters.set(pk.packet, node);
+      this.letterNodes.add(node);
+      this.lettersDirty = true; // its node joins the overlay at syncLetters
       if (bi === a) {
         // Loopback: the letter stays in the building.
         const pts = letterPath(from, srcApt, from, null, L.streets);
@@ -127,6 +128,37 @@ export const letterMethods = {
     return g;
   },
 
+  /** restyle gives a letter its end (delivered, dropped); its node gets the class at syncLetters. */
+  restyle(node, cls) {
+    node.__cls = cls;
+    node.__dirty = true;
+    this.lettersDirty = true;
+  },
+
+  /**
+   * syncLetters brings the overlay's nodes up to the letters (render.js
+   * syncDOM): new ones join it, ended and fading ones get their classes,
+   * stopped ones their place, and faded ones leave. Between two of these
+   * (a busy stream) the letters change only on their canvas.
+   */
+  syncLetters() {
+    this.overlay.classList.toggle("crowded", this.crowded);
+    for (const n of this.deadLetters) n.remove();
+    this.deadLetters.length = 0;
+    for (const n of this.letterNodes) {
+      if (n.parentNode && !n.__dirty) continue;
+      n.__dirty = false;
+      const cls = `letter ${n.__packet.proto}${n.__cls ? " " + n.__cls : ""}${n.__goneAt !== undefined ? " gone" : ""}`;
+      if (n.getAttribute("class") !== cls) n.setAttribute("class", cls);
+      if (n.__restAt) {
+        n.setAttribute("transform", `translate(${round(n.__restAt.x)} ${round(n.__restAt.y)})`);
+        n.__restAt = null;
+      }
+      if (!n.parentNode) this.lettersG.appendChild(n);
+    }
+    this.lettersDirty = false;
+  },
+
   /** label gives a letter its note (where it went, why it was dropped). */
   label(node, words) {
     node.__note = words;
@@ -138,14 +170,19 @@ export const letterMethods = {
 
   /**
    * place puts a letter at p. The canvas paints it there; its node in the
-   * overlay moves along only where it stops (inFlight false), or while a
-   * keyboard has it in focus: moving a hundred nodes at every frame cost
-   * a layout and a paint of the overlay per frame (issue 17). A click
-   * finds a letter in flight by where it is painted (letterAt).
+   * overlay moves along only where it stops (inFlight false: at the next
+   * syncLetters), or while a keyboard has it in focus: moving a hundred
+   * nodes at every frame cost a layout and a paint of the overlay per
+   * frame (issue 17). A click finds a letter in flight by where it is
+   * painted (letterAt).
    */
   place(node, p, inFlight = false) {
     node.__pos = p;
-    if (!inFlight || node.contains(document.activeElement)) node.setAttribute("transform", `translate(${round(p.x)} ${round(p.y)})`);
+    if (!inFlight) {
+      node.__restAt = p;
+      node.__dirty = true;
+      this.lettersDirty = true;
+    } else if (node.parentNode && node.contains(document.activeElement)) node.setAttribute("transform", `translate(${round(p.x)} ${round(p.y)})`);
     this.lettersMoved = true;
   },
 
@@ -153,7 +190,7 @@ export const letterMethods = {
   letterAt(clientX, clientY) {
     const at = this.toScene(clientX, clientY);
     if (!at) return 0;
-    const nodes = this.lettersG.children;
+    const nodes = [...this.letterNodes];
     for (let i = nodes.length - 1; i >= 0; i--) {
       const n = nodes[i];
       const p = n.__pos;
@@ -176,11 +213,14 @@ export const letterMethods = {
   },
 
   fadeOut(node, dur) {
-    node.classList.add("gone");
     node.__goneAt = performance.now();
+    node.__dirty = true;
+    this.lettersDirty = true;
     setTimeout(() => {
-      node.remove();
+      if (!this.letterNodes.delete(node)) return; // the town was drawn again meanwhile
+      if (node.parentNode) this.deadLetters.push(node);
       this.repaint();
+      this.requestDOM();
     }, Math.max(200, dur));
     this.kick();
   },
@@ -201,14 +241,19 @@ export const letterMethods = {
     // frames counts the frames that animated something (a frame that only
     // paints the letters' canvas again does not).
     if (this.tweens.size || this.camTween || this.lettersFading) this.frames++;
+    let stopped = false;
     for (const [node, tw] of this.tweens) {
       const f = Math.min(1, (now - tw.t0) / tw.dur);
       this.place(node, pointAt(tw.pts, ease(f)), f < 1);
       if (f >= 1) {
         this.tweens.delete(node);
         if (tw.done) tw.done();
+        stopped = true;
       }
     }
+    // Letters that stopped get their nodes' places and classes at the
+    // DOM's next turn.
+    if (stopped) this.requestDOM();
     const moving = this.stepCamera(now);
     if (this.lettersMoved || this.lettersFading || this.tweens.size || moving) {
       this.lettersMoved = false;
@@ -226,6 +271,7 @@ export const letterMethods = {
     this.tweens.clear();
     this.settleCamera();
     this.repaint();
+    this.domNow = true;
   },
 
   drawCallout(state, ev, jump, n = 1) {

@@ -12,6 +12,7 @@ export class Log {
   constructor(root, { onSeek }) {
     this.onSeek = onSeek;
     this.events = []; // in seq order, seq <= cursor
+    this.pending = []; // events whose entries join the list at the next frame (paint)
     this.filter = { host: "", pid: "", kind: "" };
     this.hostSel = h("select", { "aria-label": t("Filter by host"), onchange: () => this.setFilter("host", this.hostSel.value) });
     this.pidSel = h("select", { "aria-label": t("Filter by process"), onchange: () => this.setFilter("pid", this.pidSel.value) });
@@ -57,7 +58,12 @@ export class Log {
     this.redraw();
   }
 
-  /** add appends new events. */
+  /**
+   * add appends new events. Their entries join the list at the next
+   * frame, by themselves (paint): a busy stream adds dozens at a time,
+   * and laying them out in the frame that also changes the town and the
+   * captions made that frame miss its turn (issue 17).
+   */
   add(events) {
     let newOptions = false;
     for (const e of events) {
@@ -65,10 +71,10 @@ export class Log {
       if ((e.host && !this.hosts?.has(e.host)) || (e.pid && !this.pids?.has(`${e.host}/${e.pid}`))) newOptions = true;
     }
     if (newOptions) this.refreshFilters();
-    const items = events.filter((e) => this.match(e)).map((e) => this.item(e));
-    this.list.append(...items);
-    while (this.list.childElementCount > maxShown) this.list.firstElementChild.remove();
-    if (items.length) this.current(events[events.length - 1].seq);
+    for (const e of events) if (this.match(e)) this.pending.push(e);
+    // Only the newest maxShown can be in the list.
+    if (this.pending.length > maxShown) this.pending.splice(0, this.pending.length - maxShown);
+    if (this.pending.length) this.current(this.pending[this.pending.length - 1].seq);
   }
 
   match(e) {
@@ -92,29 +98,37 @@ export class Log {
 
   /**
    * current marks event seq's entry and scrolls it into view at the next
-   * frame: measuring where it is makes the browser lay the page out, and
-   * doing that once per frame, after every change of the frame, costs one
-   * layout instead of one per message.
+   * frame (paint): measuring where it is makes the browser lay the page
+   * out, and doing that once per frame costs one layout instead of one
+   * per message.
    */
   current(seq) {
     this.currentSeq = seq;
-    if (this.currentQueued) return;
-    this.currentQueued = true;
-    requestAnimationFrame(() => {
-      this.currentQueued = false;
-      for (const n of this.list.querySelectorAll(".current")) n.classList.remove("current");
-      const li = this.list.querySelector(`li[data-seq="${this.currentSeq}"]`);
-      if (!li) return;
-      li.classList.add("current");
-      const box = this.list;
-      if (li.offsetTop < box.scrollTop || li.offsetTop > box.scrollTop + box.clientHeight - li.offsetHeight) {
-        box.scrollTop = li.offsetTop - box.clientHeight + li.offsetHeight + 8;
-      }
-    });
+    if (!this.queued) this.queued = requestAnimationFrame(() => this.paint());
+  }
+
+  /** paint adds the entries add kept for it, then marks the current one and scrolls to it. */
+  paint() {
+    this.queued = 0;
+    if (this.pending.length) {
+      this.list.append(...this.pending.map((e) => this.item(e)));
+      this.pending.length = 0;
+      const extra = this.list.childElementCount - maxShown;
+      for (let i = 0; i < extra; i++) this.list.firstElementChild.remove();
+    }
+    for (const n of this.list.querySelectorAll(".current")) n.classList.remove("current");
+    const li = this.list.querySelector(`li[data-seq="${this.currentSeq}"]`);
+    if (!li) return;
+    li.classList.add("current");
+    const box = this.list;
+    if (li.offsetTop < box.scrollTop || li.offsetTop > box.scrollTop + box.clientHeight - li.offsetHeight) {
+      box.scrollTop = li.offsetTop - box.clientHeight + li.offsetHeight + 8;
+    }
   }
 
   redraw() {
     const shown = this.events.filter((e) => this.match(e)).slice(-maxShown);
+    this.pending.length = 0;
     this.list.replaceChildren(...shown.map((e) => this.item(e)));
     if (this.events.length) this.current(this.events[this.events.length - 1].seq);
   }

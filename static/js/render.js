@@ -15,12 +15,23 @@ import { letterMethods } from "./letters.js";
 import { cameraMethods } from "./camera.js";
 import { TownText } from "./towntext.js";
 import { LetterPainter } from "./letterpaint.js";
+import { Pace } from "./pace.js";
 import { t } from "./i18n.js";
 
 const bindingKey = (b) => `${b.proto}:${b.sock}`;
 
 /** maxSlotHistory bounds the remembered slot assignments (events). */
 const maxSlotHistory = 20000;
+
+/**
+ * domEveryMs is how often, at most, a busy stream changes the town's DOM
+ * (issue 17): the buildings, the highlight, the callout, the camera's
+ * aim, the town in words and the letters' nodes. Letters move on their
+ * canvas at every frame; a frame that changes no DOM costs a fifth of
+ * one that does. An event that comes alone, a step, a seek, and the end
+ * of a burst are drawn at once.
+ */
+const domEveryMs = 200;
 
 export class Scene {
   /**
@@ -47,6 +58,15 @@ export class Scene {
     this.raf = 0;
     this.callout = null; // {el, age}
     this.letters = new Map(); // packet id -> element
+    // Every letter painted (live or fading), in the order painted; the
+    // nodes that finished fading, still to leave the overlay (letters.js).
+    this.letterNodes = new Set();
+    this.deadLetters = [];
+    this.crowded = false;
+    // What the DOM still has to catch up with (syncDOM), and its pace.
+    this.dom = { drawn: null, full: false, jump: false, error: null, n: 0, last: null };
+    this.domPace = new Pace(domEveryMs, () => this.syncDOM());
+    this.domNow = false;
     this.frames = 0;
     // The camera (camera.js): the event it follows, the stage's size in
     // pixels, the viewBox shown and its move; whole shows the whole town.
@@ -209,6 +229,17 @@ export class Scene {
     const p = this.pending;
     this.pending = null;
     if (p) this.render(p.state, p);
+    this.requestDOM(true);
+  }
+
+  /**
+   * catchUp draws the DOM at the next render, or now, without waiting
+   * for its turn: playback stopped (a step, a question, the end), and
+   * whoever reads the town reads what it is.
+   */
+  catchUp() {
+    if (this.renderQueued) this.domNow = true;
+    else this.requestDOM(true);
   }
 
   render(state, { prev, events, duration, jump, focus }) {
@@ -220,36 +251,79 @@ export class Scene {
       return Math.max(Number(this.capacity.get(h.name) || 0), used, 2);
     });
     const key = state.hosts.map((h, i) => h.name + "=" + caps[i]).join(",") + "@" + this.aspect.toFixed(2) + (this.big ? "big" : "");
-    let full = false;
+    const d = this.dom;
+    if (jump) Object.assign(d, { drawn: null, jump: true, error: null, n: 0, last: null });
     if (key !== this.layoutKey) {
       this.layout = town(caps, this.aspect, this.big);
       this.layoutKey = key;
       this.drawTown(state);
-      full = true;
+      d.full = true;
     }
-    state.hosts.forEach((h, i) => {
-      const before = prev && prev.hosts[i];
-      if (full || !before || before !== h || before.name !== h.name) {
-        this.drawBuilding(h, i, before && before.name === h.name ? before : null, state, full);
-      }
-    });
     const byPacket = new Map();
-    let lastError = null;
     for (const e of events) {
       if (e.packet && (e.kind === "packet.deliver" || e.kind === "packet.drop")) byPacket.set(e.packet, e);
-      if (e.kind === "error" || e.kind === "process.output" || e.kind === "nat.rewrite" || e.kind === "nat.expire") lastError = e; // a callout
+      if (e.kind === "error" || e.kind === "process.output" || e.kind === "nat.rewrite" || e.kind === "nat.expire") d.error = e; // a callout
     }
-    const last = events.length ? events[events.length - 1] : null;
+    if (events.length) {
+      d.last = events[events.length - 1];
+      this.lastEventAt = performance.now(); // camera.js restMs
+    }
+    d.n += events.length;
     this.drawLetters(state, prev, byPacket, dur);
-    this.drawCallout(state, lastError, jump, events.length);
-    this.focus(state, last);
     // The camera follows the newest event that happens somewhere (a note
     // or a question keeps the frame); a jump says which one that is.
     const where = events.findLast((e) => e.host);
     if (where) this.focusEvent = where;
     else if (jump) this.focusEvent = focus || null;
-    this.aim(state, !jump && !full);
+    const now = jump || d.full || this.domNow;
+    this.domNow = false;
+    this.requestDOM(now);
+  }
+
+  /**
+   * requestDOM asks for syncDOM: now, or at the DOM's next turn. A page
+   * with captions and a log gives its own turn (opts.domTurn: app.js
+   * flushUI), so that the town and the words change in the same frame.
+   */
+  requestDOM(now = false) {
+    if (now || !this.opts.domTurn) this.domPace.request(now);
+    else this.opts.domTurn();
+  }
+
+  /**
+   * syncDOM brings the town's DOM to the state drawn last: the buildings
+   * that changed since the DOM was last brought up to date, the callout,
+   * the highlight of the newest event, the camera, the words, and the
+   * letters' nodes. It returns false when there was nothing to do.
+   */
+  syncDOM() {
+    const d = this.dom;
+    const state = this.state;
+    if (!state || !this.layout) return false;
+    if (this.pending) {
+      // show() has moved the apartments' slots on to a state that the
+      // next frame renders: drawing this.state now would look up slots
+      // it no longer has (an apartment at NaN). The render brings the
+      // DOM up to date at once instead.
+      this.domNow = true;
+      return false;
+    }
+    if (d.drawn === state && !d.full && !d.jump && !d.n && !this.lettersDirty) return false;
+    const full = d.full;
+    const before = d.jump ? null : d.drawn;
+    state.hosts.forEach((h, i) => {
+      const bh = before && before.hosts[i];
+      if (full || !bh || bh !== h || bh.name !== h.name) {
+        this.drawBuilding(h, i, bh && bh.name === h.name ? bh : null, state, full);
+      }
+    });
+    this.drawCallout(state, d.error, d.jump, d.n);
+    this.focus(state, d.last);
+    this.aim(state, !d.jump && !full);
     this.townText.update(state);
+    this.syncLetters();
+    Object.assign(d, { drawn: state, full: false, jump: false, error: null, n: 0, last: null });
+    return true;
   }
 
   drawTown(state) {
@@ -277,6 +351,8 @@ export class Scene {
     }))));
     this.aptCache = new Map();
     this.letters.clear();
+    this.letterNodes.clear();
+    this.deadLetters.length = 0;
     this.lettersG.replaceChildren();
     this.calloutsG.replaceChildren();
     this.callout = null;
