@@ -4,7 +4,7 @@ GO      ?= go
 ADDR    ?= 127.0.0.1:8080
 PKGS    := ./...
 
-.PHONY: run test check bench build static browser tshark fuzz shots
+.PHONY: run test quick check bench build static browser tshark fuzz shots
 
 run:
 	$(GO) run ./cmd/portville serve --addr $(ADDR)
@@ -21,6 +21,12 @@ tshark:
 
 test: browser tshark
 	$(GO) test -race -timeout 15m $(PKGS)
+
+# quick is the inner loop: every test but the browser's (TestBrowser*,
+# TestStatic*) and without -race, about 30 s on two cores once built.
+# make test before a commit lands.
+quick:
+	$(GO) test -skip 'Browser|Static' $(PKGS)
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
