@@ -57,3 +57,24 @@ func TestBrowserLabJobControl(t *testing.T) {
 		t.Errorf("after undoing fg the prompt is %q, want laptop$ ", got)
 	}
 }
+
+// TestBrowserLabEmptyLine: an empty line typed into a program (the blank
+// line that ends an HTTP request's head) shows as an empty line, not
+// "undefined", in the terminal and in the lab's script.
+func TestBrowserLabEmptyLine(t *testing.T) {
+	base := browserServer(t, fastHold)
+	tab := browsertest.New(t, browsertest.Options{Width: 1280, Height: 720})
+	openLab(t, tab, base+"/lab")
+	typeInto(t, tab, "web", "nginx")
+	for _, line := range []string{"telnet web 80", "GET / HTTP/1.0", ""} {
+		typeInto(t, tab, "laptop", line)
+	}
+	settled(t, tab)
+	text := browsertest.Eval[string](tab, termTextJS)
+	if strings.Contains(text, "undefined") || !strings.Contains(text, "GET / HTTP/1.0\n\nHTTP/1.1 200 OK") || !strings.Contains(text, "Connection closed by foreign host.") {
+		t.Errorf("the terminal shows:\n%s\nwant the request, an empty line, nginx's answer and telnet's end", text)
+	}
+	if script := browsertest.Eval[string](tab, `window.portville.viewer.lab.script()`); !strings.HasSuffix(script, "laptop$ GET / HTTP/1.0\nlaptop$ \n") {
+		t.Errorf("the lab's script ends %q, want the empty line as 'laptop$ '", script[max(0, len(script)-60):])
+	}
+}

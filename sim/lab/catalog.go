@@ -16,6 +16,7 @@ var baseTools = []tool{
 	{name: "curl", path: "/usr/bin/curl"},
 	{name: "ftp", path: "/usr/bin/ftp", client: "ftp"},
 	{name: "ps", path: "/usr/bin/ps"},
+	{name: "telnet", path: "/usr/bin/telnet"},
 }
 
 func isBaseTool(name string) bool {

@@ -86,6 +86,8 @@ func (r *run) command(t *terminal, argv []string, stdin *string, background bool
 		return r.nc(t, args, stdin)
 	case "curl":
 		return r.curl(t, args)
+	case "telnet":
+		return r.telnet(t, args)
 	case "ftp":
 		return r.ftp(t, args, stdin)
 	case "ps":
@@ -137,6 +139,7 @@ func (r *run) help() {
 		"  nc -l [-u] [-k] PORT               listen (in the background) and print what arrives",
 		"  curl [-v] [-s] [-o FILE] [-w FORMAT] URL    fetch a page: -w '%{local_port}\\n' prints the port",
 		"  ftp HOST                           an FTP session in passive mode (ls, get FILE, quit)",
+		"  telnet HOST [PORT]                 connect and type, as nc does (Connected to ..., Escape character is '^]')",
 		"  ss [-t] [-u] [-l] [-a] [-n] [-p] [state STATE]   the sockets of this host",
 		"  netstat [-tuanlp]                  the same, in net-tools' columns",
 		"  ps [-e] [-L] [-f] [-o FORMAT]      its processes (-L: threads)",

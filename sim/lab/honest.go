@@ -39,7 +39,6 @@ var realTools = []realTool{
 	{"lsof", "lists open files, sockets among them", "ss -tanp shows each socket's process"},
 	{"sockstat", "lists sockets (FreeBSD)", "ss -tanp lists them"},
 	{"fuser", "names the processes that use a port", "ss -tlnp shows the process on each port"},
-	{"telnet", "opens a TCP connection and lets you type into it", "nc HOST PORT does the same"},
 	{"wget", "fetches a page over HTTP", "curl http://HOST/ fetches it"},
 	{"python3", "runs Python (python3 -m http.server starts a web server)", "install devserver, then devserver --port 8000 starts a web server"},
 	{"python", "runs Python (python -m http.server starts a web server)", "install devserver, then devserver --port 8000 starts a web server"},

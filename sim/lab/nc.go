@@ -496,9 +496,15 @@ type ncJob struct {
 	pid         int
 	udp         bool
 	done        bool
+	telnet      bool // telnet's client: CRLF lines, its own words at the end
 }
 
-func (j *ncJob) name() string      { return "nc" }
+func (j *ncJob) name() string {
+	if j.telnet {
+		return "telnet"
+	}
+	return "nc"
+}
 func (j *ncJob) prompt() string    { return "" }
 func (j *ncJob) procID() int       { return j.pid }
 func (j *ncJob) procAlias() string { return j.alias }
@@ -510,10 +516,23 @@ func (j *ncJob) input(r *run, line string) error {
 	if r.lab.live.Socket(j.ref()) == nil {
 		return j.finish(r, 0, "")
 	}
+	if j.telnet {
+		// telnet sends a line with CR LF, as the protocol has it.
+		return r.step(scenario.Step{Action: "send", Proc: j.alias, Sock: j.ref(), Data: line + "\r\n"})
+	}
 	return r.step(scenario.Step{Action: "send", Proc: j.alias, Sock: j.ref(), Data: line + "\n"})
 }
 
 func (j *ncJob) key(r *run, key string) error {
+	if j.telnet {
+		// A real telnet sends the key to the server and stays; its own
+		// prompt (Ctrl-] then quit) is what ends it.
+		r.outln("lab: a real telnet sends Ctrl-C and Ctrl-D to the server and stays; Ctrl-] then quit at its telnet> prompt ends it, which the lab does not model, so the lab closes the connection", "Connection closed.")
+		if err := r.closeSock(j.alias, j.sock); err != nil {
+			return err
+		}
+		return j.finish(r, 0, "")
+	}
 	if key == KeyInterrupt {
 		r.status(130)
 		return j.finish(r, 0, "INT")
@@ -547,10 +566,83 @@ func (j *ncJob) react(r *run) (bool, error) {
 	if !j.udp && (s.State() == sim.StateCloseWait || s.State() == sim.StateClosed) {
 		// The peer closed: netcat sees the end of the connection and
 		// exits.
+		if j.telnet {
+			r.outln("Connection closed by foreign host.")
+		}
 		if err := r.closeSock(j.alias, j.sock); err != nil {
 			return true, err
 		}
 		return true, j.finish(r, 0, "")
 	}
 	return false, nil
+}
+
+// telnet is inetutils' telnet client (testdata/real: telnet-http10,
+// telnet-refused): it tries the address, says it is connected and what
+// its escape key is, and the terminal is attached to the connection.
+func (r *run) telnet(t *terminal, args []string) error {
+	if len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		r.outln(r.notModelled("telnet", args[0], "telnet HOST [PORT] connects; nc HOST PORT does the same"))
+		r.status(1)
+		return nil
+	}
+	if len(args) == 0 || len(args) > 2 {
+		r.outln("lab: the lab's telnet takes HOST [PORT] (its telnet> prompt is not modelled)")
+		r.status(1)
+		return nil
+	}
+	host, portArg := args[0], "23"
+	if len(args) == 2 {
+		portArg = args[1]
+	}
+	port, err := strconv.Atoi(portArg)
+	if err != nil || port < 1 || port > 65535 {
+		switch portArg {
+		case "telnet":
+			port = 23
+		case "ftp":
+			port = 21
+		case "smtp":
+			port = 25
+		case "http":
+			port = 80
+		case "https":
+			port = 443
+		default:
+			r.outln("telnet: could not resolve " + host + "/" + portArg + ": Servname not supported for ai_socktype")
+			r.status(1)
+			return nil
+		}
+	}
+	addr, _, ok := r.lab.hostAddr(host)
+	if !ok {
+		r.outln("telnet: could not resolve " + host + "/" + portArg + ": Name or service not known")
+		r.status(1)
+		return nil
+	}
+	alias, p, err := r.start("telnet", nil)
+	if err != nil {
+		return err
+	}
+	t.tty[p.PID()] = true
+	t.watch[p.PID()] = true
+	r.outln("Trying " + addr.String() + "...")
+	_, fail, err := r.connect(alias, "s", sim.TCP, host, netip.AddrPortFrom(addr, uint16(port)))
+	if err != nil {
+		return err
+	}
+	if fail != "" {
+		if resolveFailed(fail) {
+			fail = "Name or service not known"
+		}
+		r.outln("telnet: Unable to connect to remote host: " + fail)
+		if err := r.closeSock(alias, "s"); err != nil {
+			return err
+		}
+		r.status(1)
+		return r.exit(alias, 1, "")
+	}
+	r.outln("Connected to "+host+".", "Escape character is '^]'.")
+	t.fg = &ncJob{alias: alias, sock: "s", pid: p.PID(), telnet: true}
+	return nil
 }

@@ -73,8 +73,9 @@ func TestRealTranscripts(t *testing.T) {
 		file   string
 		inputs []string // typed at the transcript's host; "^C" is the key
 		// session: the body shows each input after the prompt, as an
-		// interactive bash does.
-		session bool
+		// interactive bash does; echo: the lines typed into a program
+		// after the first show as the terminal echoed them.
+		session, echo bool
 	}{
 		{file: "curl-v-missing.txt", inputs: []string{"curl -v http://10.0.0.20/missing.html"}},
 		{file: "curl-f-missing.txt", inputs: []string{"curl -f http://10.0.0.20/missing.html"}},
@@ -87,6 +88,8 @@ func TestRealTranscripts(t *testing.T) {
 		{file: "ip-local-port-range.txt", inputs: []string{"cat /proc/sys/net/ipv4/ip_local_port_range"}},
 		{file: "nginx-t.txt", inputs: []string{"nginx -t"}},
 		{file: "nginx-s-stop.txt", inputs: []string{"nginx -s stop"}},
+		{file: "telnet-refused.txt", inputs: []string{"telnet 10.0.0.20 81"}},
+		{file: "telnet-http10.txt", echo: true, inputs: []string{"telnet 10.0.0.20 80", "GET / HTTP/1.0", ""}},
 		{file: "bash-jobs-nc.txt", session: true, inputs: []string{"nc 10.0.0.20 80 &", "jobs", "fg", "^C"}},
 		{file: "bash-jobs-misc.txt", session: true, inputs: []string{"false; echo $?", "curl -s http://10.0.0.20:81/; echo $?",
 			"true && echo yes || echo no", "false && echo yes || echo no", "echo $HOME $USER", "ss -tan | grep LISTEN | wc -l"}},
@@ -118,6 +121,8 @@ func TestRealTranscripts(t *testing.T) {
 					got.WriteString("^C\n")
 				case tc.session:
 					got.WriteString(prompt + line + "\n")
+				case tc.echo && got.Len() > 0:
+					got.WriteString(line + "\n")
 				}
 				got.WriteString(printed(e))
 				status = e.Status

@@ -183,7 +183,7 @@ export class LabView {
   /** script is the lab's inputs as a script (docs/lab.md, "Scripts"). */
   script() {
     if (!this.info) return "";
-    return this.info.entries.map((e) => `${e.host}$ ${e.key === "ctrl-c" ? "^C" : e.key === "ctrl-d" ? "^D" : e.key === "ctrl-z" ? "^Z" : e.line}\n`).join("");
+    return this.info.entries.map((e) => `${e.host}$ ${e.key === "ctrl-c" ? "^C" : e.key === "ctrl-d" ? "^D" : e.key === "ctrl-z" ? "^Z" : e.line ?? ""}\n`).join("");
   }
 
   /** share copies a link that reopens this lab: its town, OS and seed in the query, its script compressed in the fragment. */

@@ -423,7 +423,8 @@ function echoOf(e) {
   if (e.key === "ctrl-d") return e.prompt.endsWith("$ ") ? "" : "^D\n";
   if (e.key === "ctrl-z") return "^Z\n";
   if (e.prompt === "Password:") return e.prompt + "\n";
-  return e.prompt + e.line + "\n";
+  // An empty line has no line field (the entry's JSON omits it).
+  return e.prompt + (e.line ?? "") + "\n";
 }
 
 function lastAt(entries) {
