@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,18 +67,8 @@ func TestBrowserWideFonts(t *testing.T) {
 
 // pageName is a path as a file name's part: "/lesson/x" is "lesson-x".
 func pageName(path string) string {
-	out := []byte{}
-	for i := 0; i < len(path); i++ {
-		switch c := path[i]; {
-		case c == '/' && len(out) == 0:
-		case c == '/':
-			out = append(out, '-')
-		default:
-			out = append(out, c)
-		}
+	if name := strings.ReplaceAll(strings.Trim(path, "/"), "/", "-"); name != "" {
+		return name
 	}
-	if len(out) == 0 {
-		return "home"
-	}
-	return string(out)
+	return "home"
 }

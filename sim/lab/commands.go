@@ -414,16 +414,8 @@ func (r *run) kill(t *terminal, args []string) error {
 		var alias string
 		var pid int
 		if strings.HasPrefix(a, "%") {
-			n, err := strconv.Atoi(a[1:])
-			var j *job
-			for _, x := range t.jobs {
-				if err == nil && x.n == n && !x.done {
-					j = x
-				}
-			}
+			j := r.pickJob(t, "kill", a)
 			if j == nil {
-				r.outln("bash: kill: " + a + ": no such job")
-				r.status(1)
 				continue
 			}
 			alias, pid = j.alias, j.pid

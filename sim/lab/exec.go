@@ -144,18 +144,12 @@ func (r *run) background(t *terminal, ao andOr) error {
 }
 
 // startsProcess reports whether a command is a process of the town when
-// it runs (the lab's clients and ps, and the host's programs), rather
-// than the lab's own answer (ss, ip, echo, the filters).
+// it runs: a program installed on the host (the base tools, nc, curl,
+// ftp, ps and telnet, among them), rather than the lab's own answer (ss,
+// ip, echo, the filters).
 func startsProcess(r *run, words []word) bool {
 	argv := stripSudo(expand(words, r.lab.terms[r.in.Host].param))
-	if len(argv) == 0 {
-		return true
-	}
-	switch argv[0] {
-	case "nc", "curl", "ftp", "ps":
-		return true
-	}
-	return r.host().Program(argv[0]) != nil && !isBaseTool(argv[0])
+	return len(argv) == 0 || r.host().Program(argv[0]) != nil
 }
 
 // readsTerminal reports whether a program reads what is typed (and is
@@ -202,16 +196,7 @@ func (r *run) runWords(t *terminal, words []word, raw string, stdin *string, out
 // as setting a variable.
 func isAssignment(w string) bool {
 	name, _, ok := strings.Cut(w, "=")
-	if !ok || name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
+	return ok && isName(name)
 }
 
 // param is the value of a shell parameter at this terminal's prompt.
@@ -317,14 +302,19 @@ func (r *run) pickJob(t *terminal, builtin, spec string) *job {
 	return fail(spec)
 }
 
+// firstArg is a builtin's first argument, or "" (fg and bg take the
+// current job then).
+func firstArg(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return args[0]
+}
+
 // fg brings a job to the foreground: bash prints its command, and the
 // terminal is the program's again.
 func (r *run) fg(t *terminal, args []string) error {
-	spec := ""
-	if len(args) > 0 {
-		spec = args[0]
-	}
-	j := r.pickJob(t, "fg", spec)
+	j := r.pickJob(t, "fg", firstArg(args))
 	if j == nil {
 		return nil
 	}
@@ -342,11 +332,7 @@ func (r *run) fg(t *terminal, args []string) error {
 // bgJob is bash's bg: it lets a stopped job go on in the background: bash prints it with &.
 // A program that reads the terminal is stopped again at once.
 func (r *run) bgJob(t *terminal, args []string) error {
-	spec := ""
-	if len(args) > 0 {
-		spec = args[0]
-	}
-	j := r.pickJob(t, "bg", spec)
+	j := r.pickJob(t, "bg", firstArg(args))
 	if j == nil {
 		return nil
 	}
@@ -370,12 +356,11 @@ func (r *run) suspend(t *terminal) {
 	t.fg = nil
 	j := t.jobOf(prog.procID())
 	if j == nil {
-		t.next++
-		j = &job{n: t.next, pid: prog.procID(), alias: prog.procAlias(), cmd: r.lab.typedAs(t.host, prog.procID())}
-		t.jobs = append(t.jobs, j)
+		j = t.newJob(prog.procAlias(), prog.procID(), r.lab.typedAs(t.host, prog.procID()))
+	} else {
+		t.touch(j)
 	}
 	j.prog, j.stopped, j.foreground = prog, true, false
-	t.touch(j)
 	// The terminal echoes ^Z (the view, the transcript); bash adds its
 	// line.
 	r.outln(jobLine(j, t, "Stopped"))

@@ -137,24 +137,20 @@ func longFlag(a, flags string) byte {
 // filter runs a text filter on its input; stdin is nil when no pipe
 // feeds it.
 func (r *run) filter(name string, args []string, stdin *string) {
-	tool, specName := name, name
+	// GNU's egrep and fgrep are grep -E and grep -F, and speak as grep.
 	mode := byte(0)
 	switch name {
-	case "egrep", "fgrep":
-		// GNU's egrep and fgrep are grep -E and grep -F, and speak as
-		// grep.
-		tool, specName, mode = "grep", "grep", 'E'
-		if name == "fgrep" {
-			mode = 'F'
-		}
+	case "egrep":
+		name, mode = "grep", 'E'
+	case "fgrep":
+		name, mode = "grep", 'F'
 	}
-	name = tool
-	set, files, ok := r.parseFilter(name, specOf(specName), args)
+	set, files, ok := r.parseFilter(name, specOf(name), args)
 	if !ok {
 		return
 	}
 	var pats []*pattern
-	if specName == "grep" {
+	if name == "grep" {
 		if mode != 0 {
 			set[mode] = "1"
 		}

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 )
@@ -106,6 +107,19 @@ func RealToolNames() []string {
 	return out
 }
 
+// hostsName is the name /etc/hosts (readFile) gives an address, as
+// getnameinfo finds it for nc -v and netstat: localhost for loopback, a
+// town host's name for its address, "" for any other.
+func (l *Lab) hostsName(a netip.Addr) string {
+	if a.IsLoopback() {
+		return "localhost"
+	}
+	if h := l.live.World().HostByAddr(a); h != nil {
+		return h.Name()
+	}
+	return ""
+}
+
 // readFile returns one of the few files the lab's hosts have: what the
 // town knows, in the files a real host keeps it in.
 func (r *run) readFile(tool, path string) (string, bool) {
@@ -121,7 +135,7 @@ func (r *run) readFile(tool, path string) (string, bool) {
 				b.WriteString(o.Addr().String() + "\t" + name + "\n")
 			}
 		}
-		return b.String(), true
+		return b.String(), true // what hostsName looks up
 	case "/proc/sys/net/ipv4/ip_local_port_range":
 		if h.OS().Name == "linux" {
 			lo, hi := h.EphemeralRange()

@@ -482,8 +482,8 @@ func (r *run) ncListen(t *terminal, o ncOpts) error {
 // town host's name in /etc/hosts (readFile), -n keeps the address.
 func (l *Lab) peerName(ap netip.AddrPort, numeric bool) string {
 	name := ap.Addr().String()
-	if h := l.live.World().HostByAddr(ap.Addr()); h != nil && !numeric {
-		name = h.Name()
+	if n := l.hostsName(ap.Addr()); n != "" && !numeric {
+		name = n
 	}
 	return name + " " + strconv.Itoa(int(ap.Port()))
 }

@@ -158,14 +158,8 @@ func netstatState(s *sim.Socket) string {
 func (r *run) netstatAddr(proto sim.Proto, ap netip.AddrPort, numeric bool) string {
 	host, port := ap.Addr().String(), strconv.Itoa(int(ap.Port()))
 	if !numeric {
-		switch {
-		case ap.Addr().IsLoopback():
-			host = "localhost"
-		case ap.Addr().IsUnspecified():
-		default:
-			if h := r.world().HostByAddr(ap.Addr()); h != nil {
-				host = h.Name()
-			}
+		if n := r.lab.hostsName(ap.Addr()); n != "" {
+			host = n
 		}
 		if name := sim.ServiceName(proto, ap.Port()); name != "" {
 			port = name
@@ -194,11 +188,12 @@ func (r *run) netstatProgram(h *sim.Host, s *sim.Socket) string {
 	}
 	name := low.Program
 	if p := h.Process(low.PID); p != nil {
-		cmd := r.lab.cmdline(h, p)
-		if !strings.HasPrefix(cmd, "nginx: ") {
-			cmd = path.Base(strings.Fields(cmd + " x")[0])
+		// net-tools shows the first word of the command line, and
+		// nginx's title (which nginx wrote over it) whole.
+		name = r.lab.cmdline(h, p)
+		if f := strings.Fields(name); !strings.HasPrefix(name, "nginx: ") && len(f) > 0 {
+			name = path.Base(f[0])
 		}
-		name = cmd
 	}
 	out := strconv.Itoa(low.PID) + "/" + name
 	if len(out) > 19 {

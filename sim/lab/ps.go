@@ -95,42 +95,23 @@ func (r *run) ps(t *terminal, args []string) error {
 	default:
 		lines = append(lines, "    PID TTY          TIME CMD")
 	}
-	for _, p := range h.Processes() {
-		tty := "?"
-		if t.tty[p.PID()] {
-			tty = "pts/0"
-		}
-		if !all && tty == "?" {
-			continue
-		}
-		cmd := p.Program().Name
-		if len(cmd) > 15 {
-			cmd = cmd[:15] // the kernel keeps 15 bytes of a command's name
-		}
+	for _, row := range psRows(t, h, all, threads) {
+		p, th, tty := row.p, row.th, row.tty
+		cmd := min15(p.Program().Name)
 		if full {
 			cmd = r.lab.cmdline(h, p)
 		}
 		stime := r.lab.startTime(h.Name(), p.PID())
-		ppid := p.PPID()
-		if ppid != 0 && h.Process(ppid) == nil {
-			// Its parent is gone: the kernel has given it to init.
-			ppid = 1
-		}
-		rows := []*sim.Thread{nil}
-		if threads {
-			rows = p.Threads()
-		}
-		for _, th := range rows {
-			switch {
-			case full && threads:
-				lines = append(lines, fmt.Sprintf("%-8s %7d %7d %7d %2d %4d %5s %-8s %8s %s", p.User(), p.PID(), ppid, th.TID(), 0, len(p.Threads()), stime, tty, "00:00:00", cmd))
-			case full:
-				lines = append(lines, fmt.Sprintf("%-8s %7d %7d %2d %5s %-8s %8s %s", p.User(), p.PID(), ppid, 0, stime, tty, "00:00:00", cmd))
-			case threads:
-				lines = append(lines, fmt.Sprintf("%7d %7d %-8s %8s %s", p.PID(), th.TID(), tty, "00:00:00", cmd))
-			default:
-				lines = append(lines, fmt.Sprintf("%7d %-8s %8s %s", p.PID(), tty, "00:00:00", cmd))
-			}
+		ppid := shownPPID(h, p)
+		switch {
+		case full && threads:
+			lines = append(lines, fmt.Sprintf("%-8s %7d %7d %7d %2d %4d %5s %-8s %8s %s", p.User(), p.PID(), ppid, th.TID(), 0, len(p.Threads()), stime, tty, "00:00:00", cmd))
+		case full:
+			lines = append(lines, fmt.Sprintf("%-8s %7d %7d %2d %5s %-8s %8s %s", p.User(), p.PID(), ppid, 0, stime, tty, "00:00:00", cmd))
+		case threads:
+			lines = append(lines, fmt.Sprintf("%7d %7d %-8s %8s %s", p.PID(), th.TID(), tty, "00:00:00", cmd))
+		default:
+			lines = append(lines, fmt.Sprintf("%7d %-8s %8s %s", p.PID(), tty, "00:00:00", cmd))
 		}
 	}
 	r.outln(lines...)
@@ -246,6 +227,55 @@ func (r *run) psColumns(t *terminal, alias string, cols []psColumn, all, threads
 		// (ps -o pid=).
 		lines = append(lines, head)
 	}
+	for _, row := range psRows(t, h, all, threads) {
+		p, th, tty := row.p, row.th, row.tty
+		lines = append(lines, line(func(c psColumn) string {
+			switch c.key {
+			case "pid":
+				return strconv.Itoa(p.PID())
+			case "ppid":
+				return strconv.Itoa(shownPPID(h, p))
+			case "lwp", "tid", "spid":
+				if th != nil {
+					return strconv.Itoa(th.TID())
+				}
+				return strconv.Itoa(p.PID())
+			case "nlwp":
+				return strconv.Itoa(len(p.Threads()))
+			case "user", "euser", "uname":
+				return p.User()
+			case "uid":
+				if p.User() == "root" {
+					return "0"
+				}
+				return "65534"
+			case "comm", "ucmd":
+				return min15(p.Program().Name)
+			case "args", "command", "cmd":
+				return r.lab.cmdline(h, p)
+			case "tty", "tt", "tname":
+				return tty
+			case "stime", "start_time":
+				return r.lab.startTime(h.Name(), p.PID())
+			}
+			return "00:00:00"
+		}))
+	}
+	r.outln(lines...)
+	return r.exit(alias, 0, "")
+}
+
+// psRow is one line of ps: a process, its thread with -L, its terminal.
+type psRow struct {
+	p   *sim.Process
+	th  *sim.Thread // nil without -L
+	tty string      // pts/0 for what a terminal started, ? for the rest
+}
+
+// psRows are the lines ps lists: every process with -e, else those of a
+// terminal; with -L, one per thread.
+func psRows(t *terminal, h *sim.Host, all, threads bool) []psRow {
+	var out []psRow
 	for _, p := range h.Processes() {
 		tty := "?"
 		if t.tty[p.PID()] {
@@ -254,50 +284,24 @@ func (r *run) psColumns(t *terminal, alias string, cols []psColumn, all, threads
 		if !all && tty == "?" {
 			continue
 		}
-		rows := []*sim.Thread{nil}
-		if threads {
-			rows = p.Threads()
+		if !threads {
+			out = append(out, psRow{p, nil, tty})
+			continue
 		}
-		for _, th := range rows {
-			lines = append(lines, line(func(c psColumn) string {
-				switch c.key {
-				case "pid":
-					return strconv.Itoa(p.PID())
-				case "ppid":
-					ppid := p.PPID()
-					if ppid != 0 && h.Process(ppid) == nil {
-						ppid = 1
-					}
-					return strconv.Itoa(ppid)
-				case "lwp", "tid", "spid":
-					if th != nil {
-						return strconv.Itoa(th.TID())
-					}
-					return strconv.Itoa(p.PID())
-				case "nlwp":
-					return strconv.Itoa(len(p.Threads()))
-				case "user", "euser", "uname":
-					return p.User()
-				case "uid":
-					if p.User() == "root" {
-						return "0"
-					}
-					return "65534"
-				case "comm", "ucmd":
-					return min15(p.Program().Name)
-				case "args", "command", "cmd":
-					return r.lab.cmdline(h, p)
-				case "tty", "tt", "tname":
-					return tty
-				case "stime", "start_time":
-					return r.lab.startTime(h.Name(), p.PID())
-				}
-				return "00:00:00"
-			}))
+		for _, th := range p.Threads() {
+			out = append(out, psRow{p, th, tty})
 		}
 	}
-	r.outln(lines...)
-	return r.exit(alias, 0, "")
+	return out
+}
+
+// shownPPID is a process's parent as ps shows it: 1 when the parent is
+// gone, for the kernel has given the process to init.
+func shownPPID(h *sim.Host, p *sim.Process) int {
+	if ppid := p.PPID(); ppid == 0 || h.Process(ppid) != nil {
+		return ppid
+	}
+	return 1
 }
 
 // min15 is a command's name as the kernel keeps it: 15 bytes.

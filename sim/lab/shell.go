@@ -140,14 +140,30 @@ func parseLine(line string) (cmdLine, error) {
 			return name, i + 2 + j, true, nil
 		case c == '(':
 			return "", i, false, unsupported("$(...)")
-		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case isNameByte(c, true):
 			j := i + 1
-			for j < len(line) && (line[j] == '_' || line[j] >= 'a' && line[j] <= 'z' || line[j] >= 'A' && line[j] <= 'Z' || line[j] >= '0' && line[j] <= '9') {
+			for j < len(line) && isNameByte(line[j], false) {
 				j++
 			}
 			return line[i+1 : j], j - 1, true, nil
 		}
 		return "", i, false, nil
+	}
+	// dollar reads a $ at line[i] into the word: a parameter as a part
+	// of its own, a $ that stands for itself as a byte. It returns the
+	// index of the last byte read.
+	dollar := func(i int) (int, error) {
+		name, end, ok, err := param(i)
+		if err != nil {
+			return i, err
+		}
+		if !ok {
+			lit.WriteByte('$')
+			return i, nil
+		}
+		flushLit()
+		w = append(w, part{param: name})
+		return end, nil
 	}
 	for ; i < len(line); i++ {
 		c := line[i]
@@ -186,16 +202,11 @@ func parseLine(line string) (cmdLine, error) {
 					return nil, unsupported("$(...)")
 				}
 				if line[i] == '$' {
-					name, end, ok, err := param(i)
-					if err != nil {
+					var err error
+					if i, err = dollar(i); err != nil {
 						return nil, err
 					}
-					if ok {
-						flushLit()
-						w = append(w, part{param: name})
-						i = end
-						continue
-					}
+					continue
 				}
 				lit.WriteByte(line[i])
 			}
@@ -203,16 +214,9 @@ func parseLine(line string) (cmdLine, error) {
 				return nil, &shellError{"bash: unexpected EOF while looking for matching `\"'"}
 			}
 		case c == '$':
-			name, end, ok, err := param(i)
-			if err != nil {
+			var err error
+			if i, err = dollar(i); err != nil {
 				return nil, err
-			}
-			if ok {
-				flushLit()
-				w = append(w, part{param: name})
-				i = end
-			} else {
-				lit.WriteByte(c)
 			}
 			inWord = true
 		case c == '~' && !inWord && (i+1 == len(line) || strings.IndexByte(" \t/;&|", line[i+1]) >= 0):
@@ -285,21 +289,30 @@ func parseLine(line string) (cmdLine, error) {
 	return out, nil
 }
 
-// validParam reports whether s is a parameter name ${...} may hold.
+// validParam reports whether s is a parameter name ${...} may hold: a
+// special parameter or a name.
 func validParam(s string) bool {
+	return len(s) == 1 && strings.IndexByte("?!$#0-@*123456789", s[0]) >= 0 || isName(s)
+}
+
+// isName reports whether s is a shell name: a letter or _, then letters,
+// digits and _.
+func isName(s string) bool {
 	if s == "" {
 		return false
 	}
-	if len(s) == 1 && strings.IndexByte("?!$#0-@*123456789", s[0]) >= 0 {
-		return true
-	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+		if !isNameByte(s[i], i == 0) {
 			return false
 		}
 	}
 	return true
+}
+
+// isNameByte reports whether c may stand in a shell name (first: at its
+// start, where a digit may not).
+func isNameByte(c byte, first bool) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || !first && c >= '0' && c <= '9'
 }
 
 // unsupported is the lab's answer to shell syntax it does not simulate.

@@ -102,6 +102,14 @@ func (r *run) react() error {
 		r.take()
 		moved := false
 		r.showOutput()
+		// at lets a program react with its own terminal's output.
+		at := func(host string, prog foreground) error {
+			r.term = host
+			did, err := prog.react(r)
+			r.term = r.in.Host
+			moved = moved || did
+			return err
+		}
 		for _, host := range r.lab.order {
 			t := r.lab.terms[host]
 			// A program in the background that has not stopped (curl
@@ -110,24 +118,16 @@ func (r *run) react() error {
 				if j.prog == nil || j.stopped || j.done {
 					continue
 				}
-				r.term = host
-				did, err := j.prog.react(r)
-				r.term = r.in.Host
-				if err != nil {
+				if err := at(host, j.prog); err != nil {
 					return err
 				}
-				moved = moved || did
 			}
 			if t.fg == nil {
 				continue
 			}
-			r.term = host
-			did, err := t.fg.react(r)
-			r.term = r.in.Host
-			if err != nil {
+			if err := at(host, t.fg); err != nil {
 				return err
 			}
-			moved = moved || did
 			if t.fg.ended() {
 				t.fg = nil
 				if host == r.in.Host {
@@ -242,14 +242,21 @@ func (r *run) addJob(t *terminal, alias string, p *sim.Process, cmd string) {
 	if t.jobOf(p.PID()) != nil {
 		return
 	}
-	t.next++
-	j := &job{n: t.next, alias: alias, pid: p.PID(), cmd: cmd}
-	t.jobs = append(t.jobs, j)
-	t.touch(j)
+	j := t.newJob(alias, p.PID(), cmd)
 	t.tty[p.PID()] = true
 	t.lastBg = p.PID()
 	r.jobbed = true
 	r.outln(fmt.Sprintf("[%d] %d", j.n, p.PID()))
+}
+
+// newJob gives a process the terminal's next job number and makes it
+// the current job.
+func (t *terminal) newJob(alias string, pid int, cmd string) *job {
+	t.next++
+	j := &job{n: t.next, alias: alias, pid: pid, cmd: cmd}
+	t.jobs = append(t.jobs, j)
+	t.touch(j)
+	return j
 }
 
 // start runs a program as a new process of the terminal's host and
