@@ -100,8 +100,8 @@ func ValidSignal(name string) bool { _, ok := signals[name]; return ok }
 // plus the signal's number (process.exit names the signal); each ends a
 // process that does not catch it. A server that forked workers stops
 // them first on TERM, INT and QUIT, as nginx's master does; KILL leaves
-// them running, orphaned. (nginx takes HUP as a reload: the lab says so
-// rather than send it.)
+// them running, orphaned. HUP to a server that reloads on it
+// (ReloadsOnHUP) is an error.
 func (p *Process) Signal(name string) error {
 	n, ok := signals[name]
 	if !ok {
@@ -109,6 +109,9 @@ func (p *Process) Signal(name string) error {
 	}
 	if !p.alive {
 		return fmt.Errorf("process %d has exited", p.pid)
+	}
+	if name == "HUP" && p.ReloadsOnHUP() {
+		return fmt.Errorf("%s takes SIGHUP as a reload of its configuration, which the simulator does not model", p.prog.Name)
 	}
 	if name != "KILL" && p.app != nil {
 		for _, c := range slices.Clone(p.host.procs) {
@@ -119,6 +122,14 @@ func (p *Process) Signal(name string) error {
 	}
 	p.exit(128+n, name)
 	return nil
+}
+
+// ReloadsOnHUP reports whether the process catches SIGHUP to read its
+// configuration again (nginx starts new workers, postgres reloads),
+// rather than end: a server of those programs. Signal refuses HUP for
+// it, since the simulator has no configuration to reload.
+func (p *Process) ReloadsOnHUP() bool {
+	return p.app != nil && (p.prog.Name == "nginx" || p.prog.Name == "postgres")
 }
 
 // LocalAddr returns the address a connect from the host to dst would use

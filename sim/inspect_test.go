@@ -325,4 +325,10 @@ func TestSignal(t *testing.T) {
 	if err := r.start(h, "client", "").Signal("USR1"); err == nil {
 		t.Error("an unknown signal was sent")
 	}
+	// nginx takes HUP as a reload, which the simulator does not model:
+	// Signal says so and the server runs on.
+	ng := r.server(h, "nginx", "http", sim.Service{Proto: sim.TCP, Port: 80})
+	if err := ng.Signal("HUP"); err == nil || !strings.Contains(err.Error(), "reload") || !ng.Alive() {
+		t.Errorf("HUP to nginx: %v, alive %v; want the reload refused and nginx running", err, ng.Alive())
+	}
 }

@@ -453,7 +453,7 @@ func (r *run) kill(t *terminal, args []string) error {
 			continue
 		}
 		if sig == "HUP" {
-			if p := h.Process(pid); p != nil && p.Server() != nil && (p.Program().Name == "nginx" || p.Program().Name == "postgres") {
+			if p := h.Process(pid); p != nil && p.ReloadsOnHUP() {
 				r.outln("lab: " + p.Program().Name + " takes SIGHUP as \"reload the configuration\" (nginx starts new workers); the lab's servers have no configuration to reload, so nothing changes. kill PID stops it")
 				continue
 			}
