@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -184,28 +185,21 @@ func (p *Process) responseHead(status, ctype string, length int, keep bool) stri
 // November 30, 2026, 03:00:00 UTC, the date of REAL-TOOLS.md's
 // transcripts, as the lab's nginx log lines do.
 func HTTPDate(t Time) string {
+	const weekdays, months = "MonTueWedThuFriSatSun", "NovDecJanFebMarAprMayJunJulAugSepOct"
+	const lengths = "\x1e\x1f\x1f\x1c\x1f\x1e\x1f\x1e\x1f\x1f\x1e\x1f" // days from November on
 	secs := int64(t/Second) + 3*3600
 	days := secs / 86400
 	secs %= 86400
-	weekdays := []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
-	months := []string{"Nov", "Dec", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct"}
-	lengths := []int64{30, 31, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31}
 	day, month, year := 30+days, 0, 2026
-	for day > lengths[month%12] {
-		day -= lengths[month%12]
+	for day > int64(lengths[month%12]) {
+		day -= int64(lengths[month%12])
 		month++
 		if month%12 == 2 {
 			year++
 		}
 	}
-	two := func(n int64) string {
-		if n < 10 {
-			return "0" + strconv.FormatInt(n, 10)
-		}
-		return strconv.FormatInt(n, 10)
-	}
-	return weekdays[days%7] + ", " + two(day) + " " + months[month%12] + " " + strconv.Itoa(year) + " " +
-		two(secs/3600) + ":" + two(secs/60%60) + ":" + two(secs%60) + " GMT"
+	w, m := days%7*3, month%12*3
+	return fmt.Sprintf("%s, %02d %s %d %02d:%02d:%02d GMT", weekdays[w:w+3], day, months[m:m+3], year, secs/3600, secs/60%60, secs%60)
 }
 
 // httpResponse answers a lesson's shorthand request: 200 with a one-line

@@ -82,7 +82,6 @@ var realTools = []realTool{
 	{"docker", "runs containers", "containers are not in the lab yet"},
 	{"resolvectl", "shows the resolver's state", "cat /etc/hosts shows the names the lab's hosts know"},
 	{"getent", "looks names up as programs do", "cat /etc/hosts shows the names the lab's hosts know"},
-	{"nginx-debug", "runs nginx with debug logging", "nginx starts it"},
 }
 
 // realToolWord is the lab's word for a real command it does not run, and
