@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"portville/sim"
+	"portville/sim/scenario"
 )
 
 // signalNames are Linux's signals by number, as bash's kill -l lists
@@ -90,4 +93,132 @@ func exitWord(sig string) string {
 		return "Quit"
 	}
 	return sig
+}
+
+// kill ends processes, as bash's kill builtin does: TERM unless a signal
+// is named (-9, -KILL, -s KILL, -INT).
+func (r *run) kill(t *terminal, args []string) error {
+	sig := "TERM"
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") && len(args[0]) > 1 {
+		a := strings.TrimPrefix(args[0], "-")
+		args = args[1:]
+		if a == "l" || a == "L" {
+			if len(args) > 0 {
+				// kill -l 15 names a signal, kill -l TERM numbers it.
+				for _, x := range args {
+					s := signalOf(x)
+					switch {
+					case s == "":
+						r.outln("bash: kill: " + x + ": invalid signal specification")
+						r.status(1)
+					case x == s || "SIG"+s == strings.ToUpper(x):
+						for n, name := range signalNames {
+							if name == s {
+								r.outln(strconv.Itoa(n))
+							}
+						}
+					default:
+						r.outln(s)
+					}
+				}
+				return nil
+			}
+			r.outln(killList()...)
+			return nil
+		}
+		if a == "s" || a == "n" {
+			if len(args) == 0 {
+				r.outln("bash: kill: -" + a + ": option requires an argument")
+				r.status(2)
+				return nil
+			}
+			a, args = args[0], args[1:]
+		}
+		s := signalOf(a)
+		switch {
+		case s == "":
+			r.outln("bash: kill: " + a + ": invalid signal specification")
+			r.status(1)
+			return nil
+		case !simSignal(s):
+			r.outln("lab: kill -" + a + " (SIG" + s + ") is real, but the lab's processes take only TERM, INT, QUIT, HUP and KILL; kill PID sends TERM")
+			r.status(1)
+			return nil
+		}
+		sig = s
+	}
+	if len(args) == 0 {
+		r.outln("kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]")
+		r.status(2)
+		return nil
+	}
+	h := r.host()
+	for _, a := range args {
+		var alias string
+		var pid int
+		if strings.HasPrefix(a, "%") {
+			j := r.pickJob(t, "kill", a)
+			if j == nil {
+				continue
+			}
+			alias, pid = j.alias, j.pid
+		} else {
+			n, err := strconv.Atoi(a)
+			if err != nil {
+				r.outln("bash: kill: " + a + ": arguments must be process or job IDs")
+				r.status(1)
+				continue
+			}
+			pid = n
+			p := h.Process(pid)
+			if p == nil {
+				r.outln(fmt.Sprintf("bash: kill: (%d) - No such process", pid))
+				r.status(1)
+				continue
+			}
+			alias = r.lab.aliasOf(h, pid)
+			if alias == "" {
+				master := h.Process(p.PPID())
+				if master != nil {
+					r.outln(fmt.Sprintf("lab: %d is a worker forked by %s (PID %d); kill the master, PID %d, to stop the server", pid, master.Program().Name, master.PID(), master.PID()))
+				} else {
+					r.outln(fmt.Sprintf("lab: %d was not started from a terminal or a step, so the lab cannot name it in the scenario it writes", pid))
+				}
+				r.status(1)
+				continue
+			}
+		}
+		if j := t.jobOf(pid); j != nil && j.stopped && sig != "KILL" && !(strings.HasPrefix(a, "%") && (sig == "TERM" || sig == "HUP")) {
+			// A stopped process keeps the signal pending until it runs
+			// again; bash's kill %N adds SIGCONT for TERM and HUP only.
+			r.outln("lab: SIG" + sig + " waits while " + j.cmd + " is stopped (Linux delivers it once the job runs: fg or bg); kill %" + strconv.Itoa(j.n) + " (bash adds SIGCONT) or kill -9 " + strconv.Itoa(pid) + " ends it now")
+			r.status(1)
+			continue
+		}
+		if sig == "HUP" {
+			if p := h.Process(pid); p != nil && p.ReloadsOnHUP() {
+				r.outln("lab: " + p.Program().Name + " takes SIGHUP as \"reload the configuration\" (nginx starts new workers); the lab's servers have no configuration to reload, so nothing changes. kill PID stops it")
+				continue
+			}
+		}
+		if err := r.step(scenario.Step{Action: "exit", Proc: alias, Signal: sig}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// aliasOf returns the scenario's name for the live process with pid on
+// host h, or "" when no step named it (a worker a server forked).
+func (l *Lab) aliasOf(h *sim.Host, pid int) string {
+	p := h.Process(pid)
+	if p == nil {
+		return ""
+	}
+	for _, st := range l.sc.Steps {
+		if st.Action == "start" && st.As != "" && l.live.Process(st.As) == p {
+			return st.As
+		}
+	}
+	return ""
 }

@@ -33,7 +33,7 @@ import (
 // tools and options, nginx's answers to real requests and its -s and -t,
 // ps -o, kill's signals, netstat) costs 70 KB more: the bound moved from
 // 1.31 MB to 1.375 MB, and the 1.31 MB target waits for encoding/json to
-// leave the module (about 200 KB of its code, issue 39).
+// leave the module (issue 39).
 // docs/benchmarks.md reports the figures.
 const maxWasmGzipBytes = 1_375_000
 
