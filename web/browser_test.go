@@ -348,11 +348,12 @@ func TestBrowserKeyboard(t *testing.T) {
 }
 
 // sceneDOM returns the scene's markup without what is transient: the
-// classes of running animations and highlights, letters that are fading,
-// and error callouts (which follow the latest event).
+// classes of running animations and highlights, a new apartment's
+// glowing ring (removed when its animation ends), letters that are
+// fading, and error callouts (which follow the latest event).
 const sceneDOMJS = `(() => {
   const svg = document.getElementById("scene").cloneNode(true);
-  svg.querySelectorAll(".leaving, .letter.gone, .letter.delivered, .letter.dropped, .callouts > *").forEach((n) => n.remove());
+  svg.querySelectorAll(".leaving, .apt-glow, .letter.gone, .letter.delivered, .letter.dropped, .callouts > *").forEach((n) => n.remove());
   svg.querySelectorAll(".appear, .focus").forEach((n) => n.classList.remove("appear", "focus"));
   svg.removeAttribute("style"); // its size on this screen, and the camera's move (camera.js)
   return svg.outerHTML;
@@ -363,7 +364,7 @@ const sceneDOMJS = `(() => {
 // (camera.js), each as large as its own stage allows.
 const townDOMJS = `(() => {
   const svg = document.getElementById("scene").cloneNode(true);
-  svg.querySelectorAll(".leaving, .letter.gone, .letter.delivered, .letter.dropped, .callouts > *").forEach((n) => n.remove());
+  svg.querySelectorAll(".leaving, .apt-glow, .letter.gone, .letter.delivered, .letter.dropped, .callouts > *").forEach((n) => n.remove());
   svg.querySelectorAll(".appear, .focus").forEach((n) => n.classList.remove("appear", "focus"));
   svg.removeAttribute("viewBox");
   svg.removeAttribute("style");
