@@ -1,11 +1,12 @@
 package sim
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strconv"
 	"unicode/utf8"
+
+	"portville/sim/smalljson"
 )
 
 // Kind names what an event reports. The names are part of the public
@@ -462,7 +463,7 @@ type eventWire struct {
 // UnmarshalJSON decodes an event encoded by AppendJSON.
 func (e *Event) UnmarshalJSON(data []byte) error {
 	var w eventWire
-	if err := json.Unmarshal(data, &w); err != nil {
+	if err := smalljson.Unmarshal(data, &w); err != nil {
 		return err
 	}
 	out := Event{

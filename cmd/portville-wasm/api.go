@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -9,6 +8,7 @@ import (
 	"portville/sim"
 	"portville/sim/lab"
 	"portville/sim/scenario"
+	"portville/sim/smalljson"
 	"portville/sim/timeline"
 )
 
@@ -84,7 +84,7 @@ func (a *api) init(data []byte) []byte {
 // is loaded: a page never carries the others.
 func (a *api) language(data []byte) []byte {
 	l := &sim.Language{}
-	if err := json.Unmarshal(data, l); err != nil || l.Code == "" {
+	if err := smalljson.Unmarshal(data, l); err != nil || l.Code == "" {
 		return errorJSON(&apiError{Code: codeInternal, Message: "The page's language could not be read."})
 	}
 	a.lang = l
@@ -135,7 +135,7 @@ func (a *api) snapshot(req []byte) []byte {
 func (a *api) decode(req []byte) (request, *scenario.Scenario, scenario.Options, *apiError) {
 	var r request
 	opt := scenario.Options{Lang: a.lang}
-	if err := json.Unmarshal(req, &r); err != nil {
+	if err := smalljson.Unmarshal(req, &r); err != nil {
 		return r, nil, opt, &apiError{Code: codeInternal, Message: "The simulator got a request it cannot read.", Detail: err.Error()}
 	}
 	if r.OS != "" {
@@ -177,7 +177,7 @@ func errorJSON(e *apiError) []byte {
 
 // mustJSON encodes the values of this file; they cannot fail to encode.
 func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
+	b, err := smalljson.Marshal(v)
 	if err != nil {
 		panic(fmt.Sprintf("portville-wasm: encode %T: %v", v, err))
 	}

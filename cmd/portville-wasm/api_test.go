@@ -111,7 +111,7 @@ func TestErrors(t *testing.T) {
 		{"snapshot past the end", a.snapshot, `{"lesson":"sockets","seq":100000}`,
 			apiError{Code: codeInternal, Message: "The simulator could not do that.", Detail: "snapshot at 100000: the run ended after 111 events"}},
 		{"not JSON", a.snapshot, `lesson`,
-			apiError{Code: codeInternal, Message: "The simulator got a request it cannot read.", Detail: "invalid character 'l' looking for beginning of value"}},
+			apiError{Code: codeInternal, Message: "The simulator got a request it cannot read.", Detail: "json: offset 0: invalid character 'l' looking for beginning of value"}},
 	}
 	for _, tt := range tests {
 		var got struct{ Error apiError }

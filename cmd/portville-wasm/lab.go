@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -9,6 +8,7 @@ import (
 	"portville/sim"
 	"portville/sim/lab"
 	"portville/sim/scenario"
+	"portville/sim/smalljson"
 	"portville/sim/timeline"
 )
 
@@ -38,27 +38,27 @@ type labReq struct {
 // labOpened is labOpen's answer: the handle, the timeline so far (its
 // info and every event) and the lab's state.
 type labOpened struct {
-	Handle int             `json:"handle"`
-	Lesson timeline.Info   `json:"lesson"`
-	Events json.RawMessage `json:"events"`
-	Lab    lab.View        `json:"lab"`
+	Handle int           `json:"handle"`
+	Lesson timeline.Info `json:"lesson"`
+	Events rawJSON       `json:"events"`
+	Lab    lab.View      `json:"lab"`
 }
 
 // labStep is what labInput and labUndo answer: the entry (for an input),
 // the number of entries, the terminals, the events to append (input) or
 // the total to cut back to (undo), and the town's capacity.
 type labStep struct {
-	N        int             `json:"n"`
-	Entry    *lab.Entry      `json:"entry,omitempty"`
-	Hosts    []lab.HostView  `json:"hosts"`
-	Events   json.RawMessage `json:"events,omitempty"`
-	Total    uint64          `json:"total"`
-	Capacity map[string]int  `json:"capacity"`
+	N        int            `json:"n"`
+	Entry    *lab.Entry     `json:"entry,omitempty"`
+	Hosts    []lab.HostView `json:"hosts"`
+	Events   rawJSON        `json:"events,omitempty"`
+	Total    uint64         `json:"total"`
+	Capacity map[string]int `json:"capacity"`
 }
 
 func (a *api) labDecode(req []byte) (labReq, *apiError) {
 	var r labReq
-	if err := json.Unmarshal(req, &r); err != nil {
+	if err := smalljson.Unmarshal(req, &r); err != nil {
 		return r, &apiError{Code: codeInternal, Message: "The simulator got a request it cannot read.", Detail: err.Error()}
 	}
 	return r, nil
@@ -231,7 +231,7 @@ func labError(err error) *apiError {
 
 // eventsJSON encodes events as a JSON array, as a timeline does, told in
 // the page's language.
-func (a *api) eventsJSON(events []sim.Event) json.RawMessage {
+func (a *api) eventsJSON(events []sim.Event) rawJSON {
 	b := []byte{'['}
 	for i := range events {
 		if i > 0 {
@@ -240,4 +240,16 @@ func (a *api) eventsJSON(events []sim.Event) json.RawMessage {
 		b = events[i].AppendJSONIn(b, a.lang)
 	}
 	return append(b, ']')
+}
+
+// rawJSON is JSON already written (the events, by sim.Event's own
+// encoder), put into an answer as it is.
+type rawJSON []byte
+
+// MarshalJSON returns the JSON itself, or null for none.
+func (r rawJSON) MarshalJSON() ([]byte, error) {
+	if r == nil {
+		return []byte("null"), nil
+	}
+	return r, nil
 }

@@ -1,10 +1,9 @@
 package timeline
 
 import (
-	"encoding/json"
-
 	"portville/sim"
 	"portville/sim/scenario"
+	"portville/sim/smalljson"
 )
 
 // Picture is what the lesson picker draws of a lesson's town (a small
@@ -32,5 +31,5 @@ func PictureOf(id string, sc *scenario.Scenario) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(Picture{Seq: seq, Capacity: tl.Info.Capacity, Snapshot: snap})
+	return smalljson.Marshal(Picture{Seq: seq, Capacity: tl.Info.Capacity, Snapshot: snap})
 }

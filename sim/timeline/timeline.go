@@ -12,13 +12,12 @@
 package timeline
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"portville/sim"
 	"portville/sim/scenario"
+	"portville/sim/smalljson"
 )
 
 // Info describes a timeline: the JSON is the `lesson` of the session
@@ -357,7 +356,7 @@ const MaxLessonsBytes = 16 << 20
 // reads back to equal scenarios: every field of scenario.Scenario is
 // exported, so the JSON carries all of it.
 func EncodeLessons(lessons []Lesson) ([]byte, error) {
-	b, err := json.Marshal(lessonsFile{Format: LessonsFormat, Lessons: lessons})
+	b, err := smalljson.Marshal(lessonsFile{Format: LessonsFormat, Lessons: lessons})
 	if err != nil {
 		return nil, fmt.Errorf("encode lessons: %w", err)
 	}
@@ -370,10 +369,8 @@ func DecodeLessons(data []byte) ([]Lesson, error) {
 	if len(data) > MaxLessonsBytes {
 		return nil, fmt.Errorf("decode lessons: %d bytes; the limit is %d", len(data), MaxLessonsBytes)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var f lessonsFile
-	if err := dec.Decode(&f); err != nil {
+	if err := smalljson.UnmarshalStrict(data, &f); err != nil {
 		return nil, fmt.Errorf("decode lessons: %w", err)
 	}
 	if f.Format != LessonsFormat {
