@@ -388,3 +388,7 @@ func (h *Host) NATEntries() []NATEntry {
 	}
 	return out
 }
+
+// Gateway returns the router h sits behind (its default route), or nil
+// when h reaches every address of the town directly.
+func (h *Host) Gateway() *Host { return h.gw }

@@ -87,6 +87,7 @@ func TestRealTranscripts(t *testing.T) {
 		{file: "nc-zv-range.txt", inputs: []string{"nc -z -v 10.0.0.20 79-81"}},
 		{file: "ip-local-port-range.txt", inputs: []string{"cat /proc/sys/net/ipv4/ip_local_port_range"}},
 		{file: "nginx-t.txt", inputs: []string{"nginx -t"}},
+		{file: "ip-route.txt", inputs: []string{"ip route"}},
 		{file: "nginx-s-stop.txt", inputs: []string{"nginx -s stop"}},
 		{file: "telnet-refused.txt", inputs: []string{"telnet 10.0.0.20 81"}},
 		{file: "telnet-http10.txt", echo: true, inputs: []string{"telnet 10.0.0.20 80", "GET / HTTP/1.0", ""}},

@@ -3,7 +3,6 @@ package lab
 import (
 	"cmp"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -467,71 +466,4 @@ func (t *ssTable) render() string {
 		b.WriteByte('\n')
 	}
 	return b.String()
-}
-
-// ip prints the host's addresses, as ip addr does (IPv4 only: the town
-// has no IPv6).
-func (r *run) ip(args []string) {
-	if len(args) == 0 {
-		r.outln("Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }", "where  OBJECT := { address | link | route | ... }")
-		r.status(255)
-		return
-	}
-	obj := args[0]
-	switch {
-	case strings.HasPrefix("address", obj) || obj == "addr":
-		if len(args) > 1 && args[1] != "show" && args[1] != "list" && args[1] != "ls" {
-			r.outln("lab: the lab's ip shows addresses (ip addr); it does not change them")
-			r.status(255)
-			return
-		}
-	case strings.HasPrefix("link", obj) || strings.HasPrefix("route", obj):
-		r.outln("lab: the lab's ip shows addresses only (ip addr)")
-		r.status(255)
-		return
-	default:
-		r.outln("Object \"" + obj + "\" is unknown, try \"ip help\".")
-		r.status(255)
-		return
-	}
-	h := r.host()
-	mac := macOf(h.Name())
-	lines := []string{
-		"1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000",
-		"    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00",
-		"    inet 127.0.0.1/8 scope host lo",
-		"       valid_lft forever preferred_lft forever",
-		"2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default qlen 1000",
-		"    link/ether " + mac + " brd ff:ff:ff:ff:ff:ff",
-	}
-	var seen []netip.Prefix
-	for _, a := range h.Addrs() {
-		if a.IsLoopback() {
-			continue
-		}
-		p := netip.PrefixFrom(a, 24)
-		secondary := ""
-		for _, q := range seen {
-			if q.Masked() == p.Masked() {
-				secondary = " secondary"
-			}
-		}
-		seen = append(seen, p)
-		b := p.Masked().Addr().As4()
-		b[3] = 255
-		lines = append(lines, fmt.Sprintf("    inet %s brd %s scope global%s eth0", p, netip.AddrFrom4(b), secondary),
-			"       valid_lft forever preferred_lft forever")
-	}
-	r.outln(lines...)
-}
-
-// macOf is a host's made-up Ethernet address: locally administered
-// (02:...), the same for a host name on every run.
-func macOf(name string) string {
-	var x uint64 = 1469598103934665603
-	for i := 0; i < len(name); i++ {
-		x ^= uint64(name[i])
-		x *= 1099511628211
-	}
-	return fmt.Sprintf("02:%02x:%02x:%02x:%02x:%02x", byte(x>>32), byte(x>>24), byte(x>>16), byte(x>>8), byte(x))
 }
