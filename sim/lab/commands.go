@@ -90,6 +90,8 @@ func (r *run) command(t *terminal, argv []string, stdin *string, background bool
 		return r.ftp(t, args, stdin)
 	case "ps":
 		return r.ps(t, args)
+	case "pgrep", "pkill":
+		return r.pgrep(t, name, args)
 	case "ss":
 		r.ss(args)
 		return nil
@@ -142,6 +144,7 @@ func (r *run) help() {
 		"  netstat [-tuanlp]                  the same, in net-tools' columns",
 		"  ps [-e] [-L] [-f] [-o FORMAT]      its processes (-L: threads)",
 		"  kill [-9] PID|%JOB                 end a process",
+		"  pgrep [-l] PATTERN, pkill [-9] PATTERN   find or end processes by name",
 		"  ip addr                            its addresses",
 	}
 	switch os {

@@ -16,7 +16,7 @@ var fakeRefusals = []string{"invalid option", "unrecognized option", "is unknown
 // TestManPageWalk types every option of each modelled tool's manual page
 // (Debian 12's: ss(8), ps(1), nc(1) of netcat-openbsd, curl(1)'s
 // one-letter options, bash's kill, sysctl(8), grep(1), head(1), wc(1),
-// sort(1)) and every real tool a course uses: none gets a refusal that
+// sort(1), pgrep(1) and pkill(1)) and every real tool a course uses: none gets a refusal that
 // says the option or the tool does not exist. What the lab does not model
 // answers with its own word, "lab: ...".
 func TestManPageWalk(t *testing.T) {
@@ -60,6 +60,11 @@ func TestManPageWalk(t *testing.T) {
 	// sysctl(8), procps.
 	add("sysctl", "sysctl OPT net.ipv4.ip_local_port_range", letters("aAbeNnpqrwXhV")...)
 	add("sysctl", "sysctl OPT", "--system", "--pattern=x", "--all", "--values", "--write")
+	// pgrep(1) and pkill(1), procps 4.0.2 (the values are ignored where
+	// an option takes none).
+	add("pgrep", "pgrep OPT 1 nginx", letters("dlavwcfgGinoOPstuUxFLrA")...)
+	add("pkill", "pkill OPT 1 nginx", letters("ecfgGinoOPstuUxFLrAHq")...)
+	add("pkill", "pkill OPT nginx", "-9", "-HUP", "-KILL", "-SIGTERM", "--signal KILL", "-USR1", "--signal=INT")
 	// The filters.
 	add("grep", "echo x | grep OPT x", letters("ivcwxnqsEFGHhaIUABCDdfmbloLZzRrPT")...)
 	add("head", "echo x | head OPT", letters("nqvcz")...)

@@ -178,34 +178,45 @@ func (r *run) kill(t *terminal, args []string) error {
 			}
 			alias = r.lab.aliasOf(h, pid)
 			if alias == "" {
-				master := h.Process(p.PPID())
-				if master != nil {
-					r.outln(fmt.Sprintf("lab: %d is a worker forked by %s (PID %d); kill the master, PID %d, to stop the server", pid, master.Program().Name, master.PID(), master.PID()))
-				} else {
-					r.outln(fmt.Sprintf("lab: %d was not started from a terminal or a step, so the lab cannot name it in the scenario it writes", pid))
-				}
-				r.status(1)
+				r.unnamed(h, p)
 				continue
 			}
 		}
-		if j := t.jobOf(pid); j != nil && j.stopped && sig != "KILL" && !(strings.HasPrefix(a, "%") && (sig == "TERM" || sig == "HUP")) {
-			// A stopped process keeps the signal pending until it runs
-			// again; bash's kill %N adds SIGCONT for TERM and HUP only.
-			r.outln("lab: SIG" + sig + " waits while " + j.cmd + " is stopped (Linux delivers it once the job runs: fg or bg); kill %" + strconv.Itoa(j.n) + " (bash adds SIGCONT) or kill -9 " + strconv.Itoa(pid) + " ends it now")
-			r.status(1)
-			continue
-		}
-		if sig == "HUP" {
-			if p := h.Process(pid); p != nil && p.ReloadsOnHUP() {
-				r.outln("lab: " + p.Program().Name + " takes SIGHUP as \"reload the configuration\" (nginx starts new workers); the lab's servers have no configuration to reload, so nothing changes. kill PID stops it")
-				continue
-			}
-		}
-		if err := r.step(scenario.Step{Action: "exit", Proc: alias, Signal: sig}); err != nil {
+		if err := r.signal(t, alias, pid, sig, strings.HasPrefix(a, "%")); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// unnamed is the lab's word for a process no step named, which a signal
+// step cannot reach.
+func (r *run) unnamed(h *sim.Host, p *sim.Process) {
+	if master := h.Process(p.PPID()); master != nil {
+		r.outln(fmt.Sprintf("lab: %d is a worker forked by %s (PID %d); kill the master, PID %d, to stop the server", p.PID(), master.Program().Name, master.PID(), master.PID()))
+	} else {
+		r.outln(fmt.Sprintf("lab: %d was not started from a terminal or a step, so the lab cannot name it in the scenario it writes", p.PID()))
+	}
+	r.status(1)
+}
+
+// signal sends sig to the process a step named alias (pid), as kill and
+// pkill do; byJob is kill %N.
+func (r *run) signal(t *terminal, alias string, pid int, sig string, byJob bool) error {
+	if j := t.jobOf(pid); j != nil && j.stopped && sig != "KILL" && !(byJob && (sig == "TERM" || sig == "HUP")) {
+		// A stopped process keeps the signal pending until it runs
+		// again; bash's kill %N adds SIGCONT for TERM and HUP only.
+		r.outln("lab: SIG" + sig + " waits while " + j.cmd + " is stopped (Linux delivers it once the job runs: fg or bg); kill %" + strconv.Itoa(j.n) + " (bash adds SIGCONT) or kill -9 " + strconv.Itoa(pid) + " ends it now")
+		r.status(1)
+		return nil
+	}
+	if sig == "HUP" {
+		if p := r.host().Process(pid); p != nil && p.ReloadsOnHUP() {
+			r.outln("lab: " + p.Program().Name + " takes SIGHUP as \"reload the configuration\" (nginx starts new workers); the lab's servers have no configuration to reload, so nothing changes. kill PID stops it")
+			return nil
+		}
+	}
+	return r.step(scenario.Step{Action: "exit", Proc: alias, Signal: sig})
 }
 
 // aliasOf returns the scenario's name for the live process with pid on

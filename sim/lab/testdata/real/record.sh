@@ -6,7 +6,9 @@
 #   laptop 10.0.0.10   nothing running; /etc/resolv.conf -> nameserver 10.0.0.20
 #   web    10.0.0.20   nginx (Debian's default config, a master and 2 workers) on 80 serving a
 #                      6-byte "hello\n" page, vsftpd on 21, dnsmasq on 10.0.0.20:53
-#                      (web.town. -> 10.0.0.20, laptop.town. -> 10.0.0.10)
+#                      (web.town. -> 10.0.0.20, laptop.town. -> 10.0.0.10, two.town. -> both
+#                      10.0.0.20 and 10.0.0.21); for the no-server cases dnsmasq is stopped
+#                      (refused), then web's nftables drops UDP to port 53 (timeout)
 # Every transcript is typed into an interactive `bash --norc -i` on a real pseudo-terminal
 # (util-linux script), PS1='laptop$ ' or 'web$ ', one line at a time, Enter sent as \r, and the
 # terminal's output is kept as printed (only the \r before each \n is dropped). As in
@@ -16,7 +18,7 @@
 # Needs root on Debian 12; installs what is missing with apt-get (services are not started on
 # this machine). Uses only loopback and the namespaces' own 10.0.0.0/24. Idempotent: it
 # overwrites the .txt files, and removes every namespace, process and temporary file it made.
-# Usage: sudo bash record.sh        (takes about 4 minutes)
+# Usage: sudo bash record.sh        (takes about 7 minutes)
 set -u
 OUT=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" = 0 ] || { echo "record.sh: run me as root" >&2; exit 1; }
@@ -24,7 +26,7 @@ export LC_ALL=C
 
 # --- packages ------------------------------------------------------------------------------
 PKGS="bash coreutils curl netcat-openbsd nginx iproute2 procps iputils-ping bind9-dnsutils bind9-host dnsmasq
-      net-tools lsof inetutils-telnet wget python3 util-linux vsftpd"
+      net-tools lsof inetutils-telnet wget python3 util-linux vsftpd nftables"
 missing=""
 for p in $PKGS; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"; done
 if [ -n "$missing" ]; then
@@ -134,6 +136,8 @@ no-hosts
 local=/#/
 host-record=web.town,10.0.0.20
 host-record=laptop.town,10.0.0.10
+host-record=two.town,10.0.0.20
+host-record=two.town,10.0.0.21
 listen-address=10.0.0.20
 bind-interfaces
 pid-file=/run/dnsmasq.pid
@@ -254,6 +258,10 @@ one laptop ip-local-port-range 'cat /proc/sys/net/ipv4/ip_local_port_range'
 one laptop kill-l 'kill -l'
 one laptop nosuchtool 'nosuchtool'
 one laptop kill-nosuch 'kill 99999'
+one laptop ip-r 'ip r' iproute2
+one laptop ip-route-get 'ip route get 10.0.0.20' iproute2
+one laptop resolv-conf 'cat /etc/resolv.conf'
+one web ip-route-web 'ip route' iproute2
 
 # 1. job control
 feed_jobs_nc() {
@@ -324,6 +332,26 @@ one laptop dig-short 'dig +short web.town' bind9-dnsutils dnsmasq
 one laptop dig-nosuch 'dig nosuch.town' bind9-dnsutils dnsmasq
 one laptop host 'host web.town' bind9-host dnsmasq
 one laptop nslookup 'nslookup web.town' bind9-dnsutils dnsmasq
+one laptop dig-at-server 'dig @10.0.0.20 web.town' bind9-dnsutils dnsmasq
+one laptop dig-noedns 'dig +noedns web.town' bind9-dnsutils dnsmasq
+one laptop dig-short-nosuch 'dig +short nosuch.town' bind9-dnsutils dnsmasq
+one laptop host-nosuch 'host nosuch.town' bind9-host dnsmasq
+one laptop nslookup-nosuch 'nslookup nosuch.town' bind9-dnsutils dnsmasq
+one laptop dig-two-records 'dig two.town' bind9-dnsutils dnsmasq
+one laptop host-two-records 'host two.town' bind9-host dnsmasq
+# no DNS server on web: dnsmasq stopped, so web's kernel answers ICMP port unreachable
+at web sh -c 'kill $(cat /run/dnsmasq.pid)'; sleep 0.5
+TMO=60 one laptop dig-refused 'dig web.town' bind9-dnsutils
+TMO=60 one laptop host-refused 'host web.town' bind9-host
+TMO=60 one laptop nslookup-refused 'nslookup web.town' bind9-dnsutils
+# a DNS server that never answers: dnsmasq runs again, but web's firewall drops UDP to port 53
+at web /usr/sbin/dnsmasq </dev/null >/dev/null 2>&1
+printf 'table inet pvrec {\n  chain input {\n    type filter hook input priority 0;\n    udp dport 53 drop\n  }\n}\n' >"$TMPD/drop53.nft"
+at web nft -f "$TMPD/drop53.nft" || echo "record.sh: nft failed; the *-timeout transcripts will not time out" >&2
+TMO=60 one laptop dig-timeout 'dig web.town' bind9-dnsutils dnsmasq nftables
+TMO=60 one laptop host-timeout 'host web.town' bind9-host dnsmasq nftables
+TMO=60 one laptop nslookup-timeout 'nslookup web.town' bind9-dnsutils dnsmasq nftables
+at web nft delete table inet pvrec
 
 # 3. nc edge cases
 one laptop nc-s-nosuchaddr 'nc -s 10.0.0.99 10.0.0.20 80' netcat-openbsd
@@ -416,6 +444,15 @@ one web ps-ef-after-kill-9 'ps -ef' procps
 one web ss-tlnp-after-kill-9 'ss -tlnp' iproute2
 one laptop curl-after-kill-9 'curl http://10.0.0.20/' curl nginx
 at web pkill -x nginx; sleep 0.5
+# pgrep and pkill, with nginx (a master and its workers) running again
+start_nginx
+one web pgrep-nginx 'pgrep nginx' procps
+one web pgrep-l-nginx 'pgrep -l nginx' procps
+one web pgrep-a-nginx 'pgrep -a nginx' procps
+one web pkill-nosuch 'pkill nosuchprog' procps
+one web pkill-usage 'pkill' procps
+one web pkill-e-nginx 'pkill -e nginx' procps
+sleep 0.5; at web pkill -x nginx; sleep 0.5
 
 rm -f "$OUT"/*.raw
 echo "record.sh: done; $(ls "$OUT"/*.txt | wc -l) transcripts in $OUT" >&2
