@@ -159,7 +159,7 @@ func (p *Process) dnsAnswer(query string, udp bool) (reply string, answer bool) 
 	if len(addrs) == 0 {
 		return "answer A " + name + " NXDOMAIN" + id, true
 	}
-	if size := dnsMessageSize(name, len(addrs)); udp && size > MaxUDPAnswer {
+	if size := DNSMessageSize(name, len(addrs)); udp && size > MaxUDPAnswer {
 		return fmt.Sprintf("answer A %s (truncated: %d records, %d bytes, do not fit in %d; ask again over TCP)%s", name, len(addrs), size, MaxUDPAnswer, id), true
 	}
 	list := make([]string, len(addrs))
@@ -169,9 +169,9 @@ func (p *Process) dnsAnswer(query string, udp bool) (reply string, answer bool) 
 	return "answer A " + name + " " + strings.Join(list, ", ") + id, true
 }
 
-// dnsMessageSize is the size of an answer on the wire: the 12-byte header,
+// DNSMessageSize is the size of an answer on the wire: the 12-byte header,
 // the question (the name's labels, type and class) and a 16-byte A record
 // per address, its name compressed to a 2-byte pointer (RFC 1035 4.1).
-func dnsMessageSize(name string, n int) int {
+func DNSMessageSize(name string, n int) int {
 	return 12 + len(name) + 2 + 4 + 16*n
 }

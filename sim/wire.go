@@ -153,7 +153,7 @@ func dnsWireSize(s string) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	return dnsMessageSize(l.Name, len(l.Addrs)), true
+	return DNSMessageSize(l.Name, len(l.Addrs)), true
 }
 
 // TLSLetter is a TLS letter taken apart: its stage, the site it names

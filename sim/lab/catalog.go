@@ -17,6 +17,9 @@ var baseTools = []tool{
 	{name: "ftp", path: "/usr/bin/ftp", client: "ftp"},
 	{name: "ps", path: "/usr/bin/ps"},
 	{name: "telnet", path: "/usr/bin/telnet"},
+	{name: "dig", path: "/usr/bin/dig"},
+	{name: "host", path: "/usr/bin/host"},
+	{name: "nslookup", path: "/usr/bin/nslookup"},
 }
 
 func isBaseTool(name string) bool {

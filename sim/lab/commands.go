@@ -90,6 +90,8 @@ func (r *run) command(t *terminal, argv []string, stdin *string, background bool
 		return r.ftp(t, args, stdin)
 	case "ps":
 		return r.ps(t, args)
+	case "dig", "host", "nslookup":
+		return r.dnsTool(t, name, args)
 	case "pgrep", "pkill":
 		return r.pgrep(t, name, args)
 	case "ss":
@@ -139,6 +141,7 @@ func (r *run) help() {
 		"  nc -l [-u] [-k] PORT               listen (in the background) and print what arrives",
 		"  curl [-v] [-s] [-o FILE] [-w FORMAT] URL    fetch a page: -w '%{local_port}\\n' prints the port",
 		"  ftp HOST                           an FTP session in passive mode (ls, get FILE, quit)",
+		"  dig [@SERVER] NAME [+short], host NAME, nslookup NAME   ask the town's DNS server for a name",
 		"  telnet HOST [PORT]                 connect and type, as nc does (Connected to ..., Escape character is '^]')",
 		"  ss [-t] [-u] [-l] [-a] [-n] [-p] [state STATE]   the sockets of this host",
 		"  netstat [-tuanlp]                  the same, in net-tools' columns",

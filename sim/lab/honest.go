@@ -30,9 +30,6 @@ type realTool struct {
 // not modelled gets bash's "command not found", as a typo does on a real
 // host.
 var realTools = []realTool{
-	{"dig", "asks a DNS server for a name's records", "curl -v http://NAME/ shows the address a name resolves to"},
-	{"nslookup", "asks a DNS server for a name's addresses", "curl -v http://NAME/ shows the address a name resolves to"},
-	{"host", "asks a DNS server for a name's addresses", "curl -v http://NAME/ shows the address a name resolves to"},
 	{"ping", "sends ICMP echo requests", "nc -v -z HOST PORT checks that a port answers"},
 	{"traceroute", "lists the routers on the way to a host", "the town has one street and no routers between its buildings but a home router's"},
 	{"tracepath", "lists the routers on the way to a host", "the town has one street and no routers between its buildings but a home router's"},
@@ -133,6 +130,13 @@ func (r *run) readFile(tool, path string) (string, bool) {
 			}
 		}
 		return b.String(), true // what hostsName looks up
+	case "/etc/resolv.conf":
+		if ns, ok := r.nameserver(); ok {
+			return "nameserver " + ns.String() + "\n", true
+		}
+		r.outln("lab: " + tool + " " + path + ": " + r.in.Host + " has no DNS server to name, as this town has none; its hosts find each other's names in /etc/hosts")
+		r.status(1)
+		return "", false
 	case "/proc/sys/net/ipv4/ip_local_port_range":
 		if h.OS().Name == "linux" {
 			lo, hi := h.EphemeralRange()

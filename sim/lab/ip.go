@@ -18,39 +18,33 @@ func (r *run) ip(args []string) {
 		case "-4":
 			v4 = true
 		case "-6":
-			r.outln("lab: ip -6 is real, but the town has no IPv6 yet; ip addr shows the IPv4 addresses")
-			r.status(1)
+			r.fail(1, "lab: ip -6 is real, but the town has no IPv6 yet; ip addr shows the IPv4 addresses")
 			return
 		default:
-			r.outln(r.notModelled("ip", args[0], "ip addr and ip route work"))
-			r.status(1)
+			r.fail(1, r.notModelled("ip", args[0], "ip addr and ip route work"))
 			return
 		}
 		args = args[1:]
 	}
 	if len(args) == 0 {
-		r.outln("Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }", "where  OBJECT := { address | link | route | ... }")
-		r.status(255)
+		r.fail(255, "Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }", "where  OBJECT := { address | link | route | ... }")
 		return
 	}
 	obj := args[0]
 	switch {
 	case strings.HasPrefix("address", obj) || obj == "addr":
 		if len(args) > 1 && args[1] != "show" && args[1] != "list" && args[1] != "ls" {
-			r.outln("lab: the lab's ip shows addresses (ip addr); it does not change them")
-			r.status(255)
+			r.fail(255, "lab: the lab's ip shows addresses (ip addr); it does not change them")
 			return
 		}
 	case len(obj) >= 1 && strings.HasPrefix("route", obj):
 		r.ipRoute(args[1:])
 		return
 	case strings.HasPrefix("link", obj):
-		r.outln("lab: ip link is real, but the town has no link layer; ip addr shows each host's addresses")
-		r.status(255)
+		r.fail(255, "lab: ip link is real, but the town has no link layer; ip addr shows each host's addresses")
 		return
 	default:
-		r.outln("Object \"" + obj + "\" is unknown, try \"ip help\".")
-		r.status(255)
+		r.fail(255, "Object \""+obj+"\" is unknown, try \"ip help\".")
 		return
 	}
 	h := r.host()
@@ -103,8 +97,7 @@ func macOf(name string) string {
 // default route through the router a host sits behind.
 func (r *run) ipRoute(args []string) {
 	if len(args) > 0 && args[0] != "show" && args[0] != "list" && args[0] != "ls" {
-		r.outln("lab: ip route " + args[0] + " is real, but the lab's ip only shows the routes (ip route); the town's routes follow from its addresses and routers")
-		r.status(255)
+		r.fail(255, "lab: ip route "+args[0]+" is real, but the lab's ip only shows the routes (ip route); the town's routes follow from its addresses and routers")
 		return
 	}
 	h := r.host()

@@ -16,7 +16,7 @@ var fakeRefusals = []string{"invalid option", "unrecognized option", "is unknown
 // TestManPageWalk types every option of each modelled tool's manual page
 // (Debian 12's: ss(8), ps(1), nc(1) of netcat-openbsd, curl(1)'s
 // one-letter options, bash's kill, sysctl(8), grep(1), head(1), wc(1),
-// sort(1), pgrep(1) and pkill(1)) and every real tool a course uses: none gets a refusal that
+// sort(1), pgrep(1), pkill(1), dig(1), host(1), nslookup(1)) and every real tool a course uses: none gets a refusal that
 // says the option or the tool does not exist. What the lab does not model
 // answers with its own word, "lab: ...".
 func TestManPageWalk(t *testing.T) {
@@ -65,6 +65,11 @@ func TestManPageWalk(t *testing.T) {
 	add("pgrep", "pgrep OPT 1 nginx", letters("dlavwcfgGinoOPstuUxFLrA")...)
 	add("pkill", "pkill OPT 1 nginx", letters("ecfgGinoOPstuUxFLrAHq")...)
 	add("pkill", "pkill OPT nginx", "-9", "-HUP", "-KILL", "-SIGTERM", "--signal KILL", "-USR1", "--signal=INT")
+	// dig(1), host(1) and nslookup(1), BIND 9.18.
+	add("dig", "dig OPT web", letters("46bcfkmpqrtuvxy")...)
+	add("dig", "dig OPT web", "+trace", "+dnssec", "+nssearch", "+norecurse", "+short", "+tcp", "+time=1", "+tries=1", "+multiline", "+yaml", "MX", "AAAA", "ANY")
+	add("host", "host OPT web", letters("aACdlirRsTUvVwWcmNtp46")...)
+	add("nslookup", "nslookup OPT web", "-type=MX", "-type=A", "-query=AAAA", "-port=53", "-debug", "-timeout=5", "-retry=1", "-vc")
 	// The filters.
 	add("grep", "echo x | grep OPT x", letters("ivcwxnqsEFGHhaIUABCDdfmbloLZzRrPT")...)
 	add("head", "echo x | head OPT", letters("nqvcz")...)

@@ -37,8 +37,7 @@ func (r *run) parsePkill(name string, args []string) (o pkillOpts, ok bool) {
 		}
 		if !strings.HasPrefix(a, "-") || a == "-" {
 			if o.pattern != "" {
-				r.outln(name+": only one pattern can be provided", "Try `"+name+" --help' for more information.")
-				r.status(2)
+				r.pkillUsage(name, name+": only one pattern can be provided")
 				return o, false
 			}
 			o.pattern = a
@@ -53,26 +52,22 @@ func (r *run) parsePkill(name string, args []string) (o pkillOpts, ok bool) {
 				}
 				if !hasVal {
 					if i+1 >= len(args) {
-						r.outln(name+": option '--signal' requires an argument", "Try `"+name+" --help' for more information.")
-						r.status(2)
+						r.pkillUsage(name, name+": option '--signal' requires an argument")
 						return o, false
 					}
 					i++
 					val = args[i]
 				}
 				if o.sig = signalOf(val); o.sig == "" {
-					r.outln(name + ": Unknown signal \"" + val + "\".")
-					r.status(2)
+					r.fail(2, name+": Unknown signal \""+val+"\".")
 					return o, false
 				}
 				continue
 			case "list-name", "list-full", "count", "full", "exact", "newest", "oldest", "ignore-case", "echo", "euid", "delimiter":
-				r.outln("lab: " + name + " --" + opt + " is real; the lab takes its short form (" + pkillTry + ")")
-				r.status(2)
+				r.fail(2, "lab: "+name+" --"+opt+" is real; the lab takes its short form ("+pkillTry+")")
 				return o, false
 			}
-			r.outln(r.notModelled(name, "--"+opt, pkillTry))
-			r.status(2)
+			r.fail(2, r.notModelled(name, "--"+opt, pkillTry))
 			return o, false
 		}
 		if kill && i == 0 && (a[1] >= '0' && a[1] <= '9' || a[1] >= 'A' && a[1] <= 'Z') {
@@ -90,8 +85,7 @@ func (r *run) parsePkill(name string, args []string) (o pkillOpts, ok bool) {
 				val = a[k+1:]
 				if val == "" {
 					if i+1 >= len(args) {
-						r.outln(name+": option requires an argument -- '"+string(c)+"'", "Try `"+name+" --help' for more information.")
-						r.status(2)
+						r.pkillUsage(name, name+": option requires an argument -- '"+string(c)+"'")
 						return o, false
 					}
 					i++
@@ -123,12 +117,10 @@ func (r *run) parsePkill(name string, args []string) (o pkillOpts, ok bool) {
 			case c == 'u':
 				o.users = strings.Split(val, ",")
 			case strings.IndexByte("gGPstUFOLwvrAHqQ", c) >= 0:
-				r.outln(r.notModelled(name, "-"+string(c), pkillTry))
-				r.status(2)
+				r.fail(2, r.notModelled(name, "-"+string(c), pkillTry))
 				return o, false
 			default:
-				r.outln(name+": invalid option -- '"+string(c)+"'", "Try `"+name+" --help' for more information.")
-				r.status(2)
+				r.pkillUsage(name, name+": invalid option -- '"+string(c)+"'")
 				return o, false
 			}
 		}
@@ -137,8 +129,7 @@ func (r *run) parsePkill(name string, args []string) (o pkillOpts, ok bool) {
 		o.pattern = args[0]
 	}
 	if o.pattern == "" && o.users == nil {
-		r.outln(name+": no matching criteria specified", "Try `"+name+" --help' for more information.")
-		r.status(2)
+		r.pkillUsage(name, name+": no matching criteria specified")
 		return o, false
 	}
 	return o, true
@@ -218,8 +209,7 @@ func (r *run) pgrep(t *terminal, name string, args []string) error {
 		return nil
 	}
 	if !simSignal(o.sig) {
-		r.outln("lab: pkill -" + o.sig + " (SIG" + o.sig + ") is real, but the lab's processes take only TERM, INT, QUIT, HUP and KILL; pkill NAME sends TERM")
-		r.status(1)
+		r.fail(1, "lab: pkill -"+o.sig+" (SIG"+o.sig+") is real, but the lab's processes take only TERM, INT, QUIT, HUP and KILL; pkill NAME sends TERM")
 		return nil
 	}
 	// Signal the processes the scenario can name; a worker goes with its
@@ -254,4 +244,10 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// pkillUsage is procps's answer to a usage error: the problem, where to
+// read more, status 2.
+func (r *run) pkillUsage(name, problem string) {
+	r.fail(2, problem, "Try `"+name+" --help' for more information.")
 }

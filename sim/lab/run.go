@@ -176,3 +176,10 @@ func hasFlag(words []string, c byte) bool {
 	}
 	return false
 }
+
+// fail prints lines to the terminal and sets the entry's exit status: a
+// command's error, its usage, or the lab's word.
+func (r *run) fail(status int, lines ...string) {
+	r.outln(lines...)
+	r.status(status)
+}

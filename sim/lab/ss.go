@@ -127,21 +127,9 @@ func ssState(s *sim.Socket) string {
 	return "UNCONN"
 }
 
-// ssAllStates are the states ss knows, and the sets its state filter
-// names.
+// ssAllStates are the states ss knows.
 var (
 	ssAllStates = []string{"ESTAB", "SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "UNCONN", "CLOSE-WAIT", "LAST-ACK", "LISTEN", "CLOSING"}
-	ssStateSets = map[string][]string{
-		"established": {"ESTAB"}, "syn-sent": {"SYN-SENT"}, "syn-recv": {"SYN-RECV"},
-		"fin-wait-1": {"FIN-WAIT-1"}, "fin-wait-2": {"FIN-WAIT-2"}, "time-wait": {"TIME-WAIT"},
-		"closed": {"UNCONN"}, "close-wait": {"CLOSE-WAIT"}, "last-ack": {"LAST-ACK"},
-		"listening": {"LISTEN"}, "closing": {"CLOSING"},
-		"all":          ssAllStates,
-		"connected":    {"ESTAB", "SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "LAST-ACK", "CLOSING"},
-		"synchronized": {"ESTAB", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "LAST-ACK", "CLOSING"},
-		"bucket":       {"SYN-RECV", "TIME-WAIT"},
-		"big":          {"ESTAB", "SYN-SENT", "FIN-WAIT-1", "FIN-WAIT-2", "UNCONN", "CLOSE-WAIT", "LAST-ACK", "LISTEN", "CLOSING"},
-	}
 	// ssDefault is what ss shows without -a or -l: connections, not
 	// listeners, unbound sockets, TIME-WAIT or SYN-RECV.
 	ssDefault = []string{"ESTAB", "SYN-SENT", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT", "LAST-ACK", "CLOSING"}
@@ -315,7 +303,7 @@ func (r *run) parseSS(args []string) (ssOpts, bool) {
 				return o, false
 			}
 			i++
-			set, ok := ssStateSets[filter[i]]
+			set, ok := ssStateSet(filter[i])
 			if !ok {
 				r.outln("ss: wrong state name: " + filter[i])
 				r.status(255)
@@ -466,4 +454,34 @@ func (t *ssTable) render() string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// ssStateSet returns the states a state filter names (ss(8): a state, or
+// all, connected, synchronized, bucket, big). A switch of strings costs
+// the WebAssembly module less than a map literal's init code.
+func ssStateSet(name string) ([]string, bool) {
+	var set string
+	switch name {
+	case "established":
+		set = "ESTAB"
+	case "syn-sent", "syn-recv", "fin-wait-1", "fin-wait-2", "time-wait", "close-wait", "last-ack", "closing":
+		set = strings.ToUpper(name)
+	case "closed":
+		set = "UNCONN"
+	case "listening":
+		set = "LISTEN"
+	case "all":
+		return ssAllStates, true
+	case "connected":
+		set = "ESTAB SYN-SENT SYN-RECV FIN-WAIT-1 FIN-WAIT-2 CLOSE-WAIT LAST-ACK CLOSING"
+	case "synchronized":
+		set = "ESTAB FIN-WAIT-1 FIN-WAIT-2 CLOSE-WAIT LAST-ACK CLOSING"
+	case "bucket":
+		set = "SYN-RECV TIME-WAIT"
+	case "big":
+		set = "ESTAB SYN-SENT FIN-WAIT-1 FIN-WAIT-2 UNCONN CLOSE-WAIT LAST-ACK LISTEN CLOSING"
+	default:
+		return nil, false
+	}
+	return strings.Fields(set), true
 }
