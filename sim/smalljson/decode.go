@@ -61,10 +61,7 @@ type decoder struct {
 	strict bool
 }
 
-var (
-	unmarshalerType     = reflect.TypeFor[Unmarshaler]()
-	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
-)
+var textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 
 func (d *decoder) errorf(msg string) error { return &SyntaxError{d.pos, msg} }
 
@@ -100,18 +97,7 @@ func (d *decoder) value(v reflect.Value) error {
 	}
 	for v.IsValid() {
 		if v.Kind() != reflect.Pointer && v.CanAddr() {
-			pt := reflect.PointerTo(v.Type())
-			if pt.Implements(unmarshalerType) {
-				start := d.pos
-				if err := d.value(reflect.Value{}); err != nil {
-					return err
-				}
-				if err := v.Addr().Interface().(Unmarshaler).UnmarshalJSON(d.data[start:d.pos]); err != nil {
-					return &SyntaxError{start, err.Error()}
-				}
-				return nil
-			}
-			if pt.Implements(textUnmarshalerType) {
+			if pt := reflect.PointerTo(v.Type()); pt.Implements(textUnmarshalerType) {
 				start := d.pos
 				if c != '"' {
 					return d.mismatch(start, "value other than a string", v)

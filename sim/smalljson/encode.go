@@ -10,7 +10,9 @@
 // code runs in the module, which rules out a third-party codec; this
 // package is small because it leaves out what these types never need:
 // no streaming, no options, no []byte as base64, no floating-point
-// numbers, no decoding into Go arrays or interfaces, no ",string" or
+// numbers, no decoding into Go arrays or interfaces, no Unmarshaler (a
+// type that reads itself: keeping the interface would keep every
+// UnmarshalJSON method in the module, sim.Event's 7 KB), no ",string" or
 // "omitzero" tags, no field-name conflicts between embedded structs, and
 // Marshaler output is used as it is, where encoding/json compacts it and
 // escapes HTML in it (the module marshals no sim.Event, the simulator's
@@ -31,11 +33,6 @@ import (
 // Marshaler is encoding/json's Marshaler: a type that writes itself.
 type Marshaler interface {
 	MarshalJSON() ([]byte, error)
-}
-
-// Unmarshaler is encoding/json's Unmarshaler: a type that reads itself.
-type Unmarshaler interface {
-	UnmarshalJSON([]byte) error
 }
 
 // Marshal returns v's JSON encoding, as encoding/json.Marshal does.
