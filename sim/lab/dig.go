@@ -21,8 +21,8 @@ import (
 const digVersion = "DiG 9.18.49-1~deb12u3-Debian"
 
 // dnsWait is how long the tools wait for an answer (dig's +time=5); dig
-// sends a query nobody answers 3 times, host and nslookup twice
-// (testdata/real: dig-timeout.txt, host-timeout.txt).
+// and nslookup send a query nobody answers 3 times, host twice
+// (testdata/real: dig-timeout.txt, host-timeout.txt, nslookup-timeout.txt).
 const dnsWait = 5 * sim.Second
 
 // dnsQuery is what a DNS tool was asked.
@@ -105,8 +105,10 @@ func (r *run) dnsTool(t *terminal, tool string, args []string) error {
 		switch {
 		case tool == "dig" && !q.short:
 			r.outln("", "; <<>> "+digVersion+" <<>> "+strings.Join(args, " "), ";; global options: +cmd", ";; no servers could be reached")
-		case tool != "dig":
+		case tool == "host":
 			r.outln(";; no servers could be reached")
+		case tool == "nslookup":
+			r.outln(";; no servers could be reached", "")
 		}
 	} else {
 		switch tool {
@@ -254,9 +256,9 @@ func (r *run) askDNS(alias string, proto sim.Proto, ns netip.Addr, query string,
 		return nil, []string{";; communications error to " + where + ": " + strings.ToLower(fail)}, nil
 	}
 	var lines []string
-	tries := 2 // host's and nslookup's
-	if tool == "dig" {
-		tries = 3
+	tries := 3 // dig's and nslookup's
+	if tool == "host" {
+		tries = 2
 	}
 	for try := 0; try < tries; try++ {
 		before := len(r.events)
@@ -310,10 +312,15 @@ func digAnswer(q dnsQuery, args []string, a *sim.DNSAnswer, aa bool, ns netip.Ad
 		section = ";; ANSWER SECTION:\n" + answer.String() + "\n"
 	}
 	w := strings.Fields(strings.ReplaceAll(sim.HTTPDate(now), ",", "")) // Mon 30 Nov 2026 03:00:19 GMT
-	return fmt.Sprintf("\n; <<>> %s <<>> %s\n;; global options: +cmd\n;; Got answer:\n"+
+	// With @SERVER, dig says how many addresses the server's name gave.
+	found := ""
+	if q.server != "" {
+		found = "; (1 server found)\n"
+	}
+	return fmt.Sprintf("\n; <<>> %s <<>> %s\n%s;; global options: +cmd\n;; Got answer:\n"+
 		";; ->>HEADER<<- opcode: QUERY, status: %s, id: %d\n;; flags: qr%s rd ra; QUERY: 1, ANSWER: %d, AUTHORITY: 0, ADDITIONAL: 0\n\n"+
 		";; QUESTION SECTION:\n%sIN\tA\n\n%s;; Query time: %d msec\n;; SERVER: %s#53(%s) (%s)\n;; WHEN: %s %s %s %s UTC %s\n;; MSG SIZE  rcvd: %d\n\n",
-		digVersion, strings.Join(args, " "), status, a.ID, aaFlag(aa), len(a.Addrs), column(";"+q.name+".", 32), section,
+		digVersion, strings.Join(args, " "), found, status, a.ID, aaFlag(aa), len(a.Addrs), column(";"+q.name+".", 32), section,
 		ms, ns, server, strings.ToUpper(proto.String()), w[0], w[2], w[1], w[4], w[3], sim.DNSMessageSize(q.name, len(a.Addrs)))
 }
 

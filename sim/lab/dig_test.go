@@ -163,3 +163,66 @@ func TestDigTruncated(t *testing.T) {
 		t.Error("no query went over TCP")
 	}
 }
+
+// dnsTown is the town of testdata/real's DNS transcripts: laptop asks
+// web, where dnsmasq answers for web.town, laptop.town and two.town.
+func dnsTown() *scenario.Scenario {
+	sc := lab.DefaultTown()
+	sc.Hosts[0].Nameserver = "web"
+	rec := func(name string, addrs ...string) sim.Record {
+		r := sim.Record{Name: name}
+		for _, a := range addrs {
+			r.Addrs = append(r.Addrs, netip.MustParseAddr(a))
+		}
+		return r
+	}
+	sc.Hosts[1].Programs = append(sc.Hosts[1].Programs, sim.Program{Name: "dnsmasq", Path: "/usr/sbin/dnsmasq", Server: &sim.ServerSpec{
+		Listen: []sim.Service{{Proto: sim.UDP, Port: 53}, {Proto: sim.TCP, Port: 53}}, Protocol: "dns", Threads: "single",
+		Records: []sim.Record{rec("web.town", "10.0.0.20"), rec("laptop.town", "10.0.0.10"), rec("two.town", "10.0.0.21", "10.0.0.20")}}})
+	return sc
+}
+
+// TestRealDNSTranscripts: dig, host and nslookup print what Debian's
+// printed (testdata/real), in shape, with the same status, in a town
+// like the recording's. dig's default query carries EDNS, which the
+// town's DNS does not speak: +noedns is the comparable transcript.
+func TestRealDNSTranscripts(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		file, typed string
+		server      bool // dnsmasq runs
+	}{
+		{"dig-noedns.txt", "dig +noedns web.town", true},
+		{"dig-short.txt", "dig +short web.town", true},
+		{"dig-short-nosuch.txt", "dig +short nosuch.town", true},
+		{"host.txt", "host web.town", true},
+		{"host-nosuch.txt", "host nosuch.town", true},
+		{"host-two-records.txt", "host two.town", true},
+		{"nslookup.txt", "nslookup web.town", true},
+		{"nslookup-nosuch.txt", "nslookup nosuch.town", true},
+		{"resolv-conf.txt", "cat /etc/resolv.conf", true},
+		{"dig-timeout.txt", "dig web.town", false},
+		{"host-timeout.txt", "host web.town", false},
+		{"nslookup-timeout.txt", "nslookup web.town", false},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
+			real := readReal(t, tc.file)
+			inputs := []string{"laptop$ " + tc.typed}
+			if tc.server {
+				inputs = append([]string{"web$ dnsmasq &"}, inputs...)
+			}
+			_, entries, _ := labOn(t, dnsTown(), "", inputs...)
+			e := entries[len(entries)-1]
+			if !strings.HasPrefix(real.body, "\n") && strings.HasPrefix(printed(e), "\n") {
+				t.Errorf("the lab's output begins with an empty line, Debian's does not")
+			}
+			if g, w := shape(printed(e)), shape(real.body); g != w {
+				t.Errorf("the lab printed:\n%q\nDebian's tools printed:\n%q", g, w)
+			}
+			if e.Status != real.status {
+				t.Errorf("exit status %d, Debian's %d", e.Status, real.status)
+			}
+		})
+	}
+}

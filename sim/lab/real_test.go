@@ -39,7 +39,9 @@ func readReal(t *testing.T, name string) realTranscript {
 			body = append(body, l)
 		}
 	}
-	rt.body = strings.Join(body, "\n") + "\n"
+	if len(body) > 0 {
+		rt.body = strings.Join(body, "\n") + "\n"
+	}
 	return rt
 }
 
@@ -52,6 +54,7 @@ var shapeRules = []struct {
 }{
 	{regexp.MustCompile(`(?m)^(Last-Modified|ETag|Accept-Ranges): .*\n`), ""},
 	{regexp.MustCompile(`[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT`), "DATE"},
+	{regexp.MustCompile(`(?m)^;; WHEN: .*$`), ";; WHEN: DATE"},
 	{regexp.MustCompile(`Content-Type: text/(html|plain)(\nContent-Length: )\d+(\n(?s:.*)\n\n)hello( from web)?\n`), "Content-Type: PAGE${2}N${3}PAGE\n"},
 	{regexp.MustCompile(`\d+`), "N"},
 }
@@ -88,6 +91,14 @@ func TestRealTranscripts(t *testing.T) {
 		{file: "ip-local-port-range.txt", inputs: []string{"cat /proc/sys/net/ipv4/ip_local_port_range"}},
 		{file: "nginx-t.txt", inputs: []string{"nginx -t"}},
 		{file: "ip-route.txt", inputs: []string{"ip route"}},
+		{file: "ip-r.txt", inputs: []string{"ip r"}},
+		{file: "ip-route-web.txt", inputs: []string{"ip route"}},
+		{file: "pgrep-nginx.txt", inputs: []string{"pgrep nginx"}},
+		{file: "pgrep-l-nginx.txt", inputs: []string{"pgrep -l nginx"}},
+		{file: "pkill-e-nginx.txt", inputs: []string{"pkill -e nginx"}},
+		{file: "pkill-nosuch.txt", inputs: []string{"pkill nosuchprog"}},
+		{file: "pkill-usage.txt", inputs: []string{"pkill"}},
+		{file: "pkill-nginx.txt", inputs: []string{"pkill nginx"}},
 		{file: "nginx-s-stop.txt", inputs: []string{"nginx -s stop"}},
 		{file: "telnet-refused.txt", inputs: []string{"telnet 10.0.0.20 81"}},
 		{file: "telnet-http10.txt", echo: true, inputs: []string{"telnet 10.0.0.20 80", "GET / HTTP/1.0", ""}},
