@@ -22,6 +22,9 @@ func stripSudo(argv []string) []string {
 func (r *run) command(t *terminal, argv []string, stdin *string, background bool) error {
 	name, args := argv[0], argv[1:]
 	os := r.host().OS().Name
+	if r.missing(name) {
+		return nil
+	}
 	switch name {
 	case "help":
 		r.help()
@@ -68,6 +71,9 @@ func (r *run) command(t *terminal, argv []string, stdin *string, background bool
 		r.history()
 		return nil
 	case "kill":
+		if os == "windows" {
+			return r.stopProcess(t, args)
+		}
 		return r.kill(t, args)
 	case "sleep":
 		return r.sleep(args)
@@ -89,7 +95,21 @@ func (r *run) command(t *terminal, argv []string, stdin *string, background bool
 	case "ftp":
 		return r.ftp(t, args, stdin)
 	case "ps":
+		if os == "windows" {
+			r.fail(1, "lab: in PowerShell, ps is Get-Process, whose columns the lab does not model yet; netstat -ano shows each socket's PID")
+			return nil
+		}
 		return r.ps(t, args)
+	case "findstr":
+		if os == "windows" {
+			r.findstr(args, stdin)
+			return nil
+		}
+	case "sockstat":
+		if os == "freebsd" {
+			r.sockstat(args)
+			return nil
+		}
 	case "dig", "host", "nslookup":
 		return r.dnsTool(t, name, args)
 	case "pgrep", "pkill":
@@ -126,8 +146,7 @@ func (r *run) command(t *terminal, argv []string, stdin *string, background bool
 		r.status(127)
 		return nil
 	}
-	r.outln("bash: " + name + ": command not found")
-	r.status(127)
+	r.notFound(name)
 	return nil
 }
 
@@ -157,6 +176,17 @@ func (r *run) help() {
 		lines = append(lines, "  sysctl -w net.inet.ip.portrange.first=LOW net.inet.ip.portrange.last=HIGH   the ephemeral port range")
 	case "windows":
 		lines = append(lines, "  netsh int ipv4 set dynamicport tcp start=LOW num=N   the ephemeral port range")
+	}
+	switch os {
+	case "windows":
+		lines = append(lines, "  netstat -ano [-p TCP|UDP]          the sockets in Windows's columns; | findstr WORD keeps the lines with it")
+	case "macos":
+		lines = append(lines, "  netstat -an [-p tcp|udp]           the sockets in macOS's columns")
+	case "freebsd":
+		lines = append(lines, "  sockstat -4 [-l|-c], netstat -an   the sockets in FreeBSD's columns")
+	}
+	if os != "linux" {
+		lines = append(lines, "", "This host runs "+r.host().OS().Title+": a command it lacks (ss, ip, ...) says so, with what it has instead.")
 	}
 	lines = append(lines,
 		"  sleep SECONDS                      let time pass in the town (TIME_WAIT ends after a while)",
@@ -298,7 +328,7 @@ func escaped(c byte) (byte, bool) {
 func (r *run) history() {
 	n := 0
 	for _, e := range r.lab.entries {
-		if e.Host == r.in.Host && e.Key == "" && strings.HasSuffix(e.Prompt, "$ ") {
+		if e.Host == r.in.Host && e.Shell && e.Key == "" {
 			n++
 			r.outln(fmt.Sprintf("%5d  %s", n, e.Line))
 		}

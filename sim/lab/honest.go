@@ -35,7 +35,6 @@ var realTools = []realTool{
 	{"tracepath", "lists the routers on the way to a host", "the town has one street and no routers between its buildings but a home router's"},
 	{"mtr", "lists the routers on the way to a host", "the town has one street and no routers between its buildings but a home router's"},
 	{"lsof", "lists open files, sockets among them", "ss -tanp shows each socket's process"},
-	{"sockstat", "lists sockets (FreeBSD)", "ss -tanp lists them"},
 	{"fuser", "names the processes that use a port", "ss -tlnp shows the process on each port"},
 	{"wget", "fetches a page over HTTP", "curl http://HOST/ fetches it"},
 	{"python3", "runs Python (python3 -m http.server starts a web server)", "install devserver, then devserver --port 8000 starts a web server"},

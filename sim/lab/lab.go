@@ -61,8 +61,9 @@ type Chunk struct {
 // the exit status of the command.
 type Entry struct {
 	Input
-	Prompt string  `json:"prompt"` // the prompt the input was typed at
-	At     uint64  `json:"at"`     // the town's last event when it was typed: a terminal shows the input from there
+	Prompt string  `json:"prompt"`          // the prompt the input was typed at
+	Shell  bool    `json:"shell,omitempty"` // typed at the shell's prompt, not into a program
+	At     uint64  `json:"at"`              // the town's last event when it was typed: a terminal shows the input from there
 	Out    []Chunk `json:"out"`
 	From   uint64  `json:"from"`
 	To     uint64  `json:"to"`
@@ -280,7 +281,11 @@ func (l *Lab) Prompt(host string) string {
 	if t.fg != nil {
 		return t.fg.prompt()
 	}
-	return host + "$ "
+	os := "linux"
+	if h := l.live.World().Host(host); h != nil {
+		os = h.OS().Name
+	}
+	return osPrompt(os, host)
 }
 
 // Attached returns the program a host's terminal is attached to, or "".
@@ -347,8 +352,8 @@ func runError(err error) error {
 
 func (l *Lab) do(in Input) (Entry, []sim.Event, error) {
 	r := &run{lab: l, in: in, term: in.Host}
-	r.entry = Entry{Input: in, Prompt: l.promptOf(in.Host), At: l.Events()}
 	t := l.terms[in.Host]
+	r.entry = Entry{Input: in, Prompt: l.promptOf(in.Host), Shell: t == nil || t.fg == nil, At: l.Events()}
 	var err error
 	switch {
 	case in.Host == TownHost:

@@ -14,16 +14,15 @@ import (
 // netstat lists the host's sockets as Debian's net-tools netstat (2.10)
 // does on Linux (testdata/real: netstat-tanp, netstat-an, netstat-tlnp),
 // from the same tables as ss. Windows, macOS and FreeBSD have netstats
-// of their own columns, which the lab does not model yet.
+// of their own columns (netstat_os.go).
 func (r *run) netstat(args []string) {
 	h := r.host()
-	if os := h.OS().Name; os != "linux" {
-		cmd := "netstat -an"
-		if os == "windows" {
-			cmd = "netstat -ano"
-		}
-		r.outln("lab: netstat is " + h.OS().Title + "'s own tool too, with its own columns (" + cmd + "), which the lab models only on Linux hosts yet; ss -tan lists this host's sockets")
-		r.status(1)
+	switch h.OS().Name {
+	case "windows":
+		r.winNetstat(args)
+		return
+	case "macos", "freebsd":
+		r.bsdNetstat(args)
 		return
 	}
 	tcp, udp, all, listening, numeric, procs := false, false, false, false, false, false

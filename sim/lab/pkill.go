@@ -226,7 +226,8 @@ func (r *run) pgrep(t *terminal, name string, args []string) error {
 			}
 			continue
 		}
-		if signalled[p.PPID()] {
+		if signalled[p.PPID()] && o.sig != "KILL" {
+			// The master ends its workers; SIGKILL leaves it no time to.
 			if o.echo {
 				r.outln(min15(p.Program().Name) + " killed (pid " + strconv.Itoa(p.PID()) + ")")
 			}

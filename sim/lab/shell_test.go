@@ -34,7 +34,13 @@ type shellStep struct {
 // runShell types the steps into a new default town and checks each.
 func runShell(t *testing.T, steps []shellStep) *lab.Lab {
 	t.Helper()
-	l, err := lab.New(lab.DefaultTown(), "", lab.Options{})
+	return runShellOn(t, "", steps)
+}
+
+// runShellOn is runShell with every host on an OS profile.
+func runShellOn(t *testing.T, os string, steps []shellStep) *lab.Lab {
+	t.Helper()
+	l, err := lab.New(lab.DefaultTown(), "", lab.Options{OS: os})
 	if err != nil {
 		t.Fatal(err)
 	}

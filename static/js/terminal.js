@@ -91,7 +91,7 @@ export class Terminal {
   }
 
   remember(e) {
-    if (e.key || !e.prompt.endsWith("$ ") || !e.line) return;
+    if (e.key || !e.shell || !e.line) return;
     const list = this.history.get(e.host) || [];
     if (list[list.length - 1] !== e.line) list.push(e.line);
     this.history.set(e.host, list);
@@ -420,7 +420,7 @@ function doneAt(e) {
 /** echoOf is an input as its terminal shows it: the prompt and the line. */
 function echoOf(e) {
   if (e.key === "ctrl-c") return "^C\n";
-  if (e.key === "ctrl-d") return e.prompt.endsWith("$ ") ? "" : "^D\n";
+  if (e.key === "ctrl-d") return e.shell ? "" : "^D\n";
   if (e.key === "ctrl-z") return "^Z\n";
   if (e.prompt === "Password:") return e.prompt + "\n";
   // An empty line has no line field (the entry's JSON omits it).
