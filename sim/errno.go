@@ -33,27 +33,47 @@ const (
 )
 
 // errnoText is what strerror(3) prints on Linux for each errno.
-var errnoText = map[Errno]string{
-	EADDRINUSE:    "Address already in use",
-	EADDRNOTAVAIL: "Cannot assign requested address",
-	ECONNREFUSED:  "Connection refused",
-	ECONNRESET:    "Connection reset by peer",
-	EACCES:        "Permission denied",
-	EINVAL:        "Invalid argument",
-	EBADF:         "Bad file descriptor",
-	EISCONN:       "Transport endpoint is already connected",
-	EALREADY:      "Operation already in progress",
-	ENOTCONN:      "Transport endpoint is not connected",
-	EPIPE:         "Broken pipe",
-	EOPNOTSUPP:    "Operation not supported",
-	EDESTADDRREQ:  "Destination address required",
-	EHOSTUNREACH:  "No route to host",
-	EMFILE:        "Too many open files",
-	EAGAIN:        "Resource temporarily unavailable",
-	ETIMEDOUT:     "Connection timed out",
-	EMSGSIZE:      "Message too long",
-	EAI_NONAME:    "Name or service not known",
-	EAI_AGAIN:     "Temporary failure in name resolution",
+var errnoText = errnoMap(errnoTexts[:])
+
+// errnoTexts are errnoText's entries. They are an array, not a map
+// literal, because a map literal of fewer than 26 entries compiles to
+// init code with a call per entry (about 240 bytes of WebAssembly each),
+// while a package-level array is data and errnoMap one loop.
+var errnoTexts = [...]errnoEntry{
+	{EADDRINUSE, "Address already in use"},
+	{EADDRNOTAVAIL, "Cannot assign requested address"},
+	{ECONNREFUSED, "Connection refused"},
+	{ECONNRESET, "Connection reset by peer"},
+	{EACCES, "Permission denied"},
+	{EINVAL, "Invalid argument"},
+	{EBADF, "Bad file descriptor"},
+	{EISCONN, "Transport endpoint is already connected"},
+	{EALREADY, "Operation already in progress"},
+	{ENOTCONN, "Transport endpoint is not connected"},
+	{EPIPE, "Broken pipe"},
+	{EOPNOTSUPP, "Operation not supported"},
+	{EDESTADDRREQ, "Destination address required"},
+	{EHOSTUNREACH, "No route to host"},
+	{EMFILE, "Too many open files"},
+	{EAGAIN, "Resource temporarily unavailable"},
+	{ETIMEDOUT, "Connection timed out"},
+	{EMSGSIZE, "Message too long"},
+	{EAI_NONAME, "Name or service not known"},
+	{EAI_AGAIN, "Temporary failure in name resolution"},
+}
+
+type errnoEntry struct {
+	errno Errno
+	text  string
+}
+
+// errnoMap returns entries as a map.
+func errnoMap(entries []errnoEntry) map[Errno]string {
+	m := make(map[Errno]string, len(entries))
+	for _, e := range entries {
+		m[e.errno] = e.text
+	}
+	return m
 }
 
 // Error returns the strerror text, for example "Address already in use".

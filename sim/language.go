@@ -30,17 +30,31 @@ type Language struct {
 
 // WordKeys are the words field puts into sentences, with their English;
 // a Language's Words translates each (placeholders as shown).
-var WordKeys = map[string]string{
-	"the_kernel":    "the kernel",
-	"kernel_of":     "the kernel of {host}",
-	"the_os":        "the OS",
-	"ordinary_user": "an ordinary user",
-	"service":       "{PROTO} port {port}",
-	"and":           " and ",
-	"bytes":         "{len} bytes",
-	"answer":        "Answer: {choice}",
-	"lab_title":     "Lab: {title}",
-	"job_serve":     "serve {remote}",
+var WordKeys = stringMap(wordKeys[:])
+
+// wordKeys are WordKeys' entries, an array rather than a map literal
+// because a small map literal compiles to a call per entry (see
+// errnoTexts).
+var wordKeys = [...][2]string{
+	{"the_kernel", "the kernel"},
+	{"kernel_of", "the kernel of {host}"},
+	{"the_os", "the OS"},
+	{"ordinary_user", "an ordinary user"},
+	{"service", "{PROTO} port {port}"},
+	{"and", " and "},
+	{"bytes", "{len} bytes"},
+	{"answer", "Answer: {choice}"},
+	{"lab_title", "Lab: {title}"},
+	{"job_serve", "serve {remote}"},
+}
+
+// stringMap returns key, value pairs as a map.
+func stringMap(pairs [][2]string) map[string]string {
+	m := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		m[p[0]] = p[1]
+	}
+	return m
 }
 
 // Text returns s in l, or s itself when l has no translation of it.
