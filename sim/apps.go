@@ -27,6 +27,7 @@ type appState struct {
 
 // appConn is what a program knows about one of its sockets.
 type appConn struct {
+	_       noCompare
 	t       *Thread // the thread that serves it
 	fd      int
 	owned   bool // the thread was started for this connection
@@ -45,6 +46,7 @@ type ftpState struct {
 // ftpXfer is a transfer an FTP server was asked for: the listing, or a
 // file.
 type ftpXfer struct {
+	_    noCompare
 	list bool
 	name string
 }

@@ -440,6 +440,7 @@ func NarrateIn(e *Event, l *Language) (text, analogy string) {
 // it can be told again in another language: the explanation and its
 // analogy before {value} was filled in, the value, and the right choice.
 type answerTmpl struct {
+	_                               noCompare
 	explain, analogy, value, choice string
 }
 

@@ -55,6 +55,7 @@ type NATSpec struct {
 
 // natEntry is one mapping, as conntrack keeps it.
 type natEntry struct {
+	_         noCompare
 	proto     Proto
 	inner     netip.AddrPort // the inside end (laptop:port, or a forward's target)
 	outer     netip.AddrPort // the router's public address and port
@@ -364,6 +365,7 @@ func (t *natTable) pickPort(w *World, proto Proto, inner, remote netip.AddrPort)
 
 // NATEntry is a router's mapping as conntrack -L shows it.
 type NATEntry struct {
+	_         noCompare
 	Proto     string `json:"proto"`
 	State     string `json:"state,omitempty"` // TCP only
 	Inner     string `json:"inner"`           // the inside end

@@ -4,6 +4,7 @@ import "net/netip"
 
 // packet is a letter on the street: one TCP segment or UDP datagram.
 type packet struct {
+	_        noCompare
 	id       int
 	proto    Proto
 	src, dst netip.AddrPort

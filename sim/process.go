@@ -127,6 +127,7 @@ var Protocols = []string{"none", "http", "https", "smtp", "dns", "echo", "ftp", 
 // Program is an executable file installed on a host: a blueprint in the
 // building's storage room. It does nothing until a process runs it.
 type Program struct {
+	_    noCompare
 	Name string
 	Path string
 	// User is who processes of this program run as unless the start says
@@ -204,6 +205,7 @@ type Process struct {
 // Thread is a unit of execution inside a process: a household member doing
 // one job. All threads of a process share its sockets.
 type Thread struct {
+	_     noCompare
 	proc  *Process
 	tid   int
 	job   string

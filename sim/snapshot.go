@@ -85,6 +85,7 @@ type ProcessState struct {
 
 // ThreadState is a live thread.
 type ThreadState struct {
+	_   noCompare
 	TID int    `json:"tid"`
 	Job string `json:"job"`
 }
@@ -97,6 +98,7 @@ type FDState struct {
 
 // BindingState is a port held on a host: an apartment.
 type BindingState struct {
+	_         noCompare
 	Proto     string `json:"proto"`
 	Local     string `json:"local"`
 	Port      uint16 `json:"port"`
@@ -107,6 +109,7 @@ type BindingState struct {
 // SocketState is a socket that exists: held by a descriptor, or still in
 // the kernel (an unaccepted connection, an orphan closing, TIME_WAIT).
 type SocketState struct {
+	_         noCompare
 	Sock      int    `json:"sock"`
 	Proto     string `json:"proto"`
 	State     string `json:"state"`

@@ -47,6 +47,7 @@ const (
 // from a listener share its binding; the port is released when the last
 // socket using the binding is gone.
 type binding struct {
+	_         noCompare
 	proto     Proto
 	addr      netip.Addr
 	port      uint16

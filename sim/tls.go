@@ -25,6 +25,7 @@ import (
 
 // secure is a client socket's TLS or QUIC state.
 type secure struct {
+	_       noCompare
 	sni     string
 	myCID   string // QUIC: the connection ID this end chose
 	peerCID string // QUIC: the other end's connection ID
@@ -34,6 +35,7 @@ type secure struct {
 // quicConn is a QUIC server's connection: the client's ID and where the
 // client is now.
 type quicConn struct {
+	_         noCompare
 	clientCID string
 	peer      netip.AddrPort
 }

@@ -49,6 +49,7 @@ type apiError struct {
 }
 
 type problem struct {
+	_       noCompare
 	Line    int    `json:"line"`
 	Col     int    `json:"col"`
 	Message string `json:"message"`
@@ -56,6 +57,7 @@ type problem struct {
 
 // request names a timeline, and for a snapshot the event.
 type request struct {
+	_      noCompare
 	Lesson string `json:"lesson"`
 	OS     string `json:"os"`   // "" for the lesson's own
 	Seed   string `json:"seed"` // decimal; "" for the lesson's own
@@ -183,3 +185,9 @@ func mustJSON(v any) []byte {
 	}
 	return b
 }
+
+// noCompare, as a struct's first field, makes the struct not comparable,
+// so that the compiler generates no equality function for it: each is
+// hundreds of bytes of the WebAssembly module, for types nothing
+// compares.
+type noCompare [0]func()

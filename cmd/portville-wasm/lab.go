@@ -24,6 +24,7 @@ const maxLabs = 4
 
 // labReq names a lab and says what to do with it.
 type labReq struct {
+	_      noCompare
 	Handle int    `json:"handle"`
 	Lesson string `json:"lesson"` // labOpen: the town to start from ("" for the default)
 	OS     string `json:"os"`

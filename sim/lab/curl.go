@@ -18,6 +18,7 @@ const curlTryHelp = "curl: try 'curl --help' or 'curl --manual' for more informa
 
 // curlOpts are the curl options the lab takes.
 type curlOpts struct {
+	_                                         noCompare
 	verbose, silent, showError, head, include bool
 	fail, headMethod                          bool // -f; -X HEAD
 	output, writeOut                          string
@@ -227,6 +228,7 @@ func (r *run) parseCurl(args []string) (o curlOpts, ok bool) {
 
 // curlURL is the part of a URL curl needs.
 type curlURL struct {
+	_        noCompare
 	host     string // as written: a name or an address
 	port     uint16
 	path     string
@@ -383,6 +385,7 @@ func eventSeq(events []sim.Event, match func(*sim.Event) bool, def uint64) uint6
 // curlJob is a curl run: while its response is incomplete the terminal
 // waits for it, as it would for the real one.
 type curlJob struct {
+	_           noCompare
 	opts        curlOpts
 	url         curlURL
 	addr, local netip.AddrPort

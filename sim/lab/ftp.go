@@ -77,6 +77,7 @@ const (
 )
 
 type ftpJob struct {
+	_          noCompare
 	alias      string
 	pid        int
 	state      int

@@ -492,6 +492,7 @@ func (l *Lab) peerName(ap netip.AddrPort, numeric bool) string {
 // sent, what arrives is printed, Ctrl-C or Ctrl-D ends it, and it exits
 // when the peer closes.
 type ncJob struct {
+	_           noCompare
 	alias, sock string
 	pid         int
 	udp         bool

@@ -16,6 +16,7 @@ const maxListCommands = 16
 // part is a piece of a word: literal text, or a parameter to expand when
 // the command runs ($? changes as the list goes).
 type part struct {
+	_      noCompare
 	lit    string
 	param  string // "?", "!", "HOME", ...; "" for literal text
 	quoted bool   // the word has quotes: it stays a word when empty
@@ -378,3 +379,9 @@ func shellQuote(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// noCompare, as a struct's first field, makes the struct not comparable,
+// so that the compiler generates no equality function for it: each is
+// hundreds of bytes of the WebAssembly module, for types nothing
+// compares.
+type noCompare [0]func()

@@ -13,6 +13,7 @@ import (
 // scenario a Live has grown, run with the same options, gives the same
 // events (with Finish settle, the same events and no more).
 type Live struct {
+	_   noCompare
 	r   *runner
 	err error
 }

@@ -91,6 +91,7 @@ type NATDef struct {
 // ForwardDef is a port-forwarding rule: PROTO/PORT on the public address
 // to an inside host's address and port.
 type ForwardDef struct {
+	_     noCompare
 	Proto sim.Proto
 	Port  uint16
 	To    Endpoint
@@ -104,6 +105,7 @@ const MaxNamesPerHost = 8
 
 // LinkDef sets the latency between two hosts.
 type LinkDef struct {
+	_ noCompare
 	Pos
 	A, B    string
 	Latency sim.Time
@@ -113,6 +115,7 @@ type LinkDef struct {
 // IPv4 address, and a port; or a socket, standing for the address it is
 // bound to (a client connects where a server said it listens).
 type Endpoint struct {
+	_    noCompare
 	Host string // a host name, resolved to its first address when run
 	Addr netip.Addr
 	Port uint16
@@ -140,6 +143,7 @@ func (r Ref) String() string { return r.Proc + "." + r.Name }
 
 // Step is one line of the script.
 type Step struct {
+	_ noCompare
 	Pos
 	Action  string // the action key: start, connect, ...
 	Say     string // narration shown before the step
@@ -227,3 +231,9 @@ func humanDuration(t sim.Time) string {
 	}
 	return strconv.FormatInt(int64(t), 10) + "us"
 }
+
+// noCompare, as a struct's first field, makes the struct not comparable,
+// so that the compiler generates no equality function for it: each is
+// hundreds of bytes of the WebAssembly module, for types nothing
+// compares.
+type noCompare [0]func()

@@ -50,6 +50,7 @@ type Result struct {
 // CheckpointResult is what a checkpoint measured and which choice that
 // made right.
 type CheckpointResult struct {
+	_      noCompare
 	Line   int
 	Value  string
 	Answer string
