@@ -138,6 +138,7 @@ func (f Flags) String() string {
 
 // Choice is one answer a checkpoint offers.
 type Choice struct {
+	_    noCompare
 	ID   string `json:"id"`
 	Text string `json:"text"`
 }

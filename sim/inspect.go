@@ -12,6 +12,7 @@ import (
 
 // Holder is a process holding a socket through a descriptor.
 type Holder struct {
+	_       noCompare
 	PID     int
 	FD      int
 	Program string

@@ -39,6 +39,7 @@ const (
 // Forward is a port-forwarding rule: letters to the router's public
 // address on Proto/Port go to To inside.
 type Forward struct {
+	_     noCompare
 	Proto Proto
 	Port  uint16
 	To    netip.AddrPort

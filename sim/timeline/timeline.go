@@ -340,6 +340,7 @@ const LessonsFormat = 1
 
 // Lesson is a built-in lesson, parsed.
 type Lesson struct {
+	_        noCompare
 	ID       string             `json:"id"`
 	Scenario *scenario.Scenario `json:"scenario"`
 }
@@ -397,3 +398,9 @@ func Find(lessons []Lesson, id string) (*Lesson, error) {
 	}
 	return nil, fmt.Errorf("lesson %q: %w", id, ErrUnknownLesson)
 }
+
+// noCompare, as a struct's first field, makes the struct not comparable,
+// so that the compiler generates no equality function for it: each is
+// hundreds of bytes of the WebAssembly module, for types nothing
+// compares.
+type noCompare [0]func()
