@@ -608,6 +608,9 @@ func captionData(d string) string {
 
 // field returns an event's value for a narration placeholder.
 func field(e *Event, name string, l *Language) string {
+	// The numeric fields set n and share one itoa after the switch: a
+	// call per case costs more WebAssembly than the assignment.
+	var n int
 	switch name {
 	case "host":
 		return e.Host
@@ -629,15 +632,15 @@ func field(e *Event, name string, l *Language) string {
 	case "user":
 		return e.User
 	case "pid":
-		return itoa(e.PID)
+		n = e.PID
 	case "ppid":
-		return itoa(e.PPID)
+		n = e.PPID
 	case "tid":
-		return itoa(e.TID)
+		n = e.TID
 	case "job":
 		return l.Job(e.Job)
 	case "fd":
-		return itoa(e.FD)
+		n = e.FD
 	case "who":
 		if e.PID == 0 {
 			return l.word("kernel_of", "host", e.Host)
@@ -656,21 +659,21 @@ func field(e *Event, name string, l *Language) string {
 	case "local_ip":
 		return e.Local.Addr().String()
 	case "local_port":
-		return itoa(int(e.Local.Port()))
+		n = int(e.Local.Port())
 	case "remote_ip":
 		return e.Remote.Addr().String()
 	case "remote_port":
-		return itoa(int(e.Remote.Port()))
+		n = int(e.Remote.Port())
 	case "src_ip":
 		return e.Src.Addr().String()
 	case "src_port":
-		return itoa(int(e.Src.Port()))
+		n = int(e.Src.Port())
 	case "dst_ip":
 		return e.Dst.Addr().String()
 	case "dst_port":
-		return itoa(int(e.Dst.Port()))
+		n = int(e.Dst.Port())
 	case "port":
-		return itoa(int(e.Port))
+		n = int(e.Port)
 	case "port_desc":
 		p := e.Port
 		if p == 0 {
@@ -708,11 +711,11 @@ func field(e *Event, name string, l *Language) string {
 		}
 		return e.Flags.String()
 	case "tcp_seq":
-		return strconv.FormatUint(uint64(e.TCPSeq), 10)
+		n = int(e.TCPSeq)
 	case "tcp_ack":
-		return strconv.FormatUint(uint64(e.TCPAck), 10)
+		n = int(e.TCPAck)
 	case "len":
-		return itoa(e.Len)
+		n = e.Len
 	case "data":
 		return captionData(e.Data)
 	case "call":
@@ -722,15 +725,15 @@ func field(e *Event, name string, l *Language) string {
 	case "errtext":
 		return l.errText(e.Errno)
 	case "code":
-		return itoa(e.Code)
+		n = e.Code
 	case "signal":
 		return e.Signal
 	case "option":
 		return e.Option
 	case "shared":
-		return itoa(e.Shared)
+		n = e.Shared
 	case "backlog":
-		return itoa(e.Backlog)
+		n = e.Backlog
 	case "addrs":
 		var parts []string
 		for _, a := range e.Addrs {
@@ -753,6 +756,8 @@ func field(e *Event, name string, l *Language) string {
 			return e.User
 		}
 		return l.word("ordinary_user")
+	default:
+		return "{" + name + "}"
 	}
-	return "{" + name + "}"
+	return itoa(n)
 }
