@@ -337,33 +337,41 @@ func column(s string, col int) string {
 
 // hostLines prints host's answer and returns its status.
 func (r *run) hostLines(q dnsQuery, a *sim.DNSAnswer, ns netip.Addr) int {
+	var b strings.Builder
 	if q.server != "" {
-		r.outln("Using domain server:", "Name: "+q.server, "Address: "+ns.String()+"#53", "Aliases: ", "")
-	}
-	if a.NXDomain {
-		r.outln("Host " + q.name + " not found: 3(NXDOMAIN)")
-		return 1
+		b.WriteString("Using domain server:\nName: " + q.server + "\nAddress: " + ns.String() + "#53\nAliases: \n\n")
 	}
 	for _, ad := range a.Addrs {
-		r.outln(q.name + " has address " + ad.String())
+		b.WriteString(q.name + " has address " + ad.String() + "\n")
 	}
-	return 0
+	if a.NXDomain {
+		b.WriteString("Host " + q.name + " not found: 3(NXDOMAIN)\n")
+	}
+	r.out(b.String())
+	return boolInt(a.NXDomain)
 }
 
 // nslookupLines prints nslookup's answer and returns its status.
 func (r *run) nslookupLines(q dnsQuery, a *sim.DNSAnswer, aa bool, ns netip.Addr) int {
-	r.outln("Server:\t\t"+ns.String(), "Address:\t"+ns.String()+"#53", "")
+	var b strings.Builder
+	b.WriteString("Server:\t\t" + ns.String() + "\nAddress:\t" + ns.String() + "#53\n\n")
 	if a.NXDomain {
-		r.outln("** server can't find "+q.name+": NXDOMAIN", "")
-		return 1
-	}
-	if !aa {
-		r.outln("Non-authoritative answer:")
+		b.WriteString("** server can't find " + q.name + ": NXDOMAIN\n")
+	} else if !aa {
+		b.WriteString("Non-authoritative answer:\n")
 	}
 	for _, ad := range a.Addrs {
-		r.outln("Name:\t"+q.name, "Address: "+ad.String())
+		b.WriteString("Name:\t" + q.name + "\nAddress: " + ad.String() + "\n")
 	}
-	r.outln("")
+	r.out(b.String() + "\n")
+	return boolInt(a.NXDomain)
+}
+
+// boolInt is 1 for true: a tool's status when the name is unknown.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
 	return 0
 }
 

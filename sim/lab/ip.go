@@ -3,7 +3,6 @@ package lab
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 
 	"portville/sim"
@@ -49,17 +48,16 @@ func (r *run) ip(args []string) {
 	}
 	h := r.host()
 	mac := macOf(h.Name())
-	lo, eth := "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00", "    link/ether "+mac+" brd ff:ff:ff:ff:ff:ff"
+	lo, eth := "\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00", "\n    link/ether "+mac+" brd ff:ff:ff:ff:ff:ff"
 	if v4 {
 		lo, eth = "", ""
 	}
 	lines := []string{
-		"1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000", lo,
+		"1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000" + lo,
 		"    inet 127.0.0.1/8 scope host lo",
 		"       valid_lft forever preferred_lft forever",
-		"2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default qlen 1000", eth,
+		"2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default qlen 1000" + eth,
 	}
-	lines = slices.DeleteFunc(lines, func(s string) bool { return s == "" })
 	var seen []netip.Prefix
 	for _, a := range h.Addrs() {
 		if a.IsLoopback() {
@@ -154,7 +152,7 @@ func containsPrefix(ps []netip.Prefix, p netip.Prefix) bool {
 func addrOn(gw *sim.Host, a netip.Addr) netip.Addr {
 	p := netip.PrefixFrom(a, 24).Masked()
 	for _, x := range gw.Addrs() {
-		if p.Contains(x) {
+		if netip.PrefixFrom(x, 24).Masked() == p {
 			return x
 		}
 	}

@@ -50,6 +50,7 @@ type Input struct {
 // a prompt a program leaves open ("Password:"). Clear wipes the terminal
 // (the clear command).
 type Chunk struct {
+	_     noCompare
 	Host  string `json:"host"`
 	Text  string `json:"text,omitempty"`
 	Seq   uint64 `json:"seq"`
@@ -73,6 +74,7 @@ type Entry struct {
 
 // Options choose the OS profile (for hosts that name none) and the seed.
 type Options struct {
+	_       noCompare
 	OS      string
 	Seed    uint64
 	SeedSet bool
@@ -528,6 +530,7 @@ type HostView struct {
 
 // PackageView is a program the view offers to install.
 type PackageView struct {
+	_       noCompare
 	Name    string `json:"name"`
 	Program string `json:"program"`
 	Title   string `json:"title"`

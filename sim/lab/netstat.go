@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -25,60 +24,38 @@ func (r *run) netstat(args []string) {
 		r.bsdNetstat(args)
 		return
 	}
-	tcp, udp, all, listening, numeric, procs := false, false, false, false, false, false
-	for _, a := range args {
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			r.outln("lab: netstat " + a + " is not an option; netstat -tanp lists the sockets")
-			r.status(1)
-			return
-		}
+	// The long options are the short ones' other names.
+	short := make([]string, len(args))
+	for i, a := range args {
+		short[i] = a
 		if strings.HasPrefix(a, "--") {
-			switch a {
-			case "--tcp":
-				tcp = true
-			case "--udp":
-				udp = true
-			case "--all":
-				all = true
-			case "--listening":
-				listening = true
-			case "--numeric":
-				numeric = true
-			case "--program":
-				procs = true
-			default:
-				r.outln(r.notModelled("netstat", a, netstatTry))
-				r.status(1)
+			k := strings.Index(" --tcp --udp --all --listening --numeric --program", " "+a)
+			if k < 0 || a == "--" {
+				r.fail(1, r.notModelled("netstat", a, netstatTry))
 				return
 			}
-			continue
-		}
-		for _, c := range a[1:] {
-			switch c {
-			case 't':
-				tcp = true
-			case 'u':
-				udp = true
-			case 'a':
-				all = true
-			case 'l':
-				listening = true
-			case 'n':
-				numeric = true
-			case 'p':
-				procs = true
-			case '4', 'W', 'v':
-			default:
-				if strings.ContainsRune("rigsMNeoc6xwACFUSTZ", c) {
-					r.outln(r.notModelled("netstat", "-"+string(c), netstatTry))
-				} else {
-					r.outln(fmt.Sprintf("netstat: invalid option -- '%c'", c), "usage: netstat [-vWeenNcCF] [<Af>] -r         netstat {-V|--version|-h|--help}")
-				}
-				r.status(1)
-				return
-			}
+			short[i] = a[1:3]
 		}
 	}
+	f, bad := osFlags(short, "tualnp4Wv", "", false)
+	switch {
+	case bad == "":
+	case !strings.HasPrefix(bad, "-") || bad == "-":
+		r.fail(1, "lab: netstat "+bad+" is not an option; netstat -tanp lists the sockets")
+		return
+	case strings.Contains("rigsMNeoc6xwACFUSTZ", bad[1:]):
+		r.fail(1, r.notModelled("netstat", bad, netstatTry))
+		return
+	default:
+		r.fail(1, "netstat: invalid option -- '"+bad[1:]+"'", "usage: netstat [-vWeenNcCF] [<Af>] -r         netstat {-V|--version|-h|--help}")
+		return
+	}
+	_, tcp := f['t']
+	_, udp := f['u']
+	_, all := f['a']
+	_, listening := f['l']
+	_, numeric := f['n']
+	_, procs := f['p']
 	unixToo := !tcp && !udp
 	if unixToo {
 		tcp, udp = true, true
@@ -102,7 +79,7 @@ func (r *run) netstat(args []string) {
 		}
 		rows = append(rows, ssRow{sock: s, state: state})
 	}
-	slices.SortStableFunc(rows, ssOrder)
+	sortRows(rows, ssOrder)
 	head := "Proto Recv-Q Send-Q Local Address           Foreign Address         State      "
 	if procs {
 		head += " PID/Program name    "

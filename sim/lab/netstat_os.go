@@ -3,7 +3,6 @@ package lab
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -106,11 +105,14 @@ func (r *run) winNetstat(args []string) {
 	lines := []string{"", "Active Connections", "", fmt.Sprintf(head, titles[:strings.Count(head, "%")]...)}
 	socks := r.osSockets(tcp, udp)
 	// TCP before UDP, each by local address and port.
-	slices.SortStableFunc(socks, func(a, b ssRow) int {
+	sortRows(socks, func(a, b ssRow) int {
 		if a.sock.Proto() != b.sock.Proto() {
 			return int(a.sock.Proto()) - int(b.sock.Proto())
 		}
-		return a.sock.Local().Compare(b.sock.Local())
+		if c := a.sock.Local().Addr().Compare(b.sock.Local().Addr()); c != 0 {
+			return c
+		}
+		return int(a.sock.Local().Port()) - int(b.sock.Local().Port())
 	})
 	for _, o := range socks {
 		if isServer(o) && !all {
@@ -221,15 +223,12 @@ func (r *run) sockstat(args []string) {
 	proto, ports := f['P'], f['p']
 	lines := []string{sockstatHeader}
 	socks := r.osSockets(proto == "" || strings.Contains(proto, "tcp"), proto == "" || strings.Contains(proto, "udp"))
-	h := r.host()
 	// A row for each process and descriptor holding a socket, the
 	// newest process first; then the sockets no process holds.
-	procs := h.Processes()
+	procs := r.host().Processes()
 	for i := len(procs) - 1; i >= -1; i-- {
 		for _, o := range socks {
-			if listen != conn && isServer(o) != listen || ports != "" &&
-				!strings.Contains(","+ports+",", ","+strconv.Itoa(int(o.sock.Local().Port()))+",") &&
-				!strings.Contains(","+ports+",", ","+strconv.Itoa(int(o.sock.Remote().Port()))+",") {
+			if listen != conn && isServer(o) != listen || ports != "" && !inPorts(ports, o.sock.Local().Port()) && !inPorts(ports, o.sock.Remote().Port()) {
 				continue
 			}
 			holders := o.sock.Holders()
@@ -252,6 +251,11 @@ func (r *run) sockstat(args []string) {
 		}
 	}
 	r.outln(lines...)
+}
+
+// inPorts reports whether port is in a comma-separated list.
+func inPorts(list string, port uint16) bool {
+	return strings.Contains(","+list+",", ","+strconv.Itoa(int(port))+",")
 }
 
 // sockstatHeader is sockstat's first line (it ends in spaces).

@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -73,7 +72,7 @@ var absentTools = []struct{ os, names, instead string }{
 // host's OS, and what the OS has instead.
 func absent(os, name string) (instead string, missing bool) {
 	for _, a := range absentTools {
-		if a.os == os && slices.Contains(strings.Fields(a.names), name) {
+		if a.os == os && strings.Contains(" "+a.names+" ", " "+name+" ") {
 			return a.instead, true
 		}
 	}

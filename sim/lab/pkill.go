@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -63,9 +64,6 @@ func (r *run) parsePkill(name string, args []string) (o pkillOpts, ok bool) {
 					return o, false
 				}
 				continue
-			case "list-name", "list-full", "count", "full", "exact", "newest", "oldest", "ignore-case", "echo", "euid", "delimiter":
-				r.fail(2, "lab: "+name+" --"+opt+" is real; the lab takes its short form ("+pkillTry+")")
-				return o, false
 			}
 			r.fail(2, r.notModelled(name, "--"+opt, pkillTry))
 			return o, false
@@ -169,7 +167,7 @@ func (r *run) pgrep(t *terminal, name string, args []string) error {
 		if pt != nil && !pt.matches(subject, whole) {
 			continue
 		}
-		if o.users != nil && !containsString(o.users, p.User()) {
+		if o.users != nil && !slices.Contains(o.users, p.User()) {
 			continue
 		}
 		found = append(found, p)
@@ -236,15 +234,6 @@ func (r *run) pgrep(t *terminal, name string, args []string) error {
 		r.outln("lab: pkill would signal PID " + strconv.Itoa(p.PID()) + " too, a worker whose master it does not signal; the lab cannot name it in the scenario it writes, so it goes on")
 	}
 	return nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // pkillUsage is procps's answer to a usage error: the problem, where to

@@ -36,7 +36,7 @@ func (r *run) ss(args []string) {
 		}
 		rows = append(rows, ssRow{sock: s, state: state})
 	}
-	slices.SortStableFunc(rows, ssOrder)
+	sortRows(rows, ssOrder)
 	t := newSSTable(o)
 	for _, row := range rows {
 		s := row.sock
@@ -92,6 +92,29 @@ func ssOrder(a, b ssRow) int {
 		cmp.Compare(a.sock.Remote().Port(), b.sock.Remote().Port()),
 		cmp.Compare(b.sock.ID(), a.sock.ID()),
 	)
+}
+
+// sortRows sorts socket rows stably by order: a merge sort, as
+// sortLines does, because slices.SortStableFunc over this type is 8 KB
+// of the WebAssembly module.
+func sortRows(rows []ssRow, order func(a, b ssRow) int) {
+	tmp := make([]ssRow, len(rows))
+	for width := 1; width < len(rows); width *= 2 {
+		for lo := 0; lo < len(rows); lo += 2 * width {
+			mid, hi := min(lo+width, len(rows)), min(lo+2*width, len(rows))
+			i, j, k := lo, mid, lo
+			for ; i < mid && j < hi; k++ {
+				if order(rows[j], rows[i]) < 0 {
+					tmp[k], j = rows[j], j+1
+				} else {
+					tmp[k], i = rows[i], i+1
+				}
+			}
+			k += copy(tmp[k:], rows[i:mid])
+			copy(tmp[k:], rows[j:hi])
+		}
+		copy(rows, tmp)
+	}
 }
 
 // ssState names a socket's state as ss does.
@@ -366,6 +389,7 @@ type ssTable struct {
 }
 
 type ssCol struct {
+	_             noCompare
 	header, delim string
 	right, off    bool
 }

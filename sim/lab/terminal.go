@@ -33,6 +33,7 @@ type terminal struct {
 
 // job is a program running in the background of a terminal.
 type job struct {
+	_     noCompare
 	n     int
 	alias string
 	pid   int
