@@ -34,6 +34,16 @@ func TestBrowserLabOSTerminal(t *testing.T) {
 			t.Errorf("the terminal does not show %q:\n%s", want, text)
 		}
 	}
+	// The lab's word is set apart from what the real shell says.
+	lab := browsertest.Eval[[]string](tab, `[...document.querySelectorAll("#term-screen .term-lab")].map((s) => s.textContent)`)
+	if len(lab) == 0 || !strings.HasPrefix(lab[len(lab)-1], "lab: Windows 11 has no ss") {
+		t.Errorf("the lab's lines on screen: %q", lab)
+	}
+	for _, l := range lab {
+		if !strings.HasPrefix(l, "lab: ") {
+			t.Errorf("a line of the real tool's is set as the lab's: %q", l)
+		}
+	}
 	for _, o := range browsertest.Eval[[]string](tab, overflowJS) {
 		// The scene is a camera on a wider town: it clips on purpose.
 		if !strings.HasPrefix(o, "div.scene-box") {

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -149,7 +150,7 @@ func New(base *scenario.Scenario, baseID string, opt Options) (*Lab, error) {
 		sc.Latency = sim.DefaultLatency
 	}
 	for _, h := range base.Hosts {
-		sc.Hosts = append(sc.Hosts, withBaseTools(h))
+		sc.Hosts = append(sc.Hosts, withBaseTools(h, sc.OS))
 	}
 	l.sc = sc
 	live, err := sc.Start(scenario.Options{OnEvent: l.sink.observe})
@@ -172,11 +173,16 @@ func labTitle(base *scenario.Scenario) string {
 }
 
 // withBaseTools returns a copy of h with the base system's programs it
-// lacks.
-func withBaseTools(h scenario.HostDef) scenario.HostDef {
+// lacks, those its OS has (os: the scenario's, for a host that names
+// none). On Windows, ps is PowerShell's alias, no program.
+func withBaseTools(h scenario.HostDef, os string) scenario.HostDef {
 	h.Programs = slices.Clone(h.Programs)
 	h.Addrs = slices.Clone(h.Addrs)
+	os = cmp.Or(h.OS, os, "linux")
 	for _, t := range baseTools {
+		if _, missing := absent(os, t.name); missing || os == "windows" && t.name == "ps" {
+			continue
+		}
 		if !slices.ContainsFunc(h.Programs, func(p sim.Program) bool { return p.Name == t.name }) {
 			h.Programs = append(h.Programs, sim.Program{Name: t.name, Path: t.path, Client: t.client})
 		}

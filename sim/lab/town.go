@@ -79,7 +79,7 @@ func (r *run) addHost(args []string) error {
 	case len(r.lab.order) >= scenario.MaxHosts:
 		r.outln(fmt.Sprintf("add-host: the town has %d buildings, the most a scenario holds", scenario.MaxHosts))
 	default:
-		h := withBaseTools(scenario.HostDef{Name: name, Addrs: []netip.Addr{a}, OS: os})
+		h := withBaseTools(scenario.HostDef{Name: name, Addrs: []netip.Addr{a}, OS: os}, r.lab.sc.OS)
 		if err := r.step(scenario.Step{Action: "add_host", Host: name, NewHost: &h}); err != nil {
 			return err
 		}

@@ -225,15 +225,18 @@ export class Terminal {
     want.forEach((w, i) => {
       const b = have[i];
       if (!b) {
-        const el = h("div", { class: "term-block", text: w.text });
+        const el = h("div", { class: "term-block" });
+        fillBlock(el, w.text);
         this.screen.append(el);
         have.push({ n: w.n, text: w.text, el });
         return;
       }
       if (b.text === w.text) return;
-      const node = b.el.firstChild;
-      if (node && w.text.startsWith(b.text)) node.appendData(w.text.slice(b.text.length));
-      else b.el.textContent = w.text;
+      const node = b.el.lastChild;
+      const add = w.text.slice(b.text.length);
+      if (node && node.nodeType === Node.TEXT_NODE && w.text.startsWith(b.text) && !(b.text.endsWith("\n") ? "\n" + add : add).includes("\nlab: ")) {
+        node.appendData(add);
+      } else fillBlock(b.el, w.text);
       b.text = w.text;
     });
     this.blocks = have;
@@ -415,6 +418,26 @@ function doneAt(e) {
   let at = e.at;
   for (const c of e.out) if (c.seq > at) at = c.seq;
   return at;
+}
+
+/**
+ * fillBlock puts a block's lines into el: as text, but a line the lab
+ * says in its own voice ("lab: ...", where it stops being the real tool)
+ * in a span of its own, so that it never reads as the real tool's.
+ */
+function fillBlock(el, text) {
+  el.textContent = "";
+  let plain = "";
+  for (const line of text.split(/(?<=\n)/)) {
+    if (!line.startsWith("lab: ")) {
+      plain += line;
+      continue;
+    }
+    if (plain) el.append(plain);
+    plain = "";
+    el.append(h("span", { class: "term-lab", text: line }));
+  }
+  if (plain) el.append(plain);
 }
 
 /** echoOf is an input as its terminal shows it: the prompt and the line. */
