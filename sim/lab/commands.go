@@ -153,57 +153,56 @@ func (r *run) command(t *terminal, argv []string, stdin *string, background bool
 // help lists what the lab's terminal takes.
 func (r *run) help() {
 	os := r.host().OS().Name
-	lines := []string{
-		"The lab's terminal takes a small set of real commands; their output looks like the real tools'.",
-		"",
-		"  nc [-v] [-u] [-z] [-N] HOST PORT   connect; what you type is sent, Ctrl-C or Ctrl-D ends it",
-		"  nc -l [-u] [-k] PORT               listen (in the background) and print what arrives",
-		"  curl [-v] [-s] [-o FILE] [-w FORMAT] URL    fetch a page: -w '%{local_port}\\n' prints the port",
-		"  ftp HOST                           an FTP session in passive mode (ls, get FILE, quit)",
-		"  dig [@SERVER] NAME [+short], host NAME, nslookup NAME   ask the town's DNS server for a name",
-		"  telnet HOST [PORT]                 connect and type, as nc does (Connected to ..., Escape character is '^]')",
-		"  ss [-t] [-u] [-l] [-a] [-n] [-p] [state STATE]   the sockets of this host",
-		"  netstat [-tuanlp]                  the same, in net-tools' columns",
-		"  ps [-e] [-L] [-f] [-o FORMAT]      its processes (-L: threads)",
-		"  kill [-9] PID|%JOB                 end a process",
-		"  pgrep [-l] PATTERN, pkill [-9] PATTERN   find or end processes by name",
-		"  ip addr                            its addresses",
-	}
+	var native, apt, note string
 	switch os {
 	case "linux":
-		lines = append(lines, "  sysctl -w net.ipv4.ip_local_port_range=\"LOW HIGH\"   the ephemeral port range")
-	case "macos", "freebsd":
-		lines = append(lines, "  sysctl -w net.inet.ip.portrange.first=LOW net.inet.ip.portrange.last=HIGH   the ephemeral port range")
-	case "windows":
-		lines = append(lines, "  netsh int ipv4 set dynamicport tcp start=LOW num=N   the ephemeral port range")
-	}
-	switch os {
-	case "windows":
-		lines = append(lines, "  netstat -ano [-p TCP|UDP]          the sockets in Windows's columns; | findstr WORD keeps the lines with it")
+		native = "  sysctl -w net.ipv4.ip_local_port_range=\"LOW HIGH\"   the ephemeral port range\n"
+		apt = "  apt install NAME, apt remove NAME  the same, as Debian does it\n"
 	case "macos":
-		lines = append(lines, "  netstat -an [-p tcp|udp]           the sockets in macOS's columns")
+		native = "  sysctl -w net.inet.ip.portrange.first=LOW net.inet.ip.portrange.last=HIGH   the ephemeral port range\n" +
+			"  netstat -an [-p tcp|udp]           the sockets in macOS's columns\n"
 	case "freebsd":
-		lines = append(lines, "  sockstat -4 [-l|-c], netstat -an   the sockets in FreeBSD's columns")
+		native = "  sysctl -w net.inet.ip.portrange.first=LOW net.inet.ip.portrange.last=HIGH   the ephemeral port range\n" +
+			"  sockstat -4 [-l|-c], netstat -an   the sockets in FreeBSD's columns\n"
+	case "windows":
+		native = "  netsh int ipv4 set dynamicport tcp start=LOW num=N   the ephemeral port range\n" +
+			"  netstat -ano [-p TCP|UDP]          the sockets in Windows's columns; | findstr WORD keeps the lines with it\n"
 	}
 	if os != "linux" {
-		lines = append(lines, "", "This host runs "+r.host().OS().Title+": a command it lacks (ss, ip, ...) says so, with what it has instead.")
+		note = "\nThis host runs " + r.host().OS().Title + ": a command it lacks (ss, ip, ...) says so, with what it has instead.\n"
 	}
-	lines = append(lines,
-		"  sleep SECONDS                      let time pass in the town (TIME_WAIT ends after a while)",
-		"  install NAME, uninstall NAME       add or remove a server program: "+packageNames(),
-	)
-	if os == "linux" {
-		lines = append(lines, "  apt install NAME, apt remove NAME  the same, as Debian does it")
-	}
-	lines = append(lines, "  a program's name starts it: "+r.startable(),
-		"  echo, printf (also into a pipe: echo hello | nc -N web 7000), history, clear, help",
-		"  grep, head, tail, wc, sort, cat after a pipe: ss -tan | grep ESTAB | wc -l",
-		"  ; && || join commands, $? is the last status; & runs one in the background",
-		"  jobs, fg, bg; Ctrl-Z stops the program in the foreground",
-		"",
-		"Time in the town stands still between commands; only the commands' own work and sleep move it.")
-	r.outln(lines...)
+	// One string: each line a call of its own was 6 KB of the WebAssembly
+	// module.
+	r.out(helpHead + native + "  sleep SECONDS                      let time pass in the town (TIME_WAIT ends after a while)\n" +
+		"  install NAME, uninstall NAME       add or remove a server program: " + packageNames() + "\n" + apt +
+		"  a program's name starts it: " + r.startable() + "\n" + helpTail + note)
 }
+
+// helpHead and helpTail are help's lines for every OS.
+const (
+	helpHead = `The lab's terminal takes a small set of real commands; their output looks like the real tools'.
+
+  nc [-v] [-u] [-z] [-N] HOST PORT   connect; what you type is sent, Ctrl-C or Ctrl-D ends it
+  nc -l [-u] [-k] PORT               listen (in the background) and print what arrives
+  curl [-v] [-s] [-o FILE] [-w FORMAT] URL    fetch a page: -w '%{local_port}\n' prints the port
+  ftp HOST                           an FTP session in passive mode (ls, get FILE, quit)
+  dig [@SERVER] NAME [+short], host NAME, nslookup NAME   ask the town's DNS server for a name
+  telnet HOST [PORT]                 connect and type, as nc does (Connected to ..., Escape character is '^]')
+  ss [-t] [-u] [-l] [-a] [-n] [-p] [state STATE]   the sockets of this host
+  netstat [-tuanlp]                  the same, in net-tools' columns
+  ps [-e] [-L] [-f] [-o FORMAT]      its processes (-L: threads)
+  kill [-9] PID|%JOB                 end a process
+  pgrep [-l] PATTERN, pkill [-9] PATTERN   find or end processes by name
+  ip addr                            its addresses
+`
+	helpTail = `  echo, printf (also into a pipe: echo hello | nc -N web 7000), history, clear, help
+  grep, head, tail, wc, sort, cat after a pipe: ss -tan | grep ESTAB | wc -l
+  ; && || join commands, $? is the last status; & runs one in the background
+  jobs, fg, bg; Ctrl-Z stops the program in the foreground
+
+Time in the town stands still between commands; only the commands' own work and sleep move it.
+`
+)
 
 // startable lists the programs of the host that can be started by name.
 func (r *run) startable() string {
