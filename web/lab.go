@@ -23,6 +23,13 @@ import (
 // is taken back.
 const maxLabTimelineBytes = maxInlineTimelineBytes
 
+// maxCatchUpEvents is how far behind the town may be when a command is
+// typed for the viewers to catch up by the events they had still to see,
+// at once and without animating them (a frame with "replay": true),
+// rather than by a snapshot of the whole world: typing while the town
+// still plays the last command then costs no redraw of the scene.
+const maxCatchUpEvents = 200
+
 // LabInfo is a lab's state for its viewers (sim/lab.View): the lab
 // message, and the lab inside hello (without its type).
 type LabInfo struct {
@@ -157,7 +164,8 @@ func (sess *session) onLabCommand(v *viewer, cmd *Command, now time.Time) {
 func (sess *session) labInput(v *viewer, in lab.Input, now time.Time) {
 	l := sess.lab
 	before := sess.tl.Total()
-	if sess.cursor != before {
+	catchUp := sess.cursor < before && before-sess.cursor <= maxCatchUpEvents
+	if sess.cursor != before && !catchUp {
 		// The viewers will jump to the end as it is now: the lab's world
 		// is that end until the command runs.
 		if _, err := sess.snapshotJSON(before); err != nil {
@@ -191,10 +199,20 @@ func (sess *session) labInput(v *viewer, in lab.Input, now time.Time) {
 	}
 	if sess.cursor != before {
 		// The command happens now, at the end of the timeline: the town
-		// jumps there from wherever the viewers had stepped back to.
+		// catches up with the events it had still to show, or jumps there
+		// from wherever the viewers had stepped back to.
 		sess.player.pause()
+		from := sess.cursor + 1
 		sess.cursor = before
-		sess.broadcastSnapshot(ReasonLab, false)
+		if catchUp {
+			sess.replicate(classMove{Kind: moveJump, Seq: before, Reason: ReasonLab})
+			sess.broadcastIn(nil, func(tl *timeline) []byte {
+				b := appendEventsFrame(nil, tl, from, before, nil)
+				return append(b[:len(b)-1], `,"replay":true}`...)
+			})
+		} else {
+			sess.broadcastSnapshot(ReasonLab, false)
+		}
 	}
 	sess.player.play(now)
 	if !sess.advance(now, true) {

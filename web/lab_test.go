@@ -22,6 +22,7 @@ type labMsg struct {
 	ScenarioY  string         `json:"scenario"`
 	Script     string         `json:"script"`
 	LabEntries []lab.Entry    `json:"entries"`
+	Replay     bool           `json:"replay"`
 }
 
 func (c *client) nextLab() labMsg {
@@ -299,5 +300,66 @@ func TestLabPages(t *testing.T) {
 	_, body = e.get("/", nil)
 	if !strings.Contains(string(body), `href="/lab"`) {
 		t.Errorf("the home page has no link to the lab")
+	}
+}
+
+// TestLabCatchUp: a command typed while the town still plays the last one
+// catches the viewers up with the events they had still to see, in one
+// frame marked replay (applied at once, no snapshot of the world); typed
+// after a step far back, the town jumps by a snapshot.
+func TestLabCatchUp(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.dial("lab=1")
+	h := c.nextLabOf(TypeHello)
+	c.typeLine("web", "nginx")
+	playOut(t, e, c)
+	curl := "curl -s -o /dev/null -w '%{local_port}\\n' http://web/"
+	first := c.typeLine("laptop", curl)
+	// The curl's first events arrive at once; the rest are due later.
+	// Type again before they are.
+	// typeNow types the curl and skips what is still arriving to its
+	// entry.
+	typeNow := func() labMsg {
+		c.send(map[string]any{"type": TypeLabInput, "host": "laptop", "line": curl})
+		m := c.nextLab()
+		for m.Type != TypeLabEntry {
+			m = c.nextLab()
+		}
+		return m
+	}
+	second := typeNow()
+	m := c.nextLab()
+	if m.Type != TypeEvents || !m.Replay {
+		t.Fatalf("after a command typed while the town played: %.200s, want an events frame with replay", m.raw)
+	}
+	if n := len(m.Events); n == 0 || m.Events[n-1].Seq != second.Entry.From-1 || m.Events[0].Seq <= first.Entry.From || m.Events[0].Seq > first.Entry.To {
+		t.Errorf("the catch-up frame holds events %d..%d; the first curl's were %d..%d, the second's start at %d",
+			m.Events[0].Seq, m.Events[len(m.Events)-1].Seq, first.Entry.From, first.Entry.To, second.Entry.From)
+	}
+	for i := 1; i < len(m.Events); i++ {
+		if m.Events[i].Seq != m.Events[i-1].Seq+1 {
+			t.Fatalf("the catch-up frame skips from %d to %d", m.Events[i-1].Seq, m.Events[i].Seq)
+		}
+	}
+	events, _ := playOut(t, e, c)
+	if len(events) == 0 || events[0].Seq != second.Entry.From {
+		t.Errorf("after the catch-up the town plays from %d, want the second curl's first event %d", events[0].Seq, second.Entry.From)
+	}
+
+	// Stepped back to the lab's start, more than 200 events behind: a
+	// snapshot.
+	for i := 0; i < 4; i++ {
+		typeNow()
+		playOut(t, e, c)
+	}
+	c.send(map[string]any{"type": TypeSeek, "seq": h.Lesson.Start})
+	for m := c.nextLab(); m.Type != TypeSnapshot; m = c.nextLab() {
+	}
+	third := typeNow()
+	if third.Entry.From-1-h.Lesson.Start <= maxCatchUpEvents {
+		t.Fatalf("the town is only %d events behind; the test needs more than %d", third.Entry.From-1-h.Lesson.Start, maxCatchUpEvents)
+	}
+	if s := c.nextLab(); s.Type != TypeSnapshot || s.Reason != ReasonLab || s.Snapshot.Seq != third.Entry.From-1 {
+		t.Errorf("typed far behind: %.200s, want a snapshot at %d", s.raw, third.Entry.From-1)
 	}
 }

@@ -83,9 +83,13 @@ export function labCommand(t, call, c, now) {
       t.emit({ type: "lab.entry", n: out.n, entry: out.entry, hosts: out.hosts });
       if (out.events.length) {
         if (t.cursor !== before) {
+          // The town catches up with the events it had still to show, at
+          // once (web/lab.go maxCatchUpEvents), or jumps by a snapshot.
           t.pause();
+          const from = t.cursor;
           t.cursor = before;
-          t.sendSnapshot("lab");
+          if (from < before && before - from <= 200) t.emit({ type: S.EVENTS, events: tl.events.slice(from, before), replay: true });
+          else t.sendSnapshot("lab");
         }
         t.playing = true;
         t.shown = now;
