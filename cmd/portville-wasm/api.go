@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"portville/sim"
-	"portville/sim/lab"
 	"portville/sim/scenario"
 	"portville/sim/smalljson"
 	"portville/sim/timeline"
@@ -21,10 +20,9 @@ import (
 // lab between calls, by handle (lab.go).
 type api struct {
 	lessons []timeline.Lesson
-	// labs are the labs the page's sessions type into (lab.go), by
-	// handle: the module's one piece of state between calls.
-	labs    map[int]*lab.Lab
-	nextLab int
+	// labState holds the labs the page's sessions type into (lab.go):
+	// nothing in the lessons' module, which has no lab (nolab.go).
+	labState
 	// lang is the page's language (nil: English), from language: the
 	// module narrates every event, title and job in it.
 	lang *sim.Language
@@ -72,7 +70,6 @@ func (a *api) init(data []byte) []byte {
 		return errorJSON(&apiError{Code: codeInternal, Message: "The lessons could not be read.", Detail: err.Error()})
 	}
 	a.lessons = ls
-	a.labs = map[int]*lab.Lab{}
 	ids := make([]string, len(ls))
 	for i, l := range ls {
 		ids[i] = l.ID

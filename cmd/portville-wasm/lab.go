@@ -1,3 +1,5 @@
+//go:build !portville_nolab
+
 package main
 
 import (
@@ -17,6 +19,13 @@ import (
 // command at a time and re-running it for each would cost the whole lab
 // every time. static/js/wasm.js holds the handle a labOpen returns and
 // runs the session protocol's lab messages over these calls.
+
+// labState is the labs a page's sessions type into, by handle: the
+// module's one piece of state between calls.
+type labState struct {
+	labs    map[int]*lab.Lab
+	nextLab int
+}
 
 // maxLabs bounds the labs a page keeps: one per session, and a page has
 // one (a second opens when a shared link is loaded over it).
@@ -122,6 +131,9 @@ func (a *api) labOpen(req []byte) []byte {
 			return errorJSON(&apiError{Code: codeBadValue, Message: fmt.Sprintf("the lab's input %d (%s): %v", i+1, in.Host, err)})
 		}
 		events = append(events, evs...)
+	}
+	if a.labs == nil {
+		a.labs = map[int]*lab.Lab{}
 	}
 	if len(a.labs) >= maxLabs {
 		// The oldest lab goes: its page has moved on to this one.

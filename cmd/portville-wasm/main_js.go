@@ -19,12 +19,7 @@ func main() {
 	obj.Set("checkOS", export(func(s string) []byte { return []byte(a.checkOS(s)) }))
 	obj.Set("timeline", export(func(s string) []byte { return a.timeline([]byte(s)) }))
 	obj.Set("snapshot", export(func(s string) []byte { return a.snapshot([]byte(s)) }))
-	obj.Set("labOpen", export(func(s string) []byte { return a.labOpen([]byte(s)) }))
-	obj.Set("labInput", export(func(s string) []byte { return a.labInput([]byte(s)) }))
-	obj.Set("labUndo", export(func(s string) []byte { return a.labUndo([]byte(s)) }))
-	obj.Set("labExport", export(func(s string) []byte { return a.labExport([]byte(s)) }))
-	obj.Set("labSnapshot", export(func(s string) []byte { return a.labSnapshot([]byte(s)) }))
-	obj.Set("labClose", export(func(s string) []byte { return a.labClose([]byte(s)) }))
+	registerLab(obj, a)
 	js.Global().Set("portvilleWasm", obj)
 	select {}
 }

@@ -31,8 +31,8 @@ func exportStatic(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d lessons; portville.wasm %d bytes, %d gzipped (%s)\n",
-		res.Dir, res.Lessons, res.WasmBytes, res.WasmGzip, res.GoVersion)
+	fmt.Fprintf(stdout, "wrote %s: %d lessons; portville.wasm %d bytes, %d gzipped; portville-lab.wasm %d bytes, %d gzipped (%s)\n",
+		res.Dir, res.Lessons, res.WasmBytes, res.WasmGzip, res.LabWasmBytes, res.LabWasmGzip, res.GoVersion)
 	fmt.Fprintf(stdout, "serve it with any static file server, for example: python3 -m http.server -d %s 8000\n", res.Dir)
 	return nil
 }

@@ -30,6 +30,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"portville/sim"
 	"portville/sim/lang/catalogues"
@@ -48,12 +49,13 @@ const (
 	embedDir     = "embed"    // embed/{id}.html, minimal chrome for iframes
 	staticDir    = "static"   // static/js, static/css: the front end as it is
 	wasmDir      = "wasm"
-	wasmFile     = "portville.wasm"
-	wasmExecFile = "wasm_exec.js" // Go's loader; wasm.js finds it next to the module
-	lessonsFile  = "lessons.json" // the lessons, parsed; wasm.js finds it next to the module
-	langDir      = "lang"         // wasm/lang/{code}.json: a language's catalogue, for its pages' module
-	pcapDir      = "pcap"         // pcap/{id}-{os}-seed{N}.pcap: each lesson's capture at its own seed, on each OS
-	pcapIndex    = "index.json"   // pcap/index.json: the names of those files
+	wasmFile     = "portville.wasm"     // the lessons' module: every page but the lab's
+	labWasmFile  = "portville-lab.wasm" // the module with the lab, for lab.html
+	wasmExecFile = "wasm_exec.js"       // Go's loader; wasm.js finds it next to the module
+	lessonsFile  = "lessons.json"       // the lessons, parsed; wasm.js finds it next to the module
+	langDir      = "lang"               // wasm/lang/{code}.json: a language's catalogue, for its pages' module
+	pcapDir      = "pcap"               // pcap/{id}-{os}-seed{N}.pcap: each lesson's capture at its own seed, on each OS
+	pcapIndex    = "index.json"         // pcap/index.json: the names of those files
 	goLicense    = "LICENSE-go.txt"
 	// markerFile says a folder was written by Export, which may then
 	// replace it; Export refuses to replace any other folder.
@@ -63,12 +65,19 @@ const (
 // WasmPackage is the import path of the WebAssembly simulator.
 const WasmPackage = "portville/cmd/portville-wasm"
 
-// WasmTags are the module's build tags: portville_noyaml leaves the
+// WasmTags are the lab's module's build tags: portville_noyaml leaves the
 // YAML front end of sim/scenario out (the lessons come parsed).
-const WasmTags = "portville_noyaml"
+// LessonWasmTags are the lessons' module's: portville_nolab also leaves
+// the lab (sim/lab) out, which is a fifth of the module; the lesson and
+// embed pages, which a course page may hold several of, load that one.
+const (
+	WasmTags       = "portville_noyaml"
+	LessonWasmTags = "portville_noyaml portville_nolab"
+)
 
-// WasmBuildArgs are the go build arguments of the module, after "go
+// WasmBuildArgs are the go build arguments of the lab's module, after "go
 // build": its tags, and no file paths or symbol tables, to keep it small.
+// The lessons' module is built the same way with LessonWasmTags.
 // -gcflags=all=-l turns inlining off: the module is about 130 KB smaller
 // gzipped (1.27 MB with the lab instead of 1.41 MB), which a school's
 // network feels on every first load, and a lesson's timeline takes about
@@ -101,11 +110,13 @@ type Options struct {
 
 // Result describes a folder Export wrote.
 type Result struct {
-	Dir       string
-	Lessons   int
-	WasmBytes int // portville.wasm
-	WasmGzip  int // the same, gzipped (default level), as a server would send it
-	GoVersion string
+	Dir          string
+	Lessons      int
+	WasmBytes    int // portville.wasm, the lessons' module
+	WasmGzip     int // the same, gzipped (default level), as a server would send it
+	LabWasmBytes int // portville-lab.wasm, the lab's module
+	LabWasmGzip  int
+	GoVersion    string
 }
 
 // Export writes the static build into dir. dir must not exist, be empty,
@@ -125,8 +136,8 @@ func Export(ctx context.Context, dir string, opt Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	if len(b.Wasm) == 0 || len(b.WasmExec) == 0 || len(b.License) == 0 {
-		return nil, errors.New("export-static: the build lacks the module, wasm_exec.js or Go's licence")
+	if len(b.Wasm) == 0 || len(b.LabWasm) == 0 || len(b.WasmExec) == 0 || len(b.License) == 0 {
+		return nil, errors.New("export-static: the build lacks a module, wasm_exec.js or Go's licence")
 	}
 	all, err := lessons.All()
 	if err != nil {
@@ -139,7 +150,8 @@ func Export(ctx context.Context, dir string, opt Options) (*Result, error) {
 	if err := writeFolder(dir, files); err != nil {
 		return nil, err
 	}
-	return &Result{Dir: dir, Lessons: len(all), WasmBytes: len(b.Wasm), WasmGzip: gzipSize(b.Wasm), GoVersion: b.GoVersion}, nil
+	return &Result{Dir: dir, Lessons: len(all), WasmBytes: len(b.Wasm), WasmGzip: gzipSize(b.Wasm),
+		LabWasmBytes: len(b.LabWasm), LabWasmGzip: gzipSize(b.LabWasm), GoVersion: b.GoVersion}, nil
 }
 
 // checkTarget refuses to replace a folder Export did not write.
@@ -159,17 +171,19 @@ func checkTarget(dir string) error {
 	return fmt.Errorf("export-static: %s is not empty and was not written by export-static; name a new directory or empty this one", dir)
 }
 
-// Build is a WebAssembly module and what goes with it.
+// Build is the WebAssembly modules and what goes with them.
 type Build struct {
-	Wasm      []byte
+	Wasm      []byte // the lessons' module
+	LabWasm   []byte // the module with the lab
 	WasmExec  []byte // wasm_exec.js of the same Go release, with a line saying where it came from
 	License   []byte // Go's LICENSE, which wasm_exec.js and the module's runtime are under
 	GoVersion string
 }
 
-// BuildWasm builds cmd/portville-wasm with the go command goCmd ("" for
-// "go") run in dir ("" for the current directory, which must be inside
-// the Portville module), and reads wasm_exec.js from the same toolchain.
+// BuildWasm builds cmd/portville-wasm twice, the lessons' module and the
+// lab's, with the go command goCmd ("" for "go") run in dir ("" for the
+// current directory, which must be inside the Portville module), and
+// reads wasm_exec.js from the same toolchain.
 func BuildWasm(ctx context.Context, goCmd, dir string) (*Build, error) {
 	if goCmd == "" {
 		goCmd = "go"
@@ -192,14 +206,34 @@ func BuildWasm(ctx context.Context, goCmd, dir string) (*Build, error) {
 		return nil, fmt.Errorf("export-static: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	out := filepath.Join(tmp, wasmFile)
-	args := append(append([]string{"build"}, WasmBuildArgs...), "-o", out, WasmPackage)
-	if _, err := goOutput(ctx, goCmd, dir, WasmEnv, args...); err != nil {
-		return nil, fmt.Errorf("export-static: build the WebAssembly module: %w\n%s", err, hint)
-	}
 	b := &Build{GoVersion: version}
-	if b.Wasm, err = readLimited(out, maxWasmBytes); err != nil {
-		return nil, fmt.Errorf("export-static: %w", err)
+	// The two builds run side by side: each is most of a core for a few
+	// seconds.
+	var wg sync.WaitGroup
+	var errs [2]error
+	for i, m := range []struct {
+		file, tags string
+		into       *[]byte
+	}{{wasmFile, LessonWasmTags, &b.Wasm}, {labWasmFile, WasmTags, &b.LabWasm}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out := filepath.Join(tmp, m.file)
+			args := append([]string{"build"}, WasmBuildArgs...)
+			args[2] = m.tags // after "build", "-tags"
+			args = append(args, "-o", out, WasmPackage)
+			if _, err := goOutput(ctx, goCmd, dir, WasmEnv, args...); err != nil {
+				errs[i] = fmt.Errorf("export-static: build the WebAssembly module %s: %w\n%s", m.file, err, hint)
+				return
+			}
+			if *m.into, err = readLimited(out, maxWasmBytes); err != nil {
+				errs[i] = fmt.Errorf("export-static: %w", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
 	}
 	execJS, err := readLimited(filepath.Join(goroot, "lib", "wasm", wasmExecFile), maxWasmExecBytes)
 	if err != nil {
@@ -253,6 +287,7 @@ func siteFiles(all []*lessons.Lesson, b *Build) (map[string][]byte, error) {
 	files := map[string][]byte{
 		markerFile:                       []byte("Written by portville export-static, which may replace this folder.\n"),
 		path.Join(wasmDir, wasmFile):     b.Wasm,
+		path.Join(wasmDir, labWasmFile):  b.LabWasm,
 		path.Join(wasmDir, wasmExecFile): b.WasmExec,
 		path.Join(wasmDir, goLicense):    b.License,
 	}

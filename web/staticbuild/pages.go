@@ -72,7 +72,7 @@ type viewerView struct {
 	Title     string
 	Summary   string
 	Takeaways []string
-	Wasm      string // relative URL of portville.wasm
+	Wasm      string // relative URL of the page's module: portville.wasm, or the lab's
 	Lab       bool   // lab.html: the lab, on the town ?lesson=ID names (the page's script reads it)
 	LabURL    string // a lesson's "Try it yourself"
 	Options   []lessonCard
@@ -254,7 +254,7 @@ func renderLanguage(all []*lessons.Lesson, c *lang.Catalogue, out map[string][]b
 	h := newHead(c, c.T("Lab")+" · Portville", labFile)
 	labView := viewerView{
 		Head: h, Mode: modeFull, Title: c.T("Lab"), Summary: tr.Text(town.Summary),
-		Wasm: h.Root + path.Join(wasmDir, wasmFile), Lab: true, Options: picker.Lessons,
+		Wasm: h.Root + path.Join(wasmDir, labWasmFile), Lab: true, Options: picker.Lessons,
 	}
 	if out[dir+labFile], err = render("viewer", labView); err != nil {
 		return err
