@@ -59,6 +59,10 @@ func (r *run) dnsTool(t *terminal, tool string, args []string) error {
 			return nil
 		}
 		ns = a
+		if a.IsUnspecified() {
+			// Linux takes a connect to 0.0.0.0 as one to this host.
+			ns = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		}
 	} else if a, ok := r.nameserver(); ok {
 		ns = a
 	} else {

@@ -117,9 +117,9 @@ func (r *run) background(t *terminal, ao andOr) error {
 	// bash has started the job: $? is 0, whatever the job does.
 	t.last = 0
 	if t.fg == nil {
-		if !r.jobbed && !startsProcess(r, words) {
-			name := expand(words[:1], t.param)[0]
-			r.outln("lab: " + name + " ran in the foreground: in the lab it is not a process of the town, so there is no job to put in the background")
+		// An empty expansion ($1) drops its word: name the first left.
+		if argv := expand(words, t.param); !r.jobbed && !startsProcess(r, words) && len(argv) > 0 {
+			r.outln("lab: " + argv[0] + " ran in the foreground: in the lab it is not a process of the town, so there is no job to put in the background")
 		}
 		return nil
 	}

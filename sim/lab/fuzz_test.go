@@ -23,10 +23,15 @@ func FuzzCommand(f *testing.F) {
 		"nc -u web 53", "'unterminated", "a | b | c", "ip addr show", "sudo sudo nginx", "^C", "",
 		"false; echo $?", "a && b || c &", "ss -tan | grep 80 | wc -l", "echo \"${HOME}\" '$x' ~ \\$", "nc web 80 &",
 		"fg", "bg %1", "$(x)", "${", "(a)", "a ;; b", "a |", "echo ${?}", "ps -e | head -2 | tail -1", "cat /etc/hosts",
+		"dig @web +short web", "host web 10.0.0.20", "nslookup -type=A web", "pgrep -la 'ng(i|x)+'", "pkill -e -9 nginx",
+		"pkill --signal=INT -x nginx", "ip route show", "ip -4 addr", "cat /etc/resolv.conf",
 	} {
 		f.Add("web", "nginx", "laptop", s)
 	}
 	f.Add("town", "add-host files 10.0.0.30 macos", "files", "nc -l 80")
+	f.Add("town", "add-host box 10.0.0.40 windows", "box", "netstat -ano -p TCP | findstr /I /C:listen")
+	f.Add("town", "add-host bsd 10.0.0.50 freebsd", "bsd", "sockstat -4lc -p 80,81 -P tcp")
+	f.Add("town", "add-host mac 10.0.0.60 macos", "mac", "netstat -anv -p tcp")
 	f.Fuzz(func(t *testing.T, h1, l1, h2, l2 string) {
 		if len(l1) > lab.MaxLineBytes+10 || len(l2) > lab.MaxLineBytes+10 {
 			return
