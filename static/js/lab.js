@@ -23,7 +23,7 @@ export const L = Object.freeze({
 export const maxShareChars = 6000;
 
 export class LabView {
-  /** viewer is the Viewer (app.js); root is the panel to build in. */
+  /** viewer is the Viewer (viewer.js); root is the panel to build in. */
   constructor(viewer, root) {
     this.viewer = viewer;
     this.root = root;

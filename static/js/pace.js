@@ -1,7 +1,7 @@
 // pace.js: does a job at most every so many milliseconds. A request
 // while the job is not due waits for its turn; many requests meanwhile
 // make one run. The viewer paces its captions, log and counter with it
-// (app.js): each update lays the page out, and nobody reads faster.
+// (viewer.js): each update lays the page out, and nobody reads faster.
 
 export class Pace {
   /**

@@ -282,7 +282,7 @@ export class Scene {
 
   /**
    * requestDOM asks for syncDOM: now, or at the DOM's next turn. A page
-   * with captions and a log gives its own turn (opts.domTurn: app.js
+   * with captions and a log gives its own turn (opts.domTurn: viewer.js
    * flushUI), so that the town and the words change in the same frame.
    */
   requestDOM(now = false) {
