@@ -151,22 +151,17 @@ func (r *run) parseDNS(tool string, args []string) (q dnsQuery, ok bool) {
 				q.answer = true
 			case o == "tcp" || o == "vc":
 				q.tcp = true
-			case strings.Contains(" notcp novc cmd nocmd stats nostats question noquestion comments nocomments nocookie noedns edns recurse ", " "+o+" "):
+			case o == "noedns" || o == "notcp":
+				// The town's DNS speaks no EDNS, and UDP is the default.
 			default:
 				r.fail(1, r.notModelled(tool, a, dnsTry))
 				return q, false
 			}
-		case a == "-t" || a == "-q" || tool == "nslookup" && (strings.HasPrefix(a, "-type=") || strings.HasPrefix(a, "-query=")):
-			typ := ""
-			if _, v, found := strings.Cut(a, "="); found {
-				typ = v
-			} else if i+1 < len(args) {
+		case a == "-t" || tool == "nslookup" && (strings.HasPrefix(a, "-type=") || strings.HasPrefix(a, "-query=")):
+			typ := a[strings.IndexByte(a, '=')+1:]
+			if a == "-t" && i+1 < len(args) {
 				i++
 				typ = args[i]
-			}
-			if a == "-q" {
-				rest = append(rest, typ)
-				continue
 			}
 			if !strings.EqualFold(typ, "A") {
 				r.fail(1, dnsTypeWord(tool, typ))
@@ -224,6 +219,9 @@ func isDNSAddr(s string) bool {
 }
 
 func dnsTypeWord(tool, typ string) string {
+	if typ == "" || typ == "-t" {
+		return "lab: " + tool + " -t needs a record type (A is the one the town's DNS holds)"
+	}
 	return "lab: " + tool + " asks for " + strings.ToUpper(typ) + " records, which are real, but the town's DNS holds A records (IPv4 addresses) only; " + dnsTry
 }
 
@@ -270,12 +268,20 @@ func (r *run) askDNS(alias string, proto sim.Proto, ns netip.Addr, query string,
 			return nil, nil, err
 		}
 		pid := r.lab.live.Process(alias).PID()
+		refused := false
 		for _, e := range r.eventsSince(before) {
 			if e.Kind == sim.KindSocketRecv && e.PID == pid && e.Host == r.in.Host {
 				if a, ok := sim.ParseDNSAnswer(e.Data); ok && a.ID == id {
 					return &a, nil, nil
 				}
 			}
+			// No socket on the port: a real host answers with ICMP port
+			// unreachable, which the tools report at once.
+			refused = refused || e.Kind == sim.KindPacketDrop && e.Reason == "no-socket"
+		}
+		if refused {
+			lines = append(lines, ";; communications error to "+where+": connection refused")
+			continue
 		}
 		if r.lab.waited()+dnsWait > scenario.MaxWaitTotal {
 			break

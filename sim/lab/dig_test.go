@@ -113,16 +113,25 @@ example\.org\.		0	IN	A	93\.184\.215\.14
 		}
 	}
 
-	// With the server not running, each try times out (5 s) and dig
-	// gives up with status 9.
+	// With the server not running, its host refuses each try at once
+	// (ICMP port unreachable); dig gives up with status 9.
 	_, entries, _ := labOn(t, l.Scenario, l.ID, "laptop$ dig example.org", "laptop$ host example.org")
-	timeout := ";; communications error to 1.1.1.1#53: timed out\n"
+	timeout := ";; communications error to 1.1.1.1#53: connection refused\n"
 	want := strings.Repeat(timeout, 3) + "\n; <<>> DiG 9.18.49-1~deb12u3-Debian <<>> example.org\n;; global options: +cmd\n;; no servers could be reached\n"
 	if out := printed(entries[0]); out != want || entries[0].Status != 9 {
 		t.Errorf("dig with no server printed (status %d):\n%s", entries[0].Status, out)
 	}
 	if out := printed(entries[1]); out != strings.Repeat(timeout, 2)+";; no servers could be reached\n" || entries[1].Status != 1 {
 		t.Errorf("host with no server printed (status %d):\n%s", entries[1].Status, out)
+	}
+
+	// A host with nothing on UDP port 53 refuses at once (testdata/real:
+	// dig-refused.txt, host-refused.txt).
+	_, entries, _ = labOn(t, lab.DefaultTown(), "", "laptop$ dig @web web", "laptop$ host web web", "laptop$ nslookup web web")
+	for i, tries := range []int{3, 2, 3} {
+		if out := printed(entries[i]); strings.Count(out, ";; communications error to 10.0.0.20#53: connection refused\n") != tries || strings.Contains(out, "timed out") {
+			t.Errorf("%s with nothing on port 53 printed:\n%s", entries[i].Line, out)
+		}
 	}
 
 	// The default town has no DNS server: the lab says so.
@@ -191,19 +200,23 @@ func TestRealDNSTranscripts(t *testing.T) {
 	for _, tc := range []struct {
 		file, typed string
 		server      bool // dnsmasq runs
+		nowhere     bool // the nameserver's address has no host: no answer at all
 	}{
-		{"dig-noedns.txt", "dig +noedns web.town", true},
-		{"dig-short.txt", "dig +short web.town", true},
-		{"dig-short-nosuch.txt", "dig +short nosuch.town", true},
-		{"host.txt", "host web.town", true},
-		{"host-nosuch.txt", "host nosuch.town", true},
-		{"host-two-records.txt", "host two.town", true},
-		{"nslookup.txt", "nslookup web.town", true},
-		{"nslookup-nosuch.txt", "nslookup nosuch.town", true},
-		{"resolv-conf.txt", "cat /etc/resolv.conf", true},
-		{"dig-timeout.txt", "dig web.town", false},
-		{"host-timeout.txt", "host web.town", false},
-		{"nslookup-timeout.txt", "nslookup web.town", false},
+		{"dig-noedns.txt", "dig +noedns web.town", true, false},
+		{"dig-short.txt", "dig +short web.town", true, false},
+		{"dig-short-nosuch.txt", "dig +short nosuch.town", true, false},
+		{"host.txt", "host web.town", true, false},
+		{"host-nosuch.txt", "host nosuch.town", true, false},
+		{"host-two-records.txt", "host two.town", true, false},
+		{"nslookup.txt", "nslookup web.town", true, false},
+		{"nslookup-nosuch.txt", "nslookup nosuch.town", true, false},
+		{"resolv-conf.txt", "cat /etc/resolv.conf", true, false},
+		{"dig-timeout.txt", "dig web.town", false, true},
+		{"host-timeout.txt", "host web.town", false, true},
+		{"nslookup-timeout.txt", "nslookup web.town", false, true},
+		{"dig-refused.txt", "dig web.town", false, false},
+		{"host-refused.txt", "host web.town", false, false},
+		{"nslookup-refused.txt", "nslookup web.town", false, false},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()
@@ -212,7 +225,14 @@ func TestRealDNSTranscripts(t *testing.T) {
 			if tc.server {
 				inputs = append([]string{"web$ dnsmasq &"}, inputs...)
 			}
-			_, entries, _ := labOn(t, dnsTown(), "", inputs...)
+			town := dnsTown()
+			if tc.nowhere {
+				// Nothing answers: the recording dropped the queries with
+				// nftables; the town has no firewall, but an address no
+				// host has is as silent.
+				town.Hosts[0].Nameserver = "10.0.0.99"
+			}
+			_, entries, _ := labOn(t, town, "", inputs...)
 			e := entries[len(entries)-1]
 			if !strings.HasPrefix(real.body, "\n") && strings.HasPrefix(printed(e), "\n") {
 				t.Errorf("the lab's output begins with an empty line, Debian's does not")

@@ -120,20 +120,11 @@ func (r *run) ipRoute(args []string) {
 	}
 	// The simulator's town is one street: say so where a real host would
 	// need a route it does not have.
-	var far []string
-	for _, name := range r.lab.order {
-		o := r.world().Host(name)
-		if o == nil || o == h || o.Gateway() != nil {
-			continue
+	for _, o := range r.world().Hosts() {
+		if o != h && o.Gateway() == nil && !containsPrefix(nets, netip.PrefixFrom(o.Addr(), 24).Masked()) {
+			r.outln("lab: " + h.Name() + " reaches " + o.Name() + " (" + o.Addr().String() + ") and the town's other addresses directly, as if the town were one street; a real host would need a route to them (default via a router)")
+			return
 		}
-		for _, a := range o.Addrs() {
-			if !a.IsLoopback() && !containsPrefix(nets, netip.PrefixFrom(a, 24).Masked()) && len(far) < 3 {
-				far = append(far, a.String())
-			}
-		}
-	}
-	if len(far) > 0 {
-		r.outln("lab: " + h.Name() + " reaches " + strings.Join(far, ", ") + " directly, as if the town were one street; a real host would need a route to it (default via a router)")
 	}
 }
 

@@ -81,7 +81,7 @@ func (r *run) winNetstat(args []string) {
 	const try = "netstat -an and -ano (with -p TCP or UDP) list the sockets"
 	f, bad := osFlags(args, "ano", "p", true)
 	if bad != "" {
-		r.fail(1, r.notModelled("netstat", bad, try))
+		r.fail(1, r.osOption(bad, "abefinopqrstxy", try))
 		return
 	}
 	_, all := f['a']
@@ -120,7 +120,7 @@ func (r *run) winNetstat(args []string) {
 		}
 		foreign, state := "*:*", ""
 		if o.sock.Proto() == sim.TCP {
-			foreign, state = "0.0.0.0:0", strings.Replace(strings.Replace(netstatState(o.sock), "LISTEN", "LISTENING", 1), "SYN_RECV", "SYN_RECEIVED", 1)
+			foreign, state = "0.0.0.0:0", osState(o, "windows")
 		}
 		if o.sock.Remote().IsValid() {
 			foreign = o.sock.Remote().String()
@@ -141,7 +141,7 @@ func (r *run) bsdNetstat(args []string) {
 	const try = "netstat -an and netstat -an -p tcp list the sockets"
 	f, bad := osFlags(args, "an4W", "pf", false)
 	if bad != "" {
-		r.fail(1, r.notModelled("netstat", bad, try))
+		r.fail(1, r.osOption(bad, "46AaBbCcdFfgHhIijLlMmNnOoPpQqRrSsTvWwxz", try))
 		return
 	}
 	_, all := f['a']
@@ -169,17 +169,52 @@ func (r *run) bsdNetstat(args []string) {
 		socks := r.osSockets(p == sim.TCP, p == sim.UDP)
 		for i := len(socks) - 1; i >= 0; i-- {
 			o := socks[i]
-			if !all && isServer(o) && (p == sim.TCP || !o.sock.Local().Addr().IsUnspecified()) {
+			// Without -a, BSD's netstat leaves out TCP listeners and any
+			// socket on the wildcard address (inet.c, protopr).
+			if !all && (o.state == "LISTEN" || o.sock.Local().Addr().IsUnspecified()) {
 				continue
 			}
 			foreign := "*.*"
 			if o.sock.Remote().IsValid() {
 				foreign = r.bsdAddr(p, o.sock.Remote(), numeric)
 			}
-			lines = append(lines, fmt.Sprintf(row, p.String()+"4", 0, 0, r.bsdAddr(p, o.sock.Local(), numeric), foreign, netstatState(o.sock)))
+			lines = append(lines, fmt.Sprintf(row, p.String()+"4", 0, 0, r.bsdAddr(p, o.sock.Local(), numeric), foreign, osState(o, "bsd")))
 		}
 	}
-	r.outln(lines...)
+	// The title and the header come with the first row, or not at all.
+	if len(lines) > 2 {
+		r.outln(lines...)
+	}
+}
+
+// osOption is the lab's word for a netstat option it does not take: real
+// on this OS (one of real's letters), or one this OS's netstat does not
+// have, which it would answer with its usage.
+func (r *run) osOption(bad, real, try string) string {
+	if len(bad) == 2 && bad[0] == '-' && strings.IndexByte(real, bad[1]) >= 0 {
+		return r.notModelled("netstat", bad, try)
+	}
+	return "lab: " + r.host().OS().Title + "'s netstat has no " + bad + " (it answers with its usage); " + try
+}
+
+// osState names a socket's TCP state in an OS's words: BSD's tcpstates[]
+// (SYN_RCVD, FIN_WAIT_1) or Windows's (LISTENING, SYN_RECEIVED); none for
+// UDP.
+func osState(o ssRow, os string) string {
+	st := strings.ReplaceAll(o.state, "-", "_")
+	switch {
+	case o.sock.Proto() != sim.TCP:
+		return ""
+	case st == "ESTAB":
+		return "ESTABLISHED"
+	case st == "SYN_RECV" && os == "windows":
+		return "SYN_RECEIVED"
+	case st == "SYN_RECV":
+		return "SYN_RCVD"
+	case st == "LISTEN" && os == "windows":
+		return "LISTENING"
+	}
+	return st
 }
 
 // bsdAddr is an address as BSD's netstat writes it: HOST.PORT, with "*"

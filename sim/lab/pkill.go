@@ -68,8 +68,8 @@ func (r *run) parsePkill(name string, args []string) (o pkillOpts, ok bool) {
 			r.fail(2, r.notModelled(name, "--"+opt, pkillTry))
 			return o, false
 		}
-		if kill && i == 0 && (a[1] >= '0' && a[1] <= '9' || a[1] >= 'A' && a[1] <= 'Z') {
-			// pkill -9, -KILL, -SIGKILL: a signal, as the first argument.
+		if kill && (a[1] >= '0' && a[1] <= '9' || a[1] >= 'A' && a[1] <= 'Z') {
+			// pkill -9, -KILL, -SIGKILL: a signal, wherever it stands.
 			if s := signalOf(a[1:]); s != "" {
 				o.sig = s
 				continue
@@ -123,8 +123,13 @@ func (r *run) parsePkill(name string, args []string) (o pkillOpts, ok bool) {
 			}
 		}
 	}
-	if o.pattern == "" && len(args) > 0 && args[0] != "" && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && o.pattern == "" {
+		// After --, the pattern may start with a dash.
 		o.pattern = args[0]
+		if len(args) > 1 {
+			r.pkillUsage(name, name+": only one pattern can be provided")
+			return o, false
+		}
 	}
 	if o.pattern == "" && o.users == nil {
 		r.pkillUsage(name, name+": no matching criteria specified")
@@ -145,7 +150,7 @@ func (r *run) pgrep(t *terminal, name string, args []string) error {
 		var perr *patternError
 		if pt, perr = compilePattern(o.pattern, true, false, o.fold); perr != nil {
 			if perr.lab {
-				r.outln("lab: " + name + " takes " + perr.msg)
+				r.outln("lab: " + name + "'s " + perr.msg + " are real, but the lab's " + name + " does not model them; plain words, ^, $, ., *, +, ?, [...] and | work")
 			} else {
 				r.outln(name + ": cannot compile regular expression '" + o.pattern + "': " + perr.msg)
 			}
@@ -181,11 +186,9 @@ func (r *run) pgrep(t *terminal, name string, args []string) error {
 	if len(found) == 0 {
 		r.status(1)
 	}
-	if o.count {
-		r.outln(strconv.Itoa(len(found)))
-	}
 	if name == "pgrep" {
 		if o.count {
+			r.outln(strconv.Itoa(len(found)))
 			return nil
 		}
 		var b strings.Builder
@@ -231,7 +234,14 @@ func (r *run) pgrep(t *terminal, name string, args []string) error {
 			}
 			continue
 		}
-		r.outln("lab: pkill would signal PID " + strconv.Itoa(p.PID()) + " too, a worker whose master it does not signal; the lab cannot name it in the scenario it writes, so it goes on")
+		if o.sig == "KILL" {
+			r.outln("lab: pkill -9 kills worker PID " + strconv.Itoa(p.PID()) + " too on a real host, but the lab cannot name a worker in the scenario it writes, so it goes on; without -9, nginx's master stops its workers")
+		} else {
+			r.outln("lab: pkill signals PID " + strconv.Itoa(p.PID()) + " too on a real host, a worker whose master is gone; the lab cannot name it in the scenario it writes, so it goes on")
+		}
+	}
+	if o.count {
+		r.outln(strconv.Itoa(len(found)))
 	}
 	return nil
 }
