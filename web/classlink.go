@@ -300,12 +300,6 @@ func (sess *session) replicate(m classMove) {
 	l.cl.queueRecord(sess, sess.recordNow())
 }
 
-// broadcastState sends every viewer the playback state.
-func (sess *session) broadcastState() {
-	sess.broadcast(mustJSON(sess.state(TypeState)))
-	sess.replicate(classMove{Kind: moveState})
-}
-
 // onLink handles what the cluster hands the hub.
 func (sess *session) onLink(m *linkMsg) {
 	l := sess.link()

@@ -293,6 +293,13 @@ func (sess *session) state(typ string) State {
 	return State{Type: typ, Playing: sess.player.playing, Speed: sess.player.speed, Seq: sess.cursor, Total: sess.tl.Total()}
 }
 
+// broadcastState sends every viewer the playback state; a class's owner
+// also sends it to the instances that mirror the class (classlink.go).
+func (sess *session) broadcastState() {
+	sess.broadcast(mustJSON(sess.state(TypeState)))
+	sess.replicate(classMove{Kind: moveState})
+}
+
 // broadcastSnapshot sends every viewer the world at the cursor; after a
 // load, with the new timeline's lesson.
 func (sess *session) broadcastSnapshot(reason string, withLesson bool) {
