@@ -297,7 +297,7 @@ func (sess *session) replicate(m classMove) {
 	if err := l.cl.bus.Publish(c.entry.code, mustJSON(m)); err != nil {
 		sess.srv.log.Warn("class move", "code", c.entry.code, "err", err)
 	}
-	l.cl.queueRecord(sess, sess.recordNow())
+	l.cl.queueRecord(sess.recordNow(), sess.lostClass)
 }
 
 // onLink handles what the cluster hands the hub.
@@ -461,6 +461,13 @@ func (sess *session) takeOver() {
 	sess.replicate(classMove{Kind: moveState})
 }
 
+// lostClass tells the hub, from any goroutine, that the instance owner
+// has taken the class over: the cluster's writer found the record
+// theirs.
+func (sess *session) lostClass(owner string) {
+	sess.post(inbound{linkMsg: &linkMsg{lostTo: owner}})
+}
+
 // demote makes an owner a mirror: another instance plays the class now.
 func (sess *session) demote(by string) {
 	l := sess.link()
@@ -491,7 +498,7 @@ func (sess *session) writeCount(beat bool) {
 		sess.writeSid()
 	}
 	if beat && l.owner {
-		l.cl.queueRecord(sess, sess.recordNow())
+		l.cl.queueRecord(sess.recordNow(), sess.lostClass)
 	}
 }
 

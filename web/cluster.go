@@ -152,8 +152,10 @@ type cluster struct {
 
 // pendingWrite is the latest value for a key, not yet written.
 type pendingWrite struct {
-	val   []byte // nil: purge
-	sess  *session
+	val []byte // nil: purge
+	// lost is a record's: the writer calls it when another instance
+	// has taken the class over.
+	lost  func(owner string)
 	isRec bool
 }
 
