@@ -127,7 +127,7 @@ func (s *Server) registerClass(sess *session, origin, owner string) (*classEntry
 		return nil, fmt.Errorf("start class (%d open): %w", len(s.classes), errClassLimit)
 	case s.cluster != nil && s.cluster.classCount() >= s.cfg.MaxClasses:
 		return nil, fmt.Errorf("start class (%d open on every instance): %w", s.cluster.classCount(), errClassLimit)
-	case s.cluster != nil && !s.cluster.bus.Connected():
+	case s.cluster != nil && !s.cluster.connected():
 		return nil, fmt.Errorf("start class: %w", errClusterDown)
 	}
 	for range maxCodeTries {

@@ -234,7 +234,7 @@ func TestClusterClass(t *testing.T) {
 	}
 	waitFor(t, "the record to name B its owner", func() bool {
 		r, ok := b.srv.cluster.record(cm.Code)
-		return ok && r.Owner == b.srv.cluster.id
+		return ok && r.Owner == b.srv.cluster.instance()
 	})
 
 	// The teacher's phone lands on C: C sees that B still plays the
@@ -251,7 +251,7 @@ func TestClusterClass(t *testing.T) {
 	if m := rc.nextSkippingAll(TypeState, TypeClassStats); m.Type != TypeError || m.Code != CodeBadValue {
 		t.Errorf("a seek past the end from C got %s, want the owner's bad_value error", m.raw)
 	}
-	if r, _ := b.srv.cluster.record(cm.Code); r.Owner != b.srv.cluster.id {
+	if r, _ := b.srv.cluster.record(cm.Code); r.Owner != b.srv.cluster.instance() {
 		t.Errorf("a presenter on C took the class from B, which still plays it (owner %q)", r.Owner)
 	}
 
@@ -259,7 +259,7 @@ func TestClusterClass(t *testing.T) {
 	// through C.
 	nats.restart()
 	waitFor(t, "B and C back on NATS", func() bool {
-		return b.srv.cluster.bus.Connected() && c.srv.cluster.bus.Connected()
+		return b.srv.cluster.connected() && c.srv.cluster.connected()
 	})
 	p2.send(map[string]any{"type": TypeStep})
 	fc.expectEventsSkipping(cp+4, cp+4)
@@ -303,7 +303,7 @@ func TestClusterShutdownHandsOver(t *testing.T) {
 	fb.expectEventsSkipping(h.State.Seq+1, h.State.Seq+1)
 	waitFor(t, "the record to name B its owner", func() bool {
 		r, ok := b.srv.cluster.record(cm.Code)
-		return ok && r.Owner == b.srv.cluster.id
+		return ok && r.Owner == b.srv.cluster.instance()
 	})
 }
 
