@@ -126,12 +126,17 @@ func (s *Server) openSessionAt(tl *timeline, cursor uint64, fork bool, owner str
 
 // openSessionWith starts a session on tl, a lab's timeline when l is set.
 func (s *Server) openSessionWith(tl *timeline, cursor uint64, fork bool, l *lab.Lab, owner string) (*session, error) {
-	return s.openSessionInit(tl, cursor, fork, l, owner, nil)
+	sess := s.newSession(tl, cursor, fork, l, owner)
+	if err := s.startSession(sess); err != nil {
+		return nil, err
+	}
+	return sess, nil
 }
 
-// openSessionInit is openSessionWith with init run on the session before
-// its hub starts.
-func (s *Server) openSessionInit(tl *timeline, cursor uint64, fork bool, l *lab.Lab, owner string, init func(*session)) (*session, error) {
+// newSession returns a session on tl that has not started: nothing but
+// its maker has it yet, and the maker may set its hub's fields
+// (classmirror.go's openMirror does) before startSession.
+func (s *Server) newSession(tl *timeline, cursor uint64, fork bool, l *lab.Lab, owner string) *session {
 	sess := &session{
 		pokeC:  make(chan struct{}, 1),
 		owner:  owner,
@@ -151,25 +156,30 @@ func (s *Server) openSessionInit(tl *timeline, cursor uint64, fork bool, l *lab.
 	}
 	sess.current.Store(tl)
 	sess.cursorSeen.Store(cursor)
-	if init != nil {
-		init(sess)
-	}
+	return sess
+}
+
+// startSession registers sess and starts its hub, or refuses when the
+// server has as many sessions as it allows (for the server, or for the
+// session's owner) or is shutting down.
+func (s *Server) startSession(sess *session) error {
 	sess.tlIDSeen.Store(sess.tlID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return nil, errShuttingDown
+		return errShuttingDown
 	}
-	if err := s.admitSessionLocked(owner); err != nil {
-		return nil, err
+	if err := s.admitSessionLocked(sess.owner); err != nil {
+		return err
 	}
 	s.sessions[sess.id] = sess
-	if owner != "" {
-		s.useLocked(owner).sessions++
+	if sess.owner != "" {
+		s.useLocked(sess.owner).sessions++
 	}
 	s.spawnLocked(sess.run)
-	s.log.Info("session opened", "session", sess.id, "lesson", tl.Info.ID, "os", tl.Info.OS, "seed", tl.Info.Seed, "fork", fork, "lab", l != nil)
-	return sess, nil
+	tl := sess.tl
+	s.log.Info("session opened", "session", sess.id, "lesson", tl.Info.ID, "os", tl.Info.OS, "seed", tl.Info.Seed, "fork", sess.fork, "lab", sess.lab != nil)
+	return nil
 }
 
 // session returns the open session with the ID, or nil.
