@@ -88,11 +88,7 @@ func crash(srv *Server, hs *httptest.Server) {
 	srv.cluster.kill()
 	hs.Listener.Close()
 	hs.CloseClientConnections()
-	srv.mu.Lock()
-	for v := range srv.conns {
-		v.conn.NetConn().Close() // websockets, which httptest no longer tracks
-	}
-	srv.mu.Unlock()
+	srv.reg.closeConns() // websockets, which httptest no longer tracks
 }
 
 // eventsOf reads a viewer's messages until the state at seq, and returns

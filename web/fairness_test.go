@@ -33,14 +33,7 @@ func (e *env) openFrom(addr, query string) (*client, msg) {
 	return c, c.expect(TypeHello)
 }
 
-func (e *env) addrUse(key string) addrUse {
-	e.srv.mu.Lock()
-	defer e.srv.mu.Unlock()
-	if u := e.srv.perAddr[key]; u != nil {
-		return *u
-	}
-	return addrUse{}
-}
+func (e *env) addrUse(key string) addrUse { return e.srv.reg.addrUse(key) }
 
 func TestSessionsPerAddress(t *testing.T) {
 	e := newEnv(t, func(c *Config) {
@@ -81,7 +74,7 @@ func TestSessionsPerAddress(t *testing.T) {
 		dropConn(c)
 	}
 	waitFor(t, "A's sessions to have no viewer", func() bool {
-		for _, s := range e.srv.sessionsOf(addrA) {
+		for _, s := range e.srv.reg.sessionsOf(addrA) {
 			if s.viewerCount.Load() != 0 {
 				return false
 			}
@@ -100,19 +93,6 @@ func TestSessionsPerAddress(t *testing.T) {
 	if !strings.Contains(e.logs.String(), "session reclaimed") {
 		t.Error("the log does not say a session was reclaimed")
 	}
-}
-
-// sessionsOf lists the sessions an address owns.
-func (s *Server) sessionsOf(key string) []*session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []*session
-	for _, sess := range s.sessions {
-		if sess.owner == key {
-			out = append(out, sess)
-		}
-	}
-	return out
 }
 
 // A script opens sessions and closes them at once, as fast as it can: the
@@ -147,7 +127,7 @@ func TestFloodOfUnwatchedSessions(t *testing.T) {
 	c := e.dialFrom("192.0.2.2", "lesson=tiny")
 	c.expectError(CodeSessionLimit)
 	waitFor(t, "the flood's sessions to have no viewer", func() bool {
-		for _, s := range e.srv.sessionsOf(addrA) {
+		for _, s := range e.srv.reg.sessionsOf(addrA) {
 			if s.viewerCount.Load() != 0 {
 				return false
 			}
@@ -156,7 +136,7 @@ func TestFloodOfUnwatchedSessions(t *testing.T) {
 	})
 	e.clock.Advance(reclaimAfter)
 	e.openFrom("192.0.2.2", "lesson=tiny")
-	if n := len(e.srv.sessionsOf(addrA)); n != 3 {
+	if n := len(e.srv.reg.sessionsOf(addrA)); n != 3 {
 		t.Errorf("the flood holds %d sessions, want 3 after one was reclaimed", n)
 	}
 	if got := metricValue(t, e.srv, `portville_sessions_reclaimed_total`); got != "1" {

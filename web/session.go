@@ -164,43 +164,20 @@ func (s *Server) newSession(tl *timeline, cursor uint64, fork bool, l *lab.Lab, 
 // session's owner) or is shutting down.
 func (s *Server) startSession(sess *session) error {
 	sess.tlIDSeen.Store(sess.tlID)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errShuttingDown
-	}
-	if err := s.admitSessionLocked(sess.owner); err != nil {
-		return err
-	}
-	s.sessions[sess.id] = sess
-	if sess.owner != "" {
-		s.useLocked(sess.owner).sessions++
-	}
-	s.spawnLocked(sess.run)
-	tl := sess.tl
-	s.log.Info("session opened", "session", sess.id, "lesson", tl.Info.ID, "os", tl.Info.OS, "seed", tl.Info.Seed, "fork", sess.fork, "lab", sess.lab != nil)
-	return nil
+	return s.reg.addSession(sess, func() {
+		s.spawnLocked(sess.run)
+		tl := sess.tl
+		s.log.Info("session opened", "session", sess.id, "lesson", tl.Info.ID, "os", tl.Info.OS, "seed", tl.Info.Seed, "fork", sess.fork, "lab", sess.lab != nil)
+	})
 }
 
 // session returns the open session with the ID, or nil.
-func (s *Server) session(id string) *session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sessions[id]
-}
+func (s *Server) session(id string) *session { return s.reg.session(id) }
 
-func (s *Server) removeSession(sess *session) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.dropSessionLocked(sess)
-}
+func (s *Server) removeSession(sess *session) { s.reg.removeSession(sess) }
 
 // sessionCount returns how many sessions are open.
-func (s *Server) sessionCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.sessions)
-}
+func (s *Server) sessionCount() int { return s.reg.sessionCount() }
 
 // shutdown asks the hub to end; it may be called more than once.
 func (sess *session) shutdown() {
