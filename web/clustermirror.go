@@ -108,7 +108,7 @@ func (c *cluster) mirror(code string) (*classEntry, error) {
 // moves (a reconnect, a subscription that started late).
 func (c *cluster) sync(sess *session, r classRecord) {
 	m := linkMsg{sync: &r}
-	if r.Timeline != sess.tlIDSeen.Load() {
+	if r.Timeline != sess.timelineID() {
 		b, err := c.build(r.Source)
 		if err != nil {
 			c.srv.log.Warn("class sync", "code", r.Code, "err", err)

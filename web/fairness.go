@@ -107,7 +107,7 @@ func (r *registry) reclaimLocked(owner string) bool {
 	var oldest *session
 	var since int64
 	for _, sess := range r.sessions {
-		if owner != "" && sess.owner != owner || sess.viewerCount.Load() != 0 || sess.inClass.Load() {
+		if owner != "" && sess.owner != owner || sess.viewerCount() != 0 || sess.inClass.Load() {
 			continue
 		}
 		at := sess.unwatchedAt.Load()

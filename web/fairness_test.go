@@ -75,7 +75,7 @@ func TestSessionsPerAddress(t *testing.T) {
 	}
 	waitFor(t, "A's sessions to have no viewer", func() bool {
 		for _, s := range e.srv.reg.sessionsOf(addrA) {
-			if s.viewerCount.Load() != 0 {
+			if s.viewerCount() != 0 {
 				return false
 			}
 		}
@@ -128,7 +128,7 @@ func TestFloodOfUnwatchedSessions(t *testing.T) {
 	c.expectError(CodeSessionLimit)
 	waitFor(t, "the flood's sessions to have no viewer", func() bool {
 		for _, s := range e.srv.reg.sessionsOf(addrA) {
-			if s.viewerCount.Load() != 0 {
+			if s.viewerCount() != 0 {
 				return false
 			}
 		}
@@ -154,7 +154,7 @@ func TestUnwatchedSessionsEndSoon(t *testing.T) {
 	c, h := e.openFrom(addrA, "lesson=tiny")
 	dropConn(c)
 	sess := e.srv.session(h.Session)
-	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount.Load() == 0 })
+	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount() == 0 })
 	e.clock.Advance(DefaultIdleTimeout - time.Second)
 	// A reconnect within the window resumes.
 	back, hb := e.openFrom(addrA, "session="+h.Session+"&lesson=tiny")
@@ -162,7 +162,7 @@ func TestUnwatchedSessionsEndSoon(t *testing.T) {
 		t.Fatalf("reconnect got session %s, want %s", hb.Session, h.Session)
 	}
 	dropConn(back)
-	waitFor(t, "the viewer to leave again", func() bool { return sess.viewerCount.Load() == 0 })
+	waitFor(t, "the viewer to leave again", func() bool { return sess.viewerCount() == 0 })
 	e.clock.Advance(DefaultIdleTimeout)
 	waitFor(t, "the session to end", func() bool { return e.srv.session(h.Session) == nil })
 	if u := e.addrUse(addrA); u.sessions != 0 {

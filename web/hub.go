@@ -97,7 +97,7 @@ func (sess *session) onJoin(j *joinReq) error {
 	sess.enter(v, adm, &hello)
 	v.idx = len(sess.viewers)
 	sess.viewers = append(sess.viewers, v)
-	sess.viewerCount.Store(int64(len(sess.viewers)))
+	sess.viewersSeen.Store(int64(len(sess.viewers)))
 	sess.stopIdle()
 	sess.sendTo(v, mustJSON(hello))
 	if resume {
@@ -443,7 +443,7 @@ func (sess *session) drop(v *viewer, code int, text string, abort bool) {
 	sess.viewers[last] = nil
 	sess.viewers = sess.viewers[:last]
 	v.idx = -1
-	sess.viewerCount.Store(int64(len(sess.viewers)))
+	sess.viewersSeen.Store(int64(len(sess.viewers)))
 	sess.leave(v)
 	v.closeCode, v.closeText = code, text
 	close(v.send)

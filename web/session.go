@@ -26,9 +26,10 @@ type session struct {
 	// current is the timeline the session plays, for readers that build
 	// the next one (a load that changes only the OS or the seed).
 	current atomic.Pointer[timeline]
-	// viewerCount and cursorSeen mirror len(viewers) and cursor, for
-	// tests and logs.
-	viewerCount atomic.Int64
+	// viewersSeen, cursorSeen and tlIDSeen mirror len(viewers), cursor
+	// and tlID, for other goroutines (viewerCount, the registry's
+	// reclaim, a mirror's catching up) and the tests.
+	viewersSeen atomic.Int64
 	cursorSeen  atomic.Uint64
 	tlIDSeen    atomic.Uint64
 	// pokeC tells the hub that its class's counts changed on another
@@ -178,6 +179,18 @@ func (s *Server) removeSession(sess *session) { s.reg.removeSession(sess) }
 
 // sessionCount returns how many sessions are open.
 func (s *Server) sessionCount() int { return s.reg.sessionCount() }
+
+// viewerCount returns how many viewers the session has, as the hub last
+// said; any goroutine may ask.
+func (sess *session) viewerCount() int { return int(sess.viewersSeen.Load()) }
+
+// shownUpTo returns the cursor, as the hub last said; any goroutine may
+// ask.
+func (sess *session) shownUpTo() uint64 { return sess.cursorSeen.Load() }
+
+// timelineID returns the id of the timeline the session plays (tlID), as
+// the hub last said; any goroutine may ask.
+func (sess *session) timelineID() uint64 { return sess.tlIDSeen.Load() }
 
 // shutdown asks the hub to end; it may be called more than once.
 func (sess *session) shutdown() {
