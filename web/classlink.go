@@ -412,11 +412,34 @@ func (sess *session) takeOver() {
 	sess.replicate(classMove{Kind: moveState})
 }
 
-// lostClass tells the hub, from any goroutine, that the instance owner
-// has taken the class over: the cluster's writer found the record
-// theirs.
+// What the cluster hands a class's hub (cluster.go, clusterwriter.go,
+// clustermirror.go), from any goroutine: the cluster posts no hub
+// message itself.
+
+// catchUpWith hands the hub the class's record r, with the timeline b
+// built from its source when r's timeline is not the session's (nil
+// otherwise): a mirror that missed moves catches up (syncTo).
+func (sess *session) catchUpWith(r classRecord, b *built) {
+	sess.post(inbound{linkMsg: &linkMsg{sync: &r, built: b}})
+}
+
+// heartbeat tells the hub to write its counts (writeCount).
+func (sess *session) heartbeat() {
+	sess.post(inbound{linkMsg: &linkMsg{beat: true}})
+}
+
+// lostClass tells the hub that the instance owner has taken the class
+// over: the cluster's writer found the record theirs.
 func (sess *session) lostClass(owner string) {
 	sess.post(inbound{linkMsg: &linkMsg{lostTo: owner}})
+}
+
+// poke tells the hub that the class's counts changed elsewhere.
+func (sess *session) poke() {
+	select {
+	case sess.pokeC <- struct{}{}:
+	default:
+	}
 }
 
 // demote makes an owner a mirror: another instance plays the class now.
@@ -455,14 +478,6 @@ func (sess *session) writeSid() {
 	l := sess.link()
 	l.cl.writeSid(sess.id, sess.class.entry.code)
 	l.sidOK, l.sidAt = true, sess.srv.clock.Now()
-}
-
-// poke tells the hub that the class's counts changed elsewhere.
-func (sess *session) poke() {
-	select {
-	case sess.pokeC <- struct{}{}:
-	default:
-	}
 }
 
 // replicateLab sends a lab's input or undo (m.Input, m.Undo, m.Entries)

@@ -107,14 +107,14 @@ func (c *cluster) mirror(code string) (*classEntry, error) {
 // sync brings a class's hub to its record: for a mirror that missed
 // moves (a reconnect, a subscription that started late).
 func (c *cluster) sync(sess *session, r classRecord) {
-	m := linkMsg{sync: &r}
+	var b *built
 	if r.Timeline != sess.timelineID() {
-		b, err := c.build(r.Source)
+		nb, err := c.build(r.Source)
 		if err != nil {
 			c.srv.log.Warn("class sync", "code", r.Code, "err", err)
 			return
 		}
-		m.built = &b
+		b = &nb
 	}
-	sess.post(inbound{linkMsg: &m})
+	sess.catchUpWith(r, b)
 }

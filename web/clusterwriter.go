@@ -162,7 +162,7 @@ func (c *cluster) heartbeat() {
 			return
 		}
 		for _, e := range c.srv.localClasses() {
-			e.sess.post(inbound{linkMsg: &linkMsg{beat: true}})
+			e.sess.heartbeat()
 		}
 	}
 }
