@@ -165,10 +165,12 @@ func (s *Server) newSession(tl *timeline, cursor uint64, fork bool, l *lab.Lab, 
 // session's owner) or is shutting down.
 func (s *Server) startSession(sess *session) error {
 	sess.tlIDSeen.Store(sess.tlID)
+	// The hub owns tl and lab once it runs: the log line reads them
+	// before.
+	tl, fork, isLab := sess.tl, sess.fork, sess.lab != nil
 	return s.reg.addSession(sess, func() {
 		s.spawnLocked(sess.run)
-		tl := sess.tl
-		s.log.Info("session opened", "session", sess.id, "lesson", tl.Info.ID, "os", tl.Info.OS, "seed", tl.Info.Seed, "fork", sess.fork, "lab", sess.lab != nil)
+		s.log.Info("session opened", "session", sess.id, "lesson", tl.Info.ID, "os", tl.Info.OS, "seed", tl.Info.Seed, "fork", fork, "lab", isLab)
 	})
 }
 
