@@ -20,7 +20,7 @@ import (
 // Classroom (docs/protocol.md, "Classroom"). A class is a session with a
 // presenter and followers. The session's hub owns the class like the rest
 // of the session: its followers, their answers, the mode and the timers.
-// The server's registry (classregistry.go: Server.classes, under Server.mu) maps each join
+// The server's registry (registry.go, classregistry.go) maps each join
 // code to the session, for the routes that find a class by its code.
 
 // Classroom bounds.

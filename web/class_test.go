@@ -193,7 +193,7 @@ func TestClassFollowersSeeWhatPresenterSees(t *testing.T) {
 		fs = append(fs, fc)
 	}
 	sess := e.srv.session(h.Session)
-	waitFor(t, "every follower", func() bool { return sess.viewerCount.Load() == followers+1 })
+	waitFor(t, "every follower", func() bool { return sess.viewerCount() == followers+1 })
 	if n := e.srv.followers.Load(); n != followers {
 		t.Errorf("%d followers counted, want %d", n, followers)
 	}
@@ -204,18 +204,18 @@ func TestClassFollowersSeeWhatPresenterSees(t *testing.T) {
 	p.send(map[string]any{"type": TypeStep})
 	p.send(map[string]any{"type": TypePlay})
 	seq += 3
-	waitFor(t, "play", func() bool { return sess.cursorSeen.Load() == seq })
+	waitFor(t, "play", func() bool { return sess.shownUpTo() == seq })
 	for range 5 {
 		e.clock.Advance(f.hold(seq))
 		seq++
-		waitFor(t, "the hub to send the event", func() bool { return sess.cursorSeen.Load() == seq })
+		waitFor(t, "the hub to send the event", func() bool { return sess.shownUpTo() == seq })
 	}
 	p.send(map[string]any{"type": TypePause})
 	p.send(map[string]any{"type": TypeSeek, "seq": cp - 2})
 	p.send(map[string]any{"type": TypePlay})
-	waitFor(t, "play", func() bool { return sess.cursorSeen.Load() == cp-1 })
+	waitFor(t, "play", func() bool { return sess.shownUpTo() == cp-1 })
 	e.clock.Advance(f.hold(cp - 1)) // the checkpoint pauses
-	waitFor(t, "the checkpoint", func() bool { return sess.cursorSeen.Load() == cp })
+	waitFor(t, "the checkpoint", func() bool { return sess.shownUpTo() == cp })
 	p.send(map[string]any{"type": TypeBack})
 	p.send(map[string]any{"type": TypeRestart})
 	p.send(map[string]any{"type": TypeSpeed, "x": 0.25}) // the last message: a state with speed 0.25
@@ -326,12 +326,12 @@ func TestClassFollowerResumes(t *testing.T) {
 	}
 	last := seq
 	dropConn(fc)
-	waitFor(t, "the follower to leave", func() bool { return sess.viewerCount.Load() == 1 })
+	waitFor(t, "the follower to leave", func() bool { return sess.viewerCount() == 1 })
 	for range 4 {
 		p.send(map[string]any{"type": TypeStep})
 		seq++
 	}
-	waitFor(t, "the steps", func() bool { return sess.cursorSeen.Load() == seq })
+	waitFor(t, "the steps", func() bool { return sess.shownUpTo() == seq })
 
 	rc := e.dial(fmt.Sprintf("class=%s&follower=%s&after=%d&timeline=1", c.Code, fid, last))
 	rh := rc.nextOf(TypeHello)
@@ -376,7 +376,7 @@ func TestClassFollowerCannotDrive(t *testing.T) {
 			fc.expectError(CodeForbidden)
 			p.expectQuiet()
 			other.expectQuiet()
-			if got := sess.cursorSeen.Load(); got != h.State.Seq {
+			if got := sess.shownUpTo(); got != h.State.Seq {
 				t.Fatalf("the cursor moved to %d", got)
 			}
 		})
@@ -510,7 +510,7 @@ func TestClassAnswers(t *testing.T) {
 	// A follower that reconnects keeps its id and its answer, which is
 	// not counted again.
 	dropConn(fs[0])
-	waitFor(t, "the follower to leave", func() bool { return sess.viewerCount.Load() == 3 })
+	waitFor(t, "the follower to leave", func() bool { return sess.viewerCount() == 3 })
 	rc := e.dial("class=" + c.Code + "&follower=" + ids[0])
 	rh := rc.nextOf(TypeHello)
 	if rh.Class.Follower != ids[0] || !maps.Equal(rh.Class.Mine, map[uint64]string{1: a}) {
@@ -541,7 +541,7 @@ func TestClassAnswers(t *testing.T) {
 		t.Errorf("stats after a load %s", st.raw)
 	}
 	dropConn(rc)
-	waitFor(t, "the follower to leave", func() bool { return sess.viewerCount.Load() == 3 })
+	waitFor(t, "the follower to leave", func() bool { return sess.viewerCount() == 3 })
 	rc2 := e.dial("class=" + c.Code + "&follower=" + ids[0])
 	if rh := rc2.nextOf(TypeHello); rh.Class.Follower != ids[0] || rh.Class.Mine != nil {
 		t.Errorf("a follower's answers survived a load: %s", rh.raw)
@@ -688,7 +688,7 @@ func TestClassEnd(t *testing.T) {
 
 	// The presenter goes on with an ordinary session.
 	sess := e.srv.session(h.Session)
-	waitFor(t, "the followers to leave", func() bool { return sess.viewerCount.Load() == 1 })
+	waitFor(t, "the followers to leave", func() bool { return sess.viewerCount() == 1 })
 	p.send(map[string]any{"type": TypeStep})
 	p.expectEvents(h.State.Seq+1, h.State.Seq+1)
 	p.expectState(false, h.State.Seq+1)
@@ -789,7 +789,7 @@ func TestClassLimits(t *testing.T) {
 				d.expectClose(websocket.CloseTryAgainLater)
 			}
 			dropConn(fc)
-			waitFor(t, "the follower to leave", func() bool { return sess.viewerCount.Load() == 1 })
+			waitFor(t, "the follower to leave", func() bool { return sess.viewerCount() == 1 })
 		}
 		d := e.dial("class=" + c.Code)
 		d.expectError(CodeFollowerLimit)
@@ -813,7 +813,7 @@ func TestClassFollowerReplaced(t *testing.T) {
 	a.expectError(CodeReplaced)
 	a.expectClose(websocket.ClosePolicyViolation)
 	sess := e.srv.session(h.Session)
-	waitFor(t, "one follower", func() bool { return sess.viewerCount.Load() == 2 && e.srv.followers.Load() == 1 })
+	waitFor(t, "one follower", func() bool { return sess.viewerCount() == 2 && e.srv.followers.Load() == 1 })
 	e.clock.Advance(classStatsInterval)
 	if st := p.nextOf(TypeClassStats); *st.Followers != 1 {
 		t.Errorf("stats %s, want one follower", st.raw)

@@ -9,7 +9,6 @@ import (
 
 	"portville/sim/lab"
 	"portville/sim/lang/catalogues"
-	"portville/web/internal/classbus"
 )
 
 // The hub's side of a class shared through NATS (cluster.go has the
@@ -19,11 +18,11 @@ import (
 // classLink ties a class's hub to the other instances.
 type classLink struct {
 	cl     *cluster
-	owner  bool // this hub plays the class; otherwise it mirrors the owner's moves
-	moves  *classbus.Sub
-	serve  *classbus.Sub
-	epoch  uint64 // takeovers so far: moves of an older owner are stale
-	moveN  uint64 // the last move sent or applied, within epoch
+	owner  bool     // this hub plays the class; otherwise it mirrors the owner's moves
+	moves  stopFunc // the subscription to the class's moves
+	serve  stopFunc // the owner's: the subscription to the controls
+	epoch  uint64   // takeovers so far: moves of an older owner are stale
+	moveN  uint64   // the last move sent or applied, within epoch
 	source classSource
 	fwd    chan forward // a mirror's presenters' controls, for the owner
 	fwdRun sync.Once
@@ -157,7 +156,7 @@ func (sess *session) shareSource() error {
 func (sess *session) recordNow() classRecord {
 	c, l := sess.class, sess.class.link
 	r := classRecord{
-		Code: c.entry.code, Owner: l.cl.id, Base: c.entry.base, URL: c.entry.url, Loopback: c.entry.loopback,
+		Code: c.entry.code, Owner: l.cl.instance(), Base: c.entry.base, URL: c.entry.url, Loopback: c.entry.loopback,
 		TokenHash: c.tokenHash, Source: l.source, Timeline: sess.tlID, Cursor: sess.cursor,
 		Playing: sess.player.playing, Speed: sess.player.speed, Mode: c.mode, Active: c.active.UnixMilli(),
 		Epoch: l.epoch, Move: l.moveN,
@@ -177,14 +176,9 @@ func (sess *session) shareClass(cl *cluster) error {
 	if err := sess.shareSource(); err != nil {
 		return err
 	}
-	rev, err := cl.bus.Create(classKey(c.entry.code), mustJSON(sess.recordNow()))
-	if errors.Is(err, classbus.ErrExists) {
-		return errCodeTaken
+	if err := cl.createClass(sess.recordNow()); err != nil {
+		return err
 	}
-	if err != nil {
-		return fmt.Errorf("share the class: %w: %v", errClusterDown, err)
-	}
-	cl.setRev(c.entry.code, rev)
 	if err := c.link.follow(sess, c.entry.code); err != nil {
 		return err
 	}
@@ -197,11 +191,7 @@ var errCodeTaken = errors.New("the code is taken")
 // follow subscribes to the class's moves. The subscription's goroutine
 // builds the timelines a load needs, so the hub does not wait for them.
 func (l *classLink) follow(sess *session, code string) error {
-	sub, err := l.cl.bus.Follow(code, func(data []byte) {
-		var m classMove
-		if json.Unmarshal(data, &m) != nil || m.Owner == l.cl.id {
-			return
-		}
+	stop, err := l.cl.followMoves(code, func(m classMove) {
 		msg := &linkMsg{move: &m}
 		if m.Kind == moveLoad && m.Source != nil {
 			b, err := l.cl.build(*m.Source)
@@ -216,7 +206,7 @@ func (l *classLink) follow(sess *session, code string) error {
 	if err != nil {
 		return err
 	}
-	l.moves = sub
+	l.moves = stop
 	return nil
 }
 
@@ -224,65 +214,35 @@ func (l *classLink) follow(sess *session, code string) error {
 // owner's side. The subscription's goroutine builds a load's timeline,
 // then waits for the hub's answer.
 func (l *classLink) serveControls(sess *session, code string) error {
-	sub, err := l.cl.bus.Serve(code, func(data []byte) []byte {
-		var req ctlReq
-		if json.Unmarshal(data, &req) != nil {
-			return nil
-		}
-		if req.Ping || req.Cmd == nil {
-			return []byte("{}")
-		}
+	stop, err := l.cl.serveControls(code, func(req *ctlReq) ([]json.RawMessage, bool) {
 		if req.Cmd.Type == TypeLoad && !sess.isLab && !req.Cmd.LabSet {
 			req.tl, req.err = sess.srv.load(*req.Cmd, sess.current.Load())
 		}
 		reply := make(chan []json.RawMessage, 1)
-		if !sess.post(inbound{linkMsg: &linkMsg{ctl: &req, ctlReply: reply}}) {
-			return nil
+		if !sess.post(inbound{linkMsg: &linkMsg{ctl: req, ctlReply: reply}}) {
+			return nil, false
 		}
 		select {
 		case msgs := <-reply:
-			return mustJSON(msgs)
+			return msgs, true
 		case <-time.After(controlTimeout):
-			return nil
+			return nil, false
 		}
 	})
 	if err != nil {
 		return err
 	}
-	l.serve = sub
+	l.serve = stop
 	return nil
 }
 
 // detach stops the link; with ending, the class is over for every
 // instance and its keys go.
 func (sess *session) detach(ending bool) {
-	c := sess.class
-	l := c.link
-	l.moves.Stop()
-	l.serve.Stop()
-	code := c.entry.code
-	l.cl.queue(countKey(code, l.cl.id), nil)
-	if !ending {
-		// The sid key stays: a presenter of this session that reconnects
-		// to another instance finds the class by it.
-		return
-	}
-	l.cl.queue(classKey(code), nil)
-	l.cl.mu.Lock()
-	var keys []string
-	for sid := range l.cl.sids[code] {
-		keys = append(keys, sidKey(sid))
-	}
-	for fid := range l.cl.answers[code] {
-		keys = append(keys, answerKey(code, fid))
-	}
-	for inst := range l.cl.counts[code] {
-		keys = append(keys, countKey(code, inst))
-	}
-	l.cl.mu.Unlock()
-	for _, k := range keys {
-		l.cl.queue(k, nil)
-	}
+	l := sess.class.link
+	l.moves.stop()
+	l.serve.stop()
+	l.cl.unshare(sess.class.entry.code, ending)
 }
 
 // replicate sends a move of the class the session owns, and its record.
@@ -292,18 +252,12 @@ func (sess *session) replicate(m classMove) {
 	}
 	c, l := sess.class, sess.class.link
 	l.moveN++
-	m.Owner, m.Epoch, m.N, m.Timeline = l.cl.id, l.epoch, l.moveN, sess.tlID
+	m.Owner, m.Epoch, m.N, m.Timeline = l.cl.instance(), l.epoch, l.moveN, sess.tlID
 	m.Playing, m.Speed, m.Mode, m.Active = sess.player.playing, sess.player.speed, c.mode, c.active.UnixMilli()
-	if err := l.cl.bus.Publish(c.entry.code, mustJSON(m)); err != nil {
+	if err := l.cl.publishMove(c.entry.code, m); err != nil {
 		sess.srv.log.Warn("class move", "code", c.entry.code, "err", err)
 	}
-	l.cl.queueRecord(sess, sess.recordNow())
-}
-
-// broadcastState sends every viewer the playback state.
-func (sess *session) broadcastState() {
-	sess.broadcast(mustJSON(sess.state(TypeState)))
-	sess.replicate(classMove{Kind: moveState})
+	l.cl.queueRecord(sess.recordNow(), sess.lostClass)
 }
 
 // onLink handles what the cluster hands the hub.
@@ -392,18 +346,12 @@ func (sess *session) forwarder(l *classLink, code string) {
 		select {
 		case f := <-l.fwd:
 			req := ctlReq{Cmd: &f.cmd, Lang: langOfViewer(f.v).Code}
-			data, err := l.cl.bus.Request(code, mustJSON(req), controlTimeout)
-			if errors.Is(err, classbus.ErrNoOwner) {
+			msgs, err := l.cl.sendControl(code, req)
+			if errors.Is(err, errNoOwner) {
 				sess.post(inbound{linkMsg: &linkMsg{redo: &f}})
 				continue
 			}
-			r := &fwdReply{v: f.v}
-			if err != nil {
-				r.err = fmt.Errorf("class %s: %w: %v", code, errClusterDown, err)
-			} else if err := json.Unmarshal(data, &r.msgs); err != nil {
-				r.err = fmt.Errorf("class %s: the owner's reply: %w", code, err)
-			}
-			sess.post(inbound{linkMsg: &linkMsg{reply: r}})
+			sess.post(inbound{linkMsg: &linkMsg{reply: &fwdReply{v: f.v, msgs: msgs, err: err}}})
 		case <-sess.done:
 			return
 		case <-sess.stop:
@@ -422,8 +370,7 @@ func (sess *session) checkOwner() {
 	l.checking = true
 	code := sess.class.entry.code
 	sess.srv.spawn(func() {
-		_, err := l.cl.bus.Request(code, []byte(`{"ping":true}`), ownerPingTimeout)
-		there := err == nil
+		there := l.cl.ownerThere(code)
 		sess.post(inbound{linkMsg: &linkMsg{owner: &there}})
 	})
 }
@@ -438,7 +385,7 @@ func (sess *session) takeOver() {
 		sess.srv.log.Warn("class takeover", "code", c.entry.code, "err", err)
 		return
 	}
-	if r.Owner == l.cl.id {
+	if r.Owner == l.cl.instance() {
 		return
 	}
 	if r.Timeline == sess.tlID && r.Cursor > sess.cursor && r.Cursor <= sess.tl.Total() {
@@ -447,13 +394,11 @@ func (sess *session) takeOver() {
 		sess.publishChunks(from, sess.cursor, nil)
 	}
 	l.owner, l.epoch, l.moveN = true, max(r.Epoch, l.epoch)+1, 0
-	n, err := l.cl.bus.Update(classKey(c.entry.code), mustJSON(sess.recordNow()), rev)
-	if err != nil {
+	if err := l.cl.claimClass(sess.recordNow(), rev); err != nil {
 		l.owner = false
 		sess.srv.log.Warn("class takeover", "code", c.entry.code, "err", err)
 		return
 	}
-	l.cl.setRev(c.entry.code, n)
 	if err := l.serveControls(sess, c.entry.code); err != nil {
 		sess.srv.log.Warn("class takeover: serve", "code", c.entry.code, "err", err)
 	}
@@ -467,6 +412,36 @@ func (sess *session) takeOver() {
 	sess.replicate(classMove{Kind: moveState})
 }
 
+// What the cluster hands a class's hub (cluster.go, clusterwriter.go,
+// clustermirror.go), from any goroutine: the cluster posts no hub
+// message itself.
+
+// catchUpWith hands the hub the class's record r, with the timeline b
+// built from its source when r's timeline is not the session's (nil
+// otherwise): a mirror that missed moves catches up (syncTo).
+func (sess *session) catchUpWith(r classRecord, b *built) {
+	sess.post(inbound{linkMsg: &linkMsg{sync: &r, built: b}})
+}
+
+// heartbeat tells the hub to write its counts (writeCount).
+func (sess *session) heartbeat() {
+	sess.post(inbound{linkMsg: &linkMsg{beat: true}})
+}
+
+// lostClass tells the hub that the instance owner has taken the class
+// over: the cluster's writer found the record theirs.
+func (sess *session) lostClass(owner string) {
+	sess.post(inbound{linkMsg: &linkMsg{lostTo: owner}})
+}
+
+// poke tells the hub that the class's counts changed elsewhere.
+func (sess *session) poke() {
+	select {
+	case sess.pokeC <- struct{}{}:
+	default:
+	}
+}
+
 // demote makes an owner a mirror: another instance plays the class now.
 func (sess *session) demote(by string) {
 	l := sess.link()
@@ -474,7 +449,7 @@ func (sess *session) demote(by string) {
 		return
 	}
 	l.owner = false
-	l.serve.Stop()
+	l.serve.stop()
 	l.serve = nil
 	sess.player.disarm()
 	sess.srv.log.Info("class handed over", "session", sess.id, "code", sess.class.entry.code, "to", by)
@@ -486,18 +461,14 @@ func (sess *session) writeCount(beat bool) {
 	c, l := sess.class, sess.class.link
 	code := c.entry.code
 	if c.connected != l.count || beat && c.connected > 0 {
-		if c.connected == 0 {
-			l.cl.queue(countKey(code, l.cl.id), nil)
-		} else {
-			l.cl.queue(countKey(code, l.cl.id), mustJSON(countEntry{N: c.connected}))
-		}
+		l.cl.writeCount(code, c.connected)
 		l.count = c.connected
 	}
 	if beat && l.sidOK && sess.srv.clock.Now().Sub(l.sidAt) > sidRefresh {
 		sess.writeSid()
 	}
 	if beat && l.owner {
-		l.cl.queueRecord(sess, sess.recordNow())
+		l.cl.queueRecord(sess.recordNow(), sess.lostClass)
 	}
 }
 
@@ -505,16 +476,8 @@ func (sess *session) writeCount(beat bool) {
 // any instance.
 func (sess *session) writeSid() {
 	l := sess.link()
-	l.cl.queue(sidKey(sess.id), []byte(sess.class.entry.code))
+	l.cl.writeSid(sess.id, sess.class.entry.code)
 	l.sidOK, l.sidAt = true, sess.srv.clock.Now()
-}
-
-// poke tells the hub that the class's counts changed elsewhere.
-func (sess *session) poke() {
-	select {
-	case sess.pokeC <- struct{}{}:
-	default:
-	}
 }
 
 // replicateLab sends a lab's input or undo (m.Input, m.Undo, m.Entries)

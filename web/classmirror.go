@@ -1,9 +1,48 @@
 package web
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
-// The hub's side of a mirror (classlink.go): the owner's moves, and its
-// record, turned into the messages this instance's viewers get.
+// The hub's side of a mirror (classlink.go): the session that is this
+// instance's copy of another instance's class, and the owner's moves and
+// record turned into the messages this instance's viewers get.
+
+// openMirror starts this instance's copy of the class code, as its
+// record r says it is, on the timeline b built from r's source; then
+// registers the class and follows its moves through cl.
+func (s *Server) openMirror(cl *cluster, code string, r classRecord, b built) (*classEntry, *session, error) {
+	e := &classEntry{code: code, base: r.Base, url: r.URL, loopback: r.Loopback}
+	link := &classLink{cl: cl, fwd: make(chan forward, maxForwards), source: r.Source, count: -1, moveN: r.Move}
+	sess := s.newSession(b.tl, min(r.Cursor, b.tl.Total()), false, b.lab, "")
+	e.sess = sess
+	sess.tlID = r.Timeline
+	sess.scenarioText = b.text
+	sess.player.playing, sess.player.speed = r.Playing, r.Speed
+	if sess.player.speed == 0 {
+		sess.player.speed = 1
+	}
+	sess.class = &class{
+		entry: e, tokenHash: r.TokenHash, mode: r.Mode, tlID: r.Timeline,
+		followers: map[string]*follower{}, tally: map[uint64]map[string]uint32{},
+		checks: checkpointsOf(b.tl), active: time.UnixMilli(r.Active), statsLast: s.clock.Now(),
+		idle: s.clock.NewTimer(s.cfg.ClassIdle), link: link,
+	}
+	sess.inClass.Store(true)
+	if err := s.startSession(sess); err != nil {
+		return nil, nil, err
+	}
+	if err := s.registerMirror(e); err != nil {
+		sess.shutdown()
+		return nil, nil, err
+	}
+	if err := link.follow(sess, code); err != nil {
+		sess.shutdown()
+		return nil, nil, fmt.Errorf("class %s: %w: %v", code, errClusterDown, err)
+	}
+	return e, sess, nil
+}
 
 // applyMove turns the owner's move into the messages this mirror's
 // viewers get.

@@ -116,50 +116,26 @@ func (s *Server) registerClass(sess *session, origin, owner string) (*classEntry
 	if base == "" {
 		return nil, userErrorf(CodeBadValue, "the page's address has no usable host name; start the server with --public-url")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case s.closed:
-		return nil, errShuttingDown
-	case owner != "" && s.perAddr[owner] != nil && s.perAddr[owner].classes >= s.cfg.MaxClassesPerAddr:
-		return nil, fmt.Errorf("start class for %s (%d open there): %w", owner, s.perAddr[owner].classes, errAddrClasses)
-	case s.cluster == nil && len(s.classes) >= s.cfg.MaxClasses:
-		return nil, fmt.Errorf("start class (%d open): %w", len(s.classes), errClassLimit)
-	case s.cluster != nil && s.cluster.classCount() >= s.cfg.MaxClasses:
-		return nil, fmt.Errorf("start class (%d open on every instance): %w", s.cluster.classCount(), errClassLimit)
-	case s.cluster != nil && !s.cluster.bus.Connected():
-		return nil, fmt.Errorf("start class: %w", errClusterDown)
-	}
-	for range maxCodeTries {
-		code := newClassCode()
-		if _, taken := s.classes[code]; taken {
-			continue
+	full := func(open int) error {
+		switch {
+		case s.cluster == nil && open >= s.cfg.MaxClasses:
+			return fmt.Errorf("start class (%d open): %w", open, errClassLimit)
+		case s.cluster != nil && s.cluster.classCount() >= s.cfg.MaxClasses:
+			return fmt.Errorf("start class (%d open on every instance): %w", s.cluster.classCount(), errClassLimit)
+		case s.cluster != nil && !s.cluster.connected():
+			return fmt.Errorf("start class: %w", errClusterDown)
 		}
-		e := &classEntry{code: code, base: base, url: base + joinPath(code), loopback: isLoopbackOrigin(base), owner: owner, sess: sess}
-		s.classes[code] = e
-		if owner != "" {
-			s.useLocked(owner).classes++
-		}
-		return e, nil
+		return nil
 	}
-	return nil, errors.New("start class: no free join code")
+	return s.reg.addClass(owner, full, func(code string) *classEntry {
+		return &classEntry{code: code, base: base, url: base + joinPath(code), loopback: isLoopbackOrigin(base), owner: owner, sess: sess}
+	})
 }
 
-func (s *Server) unregisterClass(e *classEntry) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.classes[e.code] == e {
-		delete(s.classes, e.code)
-		s.releaseLocked(e.owner, classesOf)
-	}
-}
+func (s *Server) unregisterClass(e *classEntry) { s.reg.removeClass(e) }
 
 // classCount returns how many classes are open.
-func (s *Server) classCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.classes)
-}
+func (s *Server) classCount() int { return s.reg.classCount() }
 
 // findClass returns the class with the code (canonical form), for a
 // browser at remote. Wrong codes are limited per address: an address
@@ -187,37 +163,14 @@ func (s *Server) findClass(remote, code string) (*classEntry, error) {
 }
 
 // localClass returns the class with the code this instance holds, or nil.
-func (s *Server) localClass(code string) *classEntry {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.classes[code]
-}
+func (s *Server) localClass(code string) *classEntry { return s.reg.class(code) }
 
 // localClasses returns the classes this instance holds.
-func (s *Server) localClasses() []*classEntry {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]*classEntry, 0, len(s.classes))
-	for _, e := range s.classes {
-		out = append(out, e)
-	}
-	return out
-}
+func (s *Server) localClasses() []*classEntry { return s.reg.classList() }
 
 // registerMirror adds this instance's copy of another instance's class
 // (cluster.go) to the registry. It counts against no address.
-func (s *Server) registerMirror(e *classEntry) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errShuttingDown
-	}
-	if _, taken := s.classes[e.code]; taken {
-		return fmt.Errorf("class %s: mirrored twice", e.code)
-	}
-	s.classes[e.code] = e
-	return nil
-}
+func (s *Server) registerMirror(e *classEntry) error { return s.reg.addMirror(e) }
 
 // attachFollower joins v to the class its URL names:
 // ?class=CODE[&follower=FID&after=N&timeline=T], or as a presenter with

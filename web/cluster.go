@@ -24,9 +24,11 @@ import (
 // followers of the class (a mirror) rebuilds the same timeline from the
 // class's source (the simulator is deterministic) and turns the moves
 // into the same messages for its own followers. The event stream itself
-// never travels. This file is the server's side: the keys, the view of
-// the bucket every instance keeps, the writer, and opening a mirror.
-// classlink.go is the hub's side.
+// never travels. This file and its siblings are the server's side: the
+// keys and the view of the bucket every instance keeps (here), the
+// writer (clusterwriter.go), opening a mirror (clustermirror.go), and
+// what a class's hub asks of the cluster (clusterlink.go). classlink.go
+// and classmirror.go are the hub's side.
 //
 // Keys of the bucket:
 //
@@ -152,8 +154,10 @@ type cluster struct {
 
 // pendingWrite is the latest value for a key, not yet written.
 type pendingWrite struct {
-	val   []byte // nil: purge
-	sess  *session
+	val []byte // nil: purge
+	// lost is a record's: the writer calls it when another instance
+	// has taken the class over.
+	lost  func(owner string)
 	isRec bool
 }
 

@@ -78,6 +78,30 @@ func clusterEnvs(t *testing.T, nats *natsServer, k int) ([]*env, *fakeClock) {
 	return out, clock
 }
 
+// What an instance's cluster knows, for the tests: they read it here
+// rather than through the cluster's fields.
+
+// instance returns the instance's id in the cluster.
+func (e *env) instance() string { return e.srv.cluster.instance() }
+
+// natsConnected reports whether the instance reaches NATS.
+func (e *env) natsConnected() bool { return e.srv.cluster.connected() }
+
+// classOwner returns the owner of the class as the instance's view of
+// the bucket has it; false when the bucket has no such class.
+func (e *env) classOwner(code string) (string, bool) {
+	r, ok := e.srv.cluster.record(code)
+	return r.Owner, ok
+}
+
+// classesShared returns the classes of every instance, as the instance
+// sees them.
+func (e *env) classesShared() int { return e.srv.cluster.classCount() }
+
+// othersFollowing returns the followers of every class on the other
+// instances, as the instance sees them.
+func (e *env) othersFollowing() int { return e.srv.cluster.othersFollowingAll() }
+
 // kill makes an instance die as a crash would: its NATS connection and
 // its listener closed, its websockets cut.
 func (e *env) kill() { crash(e.srv, e.hs) }
@@ -88,11 +112,7 @@ func crash(srv *Server, hs *httptest.Server) {
 	srv.cluster.kill()
 	hs.Listener.Close()
 	hs.CloseClientConnections()
-	srv.mu.Lock()
-	for v := range srv.conns {
-		v.conn.NetConn().Close() // websockets, which httptest no longer tracks
-	}
-	srv.mu.Unlock()
+	srv.reg.closeConns() // websockets, which httptest no longer tracks
 }
 
 // eventsOf reads a viewer's messages until the state at seq, and returns
@@ -168,11 +188,11 @@ func TestClusterClass(t *testing.T) {
 	p.send(map[string]any{"type": TypeStep})
 	p.send(map[string]any{"type": TypePlay})
 	seq += 3
-	waitFor(t, "play", func() bool { return sess.cursorSeen.Load() == seq })
+	waitFor(t, "play", func() bool { return sess.shownUpTo() == seq })
 	for range 4 {
 		clock.Advance(f.hold(seq))
 		seq++
-		waitFor(t, "the hub to send the event", func() bool { return sess.cursorSeen.Load() == seq })
+		waitFor(t, "the hub to send the event", func() bool { return sess.shownUpTo() == seq })
 	}
 	p.send(map[string]any{"type": TypePause})
 	p.send(map[string]any{"type": TypeSeek, "seq": cp - 2})
@@ -233,8 +253,8 @@ func TestClusterClass(t *testing.T) {
 		fl.expectEventsSkipping(cp+2, cp+2)
 	}
 	waitFor(t, "the record to name B its owner", func() bool {
-		r, ok := b.srv.cluster.record(cm.Code)
-		return ok && r.Owner == b.srv.cluster.id
+		owner, ok := b.classOwner(cm.Code)
+		return ok && owner == b.instance()
 	})
 
 	// The teacher's phone lands on C: C sees that B still plays the
@@ -251,15 +271,15 @@ func TestClusterClass(t *testing.T) {
 	if m := rc.nextSkippingAll(TypeState, TypeClassStats); m.Type != TypeError || m.Code != CodeBadValue {
 		t.Errorf("a seek past the end from C got %s, want the owner's bad_value error", m.raw)
 	}
-	if r, _ := b.srv.cluster.record(cm.Code); r.Owner != b.srv.cluster.id {
-		t.Errorf("a presenter on C took the class from B, which still plays it (owner %q)", r.Owner)
+	if owner, _ := b.classOwner(cm.Code); owner != b.instance() {
+		t.Errorf("a presenter on C took the class from B, which still plays it (owner %q)", owner)
 	}
 
 	// NATS restarts: the class goes on, and a new follower can join
 	// through C.
 	nats.restart()
 	waitFor(t, "B and C back on NATS", func() bool {
-		return b.srv.cluster.bus.Connected() && c.srv.cluster.bus.Connected()
+		return b.natsConnected() && c.natsConnected()
 	})
 	p2.send(map[string]any{"type": TypeStep})
 	fc.expectEventsSkipping(cp+4, cp+4)
@@ -278,7 +298,7 @@ func TestClusterClass(t *testing.T) {
 		}
 		fl.expectClose(websocket.CloseNormalClosure)
 	}
-	waitFor(t, "the record gone", func() bool { _, ok := c.srv.cluster.record(cm.Code); return !ok })
+	waitFor(t, "the record gone", func() bool { _, ok := c.classOwner(cm.Code); return !ok })
 }
 
 // TestClusterShutdownHandsOver: an instance that stops hands its class
@@ -302,8 +322,8 @@ func TestClusterShutdownHandsOver(t *testing.T) {
 	p2.send(map[string]any{"type": TypeStep})
 	fb.expectEventsSkipping(h.State.Seq+1, h.State.Seq+1)
 	waitFor(t, "the record to name B its owner", func() bool {
-		r, ok := b.srv.cluster.record(cm.Code)
-		return ok && r.Owner == b.srv.cluster.id
+		owner, ok := b.classOwner(cm.Code)
+		return ok && owner == b.instance()
 	})
 }
 
@@ -335,7 +355,7 @@ func TestClusterRefusals(t *testing.T) {
 	_, _, cm := a.startClass("tiny")
 	// One class on A: B may not start another (--max-classes holds over
 	// the instances).
-	waitFor(t, "B to see the class", func() bool { return b.srv.cluster.classCount() == 1 })
+	waitFor(t, "B to see the class", func() bool { return b.classesShared() == 1 })
 	p, _ := b.open("lesson=tiny")
 	p.send(map[string]any{"type": TypeClassStart})
 	p.expectError(CodeClassLimit)
@@ -343,7 +363,7 @@ func TestClusterRefusals(t *testing.T) {
 	// refused.
 	a.follow("class=" + cm.Code)
 	b.follow("class=" + cm.Code)
-	waitFor(t, "B to see A's follower", func() bool { return b.srv.cluster.othersFollowingAll() == 1 })
+	waitFor(t, "B to see A's follower", func() bool { return b.othersFollowing() == 1 })
 	third := b.dial("class=" + cm.Code)
 	third.expectError(CodeFollowerLimit)
 }

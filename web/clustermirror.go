@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"portville/sim/lab"
 	"portville/sim/lang/catalogues"
@@ -93,37 +92,9 @@ func (c *cluster) mirror(code string) (*classEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("class %s: rebuild its timeline: %w", code, err)
 	}
-	e := &classEntry{code: code, base: r.Base, url: r.URL, loopback: r.Loopback}
-	link := &classLink{cl: c, fwd: make(chan forward, maxForwards), source: r.Source, count: -1}
-	init := func(sess *session) {
-		e.sess = sess
-		sess.tlID = r.Timeline
-		sess.scenarioText = b.text
-		sess.player.playing, sess.player.speed = r.Playing, r.Speed
-		if sess.player.speed == 0 {
-			sess.player.speed = 1
-		}
-		sess.class = &class{
-			entry: e, tokenHash: r.TokenHash, mode: r.Mode, tlID: r.Timeline,
-			followers: map[string]*follower{}, tally: map[uint64]map[string]uint32{},
-			checks: checkpointsOf(b.tl), active: time.UnixMilli(r.Active), statsLast: s.clock.Now(),
-			idle: s.clock.NewTimer(s.cfg.ClassIdle), link: link,
-		}
-		link.moveN = r.Move
-		sess.inClass.Store(true)
-	}
-	cursor := min(r.Cursor, b.tl.Total())
-	sess, err := s.openSessionInit(b.tl, cursor, false, b.lab, "", init)
+	e, sess, err := s.openMirror(c, code, r, b)
 	if err != nil {
 		return nil, err
-	}
-	if err := s.registerMirror(e); err != nil {
-		sess.shutdown()
-		return nil, err
-	}
-	if err := link.follow(sess, code); err != nil {
-		sess.shutdown()
-		return nil, fmt.Errorf("class %s: %w: %v", code, errClusterDown, err)
 	}
 	// A move may have gone out between the read and the subscription.
 	if r2, _, err := c.getRecord(code); err == nil && r2.Move != r.Move {
@@ -136,14 +107,14 @@ func (c *cluster) mirror(code string) (*classEntry, error) {
 // sync brings a class's hub to its record: for a mirror that missed
 // moves (a reconnect, a subscription that started late).
 func (c *cluster) sync(sess *session, r classRecord) {
-	m := linkMsg{sync: &r}
-	if r.Timeline != sess.tlIDSeen.Load() {
-		b, err := c.build(r.Source)
+	var b *built
+	if r.Timeline != sess.timelineID() {
+		nb, err := c.build(r.Source)
 		if err != nil {
 			c.srv.log.Warn("class sync", "code", r.Code, "err", err)
 			return
 		}
-		m.built = &b
+		b = &nb
 	}
-	sess.post(inbound{linkMsg: &m})
+	sess.catchUpWith(r, b)
 }

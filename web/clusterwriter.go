@@ -18,17 +18,20 @@ func (c *cluster) queue(key string, val []byte) { c.queueFor(key, val, nil) }
 
 // queueRecord schedules a class record, written with the revision this
 // instance last wrote: when another instance has taken the class over,
-// sess hears so.
-func (c *cluster) queueRecord(sess *session, r classRecord) {
-	c.queueFor(classKey(r.Code), mustJSON(r), sess)
+// the writer calls lost with that instance's id, on its own
+// goroutine.
+func (c *cluster) queueRecord(r classRecord, lost func(owner string)) {
+	c.queueFor(classKey(r.Code), mustJSON(r), lost)
 }
 
-func (c *cluster) queueFor(key string, val []byte, sess *session) {
+// queueFor schedules a write of val to key; a record comes with its lost
+// callback, any other value with nil.
+func (c *cluster) queueFor(key string, val []byte, lost func(owner string)) {
 	c.wmu.Lock()
 	if _, ok := c.pending[key]; !ok {
 		c.order = append(c.order, key)
 	}
-	c.pending[key] = pendingWrite{val: val, sess: sess, isRec: sess != nil}
+	c.pending[key] = pendingWrite{val: val, lost: lost, isRec: lost != nil}
 	c.wmu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
@@ -131,7 +134,7 @@ func (c *cluster) write(key string, w pendingWrite) error {
 		}
 		var rec classRecord
 		if json.Unmarshal(cur, &rec) == nil && rec.Owner != c.id {
-			w.sess.post(inbound{linkMsg: &linkMsg{lostTo: rec.Owner}})
+			w.lost(rec.Owner)
 			return nil
 		}
 		rev = r
@@ -159,7 +162,7 @@ func (c *cluster) heartbeat() {
 			return
 		}
 		for _, e := range c.srv.localClasses() {
-			e.sess.post(inbound{linkMsg: &linkMsg{beat: true}})
+			e.sess.heartbeat()
 		}
 	}
 }

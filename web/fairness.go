@@ -31,7 +31,7 @@ var (
 	errAddrConns    = errors.New("the address has as many connections as one address may")
 )
 
-// addrUse is what one address holds; Server.mu guards it.
+// addrUse is what one address holds; registry.mu guards it.
 type addrUse struct{ sessions, classes, conns int }
 
 // addrKey returns the address a remote address (host:port) counts as: an
@@ -54,22 +54,22 @@ func addrKey(remote string) string {
 	return p.String()
 }
 
-// use returns key's counts, creating them; s.mu is held.
-func (s *Server) useLocked(key string) *addrUse {
-	u := s.perAddr[key]
+// useLocked returns key's counts, creating them; r.mu is held.
+func (r *registry) useLocked(key string) *addrUse {
+	u := r.perAddr[key]
 	if u == nil {
 		u = &addrUse{}
-		s.perAddr[key] = u
+		r.perAddr[key] = u
 	}
 	return u
 }
 
-// releaseLocked gives back one of what f picks for key; s.mu is held.
-func (s *Server) releaseLocked(key string, f func(*addrUse) *int) {
+// releaseLocked gives back one of what f picks for key; r.mu is held.
+func (r *registry) releaseLocked(key string, f func(*addrUse) *int) {
 	if key == "" {
 		return
 	}
-	u := s.perAddr[key]
+	u := r.perAddr[key]
 	if u == nil {
 		return
 	}
@@ -77,7 +77,7 @@ func (s *Server) releaseLocked(key string, f func(*addrUse) *int) {
 		*n--
 	}
 	if *u == (addrUse{}) {
-		delete(s.perAddr, key)
+		delete(r.perAddr, key)
 	}
 }
 
@@ -88,26 +88,26 @@ func connsOf(u *addrUse) *int    { return &u.conns }
 // admitSessionLocked makes room for a new session of owner, or says why
 // there is none: the owner's share is full, or the server is. A session
 // that nobody has watched for reclaimAfter gives its place up first (the
-// owner's own, then anyone's). s.mu is held.
-func (s *Server) admitSessionLocked(owner string) error {
-	if u := s.perAddr[owner]; owner != "" && u != nil && u.sessions >= s.cfg.MaxSessionsPerAddr && !s.reclaimLocked(owner) {
-		return fmt.Errorf("open session for %s (%d open there): %w", owner, s.perAddr[owner].sessions, errAddrSessions)
+// owner's own, then anyone's). r.mu is held.
+func (r *registry) admitSessionLocked(owner string) error {
+	if u := r.perAddr[owner]; owner != "" && u != nil && u.sessions >= r.maxSessionsPerAddr && !r.reclaimLocked(owner) {
+		return fmt.Errorf("open session for %s (%d open there): %w", owner, r.perAddr[owner].sessions, errAddrSessions)
 	}
-	if len(s.sessions) >= s.cfg.MaxSessions && !s.reclaimLocked("") {
-		return fmt.Errorf("open session (%d open): %w", len(s.sessions), errSessionLimit)
+	if len(r.sessions) >= r.maxSessions && !r.reclaimLocked("") {
+		return fmt.Errorf("open session (%d open): %w", len(r.sessions), errSessionLimit)
 	}
 	return nil
 }
 
 // reclaimLocked ends the session of owner ("" for any owner) that has
 // gone unwatched longest, if one has for reclaimAfter; a class is never
-// reclaimed. It reports whether it ended one. s.mu is held.
-func (s *Server) reclaimLocked(owner string) bool {
-	now := s.clock.Now().UnixNano()
+// reclaimed. It reports whether it ended one. r.mu is held.
+func (r *registry) reclaimLocked(owner string) bool {
+	now := r.now().UnixNano()
 	var oldest *session
 	var since int64
-	for _, sess := range s.sessions {
-		if owner != "" && sess.owner != owner || sess.viewerCount.Load() != 0 || sess.inClass.Load() {
+	for _, sess := range r.sessions {
+		if owner != "" && sess.owner != owner || sess.viewerCount() != 0 || sess.inClass.Load() {
 			continue
 		}
 		at := sess.unwatchedAt.Load()
@@ -121,33 +121,39 @@ func (s *Server) reclaimLocked(owner string) bool {
 	if oldest == nil {
 		return false
 	}
-	s.dropSessionLocked(oldest)
-	oldest.shutdown()
-	s.metrics.reclaimed.Inc()
-	s.log.Info("session reclaimed", "session", oldest.id, "owner", oldest.owner, "unwatched", time.Duration(now-since).Round(time.Second))
+	r.dropSessionLocked(oldest)
+	r.reclaimed(oldest, time.Duration(now-since))
 	return true
 }
 
 // dropSessionLocked takes sess out of the registry and its owner's
-// share; s.mu is held.
-func (s *Server) dropSessionLocked(sess *session) {
-	if s.sessions[sess.id] != sess {
+// share; r.mu is held.
+func (r *registry) dropSessionLocked(sess *session) {
+	if r.sessions[sess.id] != sess {
 		return
 	}
-	delete(s.sessions, sess.id)
-	s.releaseLocked(sess.owner, sessionsOf)
+	delete(r.sessions, sess.id)
+	r.releaseLocked(sess.owner, sessionsOf)
 }
 
 // admitConnLocked counts a new connection of key against its share;
-// s.mu is held.
-func (s *Server) admitConnLocked(key string) error {
+// r.mu is held.
+func (r *registry) admitConnLocked(key string) error {
 	if key == "" {
 		return nil
 	}
-	u := s.useLocked(key)
-	if u.conns >= s.cfg.MaxConnsPerAddr {
+	u := r.useLocked(key)
+	if u.conns >= r.maxConnsPerAddr {
 		return fmt.Errorf("connection from %s (%d open there): %w", key, u.conns, errAddrConns)
 	}
 	u.conns++
 	return nil
+}
+
+// sessionReclaimed ends a session the registry took out to make room
+// for another; the registry's lock is held.
+func (s *Server) sessionReclaimed(sess *session, unwatched time.Duration) {
+	sess.shutdown()
+	s.metrics.reclaimed.Inc()
+	s.log.Info("session reclaimed", "session", sess.id, "owner", sess.owner, "unwatched", unwatched.Round(time.Second))
 }

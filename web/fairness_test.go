@@ -33,14 +33,7 @@ func (e *env) openFrom(addr, query string) (*client, msg) {
 	return c, c.expect(TypeHello)
 }
 
-func (e *env) addrUse(key string) addrUse {
-	e.srv.mu.Lock()
-	defer e.srv.mu.Unlock()
-	if u := e.srv.perAddr[key]; u != nil {
-		return *u
-	}
-	return addrUse{}
-}
+func (e *env) addrUse(key string) addrUse { return e.srv.reg.addrUse(key) }
 
 func TestSessionsPerAddress(t *testing.T) {
 	e := newEnv(t, func(c *Config) {
@@ -81,8 +74,8 @@ func TestSessionsPerAddress(t *testing.T) {
 		dropConn(c)
 	}
 	waitFor(t, "A's sessions to have no viewer", func() bool {
-		for _, s := range e.srv.sessionsOf(addrA) {
-			if s.viewerCount.Load() != 0 {
+		for _, s := range e.srv.reg.sessionsOf(addrA) {
+			if s.viewerCount() != 0 {
 				return false
 			}
 		}
@@ -100,19 +93,6 @@ func TestSessionsPerAddress(t *testing.T) {
 	if !strings.Contains(e.logs.String(), "session reclaimed") {
 		t.Error("the log does not say a session was reclaimed")
 	}
-}
-
-// sessionsOf lists the sessions an address owns.
-func (s *Server) sessionsOf(key string) []*session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []*session
-	for _, sess := range s.sessions {
-		if sess.owner == key {
-			out = append(out, sess)
-		}
-	}
-	return out
 }
 
 // A script opens sessions and closes them at once, as fast as it can: the
@@ -147,8 +127,8 @@ func TestFloodOfUnwatchedSessions(t *testing.T) {
 	c := e.dialFrom("192.0.2.2", "lesson=tiny")
 	c.expectError(CodeSessionLimit)
 	waitFor(t, "the flood's sessions to have no viewer", func() bool {
-		for _, s := range e.srv.sessionsOf(addrA) {
-			if s.viewerCount.Load() != 0 {
+		for _, s := range e.srv.reg.sessionsOf(addrA) {
+			if s.viewerCount() != 0 {
 				return false
 			}
 		}
@@ -156,7 +136,7 @@ func TestFloodOfUnwatchedSessions(t *testing.T) {
 	})
 	e.clock.Advance(reclaimAfter)
 	e.openFrom("192.0.2.2", "lesson=tiny")
-	if n := len(e.srv.sessionsOf(addrA)); n != 3 {
+	if n := len(e.srv.reg.sessionsOf(addrA)); n != 3 {
 		t.Errorf("the flood holds %d sessions, want 3 after one was reclaimed", n)
 	}
 	if got := metricValue(t, e.srv, `portville_sessions_reclaimed_total`); got != "1" {
@@ -174,7 +154,7 @@ func TestUnwatchedSessionsEndSoon(t *testing.T) {
 	c, h := e.openFrom(addrA, "lesson=tiny")
 	dropConn(c)
 	sess := e.srv.session(h.Session)
-	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount.Load() == 0 })
+	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount() == 0 })
 	e.clock.Advance(DefaultIdleTimeout - time.Second)
 	// A reconnect within the window resumes.
 	back, hb := e.openFrom(addrA, "session="+h.Session+"&lesson=tiny")
@@ -182,7 +162,7 @@ func TestUnwatchedSessionsEndSoon(t *testing.T) {
 		t.Fatalf("reconnect got session %s, want %s", hb.Session, h.Session)
 	}
 	dropConn(back)
-	waitFor(t, "the viewer to leave again", func() bool { return sess.viewerCount.Load() == 0 })
+	waitFor(t, "the viewer to leave again", func() bool { return sess.viewerCount() == 0 })
 	e.clock.Advance(DefaultIdleTimeout)
 	waitFor(t, "the session to end", func() bool { return e.srv.session(h.Session) == nil })
 	if u := e.addrUse(addrA); u.sessions != 0 {

@@ -97,7 +97,7 @@ func (sess *session) onJoin(j *joinReq) error {
 	sess.enter(v, adm, &hello)
 	v.idx = len(sess.viewers)
 	sess.viewers = append(sess.viewers, v)
-	sess.viewerCount.Store(int64(len(sess.viewers)))
+	sess.viewersSeen.Store(int64(len(sess.viewers)))
 	sess.stopIdle()
 	sess.sendTo(v, mustJSON(hello))
 	if resume {
@@ -293,6 +293,13 @@ func (sess *session) state(typ string) State {
 	return State{Type: typ, Playing: sess.player.playing, Speed: sess.player.speed, Seq: sess.cursor, Total: sess.tl.Total()}
 }
 
+// broadcastState sends every viewer the playback state; a class's owner
+// also sends it to the instances that mirror the class (classlink.go).
+func (sess *session) broadcastState() {
+	sess.broadcast(mustJSON(sess.state(TypeState)))
+	sess.replicate(classMove{Kind: moveState})
+}
+
 // broadcastSnapshot sends every viewer the world at the cursor; after a
 // load, with the new timeline's lesson.
 func (sess *session) broadcastSnapshot(reason string, withLesson bool) {
@@ -436,7 +443,7 @@ func (sess *session) drop(v *viewer, code int, text string, abort bool) {
 	sess.viewers[last] = nil
 	sess.viewers = sess.viewers[:last]
 	v.idx = -1
-	sess.viewerCount.Store(int64(len(sess.viewers)))
+	sess.viewersSeen.Store(int64(len(sess.viewers)))
 	sess.leave(v)
 	v.closeCode, v.closeText = code, text
 	close(v.send)

@@ -31,18 +31,18 @@ func TestClassFollowerReadsOwnLanguage(t *testing.T) {
 		t.Errorf("the German follower's lesson title is the presenter's: %q", gh.Lesson.Title)
 	}
 	sess := e.srv.session(h.Session)
-	waitFor(t, "both followers", func() bool { return sess.viewerCount.Load() == 3 })
+	waitFor(t, "both followers", func() bool { return sess.viewerCount() == 3 })
 
 	seq := h.State.Seq
 	p.send(map[string]any{"type": TypeStep})
 	p.send(map[string]any{"type": TypeStep})
 	p.send(map[string]any{"type": TypePlay})
 	seq += 3
-	waitFor(t, "play", func() bool { return sess.cursorSeen.Load() == seq })
+	waitFor(t, "play", func() bool { return sess.shownUpTo() == seq })
 	for range 8 {
 		e.clock.Advance(f.hold(seq))
 		seq++
-		waitFor(t, "the next event", func() bool { return sess.cursorSeen.Load() == seq })
+		waitFor(t, "the next event", func() bool { return sess.shownUpTo() == seq })
 	}
 	p.send(map[string]any{"type": TypePause})
 	p.send(map[string]any{"type": TypeSeek, "seq": f.checkpoints[0]})

@@ -25,7 +25,7 @@ func TestMaxSessions(t *testing.T) {
 	// When a session ends, there is room again.
 	dropConn(a)
 	sess := e.srv.session(ha.Session)
-	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount.Load() == 1 })
+	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount() == 1 })
 	if n := e.srv.sessionCount(); n != 2 {
 		t.Fatalf("%d sessions, want 2", n)
 	}
@@ -41,7 +41,7 @@ func TestMaxViewers(t *testing.T) {
 
 	dropConn(a)
 	sess := e.srv.session(h.Session)
-	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount.Load() == 1 })
+	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount() == 1 })
 	e.open("session=" + h.Session)
 }
 
@@ -54,7 +54,7 @@ func TestIdleTimeout(t *testing.T) {
 	a.expect(TypeEvent)
 	a.expect(TypeState)
 	dropConn(a)
-	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount.Load() == 0 })
+	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount() == 0 })
 
 	// A viewer that comes back within the timeout keeps the session.
 	e.clock.Advance(9 * time.Minute)
@@ -67,7 +67,7 @@ func TestIdleTimeout(t *testing.T) {
 	}
 
 	dropConn(b)
-	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount.Load() == 0 })
+	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount() == 0 })
 	e.clock.Advance(10*time.Minute - time.Second)
 	time.Sleep(quietFor)
 	if n := e.srv.sessionCount(); n != 1 {
@@ -98,7 +98,7 @@ func TestMaxMessageBytes(t *testing.T) {
 	c.conn.WriteMessage(websocket.TextMessage, []byte(pad(200<<10)))
 	c.expectClose(websocket.CloseMessageTooBig)
 	sess := e.srv.session(h.Session)
-	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount.Load() == 0 })
+	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount() == 0 })
 }
 
 func TestControlRate(t *testing.T) {
@@ -168,18 +168,18 @@ func TestSlowViewerIsDropped(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer slow.Close()
-			waitFor(t, "two viewers", func() bool { return sess.viewerCount.Load() == 2 })
+			waitFor(t, "two viewers", func() bool { return sess.viewerCount() == 2 })
 
 			fast.send(map[string]any{"type": TypePlay})
 			fast.expectEvents(1, 1)
 			fast.expectState(true, 1)
 			seq := uint64(1)
-			for ; seq < events && sess.viewerCount.Load() == 2; seq++ {
+			for ; seq < events && sess.viewerCount() == 2; seq++ {
 				e.clock.Advance(time.Second)
 				fast.expectEvents(seq+1, seq+1)
 			}
 			t.Logf("dropped after %d events", seq)
-			waitFor(t, "the slow viewer to be dropped", func() bool { return sess.viewerCount.Load() == 1 })
+			waitFor(t, "the slow viewer to be dropped", func() bool { return sess.viewerCount() == 1 })
 			if !strings.Contains(e.logs.String(), tt.log) {
 				t.Errorf("the log does not say %q", tt.log)
 			}

@@ -110,14 +110,6 @@ type slogPrinter struct{ s *Server }
 
 func (p slogPrinter) Println(v ...any) { p.s.log.Warn("metrics", "err", v) }
 
-func (s *Server) connCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns)
-}
+func (s *Server) connCount() int { return s.reg.connCount() }
 
-func (s *Server) addrCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.perAddr)
-}
+func (s *Server) addrCount() int { return s.reg.addrCount() }

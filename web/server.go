@@ -154,14 +154,14 @@ type Server struct {
 	cluster *cluster
 	openMu  sync.Mutex
 
-	mu       sync.Mutex
-	closed   bool
-	sessions map[string]*session
-	classes  map[string]*classEntry // by join code
-	conns    map[*viewer]struct{}
-	perAddr  map[string]*addrUse // by addrKey: what each address holds (fairness.go)
-	wg       sync.WaitGroup
-	live     atomic.Int64 // goroutines started by spawn and still running
+	// reg is what the server has open: sessions, classes,
+	// websockets, and what each address holds (registry.go).
+	reg *registry
+	// wg counts the goroutines started by spawn; its Add happens only
+	// in reg.whileOpen or reg.addSession, so none comes after Shutdown's
+	// Wait has begun.
+	wg   sync.WaitGroup
+	live atomic.Int64 // goroutines started by spawn and still running
 	// stopping is closed when Shutdown begins, for the loops that are
 	// not sessions (the live views).
 	stopping    chan struct{}
@@ -245,17 +245,14 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, log: slog.New(requestIDHandler{cfg.Logger.Handler()}), clock: cfg.Clock, catalog: cfg.Catalog, assets: a,
 		base: base, trust: trust,
-		perAddr:  map[string]*addrUse{},
 		origins:  origins,
 		csp:      contentSecurityPolicy("'self'"),
 		cspEmbed: contentSecurityPolicy(ancestors),
 		loads:    make(chan struct{}, maxParallelLoads),
 		stopping: make(chan struct{}),
 		joins:    newJoinLimiter(cfg.joinRate, cfg.joinBurst),
-		sessions: map[string]*session{},
-		classes:  map[string]*classEntry{},
-		conns:    map[*viewer]struct{}{},
 	}
+	s.reg = newRegistry(&cfg, cfg.Clock, s.sessionReclaimed)
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: handshakeTimeout,
 		ReadBufferSize:   readBufferBytes,
@@ -292,15 +289,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // or when ctx is done; then it closes the connections that are left and
 // returns ctx's error. It does not stop the http.Server that serves s.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	if !s.closed {
+	sessions, first := s.reg.close()
+	if first {
 		close(s.stopping)
 	}
-	s.closed = true
-	for _, sess := range s.sessions {
+	for _, sess := range sessions {
 		sess.shutdown()
 	}
-	s.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		s.wg.Wait()
@@ -317,26 +312,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.cluster != nil {
 		s.cluster.close()
 	}
-	s.mu.Lock()
-	for v := range s.conns {
-		v.conn.NetConn().Close()
-	}
-	s.mu.Unlock()
+	s.reg.closeConns()
 	return fmt.Errorf("web: shutdown: %w", ctx.Err())
 }
 
 // spawn runs f on a new goroutine that Shutdown waits for. It refuses,
 // returning false, once Shutdown has begun.
 func (s *Server) spawn(f func()) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.spawnLocked(f)
-	return true
+	return s.reg.whileOpen(func() { s.spawnLocked(f) })
 }
 
+// spawnLocked runs f on a new goroutine that Shutdown waits for; the
+// registry's lock is held and it is open.
 func (s *Server) spawnLocked(f func()) {
 	s.wg.Add(1)
 	s.live.Add(1)

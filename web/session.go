@@ -26,9 +26,10 @@ type session struct {
 	// current is the timeline the session plays, for readers that build
 	// the next one (a load that changes only the OS or the seed).
 	current atomic.Pointer[timeline]
-	// viewerCount and cursorSeen mirror len(viewers) and cursor, for
-	// tests and logs.
-	viewerCount atomic.Int64
+	// viewersSeen, cursorSeen and tlIDSeen mirror len(viewers), cursor
+	// and tlID, for other goroutines (viewerCount, the registry's
+	// reclaim, a mirror's catching up) and the tests.
+	viewersSeen atomic.Int64
 	cursorSeen  atomic.Uint64
 	tlIDSeen    atomic.Uint64
 	// pokeC tells the hub that its class's counts changed on another
@@ -126,12 +127,17 @@ func (s *Server) openSessionAt(tl *timeline, cursor uint64, fork bool, owner str
 
 // openSessionWith starts a session on tl, a lab's timeline when l is set.
 func (s *Server) openSessionWith(tl *timeline, cursor uint64, fork bool, l *lab.Lab, owner string) (*session, error) {
-	return s.openSessionInit(tl, cursor, fork, l, owner, nil)
+	sess := s.newSession(tl, cursor, fork, l, owner)
+	if err := s.startSession(sess); err != nil {
+		return nil, err
+	}
+	return sess, nil
 }
 
-// openSessionInit is openSessionWith with init run on the session before
-// its hub starts.
-func (s *Server) openSessionInit(tl *timeline, cursor uint64, fork bool, l *lab.Lab, owner string, init func(*session)) (*session, error) {
+// newSession returns a session on tl that has not started: nothing but
+// its maker has it yet, and the maker may set its hub's fields
+// (classmirror.go's openMirror does) before startSession.
+func (s *Server) newSession(tl *timeline, cursor uint64, fork bool, l *lab.Lab, owner string) *session {
 	sess := &session{
 		pokeC:  make(chan struct{}, 1),
 		owner:  owner,
@@ -151,46 +157,42 @@ func (s *Server) openSessionInit(tl *timeline, cursor uint64, fork bool, l *lab.
 	}
 	sess.current.Store(tl)
 	sess.cursorSeen.Store(cursor)
-	if init != nil {
-		init(sess)
-	}
+	return sess
+}
+
+// startSession registers sess and starts its hub, or refuses when the
+// server has as many sessions as it allows (for the server, or for the
+// session's owner) or is shutting down.
+func (s *Server) startSession(sess *session) error {
 	sess.tlIDSeen.Store(sess.tlID)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, errShuttingDown
-	}
-	if err := s.admitSessionLocked(owner); err != nil {
-		return nil, err
-	}
-	s.sessions[sess.id] = sess
-	if owner != "" {
-		s.useLocked(owner).sessions++
-	}
-	s.spawnLocked(sess.run)
-	s.log.Info("session opened", "session", sess.id, "lesson", tl.Info.ID, "os", tl.Info.OS, "seed", tl.Info.Seed, "fork", fork, "lab", l != nil)
-	return sess, nil
+	// The hub owns tl and lab once it runs: the log line reads them
+	// before.
+	tl, fork, isLab := sess.tl, sess.fork, sess.lab != nil
+	return s.reg.addSession(sess, func() {
+		s.spawnLocked(sess.run)
+		s.log.Info("session opened", "session", sess.id, "lesson", tl.Info.ID, "os", tl.Info.OS, "seed", tl.Info.Seed, "fork", fork, "lab", isLab)
+	})
 }
 
 // session returns the open session with the ID, or nil.
-func (s *Server) session(id string) *session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sessions[id]
-}
+func (s *Server) session(id string) *session { return s.reg.session(id) }
 
-func (s *Server) removeSession(sess *session) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.dropSessionLocked(sess)
-}
+func (s *Server) removeSession(sess *session) { s.reg.removeSession(sess) }
 
 // sessionCount returns how many sessions are open.
-func (s *Server) sessionCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.sessions)
-}
+func (s *Server) sessionCount() int { return s.reg.sessionCount() }
+
+// viewerCount returns how many viewers the session has, as the hub last
+// said; any goroutine may ask.
+func (sess *session) viewerCount() int { return int(sess.viewersSeen.Load()) }
+
+// shownUpTo returns the cursor, as the hub last said; any goroutine may
+// ask.
+func (sess *session) shownUpTo() uint64 { return sess.cursorSeen.Load() }
+
+// timelineID returns the id of the timeline the session plays (tlID), as
+// the hub last said; any goroutine may ask.
+func (sess *session) timelineID() uint64 { return sess.tlIDSeen.Load() }
 
 // shutdown asks the hub to end; it may be called more than once.
 func (sess *session) shutdown() {

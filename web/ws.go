@@ -131,23 +131,11 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 // track adds v to (or removes it from) the connections Shutdown closes if
 // they outlive its deadline. Adding fails once Shutdown has begun.
 func (s *Server) track(v *viewer, add bool) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !add {
-		if _, ok := s.conns[v]; ok {
-			delete(s.conns, v)
-			s.releaseLocked(v.key, connsOf)
-		}
+		s.reg.removeConn(v)
 		return nil
 	}
-	if s.closed {
-		return errShuttingDown
-	}
-	if err := s.admitConnLocked(v.key); err != nil {
-		return err
-	}
-	s.conns[v] = struct{}{}
-	return nil
+	return s.reg.addConn(v)
 }
 
 // attach joins v to the session its URL names, opening one if needed, or

@@ -578,14 +578,14 @@ func TestResumeAfterDroppedConnection(t *testing.T) {
 	last := seq // what the browser saw; the next frame is lost in flight
 	e.clock.Advance(f.hold(seq))
 	seq++
-	waitFor(t, "the lost frame", func() bool { return sess.cursorSeen.Load() == seq })
+	waitFor(t, "the lost frame", func() bool { return sess.shownUpTo() == seq })
 	dropConn(c)
-	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount.Load() == 0 })
+	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount() == 0 })
 
 	// The session plays on while nobody watches.
 	e.clock.Advance(f.hold(seq))
 	seq++
-	waitFor(t, "the session to play on", func() bool { return sess.cursorSeen.Load() == seq })
+	waitFor(t, "the session to play on", func() bool { return sess.shownUpTo() == seq })
 
 	c2 := e.dial(fmt.Sprintf("session=%s&after=%d&timeline=1&lesson=ephemeral-ports", h.Session, last))
 	h2 := c2.expect(TypeHello)
@@ -645,7 +645,7 @@ func TestReconnectWithoutHistory(t *testing.T) {
 	// The session expires; a reconnect that names the lesson gets a new
 	// session, one that does not gets unknown_session.
 	dropConn(c)
-	waitFor(t, "the viewers to leave", func() bool { return sess.viewerCount.Load() == 0 })
+	waitFor(t, "the viewers to leave", func() bool { return sess.viewerCount() == 0 })
 	waitFor(t, "the idle timer", func() bool { return e.clock.Pending() == 1 })
 	e.clock.Advance(time.Minute)
 	waitFor(t, "the session to end", func() bool { return e.srv.sessionCount() == 0 })
