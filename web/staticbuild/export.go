@@ -226,9 +226,11 @@ func BuildWasm(ctx context.Context, goCmd, dir string) (*Build, error) {
 				errs[i] = fmt.Errorf("export-static: build the WebAssembly module %s: %w\n%s", m.file, err, hint)
 				return
 			}
-			if *m.into, err = readLimited(out, maxWasmBytes); err != nil {
+			data, err := readLimited(out, maxWasmBytes)
+			if err != nil {
 				errs[i] = fmt.Errorf("export-static: %w", err)
 			}
+			*m.into = data
 		}()
 	}
 	wg.Wait()
