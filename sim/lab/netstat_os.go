@@ -276,7 +276,9 @@ func (r *run) sockstat(args []string) {
 			}
 			row := "%-8s %-10.10s %5s %-3s %-6s %-21s %s"
 			if i < 0 && len(holders) == 0 {
-				lines = append(lines, fmt.Sprintf(row, "?", "?", "?", "?", o.sock.Proto().String()+"4", local, foreign))
+				// sockstat.c writes these "%-8s %-10s %-5s %-3s": the
+				// PID's ? is on the left.
+				lines = append(lines, fmt.Sprintf(row, "?", "?", "?    ", "?", o.sock.Proto().String()+"4", local, foreign))
 			}
 			for _, hd := range holders {
 				if i >= 0 && hd.PID == procs[i].PID() {

@@ -94,16 +94,16 @@ func (r *run) missing(name string) bool {
 
 // findstr is Windows's line filter as netstat's pipes use it: lines with
 // any of the words (/C:"TEXT": that text), /I ignoring case, /V the
-// lines without.
+// lines without. grep -F with the words as its patterns does the same.
 func (r *run) findstr(args []string, stdin *string) {
+	grep := []string{"-F"}
 	var words []string
-	fold, invert := false, false
 	for _, a := range args {
 		switch u := strings.ToUpper(a); {
 		case u == "/I":
-			fold = true
+			grep = append(grep, "-i")
 		case u == "/V":
-			invert = true
+			grep = append(grep, "-v")
 		case strings.HasPrefix(u, "/C:"):
 			words = append(words, a[3:])
 		case strings.HasPrefix(a, "/"):
@@ -113,34 +113,13 @@ func (r *run) findstr(args []string, stdin *string) {
 			words = append(words, strings.Fields(a)...)
 		}
 	}
-	if len(words) == 0 {
+	switch {
+	case len(words) == 0:
 		r.fail(1, "FINDSTR: Bad command line")
-		return
-	}
-	if stdin == nil {
+	case stdin == nil:
 		r.fail(1, "lab: findstr filters what a pipe feeds it: netstat -ano | findstr :80")
-		return
-	}
-	found := false
-	for _, line := range strings.SplitAfter(*stdin, "\n") {
-		if line == "" {
-			continue
-		}
-		hit := false
-		for _, w := range words {
-			l := line
-			if fold {
-				l, w = strings.ToLower(l), strings.ToLower(w)
-			}
-			hit = hit || strings.Contains(l, w)
-		}
-		if hit != invert {
-			found = true
-			r.out(line)
-		}
-	}
-	if !found {
-		r.status(1)
+	default:
+		r.filter("grep", append(grep, "-e", strings.Join(words, "\n")), stdin)
 	}
 }
 
