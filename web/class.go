@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"portville/sim"
+	"portville/web/wire"
 )
 
 // Classroom (docs/protocol.md, "Classroom"). A class is a session with a
@@ -173,7 +174,7 @@ func (sess *session) admit(j *joinReq) (admission, error) {
 		if c == nil || c.entry.code != j.code {
 			return admission{}, fmt.Errorf("class %s: %w", j.code, errUnknownClass)
 		}
-		adm := admission{role: RoleFollower, f: c.followers[j.follower], fid: j.follower}
+		adm := admission{role: wire.RoleFollower, f: c.followers[j.follower], fid: j.follower}
 		if adm.f != nil {
 			adm.old = adm.f.v
 		} else if len(c.followers) >= followerIDsPerViewer*sess.srv.cfg.MaxViewers {
@@ -187,7 +188,7 @@ func (sess *session) admit(j *joinReq) (admission, error) {
 	if subtle.ConstantTimeCompare([]byte(tokenHash(j.token)), []byte(c.tokenHash)) != 1 {
 		return admission{}, fmt.Errorf("session %s is class %s and the presenter token is missing or wrong: %w", sess.id, c.entry.code, errForbidden)
 	}
-	return admission{role: RolePresenter, token: j.token}, nil
+	return admission{role: wire.RolePresenter, token: j.token}, nil
 }
 
 // enter gives a joining viewer its role, and its hello the class.
@@ -195,7 +196,7 @@ func (sess *session) enter(v *viewer, adm admission, hello *Hello) {
 	c := sess.class
 	v.role = adm.role
 	switch adm.role {
-	case RolePresenter:
+	case wire.RolePresenter:
 		v.canControl = true
 		c.active = sess.srv.clock.Now()
 		if l := c.link; l != nil {
@@ -206,7 +207,7 @@ func (sess *session) enter(v *viewer, adm admission, hello *Hello) {
 			}
 			sess.checkOwner()
 		}
-	case RoleFollower:
+	case wire.RoleFollower:
 		v.canControl = false
 		f := adm.f
 		if f == nil && c.link != nil && validFollowerID(adm.fid) {
@@ -239,7 +240,7 @@ func (sess *session) leave(v *viewer) {
 		sess.srv.followers.Add(-1)
 	}
 	c := sess.class
-	if c == nil || v.role != RoleFollower {
+	if c == nil || v.role != wire.RoleFollower {
 		return
 	}
 	if f := c.followers[v.follower]; f != nil && f.v == v {
@@ -255,14 +256,14 @@ func (c *class) newFollower() *follower {
 	return f
 }
 
-// classInfo describes the class to v: the class message (typ TypeClass)
+// classInfo describes the class to v: the class message (typ wire.TypeClass)
 // or the class in hello (typ "").
 func (sess *session) classInfo(v *viewer, typ string) *ClassInfo {
 	c := sess.class
 	e := c.entry
 	info := &ClassInfo{Type: typ, Role: v.role, Code: e.code, URL: e.url, QR: sess.srv.path(qrPath(e.code)), Loopback: e.loopback, Mode: c.mode}
 	switch v.role {
-	case RolePresenter:
+	case wire.RolePresenter:
 		info.Token = c.token
 		info.ClassCounts = c.counts()
 		info.Remote = e.base + remotePath(e.code) + "#" + c.token
@@ -274,7 +275,7 @@ func (sess *session) classInfo(v *viewer, typ string) *ClassInfo {
 			}
 		}
 		info.RemoteQR = c.remoteQR
-	case RoleFollower:
+	case wire.RoleFollower:
 		info.Follower = v.follower
 		if f := c.followers[v.follower]; f != nil {
 			info.Mine = f.answers
@@ -295,24 +296,24 @@ func (c *class) counts() *ClassCounts {
 func (sess *session) onClassCommand(v *viewer, cmd *Command, now time.Time) {
 	c := sess.class
 	switch cmd.Type {
-	case TypeClassStart:
+	case wire.TypeClassStart:
 		sess.startClass(v, now)
-	case TypeClassMode, TypeClassEnd:
+	case wire.TypeClassMode, wire.TypeClassEnd:
 		if c == nil {
-			sess.reply(v, userErrorf(CodeBadValue, "this session is not a class; start one with class.start"))
+			sess.reply(v, userErrorf(wire.CodeBadValue, "this session is not a class; start one with class.start"))
 			return
 		}
-		if cmd.Type == TypeClassEnd {
-			sess.endClass(EndEnded)
+		if cmd.Type == wire.TypeClassEnd {
+			sess.endClass(wire.EndEnded)
 			return
 		}
 		sess.setMode(v, cmd.Mode)
-	case TypeAnswer, TypeFork:
-		if c == nil || v.role != RoleFollower {
-			sess.reply(v, userErrorf(CodeForbidden, "only a follower of a class can send %s", cmd.Type))
+	case wire.TypeAnswer, wire.TypeFork:
+		if c == nil || v.role != wire.RoleFollower {
+			sess.reply(v, userErrorf(wire.CodeForbidden, "only a follower of a class can send %s", cmd.Type))
 			return
 		}
-		if cmd.Type == TypeAnswer {
+		if cmd.Type == wire.TypeAnswer {
 			sess.answer(v, cmd)
 			return
 		}
@@ -324,16 +325,16 @@ func (sess *session) onClassCommand(v *viewer, cmd *Command, now time.Time) {
 // other viewers become followers.
 func (sess *session) startClass(v *viewer, now time.Time) {
 	if sess.fork {
-		sess.reply(v, userErrorf(CodeForbidden, "a private copy cannot become a class"))
+		sess.reply(v, userErrorf(wire.CodeForbidden, "a private copy cannot become a class"))
 		return
 	}
 	if sess.class != nil {
-		sess.sendTo(v, mustJSON(sess.classInfo(v, TypeClass)))
+		sess.sendTo(v, mustJSON(sess.classInfo(v, wire.TypeClass)))
 		return
 	}
 	token := newToken()
 	c := &class{
-		token: token, tokenHash: tokenHash(token), mode: ModeFollow, tlID: sess.tlID,
+		token: token, tokenHash: tokenHash(token), mode: wire.ModeFollow, tlID: sess.tlID,
 		followers: map[string]*follower{}, tally: map[uint64]map[string]uint32{},
 		checks: checkpointsOf(sess.tl), active: now,
 		statsLast: now, // the class message carries the first counts
@@ -367,21 +368,21 @@ func (sess *session) startClass(v *viewer, now time.Time) {
 	sess.class = c
 	e := c.entry
 	sess.inClass.Store(true)
-	v.role = RolePresenter
+	v.role = wire.RolePresenter
 	for _, o := range slices.Clone(sess.viewers) {
 		if o == v || !sess.has(o) {
 			continue
 		}
 		f := c.newFollower()
-		f.v, o.role, o.follower, o.canControl = o, RoleFollower, f.id, false
+		f.v, o.role, o.follower, o.canControl = o, wire.RoleFollower, f.id, false
 		if !o.counted {
 			o.counted = true
 			sess.srv.followers.Add(1)
 		}
 		c.connected++
-		sess.sendTo(o, mustJSON(sess.classInfo(o, TypeClass)))
+		sess.sendTo(o, mustJSON(sess.classInfo(o, wire.TypeClass)))
 	}
-	sess.sendTo(v, mustJSON(sess.classInfo(v, TypeClass)))
+	sess.sendTo(v, mustJSON(sess.classInfo(v, wire.TypeClass)))
 	if c.link != nil {
 		sess.writeSid()
 		sess.writeCount(false)
@@ -392,7 +393,7 @@ func (sess *session) startClass(v *viewer, now time.Time) {
 // setMode hands control to the followers (free) or takes it back (follow).
 func (sess *session) setMode(v *viewer, mode string) {
 	if mode == sess.class.mode {
-		sess.sendTo(v, mustJSON(ClassMode{Type: TypeClassMode, Mode: mode}))
+		sess.sendTo(v, mustJSON(ClassMode{Type: wire.TypeClassMode, Mode: mode}))
 		return
 	}
 	sess.applyMode(mode)
@@ -403,8 +404,8 @@ func (sess *session) setMode(v *viewer, mode string) {
 func (sess *session) applyMode(mode string) {
 	c := sess.class
 	c.mode = mode
-	sess.broadcast(mustJSON(ClassMode{Type: TypeClassMode, Mode: mode}))
-	if mode != ModeFollow {
+	sess.broadcast(mustJSON(ClassMode{Type: wire.TypeClassMode, Mode: mode}))
+	if mode != wire.ModeFollow {
 		return
 	}
 	c.endForks(closeTookBack)
@@ -414,7 +415,7 @@ func (sess *session) applyMode(mode string) {
 		return
 	}
 	sess.broadcastIn(isFollower, func(tl *timeline) []byte {
-		m := SnapshotMsg{Type: TypeSnapshot, Reason: ReasonFollow, Timeline: sess.tlID, Snapshot: sess.snapIn(tl.Lang()), Recent: recentJSON(tl, sess.cursor)}
+		m := SnapshotMsg{Type: wire.TypeSnapshot, Reason: wire.ReasonFollow, Timeline: sess.tlID, Snapshot: sess.snapIn(tl.Lang()), Recent: recentJSON(tl, sess.cursor)}
 		if sess.lab != nil {
 			// A follower's own lab had another timeline and other
 			// entries: it gets the class's back whole.
@@ -423,12 +424,12 @@ func (sess *session) applyMode(mode string) {
 		return mustJSON(m)
 	})
 	if sess.lab != nil {
-		sess.broadcastIf(mustJSON(labInfo(sess.lab, TypeLab)), isFollower)
+		sess.broadcastIf(mustJSON(labInfo(sess.lab, wire.TypeLab)), isFollower)
 	}
 }
 
-func isFollower(v *viewer) bool  { return v.role == RoleFollower }
-func isPresenter(v *viewer) bool { return v.role == RolePresenter }
+func isFollower(v *viewer) bool  { return v.role == wire.RoleFollower }
+func isPresenter(v *viewer) bool { return v.role == wire.RolePresenter }
 
 // answer takes a follower's answer to a checkpoint, replacing its earlier
 // one.
@@ -438,16 +439,16 @@ func (sess *session) answer(v *viewer, cmd *Command) {
 	cp, ok := c.checks[n]
 	switch {
 	case !ok:
-		sess.reply(v, userErrorf(CodeBadValue, "checkpoint: this lesson has no checkpoint %d", n))
+		sess.reply(v, userErrorf(wire.CodeBadValue, "checkpoint: this lesson has no checkpoint %d", n))
 		return
 	case !slices.Contains(cp.choices, cmd.Choice):
-		sess.reply(v, userErrorf(CodeBadValue, "choice: checkpoint %d has no choice %q", n, cmd.Choice))
+		sess.reply(v, userErrorf(wire.CodeBadValue, "choice: checkpoint %d has no choice %q", n, cmd.Choice))
 		return
 	case sess.cursor < cp.seq:
-		sess.reply(v, userErrorf(CodeAnswerClosed, "checkpoint %d has not been asked yet", n))
+		sess.reply(v, userErrorf(wire.CodeAnswerClosed, "checkpoint %d has not been asked yet", n))
 		return
 	case cp.answer != 0 && sess.cursor >= cp.answer:
-		sess.reply(v, userErrorf(CodeAnswerClosed, "the answer to checkpoint %d has been shown", n))
+		sess.reply(v, userErrorf(wire.CodeAnswerClosed, "the answer to checkpoint %d has been shown", n))
 		return
 	}
 	f := c.followers[v.follower]
@@ -478,7 +479,7 @@ func (sess *session) answer(v *viewer, cmd *Command) {
 		f.answers[n] = cmd.Choice
 		sess.markStats()
 	}
-	sess.sendTo(v, mustJSON(Answered{Type: TypeAnswered, Checkpoint: n, Choice: cmd.Choice}))
+	sess.sendTo(v, mustJSON(Answered{Type: wire.TypeAnswered, Checkpoint: n, Choice: cmd.Choice}))
 }
 
 // clearAnswers forgets every answer when the class's timeline changes.
@@ -499,8 +500,8 @@ func (sess *session) clearAnswers() {
 // forkFor gives a follower a private copy of the class at its cursor.
 func (sess *session) forkFor(v *viewer) {
 	c := sess.class
-	if c.mode != ModeFree {
-		sess.reply(v, userErrorf(CodeForbidden, "the presenter has not handed over control"))
+	if c.mode != wire.ModeFree {
+		sess.reply(v, userErrorf(wire.CodeForbidden, "the presenter has not handed over control"))
 		return
 	}
 	var fork *session
@@ -520,7 +521,7 @@ func (sess *session) forkFor(v *viewer) {
 		f.fork.end(websocket.CloseNormalClosure, closeNewerFork)
 	}
 	f.fork = fork
-	sess.sendTo(v, mustJSON(Forked{Type: TypeForked, Session: fork.id}))
+	sess.sendTo(v, mustJSON(Forked{Type: wire.TypeForked, Session: fork.id}))
 }
 
 // endForks ends the followers' private copies.
@@ -538,13 +539,13 @@ func (c *class) endForks(text string) {
 func (sess *session) endClass(reason string) {
 	sess.replicate(classMove{Kind: moveEnd, Reason: reason})
 	sess.closeClass(true)
-	sess.broadcast(mustJSON(ClassEnd{Type: TypeClassEnd, Reason: reason}))
+	sess.broadcast(mustJSON(ClassEnd{Type: wire.TypeClassEnd, Reason: reason}))
 	for i := len(sess.viewers) - 1; i >= 0; i-- {
 		// drop moves the last viewer, already seen, to i.
 		switch v := sess.viewers[i]; v.role {
-		case RoleFollower:
+		case wire.RoleFollower:
 			sess.drop(v, websocket.CloseNormalClosure, closeClassEnded, false)
-		case RolePresenter:
+		case wire.RolePresenter:
 			v.role = ""
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"portville/sim"
+	"portville/web/wire"
 )
 
 // classMsg is any server message, with the classroom fields too. A
@@ -79,16 +80,16 @@ func (c *client) nextSkipping(skip string) classMsg {
 func (e *env) startClass(lesson string) (*client, msg, classMsg) {
 	e.t.Helper()
 	p, h := e.open("lesson=" + lesson)
-	p.send(map[string]any{"type": TypeClassStart})
-	return p, h, p.nextOf(TypeClass)
+	p.send(map[string]any{"type": wire.TypeClassStart})
+	return p, h, p.nextOf(wire.TypeClass)
 }
 
 // follow joins a class as a follower and reads its hello.
 func (e *env) follow(query string) (*client, classMsg) {
 	e.t.Helper()
 	c := e.dial(query)
-	h := c.nextOf(TypeHello)
-	if h.Class == nil || h.Class.Role != RoleFollower || h.Class.Follower == "" || h.Session != "" {
+	h := c.nextOf(wire.TypeHello)
+	if h.Class == nil || h.Class.Role != wire.RoleFollower || h.Class.Follower == "" || h.Session != "" {
 		e.t.Fatalf("follower hello: session %q class %+v, want no session and a follower id", h.Session, h.Class)
 	}
 	return c, h
@@ -101,8 +102,8 @@ func TestClassStart(t *testing.T) {
 	if _, ok := normalizeCode(c.Code); !ok || len(c.Code) != classCodeLen {
 		t.Errorf("code %q is not a join code", c.Code)
 	}
-	want := classMsg{Role: RolePresenter, URL: "http://" + host + "/join/" + c.Code, QR: "/class/" + c.Code + "/qr.svg",
-		Loopback: true, Mode: ModeFollow}
+	want := classMsg{Role: wire.RolePresenter, URL: "http://" + host + "/join/" + c.Code, QR: "/class/" + c.Code + "/qr.svg",
+		Loopback: true, Mode: wire.ModeFollow}
 	if c.Role != want.Role || c.URL != want.URL || c.QR != want.QR || c.Loopback != want.Loopback || c.Mode != want.Mode {
 		t.Errorf("class message %s,\nwant role %q url %q qr %q loopback %v mode %q", c.raw, want.Role, want.URL, want.QR, want.Loopback, want.Mode)
 	}
@@ -119,8 +120,8 @@ func TestClassStart(t *testing.T) {
 		t.Errorf("%d classes, want 1", n)
 	}
 	// Starting it again only repeats the class message.
-	p.send(map[string]any{"type": TypeClassStart})
-	again := p.nextOf(TypeClass)
+	p.send(map[string]any{"type": wire.TypeClassStart})
+	again := p.nextOf(wire.TypeClass)
 	if again.Code != c.Code || again.Token != c.Token {
 		t.Errorf("class.start again gave code %q token %q, want %q %q", again.Code, again.Token, c.Code, c.Token)
 	}
@@ -135,9 +136,9 @@ func TestClassStart(t *testing.T) {
 		query string
 		code  string // "" means accepted as presenter
 	}{
-		{"no token", "session=" + h.Session, CodeForbidden},
-		{"wrong token", "session=" + h.Session + "&token=" + strings.Repeat("A", len(c.Token)), CodeForbidden},
-		{"short token", "session=" + h.Session + "&token=" + c.Token[:10], CodeForbidden},
+		{"no token", "session=" + h.Session, wire.CodeForbidden},
+		{"wrong token", "session=" + h.Session + "&token=" + strings.Repeat("A", len(c.Token)), wire.CodeForbidden},
+		{"short token", "session=" + h.Session + "&token=" + c.Token[:10], wire.CodeForbidden},
 		{"the token", "session=" + h.Session + "&token=" + c.Token, ""},
 	}
 	for _, tt := range tests {
@@ -148,11 +149,11 @@ func TestClassStart(t *testing.T) {
 				d.expectClose(websocket.ClosePolicyViolation)
 				return
 			}
-			m := d.nextOf(TypeHello)
-			if m.Session != h.Session || m.Class == nil || m.Class.Role != RolePresenter || m.Class.Token != c.Token || m.Class.Code != c.Code {
+			m := d.nextOf(wire.TypeHello)
+			if m.Session != h.Session || m.Class == nil || m.Class.Role != wire.RolePresenter || m.Class.Token != c.Token || m.Class.Code != c.Code {
 				t.Errorf("presenter hello %s", m.raw)
 			}
-			d.send(map[string]any{"type": TypeStep})
+			d.send(map[string]any{"type": wire.TypeStep})
 			d.expectEvents(h.State.Seq+1, h.State.Seq+1)
 			p.expectEvents(h.State.Seq+1, h.State.Seq+1)
 		})
@@ -200,9 +201,9 @@ func TestClassFollowersSeeWhatPresenterSees(t *testing.T) {
 
 	cp := f.checkpoints[0]
 	seq := h.State.Seq
-	p.send(map[string]any{"type": TypeStep})
-	p.send(map[string]any{"type": TypeStep})
-	p.send(map[string]any{"type": TypePlay})
+	p.send(map[string]any{"type": wire.TypeStep})
+	p.send(map[string]any{"type": wire.TypeStep})
+	p.send(map[string]any{"type": wire.TypePlay})
 	seq += 3
 	waitFor(t, "play", func() bool { return sess.shownUpTo() == seq })
 	for range 5 {
@@ -210,22 +211,22 @@ func TestClassFollowersSeeWhatPresenterSees(t *testing.T) {
 		seq++
 		waitFor(t, "the hub to send the event", func() bool { return sess.shownUpTo() == seq })
 	}
-	p.send(map[string]any{"type": TypePause})
-	p.send(map[string]any{"type": TypeSeek, "seq": cp - 2})
-	p.send(map[string]any{"type": TypePlay})
+	p.send(map[string]any{"type": wire.TypePause})
+	p.send(map[string]any{"type": wire.TypeSeek, "seq": cp - 2})
+	p.send(map[string]any{"type": wire.TypePlay})
 	waitFor(t, "play", func() bool { return sess.shownUpTo() == cp-1 })
 	e.clock.Advance(f.hold(cp - 1)) // the checkpoint pauses
 	waitFor(t, "the checkpoint", func() bool { return sess.shownUpTo() == cp })
-	p.send(map[string]any{"type": TypeBack})
-	p.send(map[string]any{"type": TypeRestart})
-	p.send(map[string]any{"type": TypeSpeed, "x": 0.25}) // the last message: a state with speed 0.25
+	p.send(map[string]any{"type": wire.TypeBack})
+	p.send(map[string]any{"type": wire.TypeRestart})
+	p.send(map[string]any{"type": wire.TypeSpeed, "x": 0.25}) // the last message: a state with speed 0.25
 
 	collect := func(c *client) [][]byte {
 		var out [][]byte
 		for {
-			m := c.nextSkipping(TypeClassStats)
+			m := c.nextSkipping(wire.TypeClassStats)
 			out = append(out, m.raw)
-			if m.Type == TypeState && m.Speed == 0.25 {
+			if m.Type == wire.TypeState && m.Speed == 0.25 {
 				return out
 			}
 		}
@@ -249,7 +250,7 @@ func TestClassFollowersSeeWhatPresenterSees(t *testing.T) {
 	if want := snapshotAt(t, f.sc, f.opt, f.start); !reflect.DeepEqual(*lh.Snapshot, want) {
 		t.Error("the late joiner's snapshot differs from a direct run")
 	}
-	p.send(map[string]any{"type": TypeStep})
+	p.send(map[string]any{"type": wire.TypeStep})
 	late.expectEvents(f.start+1, f.start+1)
 }
 
@@ -264,9 +265,9 @@ func checkGapFree(t *testing.T, f lessonFacts, msgs [][]byte, from uint64) {
 		var m classMsg
 		json.Unmarshal(raw, &m)
 		switch m.Type {
-		case TypeSnapshot:
+		case wire.TypeSnapshot:
 			seq = m.Snapshot.Seq
-		case TypeEvent, TypeEvents:
+		case wire.TypeEvent, wire.TypeEvents:
 			for _, s := range m.seqs() {
 				if s != seq+1 {
 					t.Fatalf("event %d after %d: a gap or a repeat", s, seq)
@@ -275,7 +276,7 @@ func checkGapFree(t *testing.T, f lessonFacts, msgs [][]byte, from uint64) {
 				events++
 			}
 			var evs []json.RawMessage
-			if m.Type == TypeEvent {
+			if m.Type == wire.TypeEvent {
 				var one struct{ Event json.RawMessage }
 				json.Unmarshal(raw, &one)
 				evs = append(evs, one.Event)
@@ -291,7 +292,7 @@ func checkGapFree(t *testing.T, f lessonFacts, msgs [][]byte, from uint64) {
 					t.Fatalf("event %d\n got %s\nwant %s", e.Seq, ev, want)
 				}
 			}
-		case TypeState:
+		case wire.TypeState:
 			if m.Seq != seq {
 				t.Fatalf("state at %d after event %d", m.Seq, seq)
 			}
@@ -319,7 +320,7 @@ func TestClassFollowerResumes(t *testing.T) {
 	sess := e.srv.session(h.Session)
 	seq := h.State.Seq
 	for range 3 {
-		p.send(map[string]any{"type": TypeStep})
+		p.send(map[string]any{"type": wire.TypeStep})
 		seq++
 		fc.expectEvents(seq, seq)
 		fc.expectState(false, seq)
@@ -328,29 +329,29 @@ func TestClassFollowerResumes(t *testing.T) {
 	dropConn(fc)
 	waitFor(t, "the follower to leave", func() bool { return sess.viewerCount() == 1 })
 	for range 4 {
-		p.send(map[string]any{"type": TypeStep})
+		p.send(map[string]any{"type": wire.TypeStep})
 		seq++
 	}
 	waitFor(t, "the steps", func() bool { return sess.shownUpTo() == seq })
 
 	rc := e.dial(fmt.Sprintf("class=%s&follower=%s&after=%d&timeline=1", c.Code, fid, last))
-	rh := rc.nextOf(TypeHello)
+	rh := rc.nextOf(wire.TypeHello)
 	if !rh.Resumed || rh.Snapshot != nil || rh.Class == nil || rh.Class.Follower != fid || rh.Session != "" {
 		t.Fatalf("resume hello %s", rh.raw)
 	}
 	rc.expectEvents(last+1, seq)
-	p.send(map[string]any{"type": TypeStep})
+	p.send(map[string]any{"type": wire.TypeStep})
 	rc.expectEvents(seq+1, seq+1)
 	rc.expectState(false, seq+1)
 	rc.expectQuiet()
 
 	// An unknown follower id is a new follower; a reconnect from another
 	// timeline gets a snapshot.
-	p.send(map[string]any{"type": TypeLoad, "seed": 3})
-	rc.nextOf(TypeSnapshot)
-	rc.nextOf(TypeState)
+	p.send(map[string]any{"type": wire.TypeLoad, "seed": 3})
+	rc.nextOf(wire.TypeSnapshot)
+	rc.nextOf(wire.TypeState)
 	nc := e.dial(fmt.Sprintf("class=%s&follower=%s&after=%d&timeline=1", c.Code, "nobody", last))
-	nh := nc.nextOf(TypeHello)
+	nh := nc.nextOf(wire.TypeHello)
 	if nh.Resumed || nh.Snapshot == nil || nh.Class.Follower == fid || nh.Class.Follower == "nobody" || nh.Timeline != 2 {
 		t.Errorf("hello for an unknown follower id: %s", nh.raw)
 	}
@@ -365,15 +366,15 @@ func TestClassFollowerCannotDrive(t *testing.T) {
 	other, _ := e.follow("class=" + c.Code)
 	sess := e.srv.session(h.Session)
 	msgs := []map[string]any{
-		{"type": TypePlay}, {"type": TypePause}, {"type": TypeStep}, {"type": TypeBack},
-		{"type": TypeSeek, "seq": 3}, {"type": TypeSpeed, "x": 2}, {"type": TypeRestart},
-		{"type": TypeLoad, "lesson": "tiny"}, {"type": TypeLoad, "os": "windows"},
-		{"type": TypeClassStart}, {"type": TypeClassMode, "mode": ModeFree}, {"type": TypeClassEnd},
+		{"type": wire.TypePlay}, {"type": wire.TypePause}, {"type": wire.TypeStep}, {"type": wire.TypeBack},
+		{"type": wire.TypeSeek, "seq": 3}, {"type": wire.TypeSpeed, "x": 2}, {"type": wire.TypeRestart},
+		{"type": wire.TypeLoad, "lesson": "tiny"}, {"type": wire.TypeLoad, "os": "windows"},
+		{"type": wire.TypeClassStart}, {"type": wire.TypeClassMode, "mode": wire.ModeFree}, {"type": wire.TypeClassEnd},
 	}
 	for _, m := range msgs {
 		t.Run(m["type"].(string), func(t *testing.T) {
 			fc.send(m)
-			fc.expectError(CodeForbidden)
+			fc.expectError(wire.CodeForbidden)
 			p.expectQuiet()
 			other.expectQuiet()
 			if got := sess.shownUpTo(); got != h.State.Seq {
@@ -384,16 +385,16 @@ func TestClassFollowerCannotDrive(t *testing.T) {
 	if sess.current.Load().Info.ID != "ephemeral-ports" {
 		t.Error("the session loaded another lesson")
 	}
-	p.send(map[string]any{"type": TypePause})
+	p.send(map[string]any{"type": wire.TypePause})
 	p.expectState(false, h.State.Seq)
 	// A presenter or a plain viewer may not answer or fork.
-	p.send(map[string]any{"type": TypeAnswer, "checkpoint": 1, "choice": "a"})
-	p.expectError(CodeForbidden)
+	p.send(map[string]any{"type": wire.TypeAnswer, "checkpoint": 1, "choice": "a"})
+	p.expectError(wire.CodeForbidden)
 	plain, _ := e.open("lesson=tiny")
-	plain.send(map[string]any{"type": TypeFork})
-	plain.expectError(CodeForbidden)
-	plain.send(map[string]any{"type": TypeClassEnd})
-	plain.expectError(CodeBadValue)
+	plain.send(map[string]any{"type": wire.TypeFork})
+	plain.expectError(wire.CodeForbidden)
+	plain.send(map[string]any{"type": wire.TypeClassEnd})
+	plain.expectError(wire.CodeBadValue)
 }
 
 func TestClassAnswers(t *testing.T) {
@@ -412,7 +413,7 @@ func TestClassAnswers(t *testing.T) {
 	// class message carried them: the stats wait for their turn.
 	p.expectQuiet()
 	e.clock.Advance(classStatsInterval)
-	if st := p.nextOf(TypeClassStats); *st.Followers != 3 || len(st.Answers) != 0 {
+	if st := p.nextOf(wire.TypeClassStats); *st.Followers != 3 || len(st.Answers) != 0 {
 		t.Fatalf("stats %s, want 3 followers and no answers", st.raw)
 	}
 
@@ -434,15 +435,15 @@ func TestClassAnswers(t *testing.T) {
 	a, b := choices[0], choices[1]
 	answer := func(fc *client, n uint64, choice string) {
 		t.Helper()
-		fc.send(map[string]any{"type": TypeAnswer, "checkpoint": n, "choice": choice})
+		fc.send(map[string]any{"type": wire.TypeAnswer, "checkpoint": n, "choice": choice})
 	}
 
 	// Not asked yet.
 	answer(fs[0], 1, a)
-	fs[0].expectError(CodeAnswerClosed)
-	p.send(map[string]any{"type": TypeSeek, "seq": cp})
+	fs[0].expectError(wire.CodeAnswerClosed)
+	p.send(map[string]any{"type": wire.TypeSeek, "seq": cp})
 	for _, c := range append([]*client{p}, fs...) {
-		c.nextOf(TypeSnapshot)
+		c.nextOf(wire.TypeSnapshot)
 		c.expectState(false, cp)
 	}
 
@@ -460,9 +461,9 @@ func TestClassAnswers(t *testing.T) {
 		{"another follower", 1, 1, b, "", map[string]uint32{a: 1, b: 1}},
 		{"a change of mind replaces", 0, 1, b, "", map[string]uint32{b: 2}},
 		{"the same answer again counts once", 0, 1, b, "", nil},
-		{"unknown choice", 2, 1, "zz", CodeBadValue, nil},
-		{"unknown checkpoint", 2, 99, a, CodeBadValue, nil},
-		{"checkpoint 0", 2, 0, a, CodeBadValue, nil},
+		{"unknown choice", 2, 1, "zz", wire.CodeBadValue, nil},
+		{"unknown checkpoint", 2, 99, a, wire.CodeBadValue, nil},
+		{"checkpoint 0", 2, 0, a, wire.CodeBadValue, nil},
 		{"third follower", 2, 1, a, "", map[string]uint32{a: 1, b: 2}},
 	}
 	for _, tt := range tests {
@@ -470,7 +471,7 @@ func TestClassAnswers(t *testing.T) {
 			answer(fs[tt.follower], tt.n, tt.choice)
 			if tt.code != "" {
 				fs[tt.follower].expectError(tt.code)
-			} else if m := fs[tt.follower].nextOf(TypeAnswered); m.Checkpoint != tt.n || m.Choice != tt.choice {
+			} else if m := fs[tt.follower].nextOf(wire.TypeAnswered); m.Checkpoint != tt.n || m.Choice != tt.choice {
 				t.Errorf("answered %s", m.raw)
 			}
 			e.clock.Advance(classStatsInterval)
@@ -478,7 +479,7 @@ func TestClassAnswers(t *testing.T) {
 				p.expectQuiet()
 				return
 			}
-			st := p.nextOf(TypeClassStats)
+			st := p.nextOf(wire.TypeClassStats)
 			if *st.Followers != 3 || len(st.Answers) != 1 || !maps.Equal(st.Answers[1], tt.want) {
 				t.Errorf("stats %s, want answers to 1: %v", st.raw, tt.want)
 			}
@@ -492,17 +493,17 @@ func TestClassAnswers(t *testing.T) {
 	// changes within the next interval wait and go out together.
 	e.clock.Advance(time.Second)
 	answer(fs[0], 1, a)
-	fs[0].nextOf(TypeAnswered)
-	if st := p.nextOf(TypeClassStats); !maps.Equal(st.Answers[1], map[string]uint32{a: 2, b: 1}) {
+	fs[0].nextOf(wire.TypeAnswered)
+	if st := p.nextOf(wire.TypeClassStats); !maps.Equal(st.Answers[1], map[string]uint32{a: 2, b: 1}) {
 		t.Errorf("stats %s", st.raw)
 	}
 	answer(fs[1], 1, a)
-	fs[1].nextOf(TypeAnswered)
+	fs[1].nextOf(wire.TypeAnswered)
 	answer(fs[2], 1, b)
-	fs[2].nextOf(TypeAnswered)
+	fs[2].nextOf(wire.TypeAnswered)
 	p.expectQuiet()
 	e.clock.Advance(classStatsInterval)
-	if st := p.nextOf(TypeClassStats); !maps.Equal(st.Answers[1], map[string]uint32{a: 2, b: 1}) {
+	if st := p.nextOf(wire.TypeClassStats); !maps.Equal(st.Answers[1], map[string]uint32{a: 2, b: 1}) {
 		t.Errorf("stats %s", st.raw)
 	}
 	p.expectQuiet()
@@ -512,38 +513,38 @@ func TestClassAnswers(t *testing.T) {
 	dropConn(fs[0])
 	waitFor(t, "the follower to leave", func() bool { return sess.viewerCount() == 3 })
 	rc := e.dial("class=" + c.Code + "&follower=" + ids[0])
-	rh := rc.nextOf(TypeHello)
+	rh := rc.nextOf(wire.TypeHello)
 	if rh.Class.Follower != ids[0] || !maps.Equal(rh.Class.Mine, map[uint64]string{1: a}) {
 		t.Errorf("hello after reconnect: %s", rh.raw)
 	}
 	answer(rc, 1, a)
-	rc.nextOf(TypeAnswered)
+	rc.nextOf(wire.TypeAnswered)
 	e.clock.Advance(classStatsInterval)
-	if st := p.nextOf(TypeClassStats); *st.Followers != 3 || !maps.Equal(st.Answers[1], map[string]uint32{a: 2, b: 1}) {
+	if st := p.nextOf(wire.TypeClassStats); *st.Followers != 3 || !maps.Equal(st.Answers[1], map[string]uint32{a: 2, b: 1}) {
 		t.Errorf("stats after a reconnect %s", st.raw)
 	}
 
 	// Once the answer has been shown, answers are closed.
-	p.send(map[string]any{"type": TypeSeek, "seq": answerSeq})
+	p.send(map[string]any{"type": wire.TypeSeek, "seq": answerSeq})
 	for _, c := range []*client{p, rc, fs[1], fs[2]} {
-		c.nextOf(TypeSnapshot)
+		c.nextOf(wire.TypeSnapshot)
 		c.expectState(false, answerSeq)
 	}
 	answer(fs[1], 1, b)
-	fs[1].expectError(CodeAnswerClosed)
+	fs[1].expectError(wire.CodeAnswerClosed)
 
 	// A new timeline clears every answer.
-	p.send(map[string]any{"type": TypeLoad, "seed": 5})
-	p.nextOf(TypeSnapshot)
-	p.nextOf(TypeState)
+	p.send(map[string]any{"type": wire.TypeLoad, "seed": 5})
+	p.nextOf(wire.TypeSnapshot)
+	p.nextOf(wire.TypeState)
 	e.clock.Advance(classStatsInterval)
-	if st := p.nextOf(TypeClassStats); len(st.Answers) != 0 || !bytes.Contains(st.raw, []byte(`"answers":{}`)) {
+	if st := p.nextOf(wire.TypeClassStats); len(st.Answers) != 0 || !bytes.Contains(st.raw, []byte(`"answers":{}`)) {
 		t.Errorf("stats after a load %s", st.raw)
 	}
 	dropConn(rc)
 	waitFor(t, "the follower to leave", func() bool { return sess.viewerCount() == 3 })
 	rc2 := e.dial("class=" + c.Code + "&follower=" + ids[0])
-	if rh := rc2.nextOf(TypeHello); rh.Class.Follower != ids[0] || rh.Class.Mine != nil {
+	if rh := rc2.nextOf(wire.TypeHello); rh.Class.Follower != ids[0] || rh.Class.Mine != nil {
 		t.Errorf("a follower's answers survived a load: %s", rh.raw)
 	}
 }
@@ -556,27 +557,27 @@ func TestClassFreeModeAndForks(t *testing.T) {
 	f2, _ := e.follow("class=" + c.Code)
 	seq := h.State.Seq
 	for range 3 {
-		p.send(map[string]any{"type": TypeStep})
+		p.send(map[string]any{"type": wire.TypeStep})
 		seq++
 	}
 	for _, fc := range []*client{p, f1, f2} {
 		for range 3 {
-			fc.nextOf(TypeEvent)
-			fc.nextOf(TypeState)
+			fc.nextOf(wire.TypeEvent)
+			fc.nextOf(wire.TypeState)
 		}
 	}
-	f1.send(map[string]any{"type": TypeFork})
-	f1.expectError(CodeForbidden) // follow mode
+	f1.send(map[string]any{"type": wire.TypeFork})
+	f1.expectError(wire.CodeForbidden) // follow mode
 
-	p.send(map[string]any{"type": TypeClassMode, "mode": ModeFree})
+	p.send(map[string]any{"type": wire.TypeClassMode, "mode": wire.ModeFree})
 	for _, cl := range []*client{p, f1, f2} {
-		if m := cl.nextSkipping(TypeClassStats); m.Type != TypeClassMode || m.Mode != ModeFree {
+		if m := cl.nextSkipping(wire.TypeClassStats); m.Type != wire.TypeClassMode || m.Mode != wire.ModeFree {
 			t.Fatalf("got %s, want class.mode free", m.raw)
 		}
 	}
 	sessions := e.srv.sessionCount()
-	f1.send(map[string]any{"type": TypeFork})
-	fk := f1.nextOf(TypeForked)
+	f1.send(map[string]any{"type": wire.TypeFork})
+	fk := f1.nextOf(wire.TypeForked)
 	if fk.Session == "" || fk.Session == h.Session {
 		t.Fatalf("forked %s", fk.raw)
 	}
@@ -594,24 +595,24 @@ func TestClassFreeModeAndForks(t *testing.T) {
 		t.Error("the private copy does not share the class's timeline")
 	}
 	// The follower controls its copy; the class does not see it.
-	pc.send(map[string]any{"type": TypeStep})
+	pc.send(map[string]any{"type": wire.TypeStep})
 	pc.expectEvents(seq+1, seq+1)
 	pc.expectState(false, seq+1)
-	pc.send(map[string]any{"type": TypeSeek, "seq": 2})
-	pc.nextOf(TypeSnapshot)
+	pc.send(map[string]any{"type": wire.TypeSeek, "seq": 2})
+	pc.nextOf(wire.TypeSnapshot)
 	pc.expectState(false, 2)
 	p.expectQuiet()
 	f2.expectQuiet()
 	// The class goes on; followers keep receiving it.
-	p.send(map[string]any{"type": TypeStep})
+	p.send(map[string]any{"type": wire.TypeStep})
 	seq++
 	for _, cl := range []*client{p, f1, f2} {
 		cl.expectEvents(seq, seq)
 		cl.expectState(false, seq)
 	}
 	// A second fork replaces the first.
-	f1.send(map[string]any{"type": TypeFork})
-	fk2 := f1.nextOf(TypeForked)
+	f1.send(map[string]any{"type": wire.TypeFork})
+	fk2 := f1.nextOf(wire.TypeForked)
 	pc.expectClose(websocket.CloseNormalClosure)
 	waitFor(t, "the first copy to end", func() bool { return e.srv.session(fk.Session) == nil })
 	pc2, ph2 := e.open("session=" + fk2.Session)
@@ -621,14 +622,14 @@ func TestClassFreeModeAndForks(t *testing.T) {
 
 	// Follow mode again: every copy ends, every follower gets the
 	// class's world.
-	p.send(map[string]any{"type": TypeClassMode, "mode": ModeFollow})
-	p.nextOf(TypeClassMode)
+	p.send(map[string]any{"type": wire.TypeClassMode, "mode": wire.ModeFollow})
+	p.nextOf(wire.TypeClassMode)
 	for _, fc := range []*client{f1, f2} {
-		if m := fc.nextOf(TypeClassMode); m.Mode != ModeFollow {
+		if m := fc.nextOf(wire.TypeClassMode); m.Mode != wire.ModeFollow {
 			t.Errorf("class.mode %s", m.raw)
 		}
-		m := fc.nextOf(TypeSnapshot)
-		if m.Reason != ReasonFollow || m.Snapshot.Seq != seq {
+		m := fc.nextOf(wire.TypeSnapshot)
+		if m.Reason != wire.ReasonFollow || m.Snapshot.Seq != seq {
 			t.Errorf("snapshot reason %q at %d, want follow at %d", m.Reason, m.Snapshot.Seq, seq)
 		}
 	}
@@ -636,8 +637,8 @@ func TestClassFreeModeAndForks(t *testing.T) {
 	pc2.expectClose(websocket.CloseNormalClosure)
 	waitFor(t, "the copies to end", func() bool { return e.srv.sessionCount() == sessions })
 	// The same mode again goes to the sender only.
-	p.send(map[string]any{"type": TypeClassMode, "mode": ModeFollow})
-	p.nextOf(TypeClassMode)
+	p.send(map[string]any{"type": wire.TypeClassMode, "mode": wire.ModeFollow})
+	p.nextOf(wire.TypeClassMode)
 	f1.expectQuiet()
 }
 
@@ -646,15 +647,15 @@ func TestClassForkCountsAgainstSessions(t *testing.T) {
 	p, _, c := e.startClass("tiny")
 	f1, _ := e.follow("class=" + c.Code)
 	f2, _ := e.follow("class=" + c.Code)
-	p.send(map[string]any{"type": TypeClassMode, "mode": ModeFree})
-	f1.nextOf(TypeClassMode)
-	f2.nextOf(TypeClassMode)
-	f1.send(map[string]any{"type": TypeFork})
-	f1.nextOf(TypeForked)
-	f2.send(map[string]any{"type": TypeFork})
-	f2.expectError(CodeSessionLimit)
-	f2.send(map[string]any{"type": TypeStep}) // the connection stays open
-	f2.expectError(CodeForbidden)
+	p.send(map[string]any{"type": wire.TypeClassMode, "mode": wire.ModeFree})
+	f1.nextOf(wire.TypeClassMode)
+	f2.nextOf(wire.TypeClassMode)
+	f1.send(map[string]any{"type": wire.TypeFork})
+	f1.nextOf(wire.TypeForked)
+	f2.send(map[string]any{"type": wire.TypeFork})
+	f2.expectError(wire.CodeSessionLimit)
+	f2.send(map[string]any{"type": wire.TypeStep}) // the connection stays open
+	f2.expectError(wire.CodeForbidden)
 }
 
 func TestClassEnd(t *testing.T) {
@@ -663,21 +664,21 @@ func TestClassEnd(t *testing.T) {
 	base := e.srv.live.Load() // the session's hub and the presenter's two
 	f1, _ := e.follow("class=" + c.Code)
 	f2, _ := e.follow("class=" + c.Code)
-	p.send(map[string]any{"type": TypeClassMode, "mode": ModeFree})
-	p.nextSkipping(TypeClassStats)
-	f1.nextOf(TypeClassMode)
-	f2.nextOf(TypeClassMode)
-	f1.send(map[string]any{"type": TypeFork})
-	fk := f1.nextOf(TypeForked)
+	p.send(map[string]any{"type": wire.TypeClassMode, "mode": wire.ModeFree})
+	p.nextSkipping(wire.TypeClassStats)
+	f1.nextOf(wire.TypeClassMode)
+	f2.nextOf(wire.TypeClassMode)
+	f1.send(map[string]any{"type": wire.TypeFork})
+	fk := f1.nextOf(wire.TypeForked)
 	pc, _ := e.open("session=" + fk.Session)
 
 	// A fork cannot start a class of its own.
-	pc.send(map[string]any{"type": TypeClassStart})
-	pc.expectError(CodeForbidden)
+	pc.send(map[string]any{"type": wire.TypeClassStart})
+	pc.expectError(wire.CodeForbidden)
 
-	p.send(map[string]any{"type": TypeClassEnd})
+	p.send(map[string]any{"type": wire.TypeClassEnd})
 	for _, cl := range []*client{p, f1, f2} {
-		if m := cl.nextSkipping(TypeClassStats); m.Type != TypeClassEnd || m.Reason != EndEnded {
+		if m := cl.nextSkipping(wire.TypeClassStats); m.Type != wire.TypeClassEnd || m.Reason != wire.EndEnded {
 			t.Fatalf("got %s, want class.end ended", m.raw)
 		}
 	}
@@ -689,11 +690,11 @@ func TestClassEnd(t *testing.T) {
 	// The presenter goes on with an ordinary session.
 	sess := e.srv.session(h.Session)
 	waitFor(t, "the followers to leave", func() bool { return sess.viewerCount() == 1 })
-	p.send(map[string]any{"type": TypeStep})
+	p.send(map[string]any{"type": wire.TypeStep})
 	p.expectEvents(h.State.Seq+1, h.State.Seq+1)
 	p.expectState(false, h.State.Seq+1)
-	p.send(map[string]any{"type": TypeClassEnd})
-	p.expectError(CodeBadValue)
+	p.send(map[string]any{"type": wire.TypeClassEnd})
+	p.expectError(wire.CodeBadValue)
 	// Nothing of the followers or the private copy outlives the class.
 	waitFor(t, "the goroutines of the followers and the copy to end", func() bool { return e.srv.live.Load() == base })
 	// Its session no longer needs a token.
@@ -705,7 +706,7 @@ func TestClassEnd(t *testing.T) {
 func expectClassGone(t *testing.T, e *env, code string) {
 	t.Helper()
 	d := e.dial("class=" + code)
-	d.expectError(CodeUnknownClass)
+	d.expectError(wire.CodeUnknownClass)
 	d.expectClose(websocket.ClosePolicyViolation)
 	for _, path := range []string{"/join/" + code, "/class/" + code + "/qr.svg"} {
 		if resp, _ := e.get(path, nil); resp.StatusCode != http.StatusNotFound {
@@ -722,15 +723,15 @@ func TestClassIdle(t *testing.T) {
 	p, h, c := e.startClass("tiny")
 	fc, _ := e.follow("class=" + c.Code)
 	e.clock.Advance(classStatsInterval) // the join's stats, so only the idle timer is left
-	p.nextOf(TypeClassStats)
+	p.nextOf(wire.TypeClassStats)
 	waitFor(t, "one timer", func() bool { return e.clock.Pending() == 1 })
 
 	e.clock.Advance(30 * time.Minute)
-	p.send(map[string]any{"type": TypePause}) // the presenter is active
+	p.send(map[string]any{"type": wire.TypePause}) // the presenter is active
 	p.expectState(false, h.State.Seq)
 	fc.expectState(false, h.State.Seq)
 	// Followers are not presenters: they keep nothing alive.
-	fc.send(map[string]any{"type": TypeResume, "after": h.State.Seq})
+	fc.send(map[string]any{"type": wire.TypeResume, "after": h.State.Seq})
 	fc.expectState(false, h.State.Seq)
 	e.clock.Advance(45 * time.Minute) // the timer fires at 1 h and waits on
 	waitFor(t, "the timer to be set again", func() bool { return e.clock.Pending() == 1 })
@@ -739,7 +740,7 @@ func TestClassIdle(t *testing.T) {
 	p.expectQuiet()
 	e.clock.Advance(time.Second)
 	for _, cl := range []*client{p, fc} {
-		if m := cl.nextOf(TypeClassEnd); m.Reason != EndIdle {
+		if m := cl.nextOf(wire.TypeClassEnd); m.Reason != wire.EndIdle {
 			t.Errorf("class.end reason %q, want idle", m.Reason)
 		}
 	}
@@ -752,12 +753,12 @@ func TestClassLimits(t *testing.T) {
 		e := newEnv(t, func(c *Config) { c.MaxClasses = 1 })
 		p, _, _ := e.startClass("tiny")
 		q, _ := e.open("lesson=tiny")
-		q.send(map[string]any{"type": TypeClassStart})
-		q.expectError(CodeClassLimit)
-		p.send(map[string]any{"type": TypeClassEnd})
-		p.nextOf(TypeClassEnd)
-		q.send(map[string]any{"type": TypeClassStart})
-		q.nextOf(TypeClass)
+		q.send(map[string]any{"type": wire.TypeClassStart})
+		q.expectError(wire.CodeClassLimit)
+		p.send(map[string]any{"type": wire.TypeClassEnd})
+		p.nextOf(wire.TypeClassEnd)
+		q.send(map[string]any{"type": wire.TypeClassStart})
+		q.nextOf(wire.TypeClass)
 	})
 	t.Run("followers on the server", func(t *testing.T) {
 		e := newEnv(t, func(c *Config) { c.MaxFollowers = 2 })
@@ -766,7 +767,7 @@ func TestClassLimits(t *testing.T) {
 		a, _ := e.follow("class=" + c1.Code)
 		e.follow("class=" + c2.Code)
 		d := e.dial("class=" + c1.Code)
-		d.expectError(CodeFollowerLimit)
+		d.expectError(wire.CodeFollowerLimit)
 		d.expectClose(websocket.CloseTryAgainLater)
 		dropConn(a)
 		waitFor(t, "the follower to leave", func() bool { return e.srv.followers.Load() == 1 })
@@ -785,14 +786,14 @@ func TestClassLimits(t *testing.T) {
 			if i == 0 {
 				// The class is full of viewers while one follows.
 				d := e.dial("class=" + c.Code)
-				d.expectError(CodeViewerLimit)
+				d.expectError(wire.CodeViewerLimit)
 				d.expectClose(websocket.CloseTryAgainLater)
 			}
 			dropConn(fc)
 			waitFor(t, "the follower to leave", func() bool { return sess.viewerCount() == 1 })
 		}
 		d := e.dial("class=" + c.Code)
-		d.expectError(CodeFollowerLimit)
+		d.expectError(wire.CodeFollowerLimit)
 		d.expectClose(websocket.CloseTryAgainLater)
 		// A follower the class knows comes back.
 		_, fh := e.follow("class=" + c.Code + "&follower=" + first)
@@ -810,15 +811,15 @@ func TestClassFollowerReplaced(t *testing.T) {
 	if bh.Class.Follower != ah.Class.Follower {
 		t.Fatalf("follower id %q, want %q", bh.Class.Follower, ah.Class.Follower)
 	}
-	a.expectError(CodeReplaced)
+	a.expectError(wire.CodeReplaced)
 	a.expectClose(websocket.ClosePolicyViolation)
 	sess := e.srv.session(h.Session)
 	waitFor(t, "one follower", func() bool { return sess.viewerCount() == 2 && e.srv.followers.Load() == 1 })
 	e.clock.Advance(classStatsInterval)
-	if st := p.nextOf(TypeClassStats); *st.Followers != 1 {
+	if st := p.nextOf(wire.TypeClassStats); *st.Followers != 1 {
 		t.Errorf("stats %s, want one follower", st.raw)
 	}
-	p.send(map[string]any{"type": TypeStep})
+	p.send(map[string]any{"type": wire.TypeStep})
 	b.expectEvents(h.State.Seq+1, h.State.Seq+1)
 }
 
@@ -826,17 +827,17 @@ func TestClassStartMakesOtherViewersFollowers(t *testing.T) {
 	e := newEnv(t, nil)
 	p, h := e.open("lesson=tiny")
 	tab, _ := e.open("session=" + h.Session)
-	p.send(map[string]any{"type": TypeClassStart})
-	c := p.nextOf(TypeClass)
-	m := tab.nextOf(TypeClass)
-	if m.Role != RoleFollower || m.Follower == "" || m.Token != "" || m.Code != c.Code || m.Followers != nil {
+	p.send(map[string]any{"type": wire.TypeClassStart})
+	c := p.nextOf(wire.TypeClass)
+	m := tab.nextOf(wire.TypeClass)
+	if m.Role != wire.RoleFollower || m.Follower == "" || m.Token != "" || m.Code != c.Code || m.Followers != nil {
 		t.Errorf("the other tab got %s", m.raw)
 	}
 	if *c.Followers != 1 {
 		t.Errorf("the presenter sees %d followers, want 1", *c.Followers)
 	}
-	tab.send(map[string]any{"type": TypeStep})
-	tab.expectError(CodeForbidden)
+	tab.send(map[string]any{"type": wire.TypeStep})
+	tab.expectError(wire.CodeForbidden)
 	// It reconnects as a follower.
 	dropConn(tab)
 	_, fh := e.follow("class=" + c.Code + "&follower=" + m.Follower)
@@ -854,12 +855,12 @@ func TestJoinRateLimit(t *testing.T) {
 	}
 	for range 3 {
 		d := e.dial("class=" + wrong)
-		d.expectError(CodeUnknownClass)
+		d.expectError(wire.CodeUnknownClass)
 		d.expectClose(websocket.ClosePolicyViolation)
 	}
 	// Out of tokens: even the right code is refused.
 	d := e.dial("class=" + c.Code)
-	d.expectError(CodeRateLimited)
+	d.expectError(wire.CodeRateLimited)
 	d.expectClose(websocket.CloseTryAgainLater)
 	if resp, body := e.get("/join?code="+c.Code, nil); resp.StatusCode != http.StatusTooManyRequests || !bytes.Contains(body, []byte("Wait a minute")) {
 		t.Errorf("/join when limited: %d", resp.StatusCode)
@@ -1135,20 +1136,20 @@ func TestParseClassCommands(t *testing.T) {
 		want Command
 		code string // "" means accepted
 	}{
-		{"class.start", `{"type":"class.start"}`, Command{Type: TypeClassStart}, ""},
-		{"class.end", `{"type":"class.end"}`, Command{Type: TypeClassEnd}, ""},
-		{"fork", `{"type":"fork"}`, Command{Type: TypeFork}, ""},
-		{"class.mode free", `{"type":"class.mode","mode":"free"}`, Command{Type: TypeClassMode, Mode: ModeFree}, ""},
-		{"class.mode follow", `{"type":"class.mode","mode":"follow"}`, Command{Type: TypeClassMode, Mode: ModeFollow}, ""},
-		{"class.mode other", `{"type":"class.mode","mode":"chaos"}`, Command{}, CodeBadValue},
-		{"class.mode missing", `{"type":"class.mode"}`, Command{}, CodeBadValue},
-		{"answer", `{"type":"answer","checkpoint":2,"choice":"b"}`, Command{Type: TypeAnswer, Checkpoint: 2, Choice: "b"}, ""},
-		{"answer without checkpoint", `{"type":"answer","choice":"b"}`, Command{}, CodeBadValue},
-		{"answer with a string checkpoint", `{"type":"answer","checkpoint":"1","choice":"b"}`, Command{}, CodeBadValue},
-		{"answer without choice", `{"type":"answer","checkpoint":1}`, Command{}, CodeBadValue},
-		{"answer with an empty choice", `{"type":"answer","checkpoint":1,"choice":""}`, Command{}, CodeBadValue},
-		{"answer with a huge choice", `{"type":"answer","checkpoint":1,"choice":"` + strings.Repeat("b", maxChoiceBytes+1) + `"}`, Command{}, CodeBadValue},
-		{"answer with a number choice", `{"type":"answer","checkpoint":1,"choice":2}`, Command{}, CodeBadValue},
+		{"class.start", `{"type":"class.start"}`, Command{Type: wire.TypeClassStart}, ""},
+		{"class.end", `{"type":"class.end"}`, Command{Type: wire.TypeClassEnd}, ""},
+		{"fork", `{"type":"fork"}`, Command{Type: wire.TypeFork}, ""},
+		{"class.mode free", `{"type":"class.mode","mode":"free"}`, Command{Type: wire.TypeClassMode, Mode: wire.ModeFree}, ""},
+		{"class.mode follow", `{"type":"class.mode","mode":"follow"}`, Command{Type: wire.TypeClassMode, Mode: wire.ModeFollow}, ""},
+		{"class.mode other", `{"type":"class.mode","mode":"chaos"}`, Command{}, wire.CodeBadValue},
+		{"class.mode missing", `{"type":"class.mode"}`, Command{}, wire.CodeBadValue},
+		{"answer", `{"type":"answer","checkpoint":2,"choice":"b"}`, Command{Type: wire.TypeAnswer, Checkpoint: 2, Choice: "b"}, ""},
+		{"answer without checkpoint", `{"type":"answer","choice":"b"}`, Command{}, wire.CodeBadValue},
+		{"answer with a string checkpoint", `{"type":"answer","checkpoint":"1","choice":"b"}`, Command{}, wire.CodeBadValue},
+		{"answer without choice", `{"type":"answer","checkpoint":1}`, Command{}, wire.CodeBadValue},
+		{"answer with an empty choice", `{"type":"answer","checkpoint":1,"choice":""}`, Command{}, wire.CodeBadValue},
+		{"answer with a huge choice", `{"type":"answer","checkpoint":1,"choice":"` + strings.Repeat("b", maxChoiceBytes+1) + `"}`, Command{}, wire.CodeBadValue},
+		{"answer with a number choice", `{"type":"answer","checkpoint":1,"choice":2}`, Command{}, wire.CodeBadValue},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1162,7 +1163,7 @@ func TestParseClassCommands(t *testing.T) {
 			if err != nil || got != tt.want {
 				t.Errorf("parseCommand(%s) = %+v, %v; want %+v", tt.in, got, err, tt.want)
 			}
-			if control := got.isControl(); control != (got.Type != TypeAnswer && got.Type != TypeFork) {
+			if control := got.isControl(); control != (got.Type != wire.TypeAnswer && got.Type != wire.TypeFork) {
 				t.Errorf("%s: isControl %v", got.Type, control)
 			}
 		})

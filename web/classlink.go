@@ -9,6 +9,7 @@ import (
 
 	"portville/sim/lab"
 	"portville/sim/lang/catalogues"
+	"portville/web/wire"
 )
 
 // The hub's side of a class shared through NATS (cluster.go has the
@@ -215,7 +216,7 @@ func (l *classLink) follow(sess *session, code string) error {
 // then waits for the hub's answer.
 func (l *classLink) serveControls(sess *session, code string) error {
 	stop, err := l.cl.serveControls(code, func(req *ctlReq) ([]json.RawMessage, bool) {
-		if req.Cmd.Type == TypeLoad && !sess.isLab && !req.Cmd.LabSet {
+		if req.Cmd.Type == wire.TypeLoad && !sess.isLab && !req.Cmd.LabSet {
 			req.tl, req.err = sess.srv.load(*req.Cmd, sess.current.Load())
 		}
 		reply := make(chan []json.RawMessage, 1)
@@ -311,7 +312,7 @@ func (sess *session) onControlFrom(req *ctlReq) []json.RawMessage {
 	if !sess.owning() {
 		return nil
 	}
-	v := &viewer{send: make(chan *outMsg, 64), role: RolePresenter, canControl: true, idx: -1, lang: catalogues.Get(req.Lang)}
+	v := &viewer{send: make(chan *outMsg, 64), role: wire.RolePresenter, canControl: true, idx: -1, lang: catalogues.Get(req.Lang)}
 	if req.err != nil {
 		sess.reply(v, req.err)
 	} else {

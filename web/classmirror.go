@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"time"
+
+	"portville/web/wire"
 )
 
 // The hub's side of a mirror (classlink.go): the session that is this
@@ -69,18 +71,18 @@ func (sess *session) applyMove(m *classMove, b *built) {
 			sess.cursor = m.Seq
 			var st *State
 			if m.WithState {
-				s := sess.state(TypeState)
+				s := sess.state(wire.TypeState)
 				st = &s
 			}
 			sess.publishChunks(from, m.Seq, st)
 		} else if m.WithState {
-			sess.broadcast(mustJSON(sess.state(TypeState)))
+			sess.broadcast(mustJSON(sess.state(wire.TypeState)))
 		}
 	case moveJump:
 		sess.cursor = min(m.Seq, sess.tl.Total())
 		sess.broadcastSnapshot(m.Reason, false)
 	case moveState:
-		sess.broadcast(mustJSON(sess.state(TypeState)))
+		sess.broadcast(mustJSON(sess.state(wire.TypeState)))
 	case moveMode:
 		sess.applyMode(m.Mode)
 	case moveEnd:
@@ -97,9 +99,9 @@ func (sess *session) applyMove(m *classMove, b *built) {
 		sess.tlIDSeen.Store(sess.tlID)
 		l.source = *m.Source
 		sess.cursor = min(m.Seq, b.tl.Total())
-		sess.broadcastSnapshot(ReasonLoad, true)
+		sess.broadcastSnapshot(wire.ReasonLoad, true)
 		if sess.lab != nil {
-			sess.broadcast(mustJSON(labInfo(sess.lab, TypeLab)))
+			sess.broadcast(mustJSON(labInfo(sess.lab, wire.TypeLab)))
 		}
 		sess.clearAnswers()
 	}
@@ -147,7 +149,7 @@ func (sess *session) applyLab(m *classMove) {
 		}
 		sess.tl = tl
 		sess.current.Store(tl)
-		sess.broadcast(mustJSON(LabEntry{Type: TypeLabEntry, N: len(l.Entries()), Entry: e, Hosts: labHosts(l)}))
+		sess.broadcast(mustJSON(LabEntry{Type: wire.TypeLabEntry, N: len(l.Entries()), Entry: e, Hosts: labHosts(l)}))
 	default:
 		sess.resync()
 		return
@@ -183,9 +185,9 @@ func (sess *session) syncTo(r classRecord, b *built) {
 		sess.tlIDSeen.Store(sess.tlID)
 		l.source = r.Source
 		sess.cursor = min(r.Cursor, b.tl.Total())
-		sess.broadcastSnapshot(ReasonLoad, true)
+		sess.broadcastSnapshot(wire.ReasonLoad, true)
 		if sess.lab != nil {
-			sess.broadcast(mustJSON(labInfo(sess.lab, TypeLab)))
+			sess.broadcast(mustJSON(labInfo(sess.lab, wire.TypeLab)))
 		}
 		sess.clearAnswers()
 	} else if r.Timeline == sess.tlID {
@@ -196,11 +198,11 @@ func (sess *session) syncTo(r classRecord, b *built) {
 			sess.publishChunks(from, r.Cursor, nil)
 		case r.Cursor < sess.cursor:
 			sess.cursor = r.Cursor
-			sess.broadcastSnapshot(ReasonResume, false)
+			sess.broadcastSnapshot(wire.ReasonResume, false)
 		}
 	}
 	if r.Mode != c.mode {
 		sess.applyMode(r.Mode)
 	}
-	sess.broadcast(mustJSON(sess.state(TypeState)))
+	sess.broadcast(mustJSON(sess.state(wire.TypeState)))
 }

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+
+	"portville/web/wire"
 )
 
 // The classroom's server side (class.go has the hub's): join codes,
@@ -114,7 +116,7 @@ func (s *Server) registerClass(sess *session, origin, owner string) (*classEntry
 		base += s.base
 	}
 	if base == "" {
-		return nil, userErrorf(CodeBadValue, "the page's address has no usable host name; start the server with --public-url")
+		return nil, userErrorf(wire.CodeBadValue, "the page's address has no usable host name; start the server with --public-url")
 	}
 	full := func(open int) error {
 		switch {
@@ -178,7 +180,7 @@ func (s *Server) registerMirror(e *classEntry) error { return s.reg.addMirror(e)
 func (s *Server) attachFollower(v *viewer, q url.Values) (*session, error) {
 	code, ok := normalizeCode(q.Get("class"))
 	if !ok {
-		return nil, userErrorf(CodeUnknownClass, "a class code has %d letters and digits", classCodeLen)
+		return nil, userErrorf(wire.CodeUnknownClass, "a class code has %d letters and digits", classCodeLen)
 	}
 	e, err := s.findClass(v.remote, code)
 	if err != nil {

@@ -1,6 +1,10 @@
 package web
 
-import "time"
+import (
+	"time"
+
+	"portville/web/wire"
+)
 
 // A class's two timers (class.go): its idle end, and the pace of the
 // presenters' counts.
@@ -21,7 +25,7 @@ func (sess *session) onClassIdle() {
 		c.idle = sess.srv.clock.NewTimer(wait)
 		return
 	}
-	sess.endClass(EndIdle)
+	sess.endClass(wire.EndIdle)
 }
 
 func (sess *session) classIdleC() <-chan time.Time {
@@ -60,7 +64,7 @@ func (sess *session) onClassStats() {
 func (sess *session) sendStats(now time.Time) {
 	c := sess.class
 	c.statsLast = now
-	sess.broadcastIf(mustJSON(ClassStats{Type: TypeClassStats, ClassCounts: *c.counts()}), isPresenter)
+	sess.broadcastIf(mustJSON(ClassStats{Type: wire.TypeClassStats, ClassCounts: *c.counts()}), isPresenter)
 }
 
 func (sess *session) classStatsC() <-chan time.Time {

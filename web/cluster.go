@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"portville/web/internal/classbus"
+	"portville/web/wire"
 )
 
 // Classes across instances (docs/hosting.md, "Several instances"). With
@@ -436,7 +437,7 @@ func (c *cluster) putSource(hash, text string) error {
 		return nil
 	}
 	if len(text) > maxSourceBytes {
-		return userErrorf(CodeBadValue, "this class's scenario is %d KiB, more than the %d KiB the servers share", len(text)>>10, maxSourceBytes>>10)
+		return userErrorf(wire.CodeBadValue, "this class's scenario is %d KiB, more than the %d KiB the servers share", len(text)>>10, maxSourceBytes>>10)
 	}
 	if err := c.bus.Put(srcKey(hash), []byte(text)); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"portville/sim/scenario"
+	"portville/web/wire"
 )
 
 // BenchmarkClusterClass3000 is one class of 3,000 followers split evenly
@@ -101,7 +102,7 @@ func benchClusterClass(b *testing.B, instances, followers int) {
 		b.Fatalf("hello: %v", err)
 	}
 	owner.Store(hello.Session)
-	presenter.WriteJSON(map[string]any{"type": TypeLoad, "scenario": text})
+	presenter.WriteJSON(map[string]any{"type": wire.TypeLoad, "scenario": text})
 	var start uint64
 	for start == 0 {
 		_, data, err := presenter.ReadMessage()
@@ -112,7 +113,7 @@ func benchClusterClass(b *testing.B, instances, followers int) {
 			Type string
 			Seq  uint64
 		}
-		if json.Unmarshal(data, &m) == nil && m.Type == TypeState {
+		if json.Unmarshal(data, &m) == nil && m.Type == wire.TypeState {
 			start = m.Seq
 		}
 	}
@@ -123,7 +124,7 @@ func benchClusterClass(b *testing.B, instances, followers int) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if json.Unmarshal(data, &class) == nil && class.Type != TypeClass {
+		if json.Unmarshal(data, &class) == nil && class.Type != wire.TypeClass {
 			if class.Code = ""; strings.Contains(string(data), `"type":"error"`) {
 				b.Fatalf("class.start: %s", data)
 			}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	natsserver "github.com/nats-io/nats-server/v2/server"
+
+	"portville/web/wire"
 )
 
 // Classes across instances (cluster.go, classlink.go), against a real
@@ -121,9 +123,9 @@ func eventsUntil(c *client, seq uint64, playing bool) [][]byte {
 	c.t.Helper()
 	var out [][]byte
 	for {
-		m := c.nextSkipping(TypeClassStats)
+		m := c.nextSkipping(wire.TypeClassStats)
 		out = append(out, m.raw)
-		if m.Type == TypeState && m.Seq == seq && m.Playing == playing {
+		if m.Type == wire.TypeState && m.Seq == seq && m.Playing == playing {
 			return out
 		}
 	}
@@ -138,7 +140,7 @@ func statsUntil(t *testing.T, c *client, clock *fakeClock, what string, ok func(
 		select {
 		case r := <-c.in:
 			var m classMsg
-			if json.Unmarshal(r.data, &m) == nil && m.Type == TypeClassStats && ok(m) {
+			if json.Unmarshal(r.data, &m) == nil && m.Type == wire.TypeClassStats && ok(m) {
 				return m
 			}
 		case <-time.After(20 * time.Millisecond):
@@ -184,9 +186,9 @@ func TestClusterClass(t *testing.T) {
 	sess := a.srv.session(h.Session)
 	cp := f.checkpoints[0]
 	seq := h.State.Seq
-	p.send(map[string]any{"type": TypeStep})
-	p.send(map[string]any{"type": TypeStep})
-	p.send(map[string]any{"type": TypePlay})
+	p.send(map[string]any{"type": wire.TypeStep})
+	p.send(map[string]any{"type": wire.TypeStep})
+	p.send(map[string]any{"type": wire.TypePlay})
 	seq += 3
 	waitFor(t, "play", func() bool { return sess.shownUpTo() == seq })
 	for range 4 {
@@ -194,16 +196,16 @@ func TestClusterClass(t *testing.T) {
 		seq++
 		waitFor(t, "the hub to send the event", func() bool { return sess.shownUpTo() == seq })
 	}
-	p.send(map[string]any{"type": TypePause})
-	p.send(map[string]any{"type": TypeSeek, "seq": cp - 2})
-	p.send(map[string]any{"type": TypeBack})
-	p.send(map[string]any{"type": TypeClassMode, "mode": ModeFree})
-	p.send(map[string]any{"type": TypeClassMode, "mode": ModeFollow})
-	p.send(map[string]any{"type": TypeStep})
-	p.send(map[string]any{"type": TypeStep})
-	p.send(map[string]any{"type": TypeStep}) // the checkpoint
+	p.send(map[string]any{"type": wire.TypePause})
+	p.send(map[string]any{"type": wire.TypeSeek, "seq": cp - 2})
+	p.send(map[string]any{"type": wire.TypeBack})
+	p.send(map[string]any{"type": wire.TypeClassMode, "mode": wire.ModeFree})
+	p.send(map[string]any{"type": wire.TypeClassMode, "mode": wire.ModeFollow})
+	p.send(map[string]any{"type": wire.TypeStep})
+	p.send(map[string]any{"type": wire.TypeStep})
+	p.send(map[string]any{"type": wire.TypeStep}) // the checkpoint
 	want := eventsUntil(fa, cp, false)
-	checkGapFree(t, f, filterType(want, TypeClassMode), h.State.Seq)
+	checkGapFree(t, f, filterType(want, wire.TypeClassMode), h.State.Seq)
 	for name, fc := range map[string]*client{"B": fb, "C": fc} {
 		got := eventsUntil(fc, cp, false)
 		if !equalFrames(got, want) {
@@ -214,21 +216,21 @@ func TestClusterClass(t *testing.T) {
 	// Answers: each follower once, wherever it answers.
 	n := cpNumber(t, want)
 	for _, fl := range []*client{fa, fb, fc} {
-		fl.send(map[string]any{"type": TypeAnswer, "checkpoint": n, "choice": "a"})
-		fl.nextOf(TypeAnswered)
+		fl.send(map[string]any{"type": wire.TypeAnswer, "checkpoint": n, "choice": "a"})
+		fl.nextOf(wire.TypeAnswered)
 	}
-	fb.send(map[string]any{"type": TypeAnswer, "checkpoint": n, "choice": "a"}) // again: still one
-	fb.nextOf(TypeAnswered)
+	fb.send(map[string]any{"type": wire.TypeAnswer, "checkpoint": n, "choice": "a"}) // again: still one
+	fb.nextOf(wire.TypeAnswered)
 	statsUntil(t, p, clock, "3 answers", func(m classMsg) bool { return answersAt(m, n) == 3 && m.Answers[n]["a"] == 3 })
 	// The follower on B moves to C, keeps its id, changes its mind.
 	fb.conn.Close()
 	fb2 := c.dial("class=" + cm.Code + "&follower=" + fbh.Class.Follower + "&after=" + strconv.FormatUint(cp, 10) + "&timeline=1")
-	fb2h := fb2.nextOf(TypeHello)
+	fb2h := fb2.nextOf(wire.TypeHello)
 	if !fb2h.Resumed || fb2h.Class.Follower != fbh.Class.Follower || fb2h.Class.Mine[n] != "a" {
 		t.Fatalf("the follower that moved to C: hello %s", fb2h.raw)
 	}
-	fb2.send(map[string]any{"type": TypeAnswer, "checkpoint": n, "choice": "b"})
-	fb2.nextOf(TypeAnswered)
+	fb2.send(map[string]any{"type": wire.TypeAnswer, "checkpoint": n, "choice": "b"})
+	fb2.nextOf(wire.TypeAnswered)
 	statsUntil(t, p, clock, "2 a and 1 b", func(m classMsg) bool {
 		return m.Answers[n]["a"] == 2 && m.Answers[n]["b"] == 1 && *m.Followers == 3
 	})
@@ -238,16 +240,16 @@ func TestClusterClass(t *testing.T) {
 	// is missed or repeated.
 	a.kill()
 	p2 := b.dial("session=" + h.Session + "&token=" + cm.Token + "&after=" + strconv.FormatUint(cp, 10) + "&timeline=1")
-	p2h := p2.nextOf(TypeHello)
-	if p2h.Class == nil || p2h.Class.Role != RolePresenter || p2h.Class.Code != cm.Code || !p2h.Resumed {
+	p2h := p2.nextOf(wire.TypeHello)
+	if p2h.Class == nil || p2h.Class.Role != wire.RolePresenter || p2h.Class.Code != cm.Code || !p2h.Resumed {
 		t.Fatalf("the presenter on B: hello %s", p2h.raw)
 	}
 	fa2 := c.dial("class=" + cm.Code + "&follower=" + fah.Class.Follower + "&after=" + strconv.FormatUint(cp, 10) + "&timeline=1")
-	if m := fa2.nextOf(TypeHello); !m.Resumed {
+	if m := fa2.nextOf(wire.TypeHello); !m.Resumed {
 		t.Fatalf("the follower of A on C: hello %s", m.raw)
 	}
-	p2.send(map[string]any{"type": TypeStep})
-	p2.send(map[string]any{"type": TypeStep})
+	p2.send(map[string]any{"type": wire.TypeStep})
+	p2.send(map[string]any{"type": wire.TypeStep})
 	for _, fl := range []*client{p2, fb2, fa2, fc} {
 		fl.expectEventsSkipping(cp+1, cp+1)
 		fl.expectEventsSkipping(cp+2, cp+2)
@@ -260,15 +262,15 @@ func TestClusterClass(t *testing.T) {
 	// The teacher's phone lands on C: C sees that B still plays the
 	// class, and sends B the phone's controls.
 	rc := c.dial("class=" + cm.Code + "&token=" + cm.Token)
-	if m := rc.nextOf(TypeHello); m.Class == nil || m.Class.Role != RolePresenter || m.Class.Token != cm.Token {
+	if m := rc.nextOf(wire.TypeHello); m.Class == nil || m.Class.Role != wire.RolePresenter || m.Class.Token != cm.Token {
 		t.Fatalf("the remote on C: hello %s", m.raw)
 	}
-	rc.send(map[string]any{"type": TypeStep})
+	rc.send(map[string]any{"type": wire.TypeStep})
 	for _, fl := range []*client{p2, fc, rc} {
 		fl.expectEventsSkipping(cp+3, cp+3)
 	}
-	rc.send(map[string]any{"type": TypeSeek, "seq": 1 << 40})
-	if m := rc.nextSkippingAll(TypeState, TypeClassStats); m.Type != TypeError || m.Code != CodeBadValue {
+	rc.send(map[string]any{"type": wire.TypeSeek, "seq": 1 << 40})
+	if m := rc.nextSkippingAll(wire.TypeState, wire.TypeClassStats); m.Type != wire.TypeError || m.Code != wire.CodeBadValue {
 		t.Errorf("a seek past the end from C got %s, want the owner's bad_value error", m.raw)
 	}
 	if owner, _ := b.classOwner(cm.Code); owner != b.instance() {
@@ -281,18 +283,18 @@ func TestClusterClass(t *testing.T) {
 	waitFor(t, "B and C back on NATS", func() bool {
 		return b.natsConnected() && c.natsConnected()
 	})
-	p2.send(map[string]any{"type": TypeStep})
+	p2.send(map[string]any{"type": wire.TypeStep})
 	fc.expectEventsSkipping(cp+4, cp+4)
 	late, lh := c.follow("class=" + cm.Code)
 	if lh.State.Seq != cp+4 {
 		t.Errorf("a follower joining after the restart starts at %d, want %d", lh.State.Seq, cp+4)
 	}
 	// The class ends everywhere.
-	p2.send(map[string]any{"type": TypeClassEnd})
+	p2.send(map[string]any{"type": wire.TypeClassEnd})
 	for _, fl := range []*client{fc, late} {
 		for {
 			m := fl.next()
-			if m.Type == TypeClassEnd {
+			if m.Type == wire.TypeClassEnd {
 				break
 			}
 		}
@@ -316,10 +318,10 @@ func TestClusterShutdownHandsOver(t *testing.T) {
 	}
 	p.expectClose(websocket.CloseGoingAway)
 	p2 := b.dial("session=" + h.Session + "&token=" + cm.Token)
-	if m := p2.nextOf(TypeHello); m.Class == nil || m.Class.Role != RolePresenter {
+	if m := p2.nextOf(wire.TypeHello); m.Class == nil || m.Class.Role != wire.RolePresenter {
 		t.Fatalf("the presenter on B: hello %s", m.raw)
 	}
-	p2.send(map[string]any{"type": TypeStep})
+	p2.send(map[string]any{"type": wire.TypeStep})
 	fb.expectEventsSkipping(h.State.Seq+1, h.State.Seq+1)
 	waitFor(t, "the record to name B its owner", func() bool {
 		owner, ok := b.classOwner(cm.Code)
@@ -351,21 +353,21 @@ func TestClusterRefusals(t *testing.T) {
 	}
 	a, b := mk(), mk()
 	d := b.dial("class=ABCDEFGH")
-	d.expectError(CodeUnknownClass)
+	d.expectError(wire.CodeUnknownClass)
 	_, _, cm := a.startClass("tiny")
 	// One class on A: B may not start another (--max-classes holds over
 	// the instances).
 	waitFor(t, "B to see the class", func() bool { return b.classesShared() == 1 })
 	p, _ := b.open("lesson=tiny")
-	p.send(map[string]any{"type": TypeClassStart})
-	p.expectError(CodeClassLimit)
+	p.send(map[string]any{"type": wire.TypeClassStart})
+	p.expectError(wire.CodeClassLimit)
 	// Two followers on A and B fill the limit of 2; a third on B is
 	// refused.
 	a.follow("class=" + cm.Code)
 	b.follow("class=" + cm.Code)
 	waitFor(t, "B to see A's follower", func() bool { return b.othersFollowing() == 1 })
 	third := b.dial("class=" + cm.Code)
-	third.expectError(CodeFollowerLimit)
+	third.expectError(wire.CodeFollowerLimit)
 }
 
 // TestClusterLab: a lab class's commands reach the mirrors, which type
@@ -375,24 +377,24 @@ func TestClusterLab(t *testing.T) {
 	envs, _ := clusterEnvs(t, nats, 2)
 	a, b := envs[0], envs[1]
 	p, _ := a.open("lab=1")
-	p.send(map[string]any{"type": TypeClassStart})
-	cm := p.nextOf(TypeClass)
+	p.send(map[string]any{"type": wire.TypeClassStart})
+	cm := p.nextOf(wire.TypeClass)
 	fa, _ := a.follow("class=" + cm.Code)
 	fb, _ := b.follow("class=" + cm.Code)
-	p.send(map[string]any{"type": TypeLabInput, "host": "laptop", "line": "curl http://web/"})
-	p.send(map[string]any{"type": TypeLabUndo})
-	p.send(map[string]any{"type": TypeLabInput, "host": "laptop", "line": "nc -l 9000 &"})
-	p.send(map[string]any{"type": TypePause})
+	p.send(map[string]any{"type": wire.TypeLabInput, "host": "laptop", "line": "curl http://web/"})
+	p.send(map[string]any{"type": wire.TypeLabUndo})
+	p.send(map[string]any{"type": wire.TypeLabInput, "host": "laptop", "line": "nc -l 9000 &"})
+	p.send(map[string]any{"type": wire.TypePause})
 	until := func(c *client) [][]byte {
 		var out [][]byte
 		entries := 0
 		for {
-			m := c.nextSkipping(TypeClassStats)
+			m := c.nextSkipping(wire.TypeClassStats)
 			out = append(out, m.raw)
-			if m.Type == TypeLabEntry {
+			if m.Type == wire.TypeLabEntry {
 				entries++
 			}
-			if entries == 2 && m.Type == TypeState && !m.Playing {
+			if entries == 2 && m.Type == wire.TypeState && !m.Playing {
 				return out
 			}
 		}
@@ -479,7 +481,7 @@ func (c *client) expectEventsSkipping(from, to uint64) {
 	c.t.Helper()
 	for {
 		m := c.next()
-		if m.Type != TypeEvent && m.Type != TypeEvents {
+		if m.Type != wire.TypeEvent && m.Type != wire.TypeEvents {
 			continue
 		}
 		s := m.seqs()

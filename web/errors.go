@@ -8,6 +8,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"portville/sim/lang"
+	"portville/web/wire"
 )
 
 // Errors the web package reports. Wrap them with context
@@ -59,50 +60,50 @@ var errorTable = []struct {
 	err  error
 	info errorInfo
 }{
-	{errNotFound, errorInfo{http.StatusNotFound, CodeBadValue, websocket.ClosePolicyViolation,
+	{errNotFound, errorInfo{http.StatusNotFound, wire.CodeBadValue, websocket.ClosePolicyViolation,
 		"Page not found", "There is no page at this address. The lessons are listed on the home page."}},
-	{errUnknownLesson, errorInfo{http.StatusNotFound, CodeUnknownLesson, websocket.ClosePolicyViolation,
+	{errUnknownLesson, errorInfo{http.StatusNotFound, wire.CodeUnknownLesson, websocket.ClosePolicyViolation,
 		"Lesson not found", "There is no lesson with that name. The lessons are listed on the home page."}},
-	{errUnknownSession, errorInfo{http.StatusNotFound, CodeUnknownSession, websocket.ClosePolicyViolation,
+	{errUnknownSession, errorInfo{http.StatusNotFound, wire.CodeUnknownSession, websocket.ClosePolicyViolation,
 		"Session not found", "That session has ended; open the lesson again to start a new one."}},
-	{errSessionLimit, errorInfo{http.StatusServiceUnavailable, CodeSessionLimit, websocket.CloseTryAgainLater,
+	{errSessionLimit, errorInfo{http.StatusServiceUnavailable, wire.CodeSessionLimit, websocket.CloseTryAgainLater,
 		"Server busy", "The server is running as many sessions as it allows. Try again in a few minutes."}},
-	{errViewerLimit, errorInfo{http.StatusServiceUnavailable, CodeViewerLimit, websocket.CloseTryAgainLater,
+	{errViewerLimit, errorInfo{http.StatusServiceUnavailable, wire.CodeViewerLimit, websocket.CloseTryAgainLater,
 		"Session full", "This session has as many viewers as it allows."}},
-	{errShuttingDown, errorInfo{http.StatusServiceUnavailable, CodeInternal, websocket.CloseGoingAway,
+	{errShuttingDown, errorInfo{http.StatusServiceUnavailable, wire.CodeInternal, websocket.CloseGoingAway,
 		"Server stopping", "The server is shutting down. Try again when it is back."}},
-	{errRateLimited, errorInfo{http.StatusTooManyRequests, CodeRateLimited, websocket.ClosePolicyViolation,
+	{errRateLimited, errorInfo{http.StatusTooManyRequests, wire.CodeRateLimited, websocket.ClosePolicyViolation,
 		"Too many requests", "Too many control messages in a short time; this one was ignored."}},
-	{errForbidden, errorInfo{http.StatusForbidden, CodeForbidden, websocket.ClosePolicyViolation,
+	{errForbidden, errorInfo{http.StatusForbidden, wire.CodeForbidden, websocket.ClosePolicyViolation,
 		"Not allowed", "Only the presenter can control this session."}},
-	{errUnknownClass, errorInfo{http.StatusNotFound, CodeUnknownClass, websocket.ClosePolicyViolation,
+	{errUnknownClass, errorInfo{http.StatusNotFound, wire.CodeUnknownClass, websocket.ClosePolicyViolation,
 		"Class not found", "No class has that code: it may have ended. Check the code on the teacher's screen."}},
-	{errClassLimit, errorInfo{http.StatusServiceUnavailable, CodeClassLimit, websocket.CloseTryAgainLater,
+	{errClassLimit, errorInfo{http.StatusServiceUnavailable, wire.CodeClassLimit, websocket.CloseTryAgainLater,
 		"Server busy", "The server is running as many classes as it allows. Try again later."}},
-	{errFollowerLimit, errorInfo{http.StatusServiceUnavailable, CodeFollowerLimit, websocket.CloseTryAgainLater,
+	{errFollowerLimit, errorInfo{http.StatusServiceUnavailable, wire.CodeFollowerLimit, websocket.CloseTryAgainLater,
 		"Class full", "The class has as many followers as the server allows."}},
-	{errClusterDown, errorInfo{http.StatusServiceUnavailable, CodeInternal, websocket.CloseTryAgainLater,
+	{errClusterDown, errorInfo{http.StatusServiceUnavailable, wire.CodeInternal, websocket.CloseTryAgainLater,
 		"Classes unreachable", "This server cannot reach the service that shares classes between servers right now. Try again in a moment."}},
-	{errJoinRateLimited, errorInfo{http.StatusTooManyRequests, CodeRateLimited, websocket.CloseTryAgainLater,
+	{errJoinRateLimited, errorInfo{http.StatusTooManyRequests, wire.CodeRateLimited, websocket.CloseTryAgainLater,
 		"Too many attempts", "Too many wrong class codes came from your network. Wait a minute, then try again."}},
-	{errLiveOff, errorInfo{http.StatusNotFound, CodeBadValue, websocket.ClosePolicyViolation,
+	{errLiveOff, errorInfo{http.StatusNotFound, wire.CodeBadValue, websocket.ClosePolicyViolation,
 		"The live view is off", "This page draws the computer Portville runs on. It is off unless Portville is started with portville serve --live."}},
-	{errLiveRemote, errorInfo{http.StatusForbidden, CodeForbidden, websocket.ClosePolicyViolation,
+	{errLiveRemote, errorInfo{http.StatusForbidden, wire.CodeForbidden, websocket.ClosePolicyViolation,
 		"Only on this machine", "This page shows the processes and connections of the computer Portville runs on, so Portville shows it only to a browser on that computer (at localhost). Open it there."}},
-	{errLiveBusy, errorInfo{http.StatusServiceUnavailable, CodeInternal, websocket.CloseTryAgainLater,
+	{errLiveBusy, errorInfo{http.StatusServiceUnavailable, wire.CodeInternal, websocket.CloseTryAgainLater,
 		"Too many live views", "As many live views are open as Portville allows; close one, then reload."}},
-	{errAddrSessions, errorInfo{http.StatusTooManyRequests, CodeAddressLimit, websocket.CloseTryAgainLater,
+	{errAddrSessions, errorInfo{http.StatusTooManyRequests, wire.CodeAddressLimit, websocket.CloseTryAgainLater,
 		"Your network is at its limit", "Your network has as many lessons open on this server as one network may. Close the tabs you no longer use; a lesson nobody watches closes by itself after a few minutes."}},
-	{errAddrClasses, errorInfo{http.StatusTooManyRequests, CodeAddressLimit, websocket.CloseTryAgainLater,
+	{errAddrClasses, errorInfo{http.StatusTooManyRequests, wire.CodeAddressLimit, websocket.CloseTryAgainLater,
 		"Your network is at its limit", "Your network runs as many classes on this server as one network may. End a class you no longer teach, then try again."}},
-	{errAddrConns, errorInfo{http.StatusTooManyRequests, CodeAddressLimit, websocket.CloseTryAgainLater,
+	{errAddrConns, errorInfo{http.StatusTooManyRequests, wire.CodeAddressLimit, websocket.CloseTryAgainLater,
 		"Your network is at its limit", "Your network has as many connections open to this server as one network may. Close some tabs, then try again."}},
-	{errReplaced, errorInfo{http.StatusConflict, CodeReplaced, websocket.ClosePolicyViolation,
+	{errReplaced, errorInfo{http.StatusConflict, wire.CodeReplaced, websocket.ClosePolicyViolation,
 		"Opened elsewhere", "This class was opened again in another tab or window, which follows it now."}},
 }
 
 // internalError is what any error not in the table shows.
-var internalError = errorInfo{http.StatusInternalServerError, CodeInternal, websocket.CloseInternalServerErr,
+var internalError = errorInfo{http.StatusInternalServerError, wire.CodeInternal, websocket.CloseInternalServerErr,
 	"Something went wrong", "The server could not do that. The details are in its log."}
 
 // userError is a problem with what the user sent. Its message names the
@@ -143,7 +144,7 @@ func errorMessage(err error) *ErrorMsg { return errorMessageIn(err, lang.English
 // whoever wrote the file, and name its lines.
 func errorMessageIn(err error, c *lang.Catalogue) *ErrorMsg {
 	info := describe(err)
-	m := &ErrorMsg{Type: TypeError, Code: info.code, Message: messageIn(err, c)}
+	m := &ErrorMsg{Type: wire.TypeError, Code: info.code, Message: messageIn(err, c)}
 	var ue *userError
 	if errors.As(err, &ue) {
 		m.Errors = ue.problems

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"portville/web/wire"
 )
 
 // The fair shares are tested from several client addresses through one
@@ -30,7 +32,7 @@ func (e *env) dialFrom(addr, query string) *client {
 func (e *env) openFrom(addr, query string) (*client, msg) {
 	e.t.Helper()
 	c := e.dialFrom(addr, query)
-	return c, c.expect(TypeHello)
+	return c, c.expect(wire.TypeHello)
 }
 
 func (e *env) addrUse(key string) addrUse { return e.srv.reg.addrUse(key) }
@@ -53,7 +55,7 @@ func TestSessionsPerAddress(t *testing.T) {
 	}
 	for range 5 {
 		c := e.dialFrom(addrA, "lesson=tiny")
-		c.expectError(CodeAddressLimit)
+		c.expectError(wire.CodeAddressLimit)
 		c.expectClose(websocket.CloseTryAgainLater)
 	}
 	if u := e.addrUse(addrA); u.sessions != 3 {
@@ -83,7 +85,7 @@ func TestSessionsPerAddress(t *testing.T) {
 	})
 	e.clock.Advance(reclaimAfter - time.Second)
 	c := e.dialFrom(addrA, "lesson=tiny")
-	c.expectError(CodeAddressLimit)
+	c.expectError(wire.CodeAddressLimit)
 	// Past it, A's oldest unwatched session makes room for A's new one.
 	e.clock.Advance(2 * time.Second)
 	e.openFrom(addrA, "lesson=tiny")
@@ -108,9 +110,9 @@ func TestFloodOfUnwatchedSessions(t *testing.T) {
 	for range 12 {
 		c := e.dialFrom(addrA, "lesson=tiny")
 		m := c.read()
-		if m.Type == TypeError {
-			if m.Code != CodeAddressLimit {
-				t.Fatalf("flood refused with %q, want %q", m.Code, CodeAddressLimit)
+		if m.Type == wire.TypeError {
+			if m.Code != wire.CodeAddressLimit {
+				t.Fatalf("flood refused with %q, want %q", m.Code, wire.CodeAddressLimit)
 			}
 			refused++
 		}
@@ -125,7 +127,7 @@ func TestFloodOfUnwatchedSessions(t *testing.T) {
 	// The server is full now. A newcomer waits until the flood's
 	// sessions have gone unwatched for reclaimAfter, then gets in.
 	c := e.dialFrom("192.0.2.2", "lesson=tiny")
-	c.expectError(CodeSessionLimit)
+	c.expectError(wire.CodeSessionLimit)
 	waitFor(t, "the flood's sessions to have no viewer", func() bool {
 		for _, s := range e.srv.reg.sessionsOf(addrA) {
 			if s.viewerCount() != 0 {
@@ -178,18 +180,18 @@ func TestClassesPerAddress(t *testing.T) {
 	})
 	start := func(addr string) msg {
 		c, _ := e.openFrom(addr, "lesson=tiny")
-		c.send(map[string]any{"type": TypeClassStart})
+		c.send(map[string]any{"type": wire.TypeClassStart})
 		return c.next().msg
 	}
 	for i := range 2 {
-		if m := start(addrA); m.Type != TypeClass {
+		if m := start(addrA); m.Type != wire.TypeClass {
 			t.Fatalf("class %d of A: got %s %s", i+1, m.Type, m.Code)
 		}
 	}
-	if m := start(addrA); m.Type != TypeError || m.Code != CodeAddressLimit {
-		t.Fatalf("A's third class: got %s %q, want error %q", m.Type, m.Code, CodeAddressLimit)
+	if m := start(addrA); m.Type != wire.TypeError || m.Code != wire.CodeAddressLimit {
+		t.Fatalf("A's third class: got %s %q, want error %q", m.Type, m.Code, wire.CodeAddressLimit)
 	}
-	if m := start(addrB); m.Type != TypeClass {
+	if m := start(addrB); m.Type != wire.TypeClass {
 		t.Fatalf("B's class: got %s %s", m.Type, m.Code)
 	}
 	if u := e.addrUse(addrA); u.classes != 2 {
@@ -209,7 +211,7 @@ func TestConnectionsPerAddress(t *testing.T) {
 	e.openFrom(addrA, "session="+h.Session)
 	e.openFrom(addrA, "session="+h.Session)
 	c := e.dialFrom(addrA, "session="+h.Session)
-	c.expectError(CodeAddressLimit)
+	c.expectError(wire.CodeAddressLimit)
 	c.expectClose(websocket.CloseTryAgainLater)
 	// Another address joins the same session.
 	e.openFrom(addrB, "session="+h.Session)
@@ -229,7 +231,7 @@ func TestForwardedForIgnoredFromUntrustedPeers(t *testing.T) {
 	e.openFrom("192.0.2.1", "lesson=tiny")
 	e.openFrom("192.0.2.2", "lesson=tiny")
 	c := e.dialFrom("192.0.2.3", "lesson=tiny")
-	c.expectError(CodeAddressLimit)
+	c.expectError(wire.CodeAddressLimit)
 	if u := e.addrUse("127.0.0.1"); u.sessions != 2 {
 		t.Errorf("127.0.0.1 holds %d sessions, want 2", u.sessions)
 	}
@@ -240,12 +242,12 @@ func TestForwardedForIgnoredFromUntrustedPeers(t *testing.T) {
 func TestDefaultsFitAClassroomBehindOneNAT(t *testing.T) {
 	e := newEnv(t, trustLoopback)
 	teacher, _ := e.openFrom(addrA, "lesson=tiny")
-	teacher.send(map[string]any{"type": TypeClassStart})
-	m := teacher.nextOf(TypeClass)
+	teacher.send(map[string]any{"type": wire.TypeClassStart})
+	m := teacher.nextOf(wire.TypeClass)
 	for i := range 40 {
 		e.openFrom(addrA, "lesson=tiny")
 		f := e.dialFrom(addrA, "class="+m.Code)
-		if m := f.read(); m.Type == TypeError {
+		if m := f.read(); m.Type == wire.TypeError {
 			t.Fatalf("student %d: %s", i+1, m.Code)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"portville/sim/scenario"
+	"portville/web/wire"
 )
 
 // BenchmarkFanOutVsChatHub runs Portville and gorilla/websocket's chat
@@ -219,7 +220,7 @@ func runFanout(b *testing.B, bin string, portville bool, frameBytes int) fanoutR
 			}
 			var m struct{ Type, Code string }
 			json.Unmarshal(data, &m)
-			if m.Type == TypeClass {
+			if m.Type == wire.TypeClass {
 				code = m.Code
 			}
 		}

@@ -1,9 +1,6 @@
 package web
 
 import (
-	tlpkg "portville/sim/timeline"
-	"portville/web/internal/browsertest"
-
 	"bytes"
 	"context"
 	"encoding/json"
@@ -27,6 +24,9 @@ import (
 	"portville/sim"
 	"portville/sim/lessons"
 	"portville/sim/scenario"
+	tlpkg "portville/sim/timeline"
+	"portville/web/internal/browsertest"
+	"portville/web/wire"
 )
 
 // fakeClock is a Clock that moves only when a test advances it.
@@ -326,7 +326,7 @@ func (e *env) dialRaw(query string, header http.Header) *websocket.Conn {
 func (e *env) open(query string) (*client, msg) {
 	e.t.Helper()
 	c := e.dial(query)
-	return c, c.expect(TypeHello)
+	return c, c.expect(wire.TypeHello)
 }
 
 const readTimeout = 5 * time.Second
@@ -364,8 +364,8 @@ func (c *client) frame() []byte {
 			Type  string
 			State *State
 		}
-		if json.Unmarshal(r.data, &m) == nil && m.State != nil && (m.Type == TypeEvent || m.Type == TypeEvents) {
-			m.State.Type = TypeState
+		if json.Unmarshal(r.data, &m) == nil && m.State != nil && (m.Type == wire.TypeEvent || m.Type == wire.TypeEvents) {
+			m.State.Type = wire.TypeState
 			c.carried = mustJSON(m.State)
 		}
 		return r.data
@@ -399,7 +399,7 @@ func (c *client) expect(typ string) msg {
 // expectError reads an error message with the code.
 func (c *client) expectError(code string) msg {
 	c.t.Helper()
-	m := c.expect(TypeError)
+	m := c.expect(wire.TypeError)
 	if m.Code != code {
 		c.t.Fatalf("error code %q (%s), want %q", m.Code, m.Message, code)
 	}
@@ -412,7 +412,7 @@ func (c *client) expectError(code string) msg {
 // expectState reads a state message and checks it.
 func (c *client) expectState(playing bool, seq uint64) msg {
 	c.t.Helper()
-	m := c.expect(TypeState)
+	m := c.expect(wire.TypeState)
 	if m.Playing != playing || m.Seq != seq {
 		c.t.Fatalf("state playing=%v seq=%d, want playing=%v seq=%d", m.Playing, m.Seq, playing, seq)
 	}
@@ -424,9 +424,9 @@ func (c *client) expectState(playing bool, seq uint64) msg {
 func (c *client) expectEvents(from, to uint64) msg {
 	c.t.Helper()
 	m := c.read()
-	want := TypeEvents
+	want := wire.TypeEvents
 	if from == to {
-		want = TypeEvent
+		want = wire.TypeEvent
 	}
 	var seqs []uint64
 	for s := from; s <= to; s++ {

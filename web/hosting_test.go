@@ -8,10 +8,12 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
-
-	"github.com/gorilla/websocket"
 	"strings"
 	"testing"
+
+	"github.com/gorilla/websocket"
+
+	"portville/web/wire"
 )
 
 func TestClientBehindProxies(t *testing.T) {
@@ -158,9 +160,9 @@ func TestBasePath(t *testing.T) {
 
 	// The websocket, a class, its join URL and QR code.
 	p, _ := e.dialURL("ws"+strings.TrimPrefix(e.hs.URL, "http")+"/portville/ws?lesson=tiny", nil)
-	p.expect(TypeHello)
-	p.send(map[string]any{"type": TypeClassStart})
-	class := p.nextOf(TypeClass)
+	p.expect(wire.TypeHello)
+	p.send(map[string]any{"type": wire.TypeClassStart})
+	class := p.nextOf(wire.TypeClass)
 	if want := e.hs.URL + "/portville/join/" + class.Code; class.URL != want {
 		t.Errorf("join URL %s, want %s", class.URL, want)
 	}
@@ -218,9 +220,9 @@ func TestBehindReverseProxy(t *testing.T) {
 	front := proxied(t, e.hs.URL)
 	ws := "ws" + strings.TrimPrefix(front, "http") + "/portville/ws?lesson=tiny"
 	p, _ := e.dialURL(ws, http.Header{"Origin": {front}})
-	p.expect(TypeHello)
-	p.send(map[string]any{"type": TypeClassStart})
-	class := p.nextOf(TypeClass)
+	p.expect(wire.TypeHello)
+	p.send(map[string]any{"type": wire.TypeClassStart})
+	class := p.nextOf(wire.TypeClass)
 	if want := front + "/portville/join/" + class.Code; class.URL != want {
 		t.Errorf("join URL %s, want %s", class.URL, want)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"portville/sim"
+	"portville/web/wire"
 )
 
 // run is the session's hub goroutine. It alone touches the session's
@@ -76,7 +77,7 @@ func (sess *session) onJoin(j *joinReq) error {
 		return fmt.Errorf("session %s has %d viewers: %w", sess.id, len(sess.viewers), errViewerLimit)
 	}
 	hello := Hello{
-		Type: TypeHello, V: ProtocolVersion, Session: sess.id, Timeline: sess.tlID,
+		Type: wire.TypeHello, V: wire.ProtocolVersion, Session: sess.id, Timeline: sess.tlID,
 		Lesson: &sess.tlFor(j.v).Info, State: sess.state(""),
 	}
 	if sess.lab != nil {
@@ -130,66 +131,66 @@ func (sess *session) onInbound(in inbound) {
 		sess.reply(v, errForbidden)
 		return
 	}
-	if l := sess.link(); l != nil && !l.owner && v.role == RolePresenter && forwardable(cmd) {
+	if l := sess.link(); l != nil && !l.owner && v.role == wire.RolePresenter && forwardable(cmd) {
 		// Another instance plays the class (classlink.go).
 		sess.forwardControl(v, cmd)
 		return
 	}
 	now := sess.srv.clock.Now()
-	if v.role == RolePresenter && sess.class != nil {
+	if v.role == wire.RolePresenter && sess.class != nil {
 		sess.class.active = now
 	}
 	total := sess.tl.Total()
 	switch cmd.Type {
-	case TypeClassStart, TypeClassMode, TypeClassEnd, TypeAnswer, TypeFork:
+	case wire.TypeClassStart, wire.TypeClassMode, wire.TypeClassEnd, wire.TypeAnswer, wire.TypeFork:
 		sess.onClassCommand(v, cmd, now)
 		return
-	case TypeLabInput, TypeLabUndo, TypeLabExport:
+	case wire.TypeLabInput, wire.TypeLabUndo, wire.TypeLabExport:
 		sess.onLabCommand(v, cmd, now)
 		return
-	case TypePlay:
+	case wire.TypePlay:
 		sess.player.play(now)
 		if sess.advance(now, true) {
 			return
 		}
-	case TypePause:
+	case wire.TypePause:
 		sess.player.pause()
-	case TypeStep:
+	case wire.TypeStep:
 		sess.player.pause()
 		if sess.cursor < total {
 			sess.cursor++
-			st := sess.state(TypeState)
+			st := sess.state(wire.TypeState)
 			sess.publish(sess.cursor, sess.cursor, &st)
 			return // the state came with the event
 		}
-	case TypeBack:
+	case wire.TypeBack:
 		sess.player.pause()
 		if sess.cursor > 0 {
 			sess.cursor--
-			sess.broadcastSnapshot(ReasonBack, false)
+			sess.broadcastSnapshot(wire.ReasonBack, false)
 		}
-	case TypeSeek:
+	case wire.TypeSeek:
 		if cmd.Seq > total {
-			sess.reply(v, userErrorf(CodeBadValue, "seq: %d is past the end of the timeline (0 to %d)", cmd.Seq, total))
+			sess.reply(v, userErrorf(wire.CodeBadValue, "seq: %d is past the end of the timeline (0 to %d)", cmd.Seq, total))
 			return
 		}
 		sess.player.pause()
 		sess.cursor = cmd.Seq
-		sess.broadcastSnapshot(ReasonSeek, false)
-	case TypeSpeed:
+		sess.broadcastSnapshot(wire.ReasonSeek, false)
+	case wire.TypeSpeed:
 		sess.player.setSpeed(cmd.X)
 		sess.player.arm(now)
-	case TypeRestart:
+	case wire.TypeRestart:
 		sess.player.pause()
 		sess.cursor = sess.tl.Info.Start
-		sess.broadcastSnapshot(ReasonRestart, false)
-	case TypeLoad:
+		sess.broadcastSnapshot(wire.ReasonRestart, false)
+	case wire.TypeLoad:
 		if sess.lab != nil {
 			sess.labLoad(v, cmd)
 			return
 		}
 		if cmd.LabSet {
-			sess.reply(v, userErrorf(CodeBadValue, "load: lab: this session plays a lesson; open /lab for a lab"))
+			sess.reply(v, userErrorf(wire.CodeBadValue, "load: lab: this session plays a lesson; open /lab for a lab"))
 			return
 		}
 		sess.player.pause()
@@ -203,11 +204,11 @@ func (sess *session) onInbound(in inbound) {
 		}
 		sess.cursor = in.tl.Info.Start
 		sess.replicateLoad()
-		sess.broadcastSnapshot(ReasonLoad, true)
+		sess.broadcastSnapshot(wire.ReasonLoad, true)
 		sess.clearAnswers()
-	case TypeResume:
+	case wire.TypeResume:
 		sess.catchUp(v, cmd.After)
-		sess.sendTo(v, mustJSON(sess.state(TypeState)))
+		sess.sendTo(v, mustJSON(sess.state(wire.TypeState)))
 		return
 	}
 	sess.broadcastState()
@@ -217,7 +218,7 @@ func (sess *session) onInbound(in inbound) {
 // class's owner: everything that changes what the class sees.
 func forwardable(cmd *Command) bool {
 	switch cmd.Type {
-	case TypeResume, TypeClassStart, TypeLabExport, TypeAnswer, TypeFork:
+	case wire.TypeResume, wire.TypeClassStart, wire.TypeLabExport, wire.TypeAnswer, wire.TypeFork:
 		return false
 	}
 	return true
@@ -247,7 +248,7 @@ func (sess *session) advance(now time.Time, withState bool) (stateSent bool) {
 	}
 	var st *State
 	if withState || !sess.player.playing {
-		s := sess.state(TypeState)
+		s := sess.state(wire.TypeState)
 		st = &s
 	}
 	sess.publish(from, sess.cursor, st)
@@ -280,7 +281,7 @@ func (sess *session) catchUp(v *viewer, after uint64) {
 			sess.reply(v, err)
 			return
 		}
-		sess.sendTo(v, mustJSON(SnapshotMsg{Type: TypeSnapshot, Reason: ReasonResume, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(sess.tlFor(v), sess.cursor)}))
+		sess.sendTo(v, mustJSON(SnapshotMsg{Type: wire.TypeSnapshot, Reason: wire.ReasonResume, Timeline: sess.tlID, Snapshot: snap, Recent: recentJSON(sess.tlFor(v), sess.cursor)}))
 		return
 	}
 	for from := after + 1; from <= sess.cursor; from += maxBatchEvents {
@@ -296,7 +297,7 @@ func (sess *session) state(typ string) State {
 // broadcastState sends every viewer the playback state; a class's owner
 // also sends it to the instances that mirror the class (classlink.go).
 func (sess *session) broadcastState() {
-	sess.broadcast(mustJSON(sess.state(TypeState)))
+	sess.broadcast(mustJSON(sess.state(wire.TypeState)))
 	sess.replicate(classMove{Kind: moveState})
 }
 
@@ -313,7 +314,7 @@ func (sess *session) broadcastSnapshot(reason string, withLesson bool) {
 		return
 	}
 	sess.broadcastIn(nil, func(tl *timeline) []byte {
-		m := SnapshotMsg{Type: TypeSnapshot, Reason: reason, Timeline: sess.tlID, Snapshot: sess.snapIn(tl.Lang()), Recent: recentJSON(tl, sess.cursor)}
+		m := SnapshotMsg{Type: wire.TypeSnapshot, Reason: reason, Timeline: sess.tlID, Snapshot: sess.snapIn(tl.Lang()), Recent: recentJSON(tl, sess.cursor)}
 		if withLesson {
 			m.Lesson = &tl.Info
 		}
@@ -376,7 +377,7 @@ func (sess *session) snapIn(l *sim.Language) json.RawMessage {
 func (sess *session) reply(v *viewer, err error) {
 	sess.srv.metrics.refuse(err)
 	m := errorMessageIn(err, langOfViewer(v))
-	if m.Code == CodeInternal {
+	if m.Code == wire.CodeInternal {
 		sess.srv.log.Error("session", "session", sess.id, "err", err)
 	}
 	sess.sendTo(v, mustJSON(m))

@@ -10,6 +10,7 @@ import (
 	"portville/sim/lab"
 	"portville/sim/scenario"
 	tlpkg "portville/sim/timeline"
+	"portville/web/wire"
 )
 
 // The lab (sim/lab, docs/lab.md): a session whose timeline grows as its
@@ -101,13 +102,13 @@ func (s *Server) newLab(base *scenario.Scenario, baseID string, opt lab.Options,
 	for i, in := range inputs {
 		_, events, err := l.Do(in)
 		if err != nil {
-			return nil, nil, userErrorf(CodeBadValue, "the lab's input %d (%s): %s", i+1, in.Host, err)
+			return nil, nil, userErrorf(wire.CodeBadValue, "the lab's input %d (%s): %s", i+1, in.Host, err)
 		}
 		if tl, err = tl.Grow(events, l.Scenario(), l.Capacity()); err != nil {
 			return nil, nil, err
 		}
 		if tl.Bytes() > maxLabTimelineBytes {
-			return nil, nil, userErrorf(CodeBadValue, "the lab is too long to play: its events pass %d MiB", maxLabTimelineBytes>>20)
+			return nil, nil, userErrorf(wire.CodeBadValue, "the lab is too long to play: its events pass %d MiB", maxLabTimelineBytes>>20)
 		}
 	}
 	return l, tl, nil
@@ -135,7 +136,7 @@ func (s *Server) openLabSession(l *lab.Lab, tl *timeline, cursor uint64, fork bo
 func labError(err error) error {
 	var ie *lab.InputError
 	if errors.As(err, &ie) {
-		return userErrorf(CodeBadValue, "%s", ie.Msg)
+		return userErrorf(wire.CodeBadValue, "%s", ie.Msg)
 	}
 	return err
 }
@@ -144,17 +145,17 @@ func labError(err error) error {
 // session. Others have been refused by onInbound.
 func (sess *session) onLabCommand(v *viewer, cmd *Command, now time.Time) {
 	if sess.lab == nil {
-		sess.reply(v, userErrorf(CodeBadValue, "%s: this session is not a lab", cmd.Type))
+		sess.reply(v, userErrorf(wire.CodeBadValue, "%s: this session is not a lab", cmd.Type))
 		return
 	}
 	switch cmd.Type {
-	case TypeLabInput:
+	case wire.TypeLabInput:
 		sess.labInput(v, lab.Input{Host: cmd.Host, Line: cmd.Line, Key: cmd.Key}, now)
-	case TypeLabUndo:
+	case wire.TypeLabUndo:
 		sess.labUndo(v)
-	case TypeLabExport:
+	case wire.TypeLabExport:
 		l := sess.lab
-		sess.sendTo(v, mustJSON(LabExport{Type: TypeLabExport, Scenario: string(l.Export()), Script: l.Script()}))
+		sess.sendTo(v, mustJSON(LabExport{Type: wire.TypeLabExport, Scenario: string(l.Export()), Script: l.Script()}))
 	}
 }
 
@@ -180,7 +181,7 @@ func (sess *session) labInput(v *viewer, in lab.Input, now time.Time) {
 	}
 	tl, err := sess.tl.Grow(events, l.Scenario(), l.Capacity())
 	if err == nil && tl.Bytes() > maxLabTimelineBytes {
-		err = userErrorf(CodeBadValue, "lab: this lab has reached its size limit (%d MiB of events); save it as a scenario and start a new lab", maxLabTimelineBytes>>20)
+		err = userErrorf(wire.CodeBadValue, "lab: this lab has reached its size limit (%d MiB of events); save it as a scenario and start a new lab", maxLabTimelineBytes>>20)
 	}
 	if err != nil {
 		if _, _, uerr := l.Undo(); uerr != nil {
@@ -191,7 +192,7 @@ func (sess *session) labInput(v *viewer, in lab.Input, now time.Time) {
 	}
 	sess.tl = tl
 	sess.current.Store(tl)
-	sess.broadcast(mustJSON(LabEntry{Type: TypeLabEntry, N: len(l.Entries()), Entry: e, Hosts: labHosts(l)}))
+	sess.broadcast(mustJSON(LabEntry{Type: wire.TypeLabEntry, N: len(l.Entries()), Entry: e, Hosts: labHosts(l)}))
 	sess.replicateLab(classMove{Input: &in, Entries: len(l.Entries())})
 	if len(events) == 0 {
 		sess.broadcastState()
@@ -205,13 +206,13 @@ func (sess *session) labInput(v *viewer, in lab.Input, now time.Time) {
 		from := sess.cursor + 1
 		sess.cursor = before
 		if catchUp {
-			sess.replicate(classMove{Kind: moveJump, Seq: before, Reason: ReasonLab})
+			sess.replicate(classMove{Kind: moveJump, Seq: before, Reason: wire.ReasonLab})
 			sess.broadcastIn(nil, func(tl *timeline) []byte {
 				b := appendEventsFrame(nil, tl, from, before, nil)
 				return append(b[:len(b)-1], `,"replay":true}`...)
 			})
 		} else {
-			sess.broadcastSnapshot(ReasonLab, false)
+			sess.broadcastSnapshot(wire.ReasonLab, false)
 		}
 	}
 	sess.player.play(now)
@@ -230,14 +231,14 @@ func (sess *session) labUndo(v *viewer) {
 		return
 	}
 	if !ok {
-		sess.reply(v, userErrorf(CodeBadValue, "lab: there is nothing to undo"))
+		sess.reply(v, userErrorf(wire.CodeBadValue, "lab: there is nothing to undo"))
 		return
 	}
 	sess.undone()
 	sess.replicateLab(classMove{Undo: true, Entries: len(l.Entries())})
 	sess.player.pause()
 	sess.cursor = min(sess.cursor, sess.tl.Total())
-	sess.broadcastSnapshot(ReasonLab, false)
+	sess.broadcastSnapshot(wire.ReasonLab, false)
 	sess.broadcastState()
 }
 
@@ -252,7 +253,7 @@ func (sess *session) undone() {
 	sess.tl, sess.tlID = tl, sess.tlID+1
 	sess.current.Store(tl)
 	sess.snap.data = nil
-	sess.broadcast(mustJSON(LabUndo{Type: TypeLabUndo, N: len(l.Entries()), Hosts: labHosts(l)}))
+	sess.broadcast(mustJSON(LabUndo{Type: wire.TypeLabUndo, N: len(l.Entries()), Hosts: labHosts(l)}))
 }
 
 // labLoad replaces the lab: another base town, OS or seed, or a script
@@ -275,7 +276,7 @@ func (sess *session) labLoad(v *viewer, cmd *Command) {
 	if cmd.LabSet {
 		var err error
 		if inputs, err = lab.ParseScript(cmd.Lab); err != nil {
-			sess.reply(v, userErrorf(CodeBadValue, "lab: the script's %v", err))
+			sess.reply(v, userErrorf(wire.CodeBadValue, "lab: the script's %v", err))
 			return
 		}
 	} else {
@@ -285,7 +286,7 @@ func (sess *session) labLoad(v *viewer, cmd *Command) {
 	}
 	base, err := sess.srv.labBase(baseID)
 	if errors.Is(err, errUnknownLesson) {
-		err = userErrorf(CodeUnknownLesson, "there is no lesson %q", baseID)
+		err = userErrorf(wire.CodeUnknownLesson, "there is no lesson %q", baseID)
 	}
 	if err != nil {
 		sess.reply(v, err)
@@ -302,8 +303,8 @@ func (sess *session) labLoad(v *viewer, cmd *Command) {
 	sess.current.Store(tl)
 	sess.cursor = tl.Total()
 	sess.replicateLoad()
-	sess.broadcastSnapshot(ReasonLoad, true)
-	sess.broadcast(mustJSON(labInfo(nl, TypeLab)))
+	sess.broadcastSnapshot(wire.ReasonLoad, true)
+	sess.broadcast(mustJSON(labInfo(nl, wire.TypeLab)))
 	sess.clearAnswers()
 	sess.broadcastState()
 }

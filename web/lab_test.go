@@ -10,6 +10,7 @@ import (
 	"portville/sim"
 	"portville/sim/lab"
 	"portville/sim/scenario"
+	"portville/web/wire"
 )
 
 // labMsg is a server message with the lab's fields.
@@ -48,8 +49,8 @@ func (c *client) nextLabOf(typ string) labMsg {
 // typeLine sends one line to a host's terminal and reads its entry.
 func (c *client) typeLine(host, line string) labMsg {
 	c.t.Helper()
-	c.send(map[string]any{"type": TypeLabInput, "host": host, "line": line})
-	return c.nextLabOf(TypeLabEntry)
+	c.send(map[string]any{"type": wire.TypeLabInput, "host": host, "line": line})
+	return c.nextLabOf(wire.TypeLabEntry)
 }
 
 // playOut advances the fake clock until the session has played all it
@@ -60,15 +61,15 @@ func playOut(t *testing.T, e *env, c *client) ([]sim.Event, labMsg) {
 	for i := 0; i < 10000; i++ {
 		m := c.nextLab()
 		switch m.Type {
-		case TypeEvent:
+		case wire.TypeEvent:
 			events = append(events, *m.Event)
-		case TypeEvents:
+		case wire.TypeEvents:
 			events = append(events, m.Events...)
-		case TypeState:
+		case wire.TypeState:
 			if !m.Playing {
 				return events, m
 			}
-		case TypeSnapshot, TypeLabEntry:
+		case wire.TypeSnapshot, wire.TypeLabEntry:
 			continue
 		default:
 			t.Fatalf("unexpected %.200s", m.raw)
@@ -86,7 +87,7 @@ func playOut(t *testing.T, e *env, c *client) ([]sim.Event, labMsg) {
 func TestLabSession(t *testing.T) {
 	e := newEnv(t, nil)
 	c := e.dial("lab=1")
-	h := c.nextLabOf(TypeHello)
+	h := c.nextLabOf(wire.TypeHello)
 	if h.Lab == nil || len(h.Lab.Hosts) != 2 || h.Lab.Hosts[0].Name != "laptop" || h.Lab.Hosts[0].Prompt != "laptop$ " ||
 		len(h.Lab.Entries) != 0 || len(h.Lab.Packages) != len(lab.Catalogue) || h.Lab.Limits.Entries != lab.MaxEntries {
 		t.Fatalf("hello lab %+v", h.Lab)
@@ -135,15 +136,15 @@ func TestLabSession(t *testing.T) {
 
 	// Undo twice: back to before curl.
 	for n := 2; n >= 1; n-- {
-		c.send(map[string]any{"type": TypeLabUndo})
-		u := c.nextLabOf(TypeLabUndo)
+		c.send(map[string]any{"type": wire.TypeLabUndo})
+		u := c.nextLabOf(wire.TypeLabUndo)
 		if u.N != n {
 			t.Fatalf("lab.undo n=%d, want %d", u.N, n)
 		}
-		if s := c.nextLabOf(TypeSnapshot); s.Reason != ReasonLab || s.Snapshot.Seq > afterCurl {
+		if s := c.nextLabOf(wire.TypeSnapshot); s.Reason != wire.ReasonLab || s.Snapshot.Seq > afterCurl {
 			t.Fatalf("snapshot after undo: reason %q at %d", s.Reason, s.Snapshot.Seq)
 		}
-		c.nextLabOf(TypeState)
+		c.nextLabOf(wire.TypeState)
 	}
 	sess := e.srv.session(h.Session)
 	if got := sess.current.Load().Total(); got != afterNginx {
@@ -153,8 +154,8 @@ func TestLabSession(t *testing.T) {
 	// The export replays to exactly the session's timeline.
 	c.typeLine("laptop", "curl -v http://web/")
 	playOut(t, e, c)
-	c.send(map[string]any{"type": TypeLabExport})
-	x := c.nextLabOf(TypeLabExport)
+	c.send(map[string]any{"type": wire.TypeLabExport})
+	x := c.nextLabOf(wire.TypeLabExport)
 	if !strings.Contains(x.Script, "web$ nginx\nlaptop$ curl -v http://web/\n") {
 		t.Errorf("script %q", x.Script)
 	}
@@ -177,10 +178,10 @@ func TestLabSession(t *testing.T) {
 	}
 
 	// A shared lab: its script, loaded on another seed, re-runs there.
-	c.send(map[string]any{"type": TypeLoad, "lab": x.Script, "seed": 99})
-	snap := c.nextLabOf(TypeSnapshot)
-	full := c.nextLabOf(TypeLab)
-	if snap.Reason != ReasonLoad || snap.Lesson == nil || snap.Lesson.Seed != 99 || len(full.LabEntries) != 2 {
+	c.send(map[string]any{"type": wire.TypeLoad, "lab": x.Script, "seed": 99})
+	snap := c.nextLabOf(wire.TypeSnapshot)
+	full := c.nextLabOf(wire.TypeLab)
+	if snap.Reason != wire.ReasonLoad || snap.Lesson == nil || snap.Lesson.Seed != 99 || len(full.LabEntries) != 2 {
 		t.Errorf("load: snapshot %+v, lab %d entries", snap.Lesson, len(full.LabEntries))
 	}
 }
@@ -189,21 +190,21 @@ func TestLabSession(t *testing.T) {
 func TestLabBadInput(t *testing.T) {
 	e := newEnv(t, nil)
 	c := e.dial("lab=1")
-	h := c.nextLabOf(TypeHello)
+	h := c.nextLabOf(wire.TypeHello)
 	for _, tc := range []struct {
 		msg  string
 		code string
 	}{
-		{`{"type":"lab.input","host":"nowhere","line":"ls"}`, CodeBadValue},
-		{`{"type":"lab.input","host":"laptop"}`, CodeBadValue},
-		{`{"type":"lab.input","host":"laptop","line":"ls","key":"ctrl-c"}`, CodeBadValue},
-		{`{"type":"lab.input","host":"laptop","key":"ctrl-q"}`, CodeBadValue},
-		{`{"type":"lab.input","host":"laptop","line":"` + strings.Repeat("x", lab.MaxLineBytes+1) + `"}`, CodeBadValue},
-		{`{"type":"lab.input","host":"laptop","line":7}`, CodeBadValue},
-		{`{"type":"lab.undo"}`, CodeBadValue},
-		{`{"type":"load","lab":"curl http://web/\n"}`, CodeBadValue},
-		{`{"type":"load","lab":"laptop$ ls","scenario":"title: x"}`, CodeBadValue},
-		{`{"type":"load","lab":"","lesson":"nosuch"}`, CodeUnknownLesson},
+		{`{"type":"lab.input","host":"nowhere","line":"ls"}`, wire.CodeBadValue},
+		{`{"type":"lab.input","host":"laptop"}`, wire.CodeBadValue},
+		{`{"type":"lab.input","host":"laptop","line":"ls","key":"ctrl-c"}`, wire.CodeBadValue},
+		{`{"type":"lab.input","host":"laptop","key":"ctrl-q"}`, wire.CodeBadValue},
+		{`{"type":"lab.input","host":"laptop","line":"` + strings.Repeat("x", lab.MaxLineBytes+1) + `"}`, wire.CodeBadValue},
+		{`{"type":"lab.input","host":"laptop","line":7}`, wire.CodeBadValue},
+		{`{"type":"lab.undo"}`, wire.CodeBadValue},
+		{`{"type":"load","lab":"curl http://web/\n"}`, wire.CodeBadValue},
+		{`{"type":"load","lab":"laptop$ ls","scenario":"title: x"}`, wire.CodeBadValue},
+		{`{"type":"load","lab":"","lesson":"nosuch"}`, wire.CodeUnknownLesson},
 	} {
 		c.sendRaw(tc.msg)
 		m := c.expectError(tc.code)
@@ -217,13 +218,13 @@ func TestLabBadInput(t *testing.T) {
 	}
 	// A lesson's session is not a lab.
 	l, _ := e.open("lesson=ephemeral-ports")
-	l.send(map[string]any{"type": TypeLabInput, "host": "laptop", "line": "ls"})
-	if m := l.expectError(CodeBadValue); !strings.Contains(m.Message, "not a lab") {
+	l.send(map[string]any{"type": wire.TypeLabInput, "host": "laptop", "line": "ls"})
+	if m := l.expectError(wire.CodeBadValue); !strings.Contains(m.Message, "not a lab") {
 		t.Errorf("lab.input on a lesson: %q", m.Message)
 	}
 	// An unknown lesson as a lab's town is refused at the door.
 	bad := e.dial("lab=1&lesson=nosuch")
-	bad.expectError(CodeUnknownLesson)
+	bad.expectError(wire.CodeUnknownLesson)
 	bad.expectClose(1008)
 }
 
@@ -233,39 +234,39 @@ func TestLabBadInput(t *testing.T) {
 func TestLabClass(t *testing.T) {
 	e := newEnv(t, nil)
 	p := e.dial("lab=1&lesson=ephemeral-ports")
-	h := p.nextLabOf(TypeHello)
-	p.send(map[string]any{"type": TypeClassStart})
-	cl := p.nextOf(TypeClass)
+	h := p.nextLabOf(wire.TypeHello)
+	p.send(map[string]any{"type": wire.TypeClassStart})
+	cl := p.nextOf(wire.TypeClass)
 	f, fh := e.follow("class=" + cl.Code)
 	var fl labMsg
 	json.Unmarshal(fh.raw, &fl)
 	if fl.Lab == nil || fl.Lab.Base != "ephemeral-ports" {
 		t.Fatalf("follower hello lab %+v", fl.Lab)
 	}
-	f.send(map[string]any{"type": TypeLabInput, "host": "web", "line": "nginx"})
-	f.expectError(CodeForbidden)
+	f.send(map[string]any{"type": wire.TypeLabInput, "host": "web", "line": "nginx"})
+	f.expectError(wire.CodeForbidden)
 
-	p.send(map[string]any{"type": TypeLabInput, "host": "web", "line": "nginx"})
-	got := f.nextLabOf(TypeLabEntry)
+	p.send(map[string]any{"type": wire.TypeLabInput, "host": "web", "line": "nginx"})
+	got := f.nextLabOf(wire.TypeLabEntry)
 	if got.Entry == nil || got.Entry.Line != "nginx" || got.N != 1 {
 		t.Fatalf("the follower got %.300s", got.raw)
 	}
 	for {
-		if m := p.nextSkipping(TypeClassStats); m.Type == TypeState && !m.Playing {
+		if m := p.nextSkipping(wire.TypeClassStats); m.Type == wire.TypeState && !m.Playing {
 			break
-		} else if m.Type == TypeState || m.Type == TypeEvent || m.Type == TypeEvents || m.Type == TypeLabEntry {
+		} else if m.Type == wire.TypeState || m.Type == wire.TypeEvent || m.Type == wire.TypeEvents || m.Type == wire.TypeLabEntry {
 			e.clock.Advance(2 * time.Second)
 		}
 	}
-	p.send(map[string]any{"type": TypeClassMode, "mode": ModeFree})
-	for m := f.next(); m.Type != TypeClassMode; m = f.next() {
+	p.send(map[string]any{"type": wire.TypeClassMode, "mode": wire.ModeFree})
+	for m := f.next(); m.Type != wire.TypeClassMode; m = f.next() {
 	}
-	f.send(map[string]any{"type": TypeFork})
+	f.send(map[string]any{"type": wire.TypeFork})
 	var fk classMsg
-	for fk = f.next(); fk.Type != TypeForked; fk = f.next() {
+	for fk = f.next(); fk.Type != wire.TypeForked; fk = f.next() {
 	}
 	own := e.dial("session=" + fk.Session)
-	oh := own.nextLabOf(TypeHello)
+	oh := own.nextLabOf(wire.TypeHello)
 	if oh.Lab == nil || len(oh.Lab.Entries) != 1 || oh.Lab.Entries[0].Line != "nginx" {
 		t.Fatalf("the private copy's lab %+v", oh.Lab)
 	}
@@ -310,7 +311,7 @@ func TestLabPages(t *testing.T) {
 func TestLabCatchUp(t *testing.T) {
 	e := newEnv(t, nil)
 	c := e.dial("lab=1")
-	h := c.nextLabOf(TypeHello)
+	h := c.nextLabOf(wire.TypeHello)
 	c.typeLine("web", "nginx")
 	playOut(t, e, c)
 	curl := "curl -s -o /dev/null -w '%{local_port}\\n' http://web/"
@@ -320,16 +321,16 @@ func TestLabCatchUp(t *testing.T) {
 	// typeNow types the curl and skips what is still arriving to its
 	// entry.
 	typeNow := func() labMsg {
-		c.send(map[string]any{"type": TypeLabInput, "host": "laptop", "line": curl})
+		c.send(map[string]any{"type": wire.TypeLabInput, "host": "laptop", "line": curl})
 		m := c.nextLab()
-		for m.Type != TypeLabEntry {
+		for m.Type != wire.TypeLabEntry {
 			m = c.nextLab()
 		}
 		return m
 	}
 	second := typeNow()
 	m := c.nextLab()
-	if m.Type != TypeEvents || !m.Replay {
+	if m.Type != wire.TypeEvents || !m.Replay {
 		t.Fatalf("after a command typed while the town played: %.200s, want an events frame with replay", m.raw)
 	}
 	if n := len(m.Events); n == 0 || m.Events[n-1].Seq != second.Entry.From-1 || m.Events[0].Seq <= first.Entry.From || m.Events[0].Seq > first.Entry.To {
@@ -352,14 +353,14 @@ func TestLabCatchUp(t *testing.T) {
 		typeNow()
 		playOut(t, e, c)
 	}
-	c.send(map[string]any{"type": TypeSeek, "seq": h.Lesson.Start})
-	for m := c.nextLab(); m.Type != TypeSnapshot; m = c.nextLab() {
+	c.send(map[string]any{"type": wire.TypeSeek, "seq": h.Lesson.Start})
+	for m := c.nextLab(); m.Type != wire.TypeSnapshot; m = c.nextLab() {
 	}
 	third := typeNow()
 	if third.Entry.From-1-h.Lesson.Start <= maxCatchUpEvents {
 		t.Fatalf("the town is only %d events behind; the test needs more than %d", third.Entry.From-1-h.Lesson.Start, maxCatchUpEvents)
 	}
-	if s := c.nextLab(); s.Type != TypeSnapshot || s.Reason != ReasonLab || s.Snapshot.Seq != third.Entry.From-1 {
+	if s := c.nextLab(); s.Type != wire.TypeSnapshot || s.Reason != wire.ReasonLab || s.Snapshot.Seq != third.Entry.From-1 {
 		t.Errorf("typed far behind: %.200s, want a snapshot at %d", s.raw, third.Entry.From-1)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"portville/sim/lang"
 	"portville/sim/lang/catalogues"
+	"portville/web/wire"
 )
 
 var (
@@ -52,7 +53,7 @@ func parseLang(v string) (*lang.Catalogue, error) {
 		c = langByTag(tag)
 	}
 	if c == nil {
-		return nil, userErrorf(CodeBadValue, "lang: Portville has no language %q; it speaks %s", v, strings.Join(catalogues.Codes, ", "))
+		return nil, userErrorf(wire.CodeBadValue, "lang: Portville has no language %q; it speaks %s", v, strings.Join(catalogues.Codes, ", "))
 	}
 	return c, nil
 }

@@ -44,7 +44,7 @@ func uiStrings(t *testing.T) []string {
 		}
 	}
 	tCall := regexp.MustCompile(`\.T\(\s*("(?:[^"\\]|\\.)*"(?:\s*\+\s*"(?:[^"\\]|\\.)*")*)`)
-	errCall := regexp.MustCompile(`userErrorf\(\s*\w+,\s*("(?:[^"\\]|\\.)*"(?:\s*\+\s*"(?:[^"\\]|\\.)*")*)`)
+	errCall := regexp.MustCompile(`userErrorf\(\s*[\w.]+,\s*("(?:[^"\\]|\\.)*"(?:\s*\+\s*"(?:[^"\\]|\\.)*")*)`)
 	part := regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 	for _, f := range goFiles {
 		data, err := os.ReadFile(f)

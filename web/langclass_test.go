@@ -10,6 +10,7 @@ import (
 	"portville/sim"
 	"portville/sim/lang/catalogues"
 	"portville/sim/scenario"
+	"portville/web/wire"
 )
 
 // A class's followers each read the captions in their own language: the
@@ -34,9 +35,9 @@ func TestClassFollowerReadsOwnLanguage(t *testing.T) {
 	waitFor(t, "both followers", func() bool { return sess.viewerCount() == 3 })
 
 	seq := h.State.Seq
-	p.send(map[string]any{"type": TypeStep})
-	p.send(map[string]any{"type": TypeStep})
-	p.send(map[string]any{"type": TypePlay})
+	p.send(map[string]any{"type": wire.TypeStep})
+	p.send(map[string]any{"type": wire.TypeStep})
+	p.send(map[string]any{"type": wire.TypePlay})
 	seq += 3
 	waitFor(t, "play", func() bool { return sess.shownUpTo() == seq })
 	for range 8 {
@@ -44,16 +45,16 @@ func TestClassFollowerReadsOwnLanguage(t *testing.T) {
 		seq++
 		waitFor(t, "the next event", func() bool { return sess.shownUpTo() == seq })
 	}
-	p.send(map[string]any{"type": TypePause})
-	p.send(map[string]any{"type": TypeSeek, "seq": f.checkpoints[0]})
-	p.send(map[string]any{"type": TypeSpeed, "x": 0.25})
+	p.send(map[string]any{"type": wire.TypePause})
+	p.send(map[string]any{"type": wire.TypeSeek, "seq": f.checkpoints[0]})
+	p.send(map[string]any{"type": wire.TypeSpeed, "x": 0.25})
 
 	collect := func(c *client) [][]byte {
 		var out [][]byte
 		for {
-			m := c.nextSkipping(TypeClassStats)
+			m := c.nextSkipping(wire.TypeClassStats)
 			out = append(out, m.raw)
-			if m.Type == TypeState && m.Speed == 0.25 {
+			if m.Type == wire.TypeState && m.Speed == 0.25 {
 				return out
 			}
 		}
@@ -79,15 +80,15 @@ func TestClassFollowerReadsOwnLanguage(t *testing.T) {
 		// events as encoding/json writes them (with \u003e for >).
 		var evs []json.RawMessage
 		switch g.Type {
-		case TypeEvent:
+		case wire.TypeEvent:
 			var one struct{ Event json.RawMessage }
 			json.Unmarshal(got[i], &one)
 			evs = append(evs, one.Event)
-		case TypeEvents:
+		case wire.TypeEvents:
 			var many struct{ Events []json.RawMessage }
 			json.Unmarshal(got[i], &many)
 			evs = many.Events
-		case TypeSnapshot:
+		case wire.TypeSnapshot:
 			// The world is the presenter's with its threads' jobs in
 			// the follower's language; the recent events are told in
 			// it too.

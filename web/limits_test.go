@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"portville/sim"
+	"portville/web/wire"
 )
 
 func TestMaxSessions(t *testing.T) {
@@ -17,7 +18,7 @@ func TestMaxSessions(t *testing.T) {
 	a, ha := e.open("lesson=tiny")
 	e.open("lesson=tiny")
 	c := e.dial("lesson=tiny")
-	c.expectError(CodeSessionLimit)
+	c.expectError(wire.CodeSessionLimit)
 	c.expectClose(websocket.CloseTryAgainLater)
 	// Joining an existing session is not a new session.
 	e.open("session=" + ha.Session)
@@ -36,7 +37,7 @@ func TestMaxViewers(t *testing.T) {
 	a, h := e.open("lesson=tiny")
 	e.open("session=" + h.Session)
 	c := e.dial("session=" + h.Session)
-	c.expectError(CodeViewerLimit)
+	c.expectError(wire.CodeViewerLimit)
 	c.expectClose(websocket.CloseTryAgainLater)
 
 	dropConn(a)
@@ -50,9 +51,9 @@ func TestIdleTimeout(t *testing.T) {
 	base := e.srv.live.Load()
 	a, h := e.open("lesson=tiny")
 	sess := e.srv.session(h.Session)
-	a.send(map[string]any{"type": TypePlay}) // a playing session expires all the same
-	a.expect(TypeEvent)
-	a.expect(TypeState)
+	a.send(map[string]any{"type": wire.TypePlay}) // a playing session expires all the same
+	a.expect(wire.TypeEvent)
+	a.expect(wire.TypeState)
 	dropConn(a)
 	waitFor(t, "the viewer to leave", func() bool { return sess.viewerCount() == 0 })
 
@@ -60,8 +61,8 @@ func TestIdleTimeout(t *testing.T) {
 	e.clock.Advance(9 * time.Minute)
 	b, _ := e.open("session=" + h.Session)
 	e.clock.Advance(2 * time.Minute)
-	b.send(map[string]any{"type": TypePause})
-	b.expect(TypeState)
+	b.send(map[string]any{"type": wire.TypePause})
+	b.expect(wire.TypeState)
 	if n := e.srv.sessionCount(); n != 1 {
 		t.Fatalf("%d sessions while a viewer watches, want 1", n)
 	}
@@ -106,26 +107,26 @@ func TestControlRate(t *testing.T) {
 	c, h := e.open("lesson=tiny")
 	seq := h.State.Seq
 	for range 3 {
-		c.send(map[string]any{"type": TypePause})
+		c.send(map[string]any{"type": wire.TypePause})
 		c.expectState(false, seq)
 	}
-	c.send(map[string]any{"type": TypeStep})
-	c.expectError(CodeRateLimited)
-	c.send(map[string]any{"type": TypeStep})
-	c.expectError(CodeRateLimited)
+	c.send(map[string]any{"type": wire.TypeStep})
+	c.expectError(wire.CodeRateLimited)
+	c.send(map[string]any{"type": wire.TypeStep})
+	c.expectError(wire.CodeRateLimited)
 	// The step was ignored: the cursor has not moved.
 	e.clock.Advance(500 * time.Millisecond) // one more token
-	c.send(map[string]any{"type": TypePause})
+	c.send(map[string]any{"type": wire.TypePause})
 	c.expectState(false, seq)
-	c.send(map[string]any{"type": TypePause})
-	c.expectError(CodeRateLimited)
+	c.send(map[string]any{"type": wire.TypePause})
+	c.expectError(wire.CodeRateLimited)
 	e.clock.Advance(time.Hour) // the bucket fills to its burst, no more
 	for range 3 {
-		c.send(map[string]any{"type": TypePause})
+		c.send(map[string]any{"type": wire.TypePause})
 		c.expectState(false, seq)
 	}
-	c.send(map[string]any{"type": TypePause})
-	c.expectError(CodeRateLimited)
+	c.send(map[string]any{"type": wire.TypePause})
+	c.expectError(wire.CodeRateLimited)
 }
 
 // TestSlowViewerIsDropped checks the slow-viewer policy of doc.go: a
@@ -170,7 +171,7 @@ func TestSlowViewerIsDropped(t *testing.T) {
 			defer slow.Close()
 			waitFor(t, "two viewers", func() bool { return sess.viewerCount() == 2 })
 
-			fast.send(map[string]any{"type": TypePlay})
+			fast.send(map[string]any{"type": wire.TypePlay})
 			fast.expectEvents(1, 1)
 			fast.expectState(true, 1)
 			seq := uint64(1)

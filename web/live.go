@@ -16,6 +16,7 @@ import (
 
 	"portville/sim"
 	"portville/web/live"
+	"portville/web/wire"
 )
 
 // The learner's own machine (portville serve --live, docs/live.md): /live
@@ -201,7 +202,7 @@ func (lv *liveView) run() {
 	seq := lv.town.Seq()
 	info := &LessonInfo{ID: "", Title: "This machine: " + lv.town.Name(), Summary: "", Takeaways: []string{}, OS: m.OS,
 		Start: seq, Total: seq, Checkpoints: []uint64{}, Capacity: map[string]int{}}
-	hello := Hello{Type: TypeHello, V: ProtocolVersion, Session: "", Timeline: 1, Lesson: info, Snapshot: snap,
+	hello := Hello{Type: wire.TypeHello, V: wire.ProtocolVersion, Session: "", Timeline: 1, Lesson: info, Snapshot: snap,
 		State: State{Playing: false, Speed: 1, Seq: seq, Total: seq}}
 	if !lv.write(hello) || !lv.write(lv.captionBounded(m)) {
 		return
@@ -230,8 +231,8 @@ func (lv *liveView) run() {
 			events := lv.town.Update(m, sim.Time(time.Since(start)/time.Microsecond))
 			if len(events) > 0 {
 				seq := lv.town.Seq()
-				if !lv.write(liveEvents{Type: TypeEvents, Events: events}) ||
-					!lv.write(State{Type: TypeState, Playing: false, Speed: 1, Seq: seq, Total: seq}) {
+				if !lv.write(liveEvents{Type: wire.TypeEvents, Events: events}) ||
+					!lv.write(State{Type: wire.TypeState, Playing: false, Speed: 1, Seq: seq, Total: seq}) {
 					return
 				}
 			}
@@ -258,7 +259,7 @@ func (lv *liveView) mine(local, remote netip.AddrPort) bool {
 // right now: the process that holds the browser's end of this websocket,
 // and its other sockets.
 func (lv *liveView) caption(m *live.Machine) LiveMsg {
-	msg := LiveMsg{Type: TypeLive, Host: lv.town.Name(), More: m.More, RemoteMore: lv.town.RemoteMore, Limit: len(m.Sockets), Ports: []uint16{}}
+	msg := LiveMsg{Type: wire.TypeLive, Host: lv.town.Name(), More: m.More, RemoteMore: lv.town.RemoteMore, Limit: len(m.Sockets), Ports: []uint16{}}
 	pid := 0
 	for _, s := range m.Sockets {
 		if s.Local == lv.browser && s.Remote == lv.server {

@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"portville/web/live"
+	"portville/web/wire"
 )
 
 // TestLiveRefused: /live is off unless Config.Live, and only for a
@@ -110,7 +111,7 @@ func TestLiveFindsSockets(t *testing.T) {
 		return m
 	}
 	hello := read()
-	if hello.Type != TypeHello || len(hello.Snapshot.Hosts) == 0 {
+	if hello.Type != wire.TypeHello || len(hello.Snapshot.Hosts) == 0 {
 		t.Fatalf("hello: %+v", hello)
 	}
 	h := hello.Snapshot.Hosts[0]
@@ -147,7 +148,7 @@ func TestLiveFindsSockets(t *testing.T) {
 	}
 	cap := read()
 	wsPort := uint16(conn.LocalAddr().(*net.TCPAddr).Port)
-	if cap.Type != TypeLive || !slices.Contains(cap.Ports, wsPort) || !strings.Contains(cap.Text, "port "+strconv.Itoa(int(wsPort))) {
+	if cap.Type != wire.TypeLive || !slices.Contains(cap.Ports, wsPort) || !strings.Contains(cap.Text, "port "+strconv.Itoa(int(wsPort))) {
 		t.Errorf("caption %+v: want it to name the websocket's port %d", cap.LiveMsg, wsPort)
 	}
 

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"portville/web/wire"
 )
 
 // metricValue returns the value of one series of the server's metrics
@@ -35,11 +37,11 @@ func TestMetrics(t *testing.T) {
 	}
 	p, _, class := e.startClassFrom(addrA)
 	f := e.dialFrom(addrB, "class="+class.Code)
-	f.nextOf(TypeHello)
+	f.nextOf(wire.TypeHello)
 	waitFor(t, "the follower to count", func() bool { return metricValue(t, e.srv, "portville_followers") == "1" })
-	e.dialFrom(addrA, "lesson=tiny").expectError(CodeAddressLimit)
+	e.dialFrom(addrA, "lesson=tiny").expectError(wire.CodeAddressLimit)
 	e.openFrom(addrB, "lesson=tiny")
-	e.dialFrom("192.0.2.1", "lesson=tiny").expectError(CodeSessionLimit)
+	e.dialFrom("192.0.2.1", "lesson=tiny").expectError(wire.CodeSessionLimit)
 	_ = p
 	waitFor(t, "the refused websockets to close", func() bool { return metricValue(t, e.srv, "portville_viewers") == "3" })
 	want := map[string]string{
@@ -92,6 +94,6 @@ func TestMetricsOffThePublicRoutes(t *testing.T) {
 func (e *env) startClassFrom(addr string) (*client, msg, classMsg) {
 	e.t.Helper()
 	p, h := e.openFrom(addr, "lesson=tiny")
-	p.send(map[string]any{"type": TypeClassStart})
-	return p, h, p.nextOf(TypeClass)
+	p.send(map[string]any{"type": wire.TypeClassStart})
+	return p, h, p.nextOf(wire.TypeClass)
 }

@@ -11,6 +11,8 @@ import (
 	"testing/fstest"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"portville/web/wire"
 )
 
 func (e *env) page(path string, wantStatus int) (*http.Response, *goquery.Document) {
@@ -263,7 +265,7 @@ func TestServerErrorsHideDetail(t *testing.T) {
 		t.Error("the log does not have the detail")
 	}
 	c := e.dial("lesson=tiny")
-	c.expectError(CodeInternal)
+	c.expectError(wire.CodeInternal)
 	c.expectClose(1011)
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"portville/sim/pcap"
 	"portville/sim/scenario"
+	"portville/web/wire"
 )
 
 // Captures for Wireshark (sim/pcap, docs/wireshark.md): /api/pcap writes
@@ -51,7 +52,7 @@ func (s *Server) handlePcap(w http.ResponseWriter, r *http.Request) {
 		}
 		tl := sess.current.Load()
 		if sc, opt = tl.Scenario(); sc == nil {
-			s.fail(w, r, userErrorf(CodeBadValue, "this session's timeline cannot be captured"))
+			s.fail(w, r, userErrorf(wire.CodeBadValue, "this session's timeline cannot be captured"))
 			return
 		}
 		name = tl.Info.ID
@@ -62,7 +63,7 @@ func (s *Server) handlePcap(w http.ResponseWriter, r *http.Request) {
 			name = "lab"
 		}
 	default:
-		s.fail(w, r, userErrorf(CodeBadValue, "give lesson=ID (with os and seed if you like) or session=SID"))
+		s.fail(w, r, userErrorf(wire.CodeBadValue, "give lesson=ID (with os and seed if you like) or session=SID"))
 		return
 	}
 	select {
@@ -75,7 +76,7 @@ func (s *Server) handlePcap(w http.ResponseWriter, r *http.Request) {
 	err := pcap.Capture(&buf, sc, opt, maxCaptureBytes)
 	switch {
 	case errors.Is(err, pcap.ErrTooLarge):
-		s.fail(w, r, userErrorf(CodeBadValue, "the capture would be larger than %d MiB, the limit", maxCaptureBytes>>20))
+		s.fail(w, r, userErrorf(wire.CodeBadValue, "the capture would be larger than %d MiB, the limit", maxCaptureBytes>>20))
 		return
 	case err != nil:
 		s.fail(w, r, scenarioError(err))

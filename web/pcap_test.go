@@ -10,6 +10,7 @@ import (
 	"portville/sim/lab"
 	"portville/sim/pcap"
 	"portville/sim/scenario"
+	"portville/web/wire"
 )
 
 // TestPcapLesson: /api/pcap?lesson= is the capture of that lesson with
@@ -69,7 +70,7 @@ func TestPcapLabSession(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	c := e.dial("lab=1")
-	h := c.nextLabOf(TypeHello)
+	h := c.nextLabOf(wire.TypeHello)
 	c.typeLine("web", "nginx")
 	playOut(t, e, c)
 	c.typeLine("laptop", "curl -s http://web/")

@@ -5,124 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	tlpkg "portville/sim/timeline"
 	"strconv"
 
 	"portville/sim"
 	"portville/sim/lab"
+	tlpkg "portville/sim/timeline"
+	"portville/web/wire"
 )
 
-// This file is the Go side of the browser contract, docs/protocol.md. The
-// JavaScript side is static/js/protocol.js; keep the three in step.
-
-// ProtocolVersion is `v` in hello. A change that breaks a client bumps it.
-const ProtocolVersion = 1
-
-// Message types the server sends.
-const (
-	TypeHello    = "hello"
-	TypeEvent    = "event"
-	TypeEvents   = "events"
-	TypeSnapshot = "snapshot"
-	TypeState    = "state"
-	TypeError    = "error"
-
-	// Classroom (docs/protocol.md, "Classroom").
-	TypeClass      = "class"       // the class, to a presenter or a new follower
-	TypeClassStats = "class.stats" // follower and answer counts, to presenters
-	TypeAnswered   = "answered"    // a follower's answer was taken
-	TypeForked     = "forked"      // a follower's private copy
-	TypeClassEnd   = "class.end"   // also sent by a presenter
-	TypeClassMode  = "class.mode"  // also sent by a presenter
-
-	// The lab (lab.go, docs/protocol.md "The lab").
-	TypeLab       = "lab"        // the whole lab: after a load
-	TypeLabEntry  = "lab.entry"  // one input and what it printed
-	TypeLabUndo   = "lab.undo"   // also sent by the browser
-	TypeLabExport = "lab.export" // also sent by the browser
-
-	// The live view (live.go).
-	TypeLive = "live" // the browser's own ports, and what the look left out
-)
-
-// Message types the browser sends.
-const (
-	TypePlay    = "play"
-	TypePause   = "pause"
-	TypeStep    = "step"
-	TypeBack    = "back"
-	TypeSeek    = "seek"
-	TypeSpeed   = "speed"
-	TypeRestart = "restart"
-	TypeLoad    = "load"
-	TypeResume  = "resume"
-
-	// Classroom: a presenter sends class.start, class.mode and
-	// class.end; a follower sends answer and fork.
-	TypeClassStart = "class.start"
-	TypeAnswer     = "answer"
-	TypeFork       = "fork"
-
-	// The lab: lab.input types into a host's terminal; lab.undo and
-	// lab.export are also names of what the server sends back.
-	TypeLabInput = "lab.input"
-)
-
-// Error codes, the `code` of an error message.
-const (
-	CodeBadJSON        = "bad_json"
-	CodeUnknownType    = "unknown_type"
-	CodeBadValue       = "bad_value"
-	CodeRateLimited    = "rate_limited"
-	CodeUnknownLesson  = "unknown_lesson"
-	CodeUnknownSession = "unknown_session"
-	CodeScenario       = "scenario"
-	CodeSessionLimit   = "session_limit"
-	CodeViewerLimit    = "viewer_limit"
-	CodeForbidden      = "forbidden"
-	CodeInternal       = "internal"
-
-	// Classroom.
-	CodeUnknownClass  = "unknown_class"
-	CodeClassLimit    = "class_limit"
-	CodeFollowerLimit = "follower_limit"
-	CodeAnswerClosed  = "answer_closed"
-	CodeReplaced      = "replaced"
-	// CodeAddressLimit: the browser's network (its address) holds as
-	// many sessions, classes or websockets as one address may
-	// (fairness.go).
-	CodeAddressLimit = "address_limit"
-)
-
-// Snapshot reasons, the `reason` of a snapshot message.
-const (
-	ReasonSeek    = "seek"
-	ReasonBack    = "back"
-	ReasonRestart = "restart"
-	ReasonLoad    = "load"
-	ReasonResume  = "resume"
-	ReasonFollow  = "follow" // to followers, when the presenter takes control back
-	ReasonLab     = "lab"    // a lab command happens at the end, or an undo went back
-)
-
-// Classroom roles (ClassInfo.Role), modes (class.mode) and the reasons a
-// class ends (class.end).
-const (
-	RolePresenter = "presenter"
-	RoleFollower  = "follower"
-
-	ModeFollow = "follow" // followers see what the presenter shows
-	ModeFree   = "free"   // followers may fork a private copy
-
-	EndEnded = "ended" // a presenter sent class.end
-	EndIdle  = "idle"  // no presenter sent anything for the class idle time
-)
-
-// Playback speeds the server accepts.
-const (
-	MinSpeed = 0.25
-	MaxSpeed = 8
-)
+// This file is the Go side of the browser contract, docs/protocol.md: its
+// messages and their parsing. The names (types, codes, reasons) are
+// package wire's, which the WebAssembly simulator shares. The JavaScript
+// side is static/js/protocol.js; keep them in step.
 
 // LessonInfo describes the timeline a session plays: hello carries it, and
 // so does the snapshot after a load. It is sim/timeline's Info, which the
@@ -274,7 +168,7 @@ type Command struct {
 // not send those.
 func (c *Command) isControl() bool {
 	switch c.Type {
-	case TypeResume, TypeAnswer, TypeFork, TypeLabExport:
+	case wire.TypeResume, wire.TypeAnswer, wire.TypeFork, wire.TypeLabExport:
 		return false
 	}
 	return true
@@ -289,50 +183,50 @@ const maxChoiceBytes = 32
 func parseCommand(data []byte) (Command, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil || raw == nil {
-		return Command{}, userErrorf(CodeBadJSON, "the message is not a JSON object")
+		return Command{}, userErrorf(wire.CodeBadJSON, "the message is not a JSON object")
 	}
 	var c Command
 	t, ok := raw["type"]
 	if !ok {
-		return c, userErrorf(CodeUnknownType, "the message has no type")
+		return c, userErrorf(wire.CodeUnknownType, "the message has no type")
 	}
 	if err := json.Unmarshal(t, &c.Type); err != nil {
-		return c, userErrorf(CodeUnknownType, "type must be a string")
+		return c, userErrorf(wire.CodeUnknownType, "type must be a string")
 	}
 	var err error
 	switch c.Type {
-	case TypePlay, TypePause, TypeStep, TypeBack, TypeRestart, TypeClassStart, TypeClassEnd, TypeFork, TypeLabUndo, TypeLabExport:
-	case TypeLabInput:
+	case wire.TypePlay, wire.TypePause, wire.TypeStep, wire.TypeBack, wire.TypeRestart, wire.TypeClassStart, wire.TypeClassEnd, wire.TypeFork, wire.TypeLabUndo, wire.TypeLabExport:
+	case wire.TypeLabInput:
 		err = parseLabInput(raw, &c)
-	case TypeSeek:
+	case wire.TypeSeek:
 		c.Seq, err = uintField(raw, "seq")
-	case TypeResume:
+	case wire.TypeResume:
 		c.After, err = uintField(raw, "after")
-	case TypeSpeed:
+	case wire.TypeSpeed:
 		c.X, err = floatField(raw, "x")
-		if err == nil && (c.X < MinSpeed || c.X > MaxSpeed) {
-			err = userErrorf(CodeBadValue, "x: speed %g is out of range (%g to %g)", c.X, float64(MinSpeed), float64(MaxSpeed))
+		if err == nil && (c.X < wire.MinSpeed || c.X > wire.MaxSpeed) {
+			err = userErrorf(wire.CodeBadValue, "x: speed %g is out of range (%g to %g)", c.X, float64(wire.MinSpeed), float64(wire.MaxSpeed))
 		}
-	case TypeLoad:
+	case wire.TypeLoad:
 		err = parseLoad(raw, &c)
-	case TypeClassMode:
+	case wire.TypeClassMode:
 		c.Mode, err = stringField(raw, "mode")
-		if err == nil && c.Mode != ModeFree && c.Mode != ModeFollow {
-			err = userErrorf(CodeBadValue, "mode: expected %q or %q", ModeFree, ModeFollow)
+		if err == nil && c.Mode != wire.ModeFree && c.Mode != wire.ModeFollow {
+			err = userErrorf(wire.CodeBadValue, "mode: expected %q or %q", wire.ModeFree, wire.ModeFollow)
 		}
-	case TypeAnswer:
+	case wire.TypeAnswer:
 		if c.Checkpoint, err = uintField(raw, "checkpoint"); err != nil {
 			return c, err
 		}
 		c.Choice, err = stringField(raw, "choice")
 		if err == nil && (c.Choice == "" || len(c.Choice) > maxChoiceBytes) {
-			err = userErrorf(CodeBadValue, "choice: expected the id of one of the checkpoint's choices")
+			err = userErrorf(wire.CodeBadValue, "choice: expected the id of one of the checkpoint's choices")
 		}
 	default:
 		if len(c.Type) > maxTypeEchoBytes {
-			return c, userErrorf(CodeUnknownType, "unknown message type")
+			return c, userErrorf(wire.CodeUnknownType, "unknown message type")
 		}
-		return c, userErrorf(CodeUnknownType, "unknown message type %q", c.Type)
+		return c, userErrorf(wire.CodeUnknownType, "unknown message type %q", c.Type)
 	}
 	return c, err
 }
@@ -350,29 +244,29 @@ func parseLabInput(raw map[string]json.RawMessage, c *Command) error {
 		return err
 	}
 	if c.Host == "" || len(c.Host) > maxHostNameBytes {
-		return userErrorf(CodeBadValue, "host: expected the name of one of the lab's hosts")
+		return userErrorf(wire.CodeBadValue, "host: expected the name of one of the lab's hosts")
 	}
 	_, hasLine := raw["line"]
 	_, hasKey := raw["key"]
 	switch {
 	case hasLine && hasKey:
-		return userErrorf(CodeBadValue, "lab.input: give line or key, not both")
+		return userErrorf(wire.CodeBadValue, "lab.input: give line or key, not both")
 	case hasLine:
 		if c.Line, err = stringField(raw, "line"); err != nil {
 			return err
 		}
 		if len(c.Line) > lab.MaxLineBytes {
-			return userErrorf(CodeBadValue, "line: %d bytes; the limit is %d", len(c.Line), lab.MaxLineBytes)
+			return userErrorf(wire.CodeBadValue, "line: %d bytes; the limit is %d", len(c.Line), lab.MaxLineBytes)
 		}
 	case hasKey:
 		if c.Key, err = stringField(raw, "key"); err != nil {
 			return err
 		}
 		if c.Key != lab.KeyInterrupt && c.Key != lab.KeyEOF && c.Key != lab.KeyStop {
-			return userErrorf(CodeBadValue, "key: expected %q, %q or %q", lab.KeyInterrupt, lab.KeyEOF, lab.KeyStop)
+			return userErrorf(wire.CodeBadValue, "key: expected %q, %q or %q", lab.KeyInterrupt, lab.KeyEOF, lab.KeyStop)
 		}
 	default:
-		return userErrorf(CodeBadValue, "lab.input: give line or key")
+		return userErrorf(wire.CodeBadValue, "lab.input: give line or key")
 	}
 	return nil
 }
@@ -400,7 +294,7 @@ func parseLoad(raw map[string]json.RawMessage, c *Command) error {
 			return err
 		}
 		if _, perr := sim.ProfileByName(c.OS); perr != nil {
-			return userErrorf(CodeBadValue, "os: %v", perr)
+			return userErrorf(wire.CodeBadValue, "os: %v", perr)
 		}
 	}
 	if _, ok := raw["seed"]; ok {
@@ -411,11 +305,11 @@ func parseLoad(raw map[string]json.RawMessage, c *Command) error {
 	}
 	switch {
 	case c.Lesson != "" && c.Scenario != "":
-		return userErrorf(CodeBadValue, "load: give lesson or scenario, not both")
+		return userErrorf(wire.CodeBadValue, "load: give lesson or scenario, not both")
 	case c.LabSet && c.Scenario != "":
-		return userErrorf(CodeBadValue, "load: give lab or scenario, not both")
+		return userErrorf(wire.CodeBadValue, "load: give lab or scenario, not both")
 	case c.Lesson == "" && c.Scenario == "" && c.OS == "" && !c.SeedSet && !c.LabSet:
-		return userErrorf(CodeBadValue, "load: give lesson, scenario, lab, os or seed")
+		return userErrorf(wire.CodeBadValue, "load: give lesson, scenario, lab, os or seed")
 	}
 	return nil
 }
@@ -424,7 +318,7 @@ func stringField(raw map[string]json.RawMessage, name string) (string, error) {
 	v := bytes.TrimSpace(raw[name])
 	var s string
 	if len(v) == 0 || v[0] != '"' || json.Unmarshal(v, &s) != nil {
-		return "", userErrorf(CodeBadValue, "%s: expected a string", name)
+		return "", userErrorf(wire.CodeBadValue, "%s: expected a string", name)
 	}
 	return s, nil
 }
@@ -434,11 +328,11 @@ func stringField(raw map[string]json.RawMessage, name string) (string, error) {
 func uintField(raw map[string]json.RawMessage, name string) (uint64, error) {
 	v, ok := raw[name]
 	if !ok {
-		return 0, userErrorf(CodeBadValue, "%s: missing", name)
+		return 0, userErrorf(wire.CodeBadValue, "%s: missing", name)
 	}
 	n, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 10, 64)
 	if err != nil {
-		return 0, userErrorf(CodeBadValue, "%s: expected a whole number from 0 to 18446744073709551615", name)
+		return 0, userErrorf(wire.CodeBadValue, "%s: expected a whole number from 0 to 18446744073709551615", name)
 	}
 	return n, nil
 }
@@ -446,12 +340,12 @@ func uintField(raw map[string]json.RawMessage, name string) (uint64, error) {
 func floatField(raw map[string]json.RawMessage, name string) (float64, error) {
 	v, ok := raw[name]
 	if !ok {
-		return 0, userErrorf(CodeBadValue, "%s: missing", name)
+		return 0, userErrorf(wire.CodeBadValue, "%s: missing", name)
 	}
 	var x float64
 	v = bytes.TrimSpace(v)
 	if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) || json.Unmarshal(v, &x) != nil || math.IsInf(x, 0) {
-		return 0, userErrorf(CodeBadValue, "%s: expected a number", name)
+		return 0, userErrorf(wire.CodeBadValue, "%s: expected a number", name)
 	}
 	return x, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"portville/web/internal/browsertest"
+	"portville/web/wire"
 )
 
 // TestBrowserRemote (issue 19): the presenter's screen offers "Control
@@ -82,7 +83,7 @@ func TestBrowserRemote(t *testing.T) {
 		}
 		json.Unmarshal(data, &m)
 		// A step's state rides in its event's frame (docs/protocol.md).
-		if m.Type == TypeEvent && m.State != nil && m.State.Seq == before+1 {
+		if m.Type == wire.TypeEvent && m.State != nil && m.State.Seq == before+1 {
 			break
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/gorilla/websocket"
+
+	"portville/web/wire"
 )
 
 // TestRemoteConnect: the presenter's class message offers the remote
@@ -37,18 +39,18 @@ func TestRemoteConnect(t *testing.T) {
 
 	// The remote: a presenter, by code and token.
 	r := e.dial("class=" + strings.ToLower(c.Code) + "&token=" + c.Token)
-	rh := r.nextOf(TypeHello)
-	if rh.Class == nil || rh.Class.Role != RolePresenter || rh.Class.Token != c.Token || rh.Session == "" {
+	rh := r.nextOf(wire.TypeHello)
+	if rh.Class == nil || rh.Class.Role != wire.RolePresenter || rh.Class.Token != c.Token || rh.Session == "" {
 		t.Fatalf("remote's hello: session %q class %+v, want a presenter", rh.Session, rh.Class)
 	}
 	before := rh.State.Seq
-	r.send(map[string]any{"type": TypeStep})
+	r.send(map[string]any{"type": wire.TypeStep})
 	for {
-		m := f.nextSkipping(TypeClassStats)
-		if m.Type == TypeState && m.Seq == before+1 {
+		m := f.nextSkipping(wire.TypeClassStats)
+		if m.Type == wire.TypeState && m.Seq == before+1 {
 			break
 		}
-		if m.Type == TypeState && m.Seq > before+1 {
+		if m.Type == wire.TypeState && m.Seq > before+1 {
 			t.Fatalf("the follower went to %d, want %d", m.Seq, before+1)
 		}
 	}
@@ -56,13 +58,13 @@ func TestRemoteConnect(t *testing.T) {
 	// A wrong token: forbidden, closed, nothing changed; the follower
 	// count did not move either (a remote is not a follower).
 	bad := e.dial("class=" + c.Code + "&token=" + strings.Repeat("A", len(c.Token)))
-	bad.expectError(CodeForbidden)
+	bad.expectError(wire.CodeForbidden)
 	bad.expectClose(websocket.ClosePolicyViolation)
 	if n := e.srv.followers.Load(); n != 1 {
 		t.Errorf("%d followers counted, want 1", n)
 	}
-	r.send(map[string]any{"type": TypePlay})
-	if m := f.nextSkipping(TypeClassStats); m.Type != TypeState && m.Type != TypeEvent && m.Type != TypeEvents {
+	r.send(map[string]any{"type": wire.TypePlay})
+	if m := f.nextSkipping(wire.TypeClassStats); m.Type != wire.TypeState && m.Type != wire.TypeEvent && m.Type != wire.TypeEvents {
 		t.Errorf("after the remote's play the follower got %s", m.raw)
 	}
 

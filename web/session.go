@@ -11,6 +11,7 @@ import (
 	"portville/sim"
 	"portville/sim/lab"
 	"portville/sim/scenario"
+	"portville/web/wire"
 )
 
 // session is one timeline played for a set of viewers. Its hub goroutine
@@ -255,7 +256,7 @@ func (s *Server) load(cmd Command, cur *timeline) (*timeline, error) {
 	case cmd.Lesson != "":
 		l, err := s.lesson(cmd.Lesson)
 		if errors.Is(err, errUnknownLesson) {
-			return nil, userErrorf(CodeUnknownLesson, "there is no lesson %q", cmd.Lesson)
+			return nil, userErrorf(wire.CodeUnknownLesson, "there is no lesson %q", cmd.Lesson)
 		}
 		if err != nil {
 			return nil, err
@@ -270,7 +271,7 @@ func (s *Server) load(cmd Command, cur *timeline) (*timeline, error) {
 	default:
 		sc, opt = cur.Scenario()
 		if sc == nil {
-			return nil, userErrorf(CodeBadValue, "load: this timeline cannot be re-run")
+			return nil, userErrorf(wire.CodeBadValue, "load: this timeline cannot be re-run")
 		}
 		lessonID = cur.Info.ID
 		if lessonID == "" {

@@ -6,6 +6,7 @@ import (
 
 	"portville/sim/scenario"
 	tlpkg "portville/sim/timeline"
+	"portville/web/wire"
 )
 
 // maxInlineTimelineBytes bounds the encoded events of an inline scenario's
@@ -26,7 +27,7 @@ type timeline = tlpkg.Timeline
 func buildTimeline(lessonID string, sc *scenario.Scenario, opt scenario.Options, maxBytes int) (*timeline, error) {
 	tl, err := tlpkg.BuildLimited(lessonID, sc, opt, maxBytes)
 	if errors.Is(err, tlpkg.ErrTooBig) {
-		return nil, &userError{code: CodeScenario, msg: "the scenario is too long to play",
+		return nil, &userError{code: wire.CodeScenario, msg: "the scenario is too long to play",
 			problems: []ScenarioProblem{{Line: 1, Col: 1, Message: fmt.Sprintf(
 				"its events take more than %d MiB; the limit for an inline scenario", maxBytes>>20)}}}
 	}
@@ -56,5 +57,5 @@ func scenarioError(err error) error {
 	if len(problems) > 1 {
 		msg = fmt.Sprintf("the scenario has %d problems", len(problems))
 	}
-	return &userError{code: CodeScenario, msg: msg, problems: problems}
+	return &userError{code: wire.CodeScenario, msg: msg, problems: problems}
 }

@@ -17,6 +17,7 @@ import (
 	"portville/sim"
 	"portville/sim/lang"
 	"portville/sim/scenario"
+	"portville/web/wire"
 )
 
 // viewer is one websocket connection watching a session. Its reader
@@ -30,7 +31,7 @@ type viewer struct {
 	// every viewer but a classroom follower. The hub owns it, and role,
 	// follower and counted (class.go), once the viewer has joined.
 	canControl bool
-	role       string // "" (an ordinary viewer), RolePresenter or RoleFollower
+	role       string // "" (an ordinary viewer), wire.RolePresenter or wire.RoleFollower
 	follower   string // a follower's id
 	counted    bool   // counts against Config.MaxFollowers
 	// remote is the network address of the browser (for the limit on
@@ -179,7 +180,7 @@ func (s *Server) attach(v *viewer, q url.Values) (*session, error) {
 		return s.attachNewLab(v, id, q)
 	}
 	if id == "" {
-		return nil, userErrorf(CodeBadValue, "the websocket URL needs ?lesson=ID, ?lab=1 or ?session=ID")
+		return nil, userErrorf(wire.CodeBadValue, "the websocket URL needs ?lesson=ID, ?lab=1 or ?session=ID")
 	}
 	opt := scenario.Options{Lang: langOfViewer(v).Sim()}
 	var err error
@@ -234,12 +235,12 @@ func parseResume(q url.Values, j *joinReq) error {
 	}
 	after, err := strconv.ParseUint(a, 10, 64)
 	if err != nil {
-		return userErrorf(CodeBadValue, "after: expected a whole number")
+		return userErrorf(wire.CodeBadValue, "after: expected a whole number")
 	}
 	j.resume, j.after = true, after
 	if t := q.Get("timeline"); t != "" {
 		if j.timeline, err = strconv.ParseUint(t, 10, 64); err != nil {
-			return userErrorf(CodeBadValue, "timeline: expected a whole number")
+			return userErrorf(wire.CodeBadValue, "timeline: expected a whole number")
 		}
 	}
 	return nil
@@ -250,7 +251,7 @@ func parseResume(q url.Values, j *joinReq) error {
 func (s *Server) refuse(conn *websocket.Conn, err error, c *lang.Catalogue) {
 	s.metrics.refuse(err)
 	info := describe(err)
-	if info.code == CodeInternal && !errors.Is(err, errShuttingDown) {
+	if info.code == wire.CodeInternal && !errors.Is(err, errShuttingDown) {
 		s.log.Error("websocket", "err", err)
 	} else {
 		s.log.Info("websocket refused", "err", err)
@@ -302,7 +303,7 @@ func (s *Server) readLoop(sess *session, v *viewer) {
 			in.err = err
 		} else {
 			in.cmd = &cmd
-			if cmd.Type == TypeLoad && !sess.isLab && !cmd.LabSet {
+			if cmd.Type == wire.TypeLoad && !sess.isLab && !cmd.LabSet {
 				// A lab's load re-runs its commands in the hub, which
 				// owns the lab.
 				in.tl, in.err = s.load(cmd, sess.current.Load())
@@ -394,12 +395,12 @@ func (s *Server) closeConn(v *viewer) {
 func urlOSSeed(q url.Values) (os string, seed uint64, seedSet bool, err error) {
 	if os = q.Get("os"); os != "" {
 		if _, err := sim.ProfileByName(os); err != nil {
-			return "", 0, false, userErrorf(CodeBadValue, "os: %v", err)
+			return "", 0, false, userErrorf(wire.CodeBadValue, "os: %v", err)
 		}
 	}
 	if sd := q.Get("seed"); sd != "" {
 		if seed, err = strconv.ParseUint(sd, 10, 64); err != nil {
-			return "", 0, false, userErrorf(CodeBadValue, "seed: expected a whole number from 0 to 18446744073709551615")
+			return "", 0, false, userErrorf(wire.CodeBadValue, "seed: expected a whole number from 0 to 18446744073709551615")
 		}
 		seedSet = true
 	}

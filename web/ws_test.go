@@ -12,6 +12,7 @@ import (
 
 	"portville/sim"
 	"portville/sim/scenario"
+	"portville/web/wire"
 )
 
 // lessonFacts is what a direct run of a lesson says the server must send.
@@ -78,7 +79,7 @@ func TestHello(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := factsOf(t, sc, tt.opt)
 			_, h := e.open(tt.query)
-			if h.V != ProtocolVersion || h.Session == "" || h.Timeline != 1 || h.Resumed {
+			if h.V != wire.ProtocolVersion || h.Session == "" || h.Timeline != 1 || h.Resumed {
 				t.Errorf("hello v=%d session=%q timeline=%d resumed=%v, want v=1, a session, timeline 1, not resumed",
 					h.V, h.Session, h.Timeline, h.Resumed)
 			}
@@ -115,7 +116,7 @@ func TestPlayPacing(t *testing.T) {
 	seq := f.start
 
 	// Play shows the next event at once, then paces the others by kind.
-	c.send(map[string]any{"type": TypePlay})
+	c.send(map[string]any{"type": wire.TypePlay})
 	m := c.expectEvents(seq+1, seq+1)
 	seq++
 	if got, want := string(m.Event.AppendJSON(nil)), string(f.events[seq-1].AppendJSON(nil)); got != want {
@@ -138,7 +139,7 @@ func TestPlayPacing(t *testing.T) {
 
 	// Speed 2 halves the wait for the next event, counted from when the
 	// one on screen appeared.
-	c.send(map[string]any{"type": TypeSpeed, "x": 2})
+	c.send(map[string]any{"type": wire.TypeSpeed, "x": 2})
 	if s := c.expectState(true, seq); s.Speed != 2 {
 		t.Errorf("speed %g, want 2", s.Speed)
 	}
@@ -163,7 +164,7 @@ func TestPlayPacing(t *testing.T) {
 	seq += n
 
 	// Pause stops the clock's effect.
-	c.send(map[string]any{"type": TypePause})
+	c.send(map[string]any{"type": wire.TypePause})
 	c.expectState(false, seq)
 	e.clock.Advance(time.Hour)
 	c.expectQuiet()
@@ -175,10 +176,10 @@ func TestCheckpointPausesAndEndStops(t *testing.T) {
 	c, _ := e.open("lesson=ephemeral-ports")
 	cp := f.checkpoints[0]
 
-	c.send(map[string]any{"type": TypeSeek, "seq": cp - 2})
-	c.expect(TypeSnapshot)
+	c.send(map[string]any{"type": wire.TypeSeek, "seq": cp - 2})
+	c.expect(wire.TypeSnapshot)
 	c.expectState(false, cp-2)
-	c.send(map[string]any{"type": TypePlay})
+	c.send(map[string]any{"type": wire.TypePlay})
 	c.expectEvents(cp-1, cp-1)
 	c.expectState(true, cp-1)
 	e.clock.Advance(f.hold(cp - 1))
@@ -191,13 +192,13 @@ func TestCheckpointPausesAndEndStops(t *testing.T) {
 	c.expectQuiet()
 
 	// At the end, playback stops by itself, and play does nothing more.
-	c.send(map[string]any{"type": TypeSeek, "seq": f.total - 1})
-	c.expect(TypeSnapshot)
+	c.send(map[string]any{"type": wire.TypeSeek, "seq": f.total - 1})
+	c.expect(wire.TypeSnapshot)
 	c.expectState(false, f.total-1)
-	c.send(map[string]any{"type": TypePlay})
+	c.send(map[string]any{"type": wire.TypePlay})
 	c.expectEvents(f.total, f.total)
 	c.expectState(false, f.total)
-	c.send(map[string]any{"type": TypePlay})
+	c.send(map[string]any{"type": wire.TypePlay})
 	c.expectState(false, f.total)
 }
 
@@ -209,7 +210,7 @@ func TestStateRidesWithTheEvents(t *testing.T) {
 	e := newEnv(t, nil)
 	f := e.ephemeral()
 	c, _ := e.open("lesson=ephemeral-ports&os=linux&seed=7")
-	c.send(map[string]any{"type": TypeStep})
+	c.send(map[string]any{"type": wire.TypeStep})
 	m := c.expectEvents(f.start+1, f.start+1)
 	if m.State == nil || m.State.Playing || m.State.Seq != f.start+1 || m.State.Total != f.total || m.State.Speed != 1 {
 		t.Fatalf("step's frame carries state %+v, want paused at %d of %d, speed 1", m.State, f.start+1, f.total)
@@ -218,13 +219,13 @@ func TestStateRidesWithTheEvents(t *testing.T) {
 	c.expectQuiet()                 // and no state message of its own
 
 	// A seek sends its snapshot, then a state message: no events carry it.
-	c.send(map[string]any{"type": TypeSeek, "seq": f.total - 1})
-	if s := c.expect(TypeSnapshot); s.State != nil {
+	c.send(map[string]any{"type": wire.TypeSeek, "seq": f.total - 1})
+	if s := c.expect(wire.TypeSnapshot); s.State != nil {
 		t.Fatalf("a snapshot carries state %+v", s.State)
 	}
 	c.expectState(false, f.total-1)
 	// The last event pauses playback: the state rides with it.
-	c.send(map[string]any{"type": TypePlay})
+	c.send(map[string]any{"type": wire.TypePlay})
 	if m := c.expectEvents(f.total, f.total); m.State == nil || m.State.Playing || m.State.Seq != f.total {
 		t.Fatalf("the last event's frame carries state %+v, want paused at %d", m.State, f.total)
 	}
@@ -240,7 +241,7 @@ func TestStepBackSeekRestart(t *testing.T) {
 
 	expectSnapshot := func(reason string, seq uint64) {
 		t.Helper()
-		m := c.expect(TypeSnapshot)
+		m := c.expect(wire.TypeSnapshot)
 		if m.Reason != reason || m.Timeline != 1 || m.Lesson != nil {
 			t.Errorf("snapshot reason=%q timeline=%d lesson=%v, want %q, 1, none", m.Reason, m.Timeline, m.Lesson, reason)
 		}
@@ -250,46 +251,46 @@ func TestStepBackSeekRestart(t *testing.T) {
 		c.expectState(false, seq)
 	}
 
-	c.send(map[string]any{"type": TypeStep})
+	c.send(map[string]any{"type": wire.TypeStep})
 	c.expectEvents(f.start+1, f.start+1)
 	c.expectState(false, f.start+1)
 
-	c.send(map[string]any{"type": TypeBack})
-	expectSnapshot(ReasonBack, f.start)
+	c.send(map[string]any{"type": wire.TypeBack})
+	expectSnapshot(wire.ReasonBack, f.start)
 
-	c.send(map[string]any{"type": TypeSeek, "seq": 0})
-	expectSnapshot(ReasonSeek, 0)
+	c.send(map[string]any{"type": wire.TypeSeek, "seq": 0})
+	expectSnapshot(wire.ReasonSeek, 0)
 	if m := snapAt(0); len(m.Hosts) != 0 || m.Seq != 0 {
 		t.Errorf("seq 0 is %+v, want the empty world", m)
 	}
-	c.send(map[string]any{"type": TypeBack})
+	c.send(map[string]any{"type": wire.TypeBack})
 	c.expectState(false, 0)
 
-	c.send(map[string]any{"type": TypeSeek, "seq": f.total})
-	expectSnapshot(ReasonSeek, f.total)
-	c.send(map[string]any{"type": TypeStep})
+	c.send(map[string]any{"type": wire.TypeSeek, "seq": f.total})
+	expectSnapshot(wire.ReasonSeek, f.total)
+	c.send(map[string]any{"type": wire.TypeStep})
 	c.expectState(false, f.total)
-	c.send(map[string]any{"type": TypeSeek, "seq": f.total + 1})
-	c.expectError(CodeBadValue)
+	c.send(map[string]any{"type": wire.TypeSeek, "seq": f.total + 1})
+	c.expectError(wire.CodeBadValue)
 
 	// Seeking both ways is exact: forward past a checkpoint, then back.
 	mid := f.checkpoints[0] + 3
-	c.send(map[string]any{"type": TypeSeek, "seq": mid})
-	expectSnapshot(ReasonSeek, mid)
-	c.send(map[string]any{"type": TypeSeek, "seq": 5})
-	expectSnapshot(ReasonSeek, 5)
+	c.send(map[string]any{"type": wire.TypeSeek, "seq": mid})
+	expectSnapshot(wire.ReasonSeek, mid)
+	c.send(map[string]any{"type": wire.TypeSeek, "seq": 5})
+	expectSnapshot(wire.ReasonSeek, 5)
 
 	// A seek while playing pauses.
-	c.send(map[string]any{"type": TypePlay})
+	c.send(map[string]any{"type": wire.TypePlay})
 	c.expectEvents(6, 6)
 	c.expectState(true, 6)
-	c.send(map[string]any{"type": TypeSeek, "seq": mid})
-	expectSnapshot(ReasonSeek, mid)
+	c.send(map[string]any{"type": wire.TypeSeek, "seq": mid})
+	expectSnapshot(wire.ReasonSeek, mid)
 	e.clock.Advance(time.Hour)
 	c.expectQuiet()
 
-	c.send(map[string]any{"type": TypeRestart})
-	expectSnapshot(ReasonRestart, f.start)
+	c.send(map[string]any{"type": wire.TypeRestart})
+	expectSnapshot(wire.ReasonRestart, f.start)
 }
 
 // TestSnapshotPlusEventsIsExact checks what the browser's reducer relies
@@ -301,19 +302,19 @@ func TestSnapshotPlusEventsIsExact(t *testing.T) {
 	f := e.ephemeral()
 	c, _ := e.open("lesson=ephemeral-ports")
 	k := f.checkpoints[0] - 4
-	c.send(map[string]any{"type": TypeSeek, "seq": k})
-	c.expect(TypeSnapshot)
+	c.send(map[string]any{"type": wire.TypeSeek, "seq": k})
+	c.expect(wire.TypeSnapshot)
 	c.expectState(false, k)
 	for seq := k + 1; seq <= k+8; seq++ {
-		c.send(map[string]any{"type": TypeStep})
+		c.send(map[string]any{"type": wire.TypeStep})
 		m := c.expectEvents(seq, seq)
 		if got, want := string(m.Event.AppendJSON(nil)), string(f.events[seq-1].AppendJSON(nil)); got != want {
 			t.Errorf("event %d\n got %s\nwant %s", seq, got, want)
 		}
 		c.expectState(false, seq)
 	}
-	c.send(map[string]any{"type": TypeBack})
-	m := c.expect(TypeSnapshot)
+	c.send(map[string]any{"type": wire.TypeBack})
+	m := c.expect(wire.TypeSnapshot)
 	if want := snapshotAt(t, f.sc, f.opt, k+7); !reflect.DeepEqual(*m.Snapshot, want) {
 		t.Errorf("snapshot at %d differs from a direct run", k+7)
 	}
@@ -332,16 +333,16 @@ func TestSpeedRange(t *testing.T) {
 		{"slowest", 0.25, "", 0.25},
 		{"fastest", 8, "", 8},
 		{"normal", 1, "", 1},
-		{"too slow", 0.2, CodeBadValue, 0},
-		{"too fast", 8.5, CodeBadValue, 0},
-		{"zero", 0, CodeBadValue, 0},
-		{"negative", -1, CodeBadValue, 0},
-		{"a string", "2", CodeBadValue, 0},
-		{"null", nil, CodeBadValue, 0},
+		{"too slow", 0.2, wire.CodeBadValue, 0},
+		{"too fast", 8.5, wire.CodeBadValue, 0},
+		{"zero", 0, wire.CodeBadValue, 0},
+		{"negative", -1, wire.CodeBadValue, 0},
+		{"a string", "2", wire.CodeBadValue, 0},
+		{"null", nil, wire.CodeBadValue, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c.send(map[string]any{"type": TypeSpeed, "x": tt.x})
+			c.send(map[string]any{"type": wire.TypeSpeed, "x": tt.x})
 			if tt.code != "" {
 				c.expectError(tt.code)
 				return
@@ -392,13 +393,13 @@ steps:
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := factsOf(t, tt.sc, tt.opt)
-			load := map[string]any{"type": TypeLoad}
+			load := map[string]any{"type": wire.TypeLoad}
 			for k, v := range tt.load {
 				load[k] = v
 			}
 			c.send(load)
-			m := c.expect(TypeSnapshot)
-			if m.Reason != ReasonLoad || m.Timeline != tt.timeline {
+			m := c.expect(wire.TypeSnapshot)
+			if m.Reason != wire.ReasonLoad || m.Timeline != tt.timeline {
 				t.Errorf("reason %q timeline %d, want load, %d", m.Reason, m.Timeline, tt.timeline)
 			}
 			want := LessonInfo{ID: tt.id, Title: tt.sc.Title, Summary: tt.sc.Summary, Takeaways: nonNil(tt.sc.Takeaways),
@@ -427,16 +428,16 @@ func TestLoadErrors(t *testing.T) {
 		code     string
 		problems []ScenarioProblem
 	}{
-		{"unknown lesson", `{"type":"load","lesson":"nope"}`, CodeUnknownLesson, nil},
-		{"nothing to load", `{"type":"load"}`, CodeBadValue, nil},
-		{"lesson and scenario", `{"type":"load","lesson":"tiny","scenario":"id: x"}`, CodeBadValue, nil},
-		{"unknown OS", `{"type":"load","os":"plan9"}`, CodeBadValue, nil},
-		{"negative seed", `{"type":"load","seed":-1}`, CodeBadValue, nil},
-		{"lesson not a string", `{"type":"load","lesson":3}`, CodeBadValue, nil},
+		{"unknown lesson", `{"type":"load","lesson":"nope"}`, wire.CodeUnknownLesson, nil},
+		{"nothing to load", `{"type":"load"}`, wire.CodeBadValue, nil},
+		{"lesson and scenario", `{"type":"load","lesson":"tiny","scenario":"id: x"}`, wire.CodeBadValue, nil},
+		{"unknown OS", `{"type":"load","os":"plan9"}`, wire.CodeBadValue, nil},
+		{"negative seed", `{"type":"load","seed":-1}`, wire.CodeBadValue, nil},
+		{"lesson not a string", `{"type":"load","lesson":3}`, wire.CodeBadValue, nil},
 		{"scenario with three problems", `{"type":"load","scenario":"id: x\ntitle: X\nhosts:\n  - name: a\n    addr: 999.1.1.1\n    colour: red\n"}`,
-			CodeScenario, []ScenarioProblem{{1, 1, ""}, {5, 11, ""}, {6, 5, ""}}},
+			wire.CodeScenario, []ScenarioProblem{{1, 1, ""}, {5, 11, ""}, {6, 5, ""}}},
 		{"scenario that fails when it runs", `{"type":"load","scenario":"id: x\ntitle: X\nhosts:\n  - name: a\n    addr: 10.0.0.1\n    programs: [{name: p}]\nsteps:\n  - start: p\n    on: a\n    as: q\n  - exit: q\n  - exit: q\n"}`,
-			CodeScenario, []ScenarioProblem{{12, 5, ""}}},
+			wire.CodeScenario, []ScenarioProblem{{12, 5, ""}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -451,8 +452,8 @@ func TestLoadErrors(t *testing.T) {
 				}
 			}
 			// The session still plays the first lesson.
-			c.send(map[string]any{"type": TypePause})
-			if s := c.expect(TypeState); s.Total != e.ephemeral().total {
+			c.send(map[string]any{"type": wire.TypePause})
+			if s := c.expect(wire.TypeState); s.Total != e.ephemeral().total {
 				t.Errorf("after a failed load the total is %d", s.Total)
 			}
 		})
@@ -467,29 +468,29 @@ func TestBadInputKeepsConnection(t *testing.T) {
 		send string
 		code string
 	}{
-		{"not JSON", `{"type":`, CodeBadJSON},
-		{"an array", `[{"type":"play"}]`, CodeBadJSON},
-		{"a string", `"play"`, CodeBadJSON},
-		{"null", `null`, CodeBadJSON},
-		{"no type", `{"seq":1}`, CodeUnknownType},
-		{"type not a string", `{"type":7}`, CodeUnknownType},
-		{"unknown type", `{"type":"dance"}`, CodeUnknownType},
-		{"a server type", `{"type":"hello"}`, CodeUnknownType},
-		{"seek without seq", `{"type":"seek"}`, CodeBadValue},
-		{"seek negative", `{"type":"seek","seq":-1}`, CodeBadValue},
-		{"seek fraction", `{"type":"seek","seq":1.5}`, CodeBadValue},
-		{"seek exponent", `{"type":"seek","seq":1e2}`, CodeBadValue},
-		{"seek string", `{"type":"seek","seq":"3"}`, CodeBadValue},
-		{"seek past the end", `{"type":"seek","seq":99999999}`, CodeBadValue},
-		{"seek huge", `{"type":"seek","seq":184467440737095516150}`, CodeBadValue},
-		{"resume without after", `{"type":"resume"}`, CodeBadValue},
-		{"speed without x", `{"type":"speed"}`, CodeBadValue},
+		{"not JSON", `{"type":`, wire.CodeBadJSON},
+		{"an array", `[{"type":"play"}]`, wire.CodeBadJSON},
+		{"a string", `"play"`, wire.CodeBadJSON},
+		{"null", `null`, wire.CodeBadJSON},
+		{"no type", `{"seq":1}`, wire.CodeUnknownType},
+		{"type not a string", `{"type":7}`, wire.CodeUnknownType},
+		{"unknown type", `{"type":"dance"}`, wire.CodeUnknownType},
+		{"a server type", `{"type":"hello"}`, wire.CodeUnknownType},
+		{"seek without seq", `{"type":"seek"}`, wire.CodeBadValue},
+		{"seek negative", `{"type":"seek","seq":-1}`, wire.CodeBadValue},
+		{"seek fraction", `{"type":"seek","seq":1.5}`, wire.CodeBadValue},
+		{"seek exponent", `{"type":"seek","seq":1e2}`, wire.CodeBadValue},
+		{"seek string", `{"type":"seek","seq":"3"}`, wire.CodeBadValue},
+		{"seek past the end", `{"type":"seek","seq":99999999}`, wire.CodeBadValue},
+		{"seek huge", `{"type":"seek","seq":184467440737095516150}`, wire.CodeBadValue},
+		{"resume without after", `{"type":"resume"}`, wire.CodeBadValue},
+		{"speed without x", `{"type":"speed"}`, wire.CodeBadValue},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c.sendRaw(tt.send)
 			c.expectError(tt.code)
-			c.send(map[string]any{"type": TypePause})
+			c.send(map[string]any{"type": wire.TypePause})
 			c.expectState(false, h.State.Seq)
 		})
 	}
@@ -501,17 +502,17 @@ func TestParseCommand(t *testing.T) {
 		in   string
 		want Command
 	}{
-		{"play", `{"type":"play"}`, Command{Type: TypePlay}},
-		{"extra fields ignored", `{"type":"pause","by":"me"}`, Command{Type: TypePause}},
-		{"seek", `{"type":"seek","seq":42}`, Command{Type: TypeSeek, Seq: 42}},
-		{"seek 0", `{"type":"seek","seq":0}`, Command{Type: TypeSeek}},
-		{"speed", `{"type":"speed","x":0.5}`, Command{Type: TypeSpeed, X: 0.5}},
-		{"resume", `{"type":"resume","after":17}`, Command{Type: TypeResume, After: 17}},
-		{"load lesson", `{"type":"load","lesson":"sockets"}`, Command{Type: TypeLoad, Lesson: "sockets"}},
-		{"load os", `{"type":"load","os":"windows"}`, Command{Type: TypeLoad, OS: "windows"}},
-		{"load seed", `{"type":"load","seed":18446744073709551615}`, Command{Type: TypeLoad, Seed: 18446744073709551615, SeedSet: true}},
-		{"load seed 0", `{"type":"load","seed":0}`, Command{Type: TypeLoad, SeedSet: true}},
-		{"load scenario", `{"type":"load","scenario":"id: x"}`, Command{Type: TypeLoad, Scenario: "id: x"}},
+		{"play", `{"type":"play"}`, Command{Type: wire.TypePlay}},
+		{"extra fields ignored", `{"type":"pause","by":"me"}`, Command{Type: wire.TypePause}},
+		{"seek", `{"type":"seek","seq":42}`, Command{Type: wire.TypeSeek, Seq: 42}},
+		{"seek 0", `{"type":"seek","seq":0}`, Command{Type: wire.TypeSeek}},
+		{"speed", `{"type":"speed","x":0.5}`, Command{Type: wire.TypeSpeed, X: 0.5}},
+		{"resume", `{"type":"resume","after":17}`, Command{Type: wire.TypeResume, After: 17}},
+		{"load lesson", `{"type":"load","lesson":"sockets"}`, Command{Type: wire.TypeLoad, Lesson: "sockets"}},
+		{"load os", `{"type":"load","os":"windows"}`, Command{Type: wire.TypeLoad, OS: "windows"}},
+		{"load seed", `{"type":"load","seed":18446744073709551615}`, Command{Type: wire.TypeLoad, Seed: 18446744073709551615, SeedSet: true}},
+		{"load seed 0", `{"type":"load","seed":0}`, Command{Type: wire.TypeLoad, SeedSet: true}},
+		{"load scenario", `{"type":"load","scenario":"id: x"}`, Command{Type: wire.TypeLoad, Scenario: "id: x"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -530,7 +531,7 @@ func TestViewersShareSession(t *testing.T) {
 	e := newEnv(t, nil)
 	f := e.ephemeral()
 	a, ha := e.open("lesson=ephemeral-ports")
-	a.send(map[string]any{"type": TypeStep})
+	a.send(map[string]any{"type": wire.TypeStep})
 	a.expectEvents(f.start+1, f.start+1)
 	a.expectState(false, f.start+1)
 
@@ -544,7 +545,7 @@ func TestViewersShareSession(t *testing.T) {
 	if n := e.srv.sessionCount(); n != 1 {
 		t.Errorf("%d sessions, want 1", n)
 	}
-	b.send(map[string]any{"type": TypePlay})
+	b.send(map[string]any{"type": wire.TypePlay})
 	for _, c := range []*client{a, b} {
 		c.expectEvents(f.start+2, f.start+2)
 		c.expectState(true, f.start+2)
@@ -555,7 +556,7 @@ func TestViewersShareSession(t *testing.T) {
 	}
 	// An error goes only to the viewer that caused it.
 	a.sendRaw(`{"type":"dance"}`)
-	a.expectError(CodeUnknownType)
+	a.expectError(wire.CodeUnknownType)
 	b.expectQuiet()
 }
 
@@ -568,7 +569,7 @@ func TestResumeAfterDroppedConnection(t *testing.T) {
 	f := e.ephemeral()
 	c, h := e.open("lesson=ephemeral-ports")
 	sess := e.srv.session(h.Session)
-	c.send(map[string]any{"type": TypePlay})
+	c.send(map[string]any{"type": wire.TypePlay})
 	seq := f.start + 1
 	c.expectEvents(seq, seq)
 	c.expectState(true, seq)
@@ -588,7 +589,7 @@ func TestResumeAfterDroppedConnection(t *testing.T) {
 	waitFor(t, "the session to play on", func() bool { return sess.shownUpTo() == seq })
 
 	c2 := e.dial(fmt.Sprintf("session=%s&after=%d&timeline=1&lesson=ephemeral-ports", h.Session, last))
-	h2 := c2.expect(TypeHello)
+	h2 := c2.expect(wire.TypeHello)
 	if !h2.Resumed || h2.Snapshot != nil || h2.Session != h.Session || h2.Timeline != 1 {
 		t.Fatalf("hello resumed=%v snapshot=%v session=%q timeline=%d, want a resume of %q without snapshot",
 			h2.Resumed, h2.Snapshot != nil, h2.Session, h2.Timeline, h.Session)
@@ -602,7 +603,7 @@ func TestResumeAfterDroppedConnection(t *testing.T) {
 	c2.expectQuiet()
 
 	// The resume message does the same on a live connection.
-	c2.send(map[string]any{"type": TypeResume, "after": seq - 2})
+	c2.send(map[string]any{"type": wire.TypeResume, "after": seq - 2})
 	c2.expectEvents(seq-1, seq+1)
 	c2.expectState(true, seq+1)
 }
@@ -612,11 +613,11 @@ func TestReconnectWithoutHistory(t *testing.T) {
 	f := e.ephemeral()
 	c, h := e.open("lesson=ephemeral-ports")
 	sess := e.srv.session(h.Session)
-	c.send(map[string]any{"type": TypeStep})
+	c.send(map[string]any{"type": wire.TypeStep})
 	c.expectEvents(f.start+1, f.start+1)
 	c.expectState(false, f.start+1)
-	c.send(map[string]any{"type": TypeLoad, "seed": 11})
-	c.expect(TypeSnapshot)
+	c.send(map[string]any{"type": wire.TypeLoad, "seed": 11})
+	c.expect(wire.TypeSnapshot)
 	c.expectState(false, f.start)
 
 	tests := []struct {
@@ -657,7 +658,7 @@ func TestReconnectWithoutHistory(t *testing.T) {
 	dropConn(c3)
 
 	c4 := e.dial("session=" + h.Session + "&after=3&timeline=2")
-	c4.expectError(CodeUnknownSession)
+	c4.expectError(wire.CodeUnknownSession)
 	c4.expectClose(websocket.ClosePolicyViolation)
 }
 
@@ -690,8 +691,8 @@ func TestCatchUpTooFarGetsSnapshot(t *testing.T) {
 			for from := tt.after + 1; from <= tl.Total(); from += maxBatchEvents {
 				c.expectEvents(from, min(from+maxBatchEvents-1, tl.Total()))
 			}
-			c.send(map[string]any{"type": TypeResume, "after": tt.after - 1})
-			if m := c.expect(TypeSnapshot); m.Reason != ReasonResume || m.Snapshot.Seq != tl.Total() {
+			c.send(map[string]any{"type": wire.TypeResume, "after": tt.after - 1})
+			if m := c.expect(wire.TypeSnapshot); m.Reason != wire.ReasonResume || m.Snapshot.Seq != tl.Total() {
 				t.Errorf("resume too far: reason %q seq %d", m.Reason, m.Snapshot.Seq)
 			}
 			c.expectState(false, tl.Total())
@@ -707,12 +708,12 @@ func TestConnectErrors(t *testing.T) {
 		code  string
 		close int
 	}{
-		{"unknown lesson", "lesson=nope", CodeUnknownLesson, websocket.ClosePolicyViolation},
-		{"no lesson or session", "", CodeBadValue, websocket.ClosePolicyViolation},
-		{"bad OS", "lesson=tiny&os=beos", CodeBadValue, websocket.ClosePolicyViolation},
-		{"bad seed", "lesson=tiny&seed=x", CodeBadValue, websocket.ClosePolicyViolation},
-		{"bad after", "session=abc&after=-1", CodeBadValue, websocket.ClosePolicyViolation},
-		{"unknown session", "session=abc", CodeUnknownSession, websocket.ClosePolicyViolation},
+		{"unknown lesson", "lesson=nope", wire.CodeUnknownLesson, websocket.ClosePolicyViolation},
+		{"no lesson or session", "", wire.CodeBadValue, websocket.ClosePolicyViolation},
+		{"bad OS", "lesson=tiny&os=beos", wire.CodeBadValue, websocket.ClosePolicyViolation},
+		{"bad seed", "lesson=tiny&seed=x", wire.CodeBadValue, websocket.ClosePolicyViolation},
+		{"bad after", "session=abc&after=-1", wire.CodeBadValue, websocket.ClosePolicyViolation},
+		{"unknown session", "session=abc", wire.CodeUnknownSession, websocket.ClosePolicyViolation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -812,7 +813,7 @@ func TestShutdownClosesWebsockets(t *testing.T) {
 	}
 	// New connections are refused with 1001 too.
 	d := e.dial("lesson=tiny")
-	d.expectError(CodeInternal)
+	d.expectError(wire.CodeInternal)
 	d.expectClose(websocket.CloseGoingAway)
 }
 
@@ -879,10 +880,10 @@ func TestSnapshotRecent(t *testing.T) {
 	}
 	checkRecent("hello", h.Recent, f.start)
 	for _, seq := range []uint64{60, 12, 0} {
-		c.send(map[string]any{"type": TypeSeek, "seq": seq})
-		m := c.expect(TypeSnapshot)
+		c.send(map[string]any{"type": wire.TypeSeek, "seq": seq})
+		m := c.expect(wire.TypeSnapshot)
 		checkRecent(fmt.Sprintf("seek %d", seq), m.Recent, seq)
-		c.expect(TypeState)
+		c.expect(wire.TypeState)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"portville/sim/scenario"
 	"portville/sim/smalljson"
 	"portville/sim/timeline"
+	"portville/web/wire"
 )
 
 // api is what the module offers static/js/wasm.js. Every call takes and
@@ -27,15 +28,6 @@ type api struct {
 	// module narrates every event, title and job in it.
 	lang *sim.Language
 }
-
-// Error codes of the session protocol (web/protocol.go) the module
-// reports.
-const (
-	codeBadValue      = "bad_value"
-	codeUnknownLesson = "unknown_lesson"
-	codeScenario      = "scenario"
-	codeInternal      = "internal"
-)
 
 // apiError is an error as the protocol's error message carries it;
 // Detail is for the console, when the fault is the module's.
@@ -67,7 +59,7 @@ type request struct {
 func (a *api) init(data []byte) []byte {
 	ls, err := timeline.DecodeLessons(data)
 	if err != nil {
-		return errorJSON(&apiError{Code: codeInternal, Message: "The lessons could not be read.", Detail: err.Error()})
+		return errorJSON(&apiError{Code: wire.CodeInternal, Message: "The lessons could not be read.", Detail: err.Error()})
 	}
 	a.lessons = ls
 	ids := make([]string, len(ls))
@@ -84,7 +76,7 @@ func (a *api) init(data []byte) []byte {
 func (a *api) language(data []byte) []byte {
 	l := &sim.Language{}
 	if err := smalljson.Unmarshal(data, l); err != nil || l.Code == "" {
-		return errorJSON(&apiError{Code: codeInternal, Message: "The page's language could not be read."})
+		return errorJSON(&apiError{Code: wire.CodeInternal, Message: "The page's language could not be read."})
 	}
 	a.lang = l
 	return []byte(`{"code":` + strconv.Quote(l.Code) + `}`)
@@ -135,24 +127,24 @@ func (a *api) decode(req []byte) (request, *scenario.Scenario, scenario.Options,
 	var r request
 	opt := scenario.Options{Lang: a.lang}
 	if err := smalljson.Unmarshal(req, &r); err != nil {
-		return r, nil, opt, &apiError{Code: codeInternal, Message: "The simulator got a request it cannot read.", Detail: err.Error()}
+		return r, nil, opt, &apiError{Code: wire.CodeInternal, Message: "The simulator got a request it cannot read.", Detail: err.Error()}
 	}
 	if r.OS != "" {
 		if msg := a.checkOS(r.OS); msg != "" {
-			return r, nil, opt, &apiError{Code: codeBadValue, Message: "os: " + msg}
+			return r, nil, opt, &apiError{Code: wire.CodeBadValue, Message: "os: " + msg}
 		}
 		opt.OS = r.OS
 	}
 	if r.Seed != "" {
 		seed, err := strconv.ParseUint(r.Seed, 10, 64)
 		if err != nil {
-			return r, nil, opt, &apiError{Code: codeBadValue, Message: "seed: expected a whole number from 0 to 18446744073709551615"}
+			return r, nil, opt, &apiError{Code: wire.CodeBadValue, Message: "seed: expected a whole number from 0 to 18446744073709551615"}
 		}
 		opt.Seed, opt.SeedSet = seed, true
 	}
 	l, err := timeline.Find(a.lessons, r.Lesson)
 	if err != nil {
-		return r, nil, opt, &apiError{Code: codeUnknownLesson, Message: fmt.Sprintf("there is no lesson %q", r.Lesson)}
+		return r, nil, opt, &apiError{Code: wire.CodeUnknownLesson, Message: fmt.Sprintf("there is no lesson %q", r.Lesson)}
 	}
 	return r, l.Scenario, opt, nil
 }
@@ -162,10 +154,10 @@ func (a *api) decode(req []byte) (request, *scenario.Scenario, scenario.Options,
 func runError(err error) *apiError {
 	var re *scenario.RunError
 	if errors.As(err, &re) {
-		return &apiError{Code: codeScenario, Message: "the scenario has a problem",
+		return &apiError{Code: wire.CodeScenario, Message: "the scenario has a problem",
 			Errors: []problem{{Line: re.Line, Col: re.Col, Message: re.Msg}}}
 	}
-	return &apiError{Code: codeInternal, Message: "The simulator could not do that.", Detail: err.Error()}
+	return &apiError{Code: wire.CodeInternal, Message: "The simulator could not do that.", Detail: err.Error()}
 }
 
 func errorJSON(e *apiError) []byte {

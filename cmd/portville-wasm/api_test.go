@@ -14,6 +14,7 @@ import (
 	"portville/sim/lessons"
 	"portville/sim/scenario"
 	"portville/sim/timeline"
+	"portville/web/wire"
 )
 
 // newAPI returns the api with the built-in lessons, read from their JSON
@@ -93,7 +94,7 @@ func seedText(opt scenario.Options) string {
 }
 
 // TestErrors: what the module refuses comes back as the protocol's error
-// codes and sentences (web/protocol.go, web/ws.go, web/session.go).
+// codes and sentences (web/wire, web/ws.go, web/session.go).
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
@@ -103,15 +104,15 @@ func TestErrors(t *testing.T) {
 		req  string
 		want apiError
 	}{
-		{"unknown lesson", a.timeline, `{"lesson":"nope"}`, apiError{Code: codeUnknownLesson, Message: `there is no lesson "nope"`}},
+		{"unknown lesson", a.timeline, `{"lesson":"nope"}`, apiError{Code: wire.CodeUnknownLesson, Message: `there is no lesson "nope"`}},
 		{"unknown OS", a.timeline, `{"lesson":"sockets","os":"plan9"}`,
-			apiError{Code: codeBadValue, Message: `os: unknown OS profile "plan9" (want linux, windows, macos or freebsd)`}},
+			apiError{Code: wire.CodeBadValue, Message: `os: unknown OS profile "plan9" (want linux, windows, macos or freebsd)`}},
 		{"bad seed", a.timeline, `{"lesson":"sockets","seed":"-1"}`,
-			apiError{Code: codeBadValue, Message: "seed: expected a whole number from 0 to 18446744073709551615"}},
+			apiError{Code: wire.CodeBadValue, Message: "seed: expected a whole number from 0 to 18446744073709551615"}},
 		{"snapshot past the end", a.snapshot, `{"lesson":"sockets","seq":100000}`,
-			apiError{Code: codeInternal, Message: "The simulator could not do that.", Detail: "snapshot at 100000: the run ended after 111 events"}},
+			apiError{Code: wire.CodeInternal, Message: "The simulator could not do that.", Detail: "snapshot at 100000: the run ended after 111 events"}},
 		{"not JSON", a.snapshot, `lesson`,
-			apiError{Code: codeInternal, Message: "The simulator got a request it cannot read.", Detail: "json: offset 0: invalid character 'l' looking for beginning of value"}},
+			apiError{Code: wire.CodeInternal, Message: "The simulator got a request it cannot read.", Detail: "json: offset 0: invalid character 'l' looking for beginning of value"}},
 	}
 	for _, tt := range tests {
 		var got struct{ Error apiError }
@@ -130,7 +131,7 @@ func TestErrors(t *testing.T) {
 	}
 	var bad struct{ Error apiError }
 	json.Unmarshal((&api{}).init([]byte(`{"format":7}`)), &bad)
-	if bad.Error.Code != codeInternal || bad.Error.Detail == "" {
+	if bad.Error.Code != wire.CodeInternal || bad.Error.Detail == "" {
 		t.Errorf("init with a bad file: %+v", bad.Error)
 	}
 }
@@ -140,7 +141,7 @@ func TestErrors(t *testing.T) {
 func TestRunError(t *testing.T) {
 	t.Parallel()
 	e := runError(&scenario.RunError{File: "lessons/x.yaml", Line: 12, Col: 5, Msg: "step send: x.y is not open"})
-	want := &apiError{Code: codeScenario, Message: "the scenario has a problem",
+	want := &apiError{Code: wire.CodeScenario, Message: "the scenario has a problem",
 		Errors: []problem{{Line: 12, Col: 5, Message: "step send: x.y is not open"}}}
 	if !reflect.DeepEqual(e, want) {
 		t.Errorf("runError = %+v, want %+v", e, want)

@@ -12,6 +12,7 @@ import (
 	"portville/sim/scenario"
 	"portville/sim/smalljson"
 	"portville/sim/timeline"
+	"portville/web/wire"
 )
 
 // The lab in the static build (lab.html): the same interpreter as the
@@ -69,7 +70,7 @@ type labStep struct {
 func (a *api) labDecode(req []byte) (labReq, *apiError) {
 	var r labReq
 	if err := smalljson.Unmarshal(req, &r); err != nil {
-		return r, &apiError{Code: codeInternal, Message: "The simulator got a request it cannot read.", Detail: err.Error()}
+		return r, &apiError{Code: wire.CodeInternal, Message: "The simulator got a request it cannot read.", Detail: err.Error()}
 	}
 	return r, nil
 }
@@ -82,7 +83,7 @@ func (a *api) labFor(req []byte) (labReq, *lab.Lab, *apiError) {
 	}
 	l := a.labs[r.Handle]
 	if l == nil {
-		return r, nil, &apiError{Code: codeInternal, Message: "The page asked for a lab the simulator does not have.", Detail: strconv.Itoa(r.Handle)}
+		return r, nil, &apiError{Code: wire.CodeInternal, Message: "The page asked for a lab the simulator does not have.", Detail: strconv.Itoa(r.Handle)}
 	}
 	return r, l, nil
 }
@@ -97,14 +98,14 @@ func (a *api) labOpen(req []byte) []byte {
 	var opt lab.Options
 	if r.OS != "" {
 		if msg := a.checkOS(r.OS); msg != "" {
-			return errorJSON(&apiError{Code: codeBadValue, Message: "os: " + msg})
+			return errorJSON(&apiError{Code: wire.CodeBadValue, Message: "os: " + msg})
 		}
 		opt.OS = r.OS
 	}
 	if r.Seed != "" {
 		seed, err := strconv.ParseUint(r.Seed, 10, 64)
 		if err != nil {
-			return errorJSON(&apiError{Code: codeBadValue, Message: "seed: expected a whole number from 0 to 18446744073709551615"})
+			return errorJSON(&apiError{Code: wire.CodeBadValue, Message: "seed: expected a whole number from 0 to 18446744073709551615"})
 		}
 		opt.Seed, opt.SeedSet = seed, true
 	}
@@ -112,13 +113,13 @@ func (a *api) labOpen(req []byte) []byte {
 	if r.Lesson != "" {
 		l, err := timeline.Find(a.lessons, r.Lesson)
 		if err != nil {
-			return errorJSON(&apiError{Code: codeUnknownLesson, Message: fmt.Sprintf("there is no lesson %q", r.Lesson)})
+			return errorJSON(&apiError{Code: wire.CodeUnknownLesson, Message: fmt.Sprintf("there is no lesson %q", r.Lesson)})
 		}
 		base = l.Scenario
 	}
 	inputs, err := lab.ParseScript(r.Script)
 	if err != nil {
-		return errorJSON(&apiError{Code: codeBadValue, Message: "lab: the script's " + err.Error()})
+		return errorJSON(&apiError{Code: wire.CodeBadValue, Message: "lab: the script's " + err.Error()})
 	}
 	l, err := lab.New(base, r.Lesson, opt)
 	if err != nil {
@@ -128,7 +129,7 @@ func (a *api) labOpen(req []byte) []byte {
 	for i, in := range inputs {
 		_, evs, err := l.Do(in)
 		if err != nil {
-			return errorJSON(&apiError{Code: codeBadValue, Message: fmt.Sprintf("the lab's input %d (%s): %v", i+1, in.Host, err)})
+			return errorJSON(&apiError{Code: wire.CodeBadValue, Message: fmt.Sprintf("the lab's input %d (%s): %v", i+1, in.Host, err)})
 		}
 		events = append(events, evs...)
 	}
@@ -184,7 +185,7 @@ func (a *api) labUndo(req []byte) []byte {
 		return errorJSON(labError(err))
 	}
 	if !ok {
-		return errorJSON(&apiError{Code: codeBadValue, Message: "lab: there is nothing to undo"})
+		return errorJSON(&apiError{Code: wire.CodeBadValue, Message: "lab: there is nothing to undo"})
 	}
 	return mustJSON(labStep{N: len(l.Entries()), Hosts: l.HostViews(), Total: l.Events(), Capacity: l.Capacity()})
 }
@@ -237,9 +238,9 @@ func (a *api) labClose(req []byte) []byte {
 func labError(err error) *apiError {
 	var ie *lab.InputError
 	if errors.As(err, &ie) {
-		return &apiError{Code: codeBadValue, Message: ie.Msg}
+		return &apiError{Code: wire.CodeBadValue, Message: ie.Msg}
 	}
-	return &apiError{Code: codeInternal, Message: "The simulator could not do that.", Detail: err.Error()}
+	return &apiError{Code: wire.CodeInternal, Message: "The simulator could not do that.", Detail: err.Error()}
 }
 
 // eventsJSON encodes events as a JSON array, as a timeline does, told in

@@ -5,6 +5,8 @@ package main
 import (
 	"fmt"
 	"syscall/js"
+
+	"portville/web/wire"
 )
 
 // main offers the api to JavaScript as globalThis.portvilleWasm and then
@@ -29,11 +31,11 @@ func export(f func(string) []byte) js.Func {
 	return js.FuncOf(func(this js.Value, args []js.Value) (out any) {
 		defer func() {
 			if r := recover(); r != nil {
-				out = string(errorJSON(&apiError{Code: codeInternal, Message: "The simulator failed.", Detail: fmt.Sprint(r)}))
+				out = string(errorJSON(&apiError{Code: wire.CodeInternal, Message: "The simulator failed.", Detail: fmt.Sprint(r)}))
 			}
 		}()
 		if len(args) != 1 || args[0].Type() != js.TypeString {
-			return string(errorJSON(&apiError{Code: codeInternal, Message: "The simulator was called without a string."}))
+			return string(errorJSON(&apiError{Code: wire.CodeInternal, Message: "The simulator was called without a string."}))
 		}
 		return string(f(args[0].String()))
 	})

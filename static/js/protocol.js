@@ -1,5 +1,5 @@
 // protocol.js: the browser side of the session protocol (docs/protocol.md).
-// The Go side is web/protocol.go; keep the two and the document in step.
+// The Go side is web/protocol.go and web/wire; keep them and the document in step.
 
 /** Protocol version this client speaks. */
 export const VERSION = 1;
@@ -43,7 +43,7 @@ export function holdMs(kind) {
 export const MIN_SPEED = 0.25;
 export const MAX_SPEED = 8;
 
-/** Error codes the server sends (web/protocol.go). */
+/** Error codes the server sends (web/wire). */
 export const E = Object.freeze({
   BAD_JSON: "bad_json",
   UNKNOWN_TYPE: "unknown_type",
