@@ -120,6 +120,9 @@ export class LetterPainter {
       this.blank = false;
     }
     ctx.globalAlpha = 1;
+    // fading: a letter is still fading out (motion); behind: pictures
+    // are still to be made (no motion, but another paint).
+    this.fading = fading;
     return fading || this.behind;
   }
 

@@ -239,8 +239,9 @@ export const letterMethods = {
   frame(now) {
     this.raf = 0;
     // frames counts the frames that animated something (a frame that only
-    // paints the letters' canvas again does not).
-    if (this.tweens.size || this.camTween || this.lettersFading) this.frames++;
+    // paints the letters' canvas again does not: one that finishes the
+    // pictures a busy frame had no time for, with reduced motion too).
+    if (this.tweens.size || this.camTween || (this.lettersFading && this.painter.fading)) this.frames++;
     let stopped = false;
     for (const [node, tw] of this.tweens) {
       const f = Math.min(1, (now - tw.t0) / tw.dur);
