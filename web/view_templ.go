@@ -5,10 +5,8 @@ package web
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
-import (
-	"github.com/a-h/templ"
-	templruntime "github.com/a-h/templ/runtime"
-)
+import "github.com/a-h/templ"
+import templruntime "github.com/a-h/templ/runtime"
 
 // viewerPage is a lesson's view: /lesson/{id} (data-mode full, with a
 // header) and /embed/{id} (data-mode embed, minimal chrome for an
