@@ -96,7 +96,8 @@ func ssOrder(a, b ssRow) int {
 
 // sortRows sorts socket rows stably by order: a merge sort, as
 // sortLines does, because slices.SortStableFunc over this type is 8 KB
-// of the WebAssembly module.
+// of the WebAssembly module. (One generic merge sort for both costs the
+// module 0.7 KB more than the two copies: measured with TestWasmSize.)
 func sortRows(rows []ssRow, order func(a, b ssRow) int) {
 	tmp := make([]ssRow, len(rows))
 	for width := 1; width < len(rows); width *= 2 {

@@ -40,11 +40,6 @@ func Marshal(v any) ([]byte, error) {
 	return appendValue(nil, reflect.ValueOf(v))
 }
 
-// Append appends v's JSON encoding to b.
-func Append(b []byte, v any) ([]byte, error) {
-	return appendValue(b, reflect.ValueOf(v))
-}
-
 var (
 	marshalerType     = reflect.TypeFor[Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
