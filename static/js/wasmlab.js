@@ -56,6 +56,9 @@ export function parseLab(raw, c, ProtocolError, stringField) {
   return null;
 }
 
+/** maxCatchUpEvents is web/lab.go's: how far behind the town may be to catch up by events rather than a snapshot. */
+const maxCatchUpEvents = 200;
+
 /**
  * labCommand carries out a lab message (web/lab.go onLabCommand and
  * labLoad); it returns false for a message that is not the lab's. now is
@@ -88,7 +91,7 @@ export function labCommand(t, call, c, now) {
           t.pause();
           const from = t.cursor;
           t.cursor = before;
-          if (from < before && before - from <= 200) t.emit({ type: S.EVENTS, events: tl.events.slice(from, before), replay: true });
+          if (from < before && before - from <= maxCatchUpEvents) t.emit({ type: S.EVENTS, events: tl.events.slice(from, before), replay: true });
           else t.sendSnapshot("lab");
         }
         t.playing = true;
